@@ -1,0 +1,69 @@
+"""The terminal as a chat platform (like errbot's Text backend): the offline demo's face.
+
+Conversations print as panels, thread messages indented under their number, and the same
+commands are typed at the prompt. Text from the internet is printed as plain text (rich
+markup escaped), so a post cannot restyle or fake the screen.
+"""
+from __future__ import annotations
+
+from rich.console import Console
+from rich.markup import escape
+from rich.panel import Panel
+
+from bot.chat.base import ChatRef, ConversationView, CustomerPost, Notice, Suggestions, ThreadMessage
+
+STYLE = {"urgent": "bold red", "high": "yellow", "normal": "cyan", "low": "dim"}
+
+
+class ConsoleChat:
+    platform = "console"
+
+    def __init__(self, console: Console | None = None) -> None:
+        self.console = console or Console(highlight=False)
+        self._sent: dict[str, str] = {}  # key -> message id, to answer find_message within one run
+        self._counter = 0
+
+    def _new_id(self, key: str) -> str:
+        self._counter += 1
+        self._sent[key] = f"m{self._counter}"
+        return self._sent[key]
+
+    async def post_conversation(self, channel: str, view: ConversationView, key: str) -> ChatRef:
+        self.console.print(self._panel(view, "new conversation"))
+        self._new_id(key)
+        return ChatRef(channel=channel, thread_id=f"conversation-{view.number}")
+
+    async def update_conversation(self, ref: ChatRef, view: ConversationView) -> None:
+        owner = view.owner_name or "nobody"
+        self.console.print(f"[bold]#{view.number}[/] is now [bold]{view.status.replace('_', ' ')}[/] · owner: {escape(owner)}")
+
+    async def post_in_thread(self, ref: ChatRef, message: ThreadMessage, key: str) -> str:
+        number = ref.thread_id.removeprefix("conversation-")
+        prefix = f"  [dim]#{number} ↳[/]"
+        if isinstance(message, CustomerPost):
+            pii = " [yellow](personal data: move to private)[/]" if message.has_pii else ""
+            self.console.print(f"{prefix} [bold]@{escape(message.author_handle)}[/]: {escape(message.text)}{pii}")
+        elif isinstance(message, Suggestions):
+            self.console.print(f"{prefix} [green]suggested replies ({escape(message.source)}):[/]")
+            for index, text in enumerate(message.texts, 1):
+                self.console.print(f"      {index}. {escape(text)}")
+        elif isinstance(message, Notice):
+            mention = f"@{escape(message.mention_chat_id)} " if message.mention_chat_id else ""
+            link = f" [dim]{escape(message.link)}[/]" if message.link else ""
+            self.console.print(f"{prefix} [magenta]{mention}{escape(message.text)}[/]{link}")
+        return self._new_id(key)
+
+    async def find_message(self, channel: str, thread_id: str | None, key: str) -> str | None:
+        return self._sent.get(key)
+
+    async def tell(self, channel: str, user_id: str, text: str) -> None:
+        self.console.print(f"[dim italic](only you) {escape(text)}[/]")
+
+    def _panel(self, view: ConversationView, title: str) -> Panel:
+        due = f"due {view.due_at:%H:%M} UTC" if view.due_at else "answered"
+        facts = (f"{view.sentiment} · {view.intent.replace('_', ' ')} · [{STYLE.get(view.priority, '')}]"
+                 f"{view.priority}[/] · {due} · {view.status} · lang {view.language}")
+        pii = "\n[yellow]⚠ contains personal data: don't repeat it; move to a private channel[/]" if view.has_pii else ""
+        who = f"@{escape(view.author_handle)}" + (f" ({escape(view.author_name)})" if view.author_name else "")
+        body = f"[bold]{who}[/] on {escape(view.network)} [dim]{escape(view.url)}[/]\n{escape(view.text)}\n[dim]{facts}[/]{pii}"
+        return Panel(body, title=f"#{view.number} · {title}", title_align="left", border_style=STYLE.get(view.priority, ""))

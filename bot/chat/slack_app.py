@@ -1,0 +1,162 @@
+"""Slack inbound: slash commands, buttons, the reply modal and thread messages, via slack-bolt.
+
+Every listener acknowledges first and works after (Bolt lazy listeners), so Slack's
+3-second limit is met however slow the database or network is. The only exception is the
+reply modal, whose short database check runs before the ack so that a too-long reply is
+shown as an error in the modal itself instead of closing it.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlmodel import Session, select
+
+from bot.chat.slack_render import reply_modal
+from bot.commands import CommandError, parse_slash, parse_thread_message
+from bot.runtime import Runtime
+from handlers import USAGE, dispatch
+from handlers.context import Actor, Request
+from storage.models import Conversation
+
+log = logging.getLogger(__name__)
+SUGGESTION_TIMEOUT = 1.5  # seconds; the modal must open within Slack's 3-second trigger window
+
+
+def build_app(runtime: Runtime, client: AsyncWebClient, signing_secret: str | None, *, socket_mode: bool = False) -> AsyncApp:
+    app = AsyncApp(
+        client=client,
+        signing_secret=signing_secret,
+        request_verification_enabled=not socket_mode,
+        process_before_response=False,
+    )
+    listeners = SlackListeners(runtime, client)
+    for name in USAGE:
+        app.command(f"/{name}")(ack=_ack, lazy=[listeners.slash_command])
+    app.action("sd_claim")(ack=_ack, lazy=[listeners.button("claim")])
+    app.action("sd_resolve")(ack=_ack, lazy=[listeners.button("resolve")])
+    app.action(re.compile(r"^sd_reply(_suggestion_\d+)?$"))(ack=_ack, lazy=[listeners.open_reply_modal])
+    app.view("sd_reply_modal")(listeners.submit_reply_modal)
+    app.event("message")(listeners.thread_message)
+    return app
+
+
+async def _ack(ack) -> None:
+    await ack()
+
+
+class SlackListeners:
+    """Translate Slack payloads into handler requests, and outcomes back into ephemeral messages."""
+
+    def __init__(self, runtime: Runtime, client: AsyncWebClient) -> None:
+        self.runtime = runtime
+        self.client = client
+
+    async def slash_command(self, body: dict, respond) -> None:
+        actor = Actor("slack", body["user_id"])
+        try:
+            request = parse_slash(body["command"], body.get("text", ""), actor)
+        except CommandError as error:
+            await respond(text=str(error), response_type="ephemeral")
+            return
+        outcome = await dispatch(self.runtime.desk, request)
+        await respond(text=outcome.text, response_type="ephemeral")
+
+    def button(self, command: str):
+        async def pressed(body: dict, respond) -> None:
+            action = body["actions"][0]
+            request = Request(command=command, actor=Actor("slack", body["user"]["id"]), number=int(action["value"]))
+            outcome = await dispatch(self.runtime.desk, request)
+            await respond(text=outcome.text, response_type="ephemeral", replace_original=False)
+
+        pressed.__name__ = f"pressed_{command}"
+        return pressed
+
+    async def open_reply_modal(self, body: dict, client: AsyncWebClient) -> None:
+        value = json.loads(body["actions"][0]["value"])
+        number = int(value["n"])
+        suggestion = value.get("text") or await self._first_suggestion(number)
+        with Session(self.runtime.engine) as session:
+            conversation = session.get(Conversation, number)
+            source = self.runtime.sources.get(conversation.source_name) if conversation else None
+        channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id", "")
+        max_length = source.max_length if source else 0
+        await client.views_open(trigger_id=body["trigger_id"], view=reply_modal(number, suggestion, max_length, channel))
+
+    async def _first_suggestion(self, number: int) -> str:
+        with Session(self.runtime.engine) as session:
+            conversation = session.get(Conversation, number)
+            if conversation is None:
+                return ""
+            try:
+                found = await asyncio.wait_for(self.runtime.outbox.suggest_for(session, conversation), SUGGESTION_TIMEOUT)
+            except TimeoutError:
+                return ""
+        return found[0].text if found else ""
+
+    async def submit_reply_modal(self, ack, body: dict, view: dict) -> None:
+        meta = json.loads(view.get("private_metadata") or "{}")
+        text = (view["state"]["values"]["reply"]["text"].get("value") or "").strip()
+        actor = Actor("slack", body["user"]["id"])
+        outcome = await dispatch(self.runtime.desk, Request(command="reply", actor=actor, number=int(meta["n"]), args=text))
+        if not outcome.ok:
+            await ack(response_action="errors", errors={"reply": outcome.text[:150]})
+            return
+        await ack()
+        if meta.get("channel"):
+            await self._tell(meta["channel"], actor.user_id, outcome.text)
+
+    async def thread_message(self, event: dict) -> None:
+        if event.get("subtype") not in (None, "file_share", "thread_broadcast") or event.get("bot_id"):
+            return
+        thread_ts, channel = event.get("thread_ts"), event.get("channel")
+        if not thread_ts or thread_ts == event.get("ts") or "user" not in event:
+            return
+        number = self._conversation_for_thread(channel, thread_ts)
+        if number is None:
+            return  # a thread that is not a socialdesk conversation
+        actor = Actor("slack", event["user"])
+        try:
+            request = parse_thread_message(event.get("text") or "", number, actor, message_id=f"{channel}:{event['ts']}")
+        except CommandError as error:
+            await self._tell(channel, actor.user_id, str(error), thread_ts)
+            return
+        outcome = await dispatch(self.runtime.desk, request)
+        if request.command != "note" or not outcome.ok:
+            await self._tell(channel, actor.user_id, outcome.text, thread_ts)
+
+    def _conversation_for_thread(self, channel: str, thread_ts: str) -> int | None:
+        with Session(self.runtime.engine) as session:
+            query = select(Conversation.id).where(
+                Conversation.chat_platform == "slack",
+                Conversation.chat_channel == channel,
+                Conversation.chat_thread_id == thread_ts,
+            )
+            return session.exec(query).first()
+
+    async def _tell(self, channel: str, user: str, text: str, thread_ts: str | None = None) -> None:
+        try:
+            await self.client.chat_postEphemeral(channel=channel, user=user, text=text, thread_ts=thread_ts)
+        except Exception:
+            log.exception("could not tell %s in %s: %s", user, channel, text)
+
+
+def http_app(bolt: AsyncApp, path: str = "/slack/events") -> web.Application:
+    """The HTTP-mode server: Slack posts signed requests to `path`; /healthz is for the platform."""
+
+    async def events(request: web.Request) -> web.Response:
+        return await to_aiohttp_response(await bolt.async_dispatch(await to_bolt_request(request)))
+
+    async def health(_request: web.Request) -> web.Response:
+        return web.json_response({"ok": True})
+
+    app = web.Application(client_max_size=1024 * 1024)
+    app.router.add_post(path, events)
+    app.router.add_get("/healthz", health)
+    return app

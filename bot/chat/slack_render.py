@@ -1,0 +1,124 @@
+"""Slack Block Kit rendering. Text from the internet goes through `escape` and can never ping anyone."""
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from bot.chat.base import ConversationView, CustomerPost, Notice, Suggestions, ThreadMessage
+
+NETWORKS = {"x": "X", "mastodon": "Mastodon", "bluesky": "Bluesky", "reddit": "Reddit", "replay": "Replay"}
+SENTIMENT = {"positive": ":slightly_smiling_face:", "neutral": ":neutral_face:", "negative": ":rage:"}
+PRIORITY = {"urgent": ":red_circle: urgent", "high": ":large_orange_circle: high", "normal": ":large_blue_circle: normal",
+            "low": ":white_circle: low"}
+STATUS = {"new": "New", "claimed": "Claimed", "awaiting_customer": "Awaiting customer", "resolved": "Resolved",
+          "snoozed": "Snoozed"}
+SECTION_LIMIT = 2900  # Slack rejects section text over 3000 characters
+WORD_JOINER = "\u2060"
+METADATA_EVENT = "socialdesk_outbox"
+
+
+def escape(text: str) -> str:
+    """Make untrusted text inert in Slack: no <!channel>, <@U…>, <#C…> or links, no bare @here/@channel."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    for word in ("here", "channel", "everyone"):
+        for variant in (word, word.capitalize(), word.upper()):
+            text = text.replace(f"@{variant}", f"@{WORD_JOINER}{variant}")
+    return text
+
+
+def quote(text: str) -> str:
+    text = escape(text)
+    if len(text) > SECTION_LIMIT:
+        text = text[:SECTION_LIMIT].rsplit(" ", 1)[0] + " … _(cut here; open the post for the rest)_"
+    return "\n".join(f"> {line}" if line else ">" for line in text.split("\n"))
+
+
+def link(url: str, label: str) -> str:
+    if not url.startswith(("https://", "http://")):
+        return escape(label)
+    safe_url = url.replace("|", "%7C").replace(">", "%3E").replace("<", "%3C")
+    return f"<{safe_url}|{escape(label)}>"
+
+
+def due_text(due: datetime | None) -> str:
+    return f"due <!date^{int(due.timestamp())}^{{time}} {{date_short_pretty}}|{due:%Y-%m-%d %H:%M} UTC>" if due else "answered"
+
+
+def metadata(key: str, number: int) -> dict:
+    return {"event_type": METADATA_EVENT, "event_payload": {"key": key, "conversation": number}}
+
+
+def conversation_blocks(view: ConversationView) -> tuple[str, list[dict]]:
+    network = NETWORKS.get(view.network, view.network)
+    author = link(view.url, f"@{view.author_handle}")
+    name = f" ({escape(view.author_name)})" if view.author_name and view.author_name != view.author_handle else ""
+    owner = escape(view.owner_name) if view.owner_name else "nobody yet"
+    facts = " · ".join([
+        f"{SENTIMENT.get(view.sentiment, '')} {view.sentiment}", view.intent.replace("_", " "),
+        PRIORITY.get(view.priority, view.priority), due_text(view.due_at),
+        f"*{STATUS.get(view.status, view.status)}*", f"owner: {owner}", f"lang: {view.language}",
+    ])
+    blocks: list[dict] = [
+        {"type": "section", "text": {"type": "mrkdwn", "text": f"*#{view.number}* · {network} · {author}{name}"}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": quote(view.text) or ">"}},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": facts}]},
+    ]
+    if view.has_pii:
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text":
+            ":warning: Contains personal data. Don't repeat it in public; move to a private channel."}]})
+    if view.status != "resolved":
+        blocks.append({"type": "actions", "block_id": f"conversation:{view.number}", "elements": [
+            _button("Claim", "sd_claim", str(view.number)),
+            _button("Reply…", "sd_reply", json.dumps({"n": view.number}), style="primary"),
+            _button("Resolve", "sd_resolve", str(view.number)),
+        ]})
+    fallback = f"#{view.number} {network} @{escape(view.author_handle)}: {escape(view.text[:150])}"
+    return fallback, blocks
+
+
+def thread_blocks(message: ThreadMessage) -> tuple[str, list[dict]]:
+    if isinstance(message, CustomerPost):
+        head = f"{link(message.url, '@' + message.author_handle)} wrote:"
+        blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": f"{head}\n{quote(message.text)}"}}]
+        if message.has_pii:
+            blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text":
+                ":warning: Contains personal data. Don't repeat it in public."}]})
+        return f"@{escape(message.author_handle)}: {escape(message.text[:150])}", blocks
+    if isinstance(message, Suggestions):
+        blocks = [{"type": "context", "elements": [{"type": "mrkdwn",
+                   "text": f":bulb: Suggested replies ({escape(message.source)}). Pick one to edit and send:"}]}]
+        for index, text in enumerate(message.texts):
+            value = json.dumps({"n": message.number, "text": text})
+            blocks.append({"type": "section", "text": {"type": "plain_text", "text": text[:SECTION_LIMIT], "emoji": True},
+                           "accessory": _button("Use…", f"sd_reply_suggestion_{index}", value)})
+        return f"Suggested replies for #{message.number}", blocks
+    text = message.text
+    if message.mention_chat_id:
+        text = f"<@{message.mention_chat_id}> {text}"
+    if message.link:
+        text = f"{text} {link(message.link, 'View')}"
+    return text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
+
+
+def reply_modal(number: int, suggestion: str, max_length: int, channel: str) -> dict:
+    return {
+        "type": "modal",
+        "callback_id": "sd_reply_modal",
+        "private_metadata": json.dumps({"n": number, "channel": channel}),
+        "title": {"type": "plain_text", "text": f"Reply to #{number}"},
+        "submit": {"type": "plain_text", "text": "Publish"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            {"type": "input", "block_id": "reply", "label": {"type": "plain_text", "text": "Your reply"},
+             "hint": {"type": "plain_text", "text": f"Your initials are added. Limit with them: {max_length} characters."},
+             "element": {"type": "plain_text_input", "action_id": "text", "multiline": True,
+                         "initial_value": suggestion[:3000]}},
+        ],
+    }
+
+
+def _button(text: str, action_id: str, value: str, style: str | None = None) -> dict:
+    button = {"type": "button", "text": {"type": "plain_text", "text": text}, "action_id": action_id, "value": value}
+    if style:
+        button["style"] = style
+    return button

@@ -1,0 +1,76 @@
+"""`socialdesk check`: what is configured, what is missing, and does each credential work."""
+from __future__ import annotations
+
+from rich.console import Console
+from sqlalchemy import text
+
+from bot.settings import DeskConfig, Secrets
+from bot.sources import build_source
+from storage.db import current_revision, make_engine
+
+OK, MISSING, BAD = "[green]ok[/]", "[yellow]missing[/]", "[red]failed[/]"
+
+
+def _mask(value: str | None) -> str:
+    return f"{value[:5]}…{value[-3:]} ({len(value)} chars)" if value and len(value) > 10 else ("set" if value else "not set")
+
+
+async def run_checks(secrets: Secrets, config: DeskConfig, db_url: str, console: Console) -> int:
+    """Print one line per check; returns the number of problems."""
+    problems = 0
+
+    def line(status: str, what: str, detail: str = "") -> None:
+        nonlocal problems
+        problems += status != OK
+        console.print(f"{status:>18}  {what}" + (f" — {detail}" if detail else ""))
+
+    console.print(f"[bold]Brand[/] {config.brand.name}: handles {config.brand.handles or '-'}, "
+                  f"misspellings {config.brand.misspellings or '-'}, hashtags {config.brand.hashtags or '-'}")
+    console.print(f"[bold]Agents[/] {len(config.agents)}: " + ", ".join(f"{a.name} ({a.initials}, {a.role})"
+                                                                for a in config.agents))
+    console.print("[bold]Routes[/] " + "; ".join(
+        f"{r.source or 'any source'}/{r.priority or 'any priority'} → {r.platform} {r.channel}" for r in config.routes))
+    if not config.agents:
+        line(MISSING, "agents", "nobody can claim or reply; add [[agents]] to socialdesk.toml")
+
+    try:
+        engine = make_engine(db_url)
+        with engine.connect() as connection:
+            connection.execute(text("select 1"))
+        revision = current_revision(engine)
+        line(OK, f"database {engine.url.render_as_string(hide_password=True)}",
+             f"schema {revision or 'empty (created at start)'}")
+    except Exception as error:
+        line(BAD, "database", f"{error.__class__.__name__}: {str(error).splitlines()[0]}")
+
+    for source_config in config.sources:
+        try:
+            source = build_source(source_config, secrets.socialdesk_config.parent, None)
+            await source.poll(None)
+            line(OK, f"source {source_config.name} ({source_config.type})", "reachable" if source_config.enabled else "disabled")
+            await source.close()
+        except Exception as error:
+            line(BAD, f"source {source_config.name} ({source_config.type})", str(error))
+    if not config.sources:
+        line(MISSING, "sources", "nothing will be read; add [[sources]] to socialdesk.toml")
+
+    if any(r.platform == "slack" for r in config.routes):
+        await _check_slack(secrets, line)
+    return problems
+
+
+async def _check_slack(secrets: Secrets, line) -> None:
+    from bot.chat.slack import make_client
+
+    line(OK if secrets.slack_signing_secret else MISSING, "SLACK_SIGNING_SECRET", _mask(secrets.slack_signing_secret)
+         + ("" if secrets.slack_signing_secret else "; needed for HTTP mode"))
+    line(OK if secrets.slack_app_token else MISSING, "SLACK_APP_TOKEN", _mask(secrets.slack_app_token)
+         + ("" if secrets.slack_app_token else "; needed for Socket Mode"))
+    if not secrets.slack_bot_token:
+        line(MISSING, "SLACK_BOT_TOKEN", "put the bot token (xoxb-…) in .env")
+        return
+    try:
+        response = await make_client(secrets.slack_bot_token, secrets.slack_api_url).auth_test()
+        line(OK, "SLACK_BOT_TOKEN", f"{_mask(secrets.slack_bot_token)}: bot {response['user']} in {response['team']}")
+    except Exception as error:
+        line(BAD, "SLACK_BOT_TOKEN", f"{_mask(secrets.slack_bot_token)}: {error}")

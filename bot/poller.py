@@ -1,0 +1,80 @@
+"""Polling a source: page from the stored cursor, storing each page's posts and the new cursor together.
+
+Because a page and its cursor commit in one transaction, a crash or restart resumes exactly
+where the last stored page ended: no gap, no duplicate.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+
+from sqlalchemy.engine import Engine
+
+from bot.clock import Clock
+from bot.pipeline import ingest
+from bot.settings import DeskConfig
+from bot.sources.base import Source, SourceError
+from storage.db import session_scope
+from storage.models import SourceCursor
+
+log = logging.getLogger(__name__)
+MAX_PAGES_PER_POLL = 50
+
+
+async def poll_once(engine: Engine, config: DeskConfig, source: Source, clock: Clock) -> int:
+    """Fetch and store everything new; returns how many posts were new. Raises SourceError on failure."""
+    new = 0
+    for _ in range(MAX_PAGES_PER_POLL):
+        with session_scope(engine) as session:
+            state = session.get(SourceCursor, source.name) or SourceCursor(source_name=source.name)
+            cursor = state.cursor
+        try:
+            page = await source.poll(cursor)
+        except SourceError as error:
+            _record_error(engine, source.name, clock, str(error))
+            raise
+        with session_scope(engine) as session:
+            now = clock.now()
+            for post in page.posts:
+                if ingest(session, config, source.name, post, now):
+                    new += 1
+            state = session.get(SourceCursor, source.name) or SourceCursor(source_name=source.name)
+            state.cursor = page.cursor
+            state.last_success_at = now
+            state.last_error = None
+            session.add(state)
+        if not page.has_more:
+            break
+    return new
+
+
+def _record_error(engine: Engine, name: str, clock: Clock, error: str) -> None:
+    with session_scope(engine) as session:
+        state = session.get(SourceCursor, name) or SourceCursor(source_name=name)
+        state.last_error = error
+        state.last_error_at = clock.now()
+        session.add(state)
+
+
+async def poll_forever(engine, config, source: Source, clock: Clock, every: float, stop: asyncio.Event,
+                       on_new=lambda: None) -> None:
+    """Poll on an interval; on errors wait as the network says (Retry-After) or back off with jitter."""
+    failures = 0
+    while not stop.is_set():
+        try:
+            if await poll_once(engine, config, source, clock):
+                on_new()
+            failures, wait = 0, every
+        except SourceError as error:
+            failures += 1
+            wait = error.retry_after or min(900.0, every * 2 ** failures) * random.uniform(0.8, 1.2)
+            log.warning("source %s: %s; next try in %.0fs", source.name, error, wait)
+        except Exception:
+            failures += 1
+            wait = min(900.0, every * 2 ** failures)
+            log.exception("source %s: unexpected error; next try in %.0fs", source.name, wait)
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=wait)
+        except TimeoutError:
+            pass

@@ -1,0 +1,193 @@
+"""Configuration: secrets from the environment / `.env`, everything else from `socialdesk.toml`.
+
+Both are validated at start-up; `ConfigError` names the bad key and what was expected.
+"""
+from __future__ import annotations
+
+import re
+import tomllib
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PRIORITIES = ("urgent", "high", "normal", "low")
+Priority = Literal["urgent", "high", "normal", "low"]
+_DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d)\s*$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message says which key and what to do."""
+
+
+def parse_duration(value: object) -> timedelta:
+    """'90s', '15m', '4h', '2d' (or a number of seconds) -> timedelta."""
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+        return timedelta(seconds=value)
+    match = _DURATION.match(str(value))
+    if not match or int(match.group(1)) == 0:
+        raise ValueError(f"expected a duration like '15m', '4h' or '2d', got {value!r}")
+    return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+
+
+Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class BrandConfig(Strict):
+    name: str = Field(min_length=1)
+    handles: list[str] = []
+    misspellings: list[str] = []
+    hashtags: list[str] = []
+
+
+class SourceConfig(Strict):
+    """One social source. `type` picks the module in bot/sources/; other keys are the module's own."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    name: str = Field(min_length=1, pattern=r"^[a-z0-9_-]+$")
+    type: Literal["replay"]
+    poll_every: Duration = timedelta(seconds=60)
+    enabled: bool = True
+
+
+class RouteConfig(Strict):
+    """Where conversations go in chat. Routes are tried in order; the first match wins."""
+
+    channel: str = Field(min_length=1)
+    platform: Literal["slack", "console"] = "slack"
+    source: str | None = None
+    priority: Priority | None = None
+
+
+class AgentConfig(Strict):
+    name: str = Field(min_length=1)
+    initials: str = Field(min_length=1, max_length=8)
+    role: Literal["agent", "lead"] = "agent"
+    slack: str | None = Field(default=None, pattern=r"^[UW][A-Z0-9]+$")
+    console: str | None = None
+
+
+class SlaConfig(Strict):
+    first_response: dict[Priority, Duration] = Field(
+        default_factory=lambda: {
+            "urgent": timedelta(minutes=15),
+            "high": timedelta(hours=1),
+            "normal": timedelta(hours=4),
+            "low": timedelta(hours=24),
+        }
+    )
+
+    @field_validator("first_response")
+    @classmethod
+    def _all_priorities(cls, value: dict) -> dict:
+        missing = [p for p in PRIORITIES if p not in value]
+        if missing:
+            raise ValueError(f"missing a target for {', '.join(missing)} (give all of {', '.join(PRIORITIES)})")
+        return value
+
+
+class OutboxConfig(Strict):
+    per_channel_per_second: float = Field(default=1.0, gt=0)
+    burst: int = Field(default=3, ge=1)
+    max_attempts: int = Field(default=8, ge=1)
+
+
+class DeskConfig(Strict):
+    """The whole of socialdesk.toml."""
+
+    brand: BrandConfig
+    sources: list[SourceConfig] = []
+    routes: list[RouteConfig] = Field(min_length=1)
+    agents: list[AgentConfig] = []
+    sla: SlaConfig = SlaConfig()
+    outbox: OutboxConfig = OutboxConfig()
+    database_path: str = "socialdesk.db"
+
+    @model_validator(mode="after")
+    def _consistent(self) -> DeskConfig:
+        names = [s.name for s in self.sources]
+        duplicates = {n for n in names if names.count(n) > 1}
+        if duplicates:
+            raise ValueError(f"sources: the name {sorted(duplicates)[0]!r} is used twice; names must be unique")
+        for i, route in enumerate(self.routes):
+            if route.source and route.source not in names:
+                raise ValueError(f"routes[{i}].source: no source named {route.source!r} (have: {', '.join(names) or 'none'})")
+        for key in ("slack", "console"):
+            ids = [getattr(a, key) for a in self.agents if getattr(a, key)]
+            for agent_id in {i for i in ids if ids.count(i) > 1}:
+                raise ValueError(f"agents: {key} user {agent_id!r} is listed twice")
+        return self
+
+    def route_for(self, source: str, priority: str) -> RouteConfig:
+        for route in self.routes:
+            if route.source not in (None, source):
+                continue
+            if route.priority not in (None, priority):
+                continue
+            return route
+        return self.routes[-1]
+
+    def agent(self, platform: str, user_id: str) -> AgentConfig | None:
+        return next((a for a in self.agents if getattr(a, platform, None) == user_id), None)
+
+
+class Secrets(BaseSettings):
+    """Environment variables (and `.env`). Nothing here is ever printed in full."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    socialdesk_config: Path = Path("socialdesk.toml")
+    database_url: str | None = None
+    slack_bot_token: str | None = None
+    slack_app_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_api_url: str = "https://slack.com/api/"
+    port: int = 3000
+
+
+def _format_errors(error: ValidationError, where: str) -> str:
+    lines = [f"{where} is not valid:"]
+    for item in error.errors():
+        key = ".".join(str(part) for part in item["loc"]) or "(top level)"
+        message = item["msg"].removeprefix("Value error, ")
+        if item["type"] == "extra_forbidden":
+            message = "unknown key (check the spelling against socialdesk.example.toml)"
+        elif item["type"] == "missing":
+            message = "required key is missing"
+        lines.append(f"  - {key}: {message}")
+    return "\n".join(lines)
+
+
+def load_config(path: Path) -> DeskConfig:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{path} not found. Copy socialdesk.example.toml to {path} and fill it in, "
+            "or set SOCIALDESK_CONFIG to its path."
+        ) from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path} is not valid TOML: {error}") from None
+    return parse_config(data, where=str(path))
+
+
+def parse_config(data: dict, where: str = "socialdesk.toml") -> DeskConfig:
+    try:
+        return DeskConfig.model_validate(data)
+    except ValidationError as error:
+        raise ConfigError(_format_errors(error, where)) from None
+
+
+def load_secrets(**overrides) -> Secrets:
+    try:
+        return Secrets(**overrides)
+    except ValidationError as error:
+        raise ConfigError(_format_errors(error, "the environment (.env)")) from None

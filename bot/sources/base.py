@@ -1,0 +1,92 @@
+"""The Source contract: what every social network module provides.
+
+A source turns the network's payloads into neutral `InboundPost`s, pages from a stored
+cursor, publishes replies into the social thread or privately, and says how the network
+counts text. The core never sees a network's own payloads.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class Author:
+    handle: str
+    name: str = ""
+    followers: int | None = None
+
+
+@dataclass(frozen=True)
+class InboundPost:
+    network: str
+    external_id: str
+    author: Author
+    text: str
+    created_at: datetime
+    thread_root_id: str
+    kind: str = "mention"  # mention | keyword | reply | quote | direct
+    url: str = ""
+    reply_to_id: str | None = None
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PollResult:
+    posts: list[InboundPost]
+    cursor: str | None
+    has_more: bool = False
+
+
+@dataclass(frozen=True)
+class OutboundReply:
+    key: str  # idempotency key: the same key is never published twice
+    text: str
+    in_reply_to: str  # external id of the customer's post
+    thread_root_id: str
+    customer_handle: str
+
+
+@dataclass(frozen=True)
+class Published:
+    external_id: str
+    url: str
+    published_at: datetime
+
+
+class SourceError(Exception):
+    """A call to the network failed. `retryable` says whether trying later may help."""
+
+    def __init__(self, message: str, *, retryable: bool = True, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+        self.retry_after = retry_after
+
+
+class PrivateChannelUnavailable(SourceError):
+    def __init__(self, network: str) -> None:
+        super().__init__(f"{network} has no private messages socialdesk can send", retryable=False)
+
+
+class Source(Protocol):
+    name: str
+    network: str
+    max_length: int
+
+    def count_length(self, text: str) -> int:
+        """Length of `text` the way the network counts it (X weighs URLs, Bluesky counts graphemes...)."""
+
+    async def poll(self, cursor: str | None) -> PollResult:
+        """Posts newer than `cursor`, oldest first, and the cursor to store once they are saved."""
+
+    async def publish_reply(self, reply: OutboundReply) -> Published:
+        """Publish `reply` publicly in the customer's thread."""
+
+    async def send_private(self, reply: OutboundReply) -> Published:
+        """Send `reply` as a private message; raises PrivateChannelUnavailable where there is none."""
+
+    async def find_published(self, key: str) -> Published | None:
+        """After a crash mid-publish: the reply published under `key`, if any."""
+
+    async def close(self) -> None: ...

@@ -1,0 +1,140 @@
+"""`replay`: reads posts from a JSONL file and "publishes" replies to another JSONL file.
+
+It runs the whole loop offline (demo, tests, benchmarks). The cursor is the byte offset
+of the next unread line, so lines appended later are picked up and none is read twice.
+"""
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bot.sources.base import Author, InboundPost, OutboundReply, PollResult, Published, SourceError
+
+log = logging.getLogger(__name__)
+
+
+class ReplaySource:
+    def __init__(
+        self,
+        name: str,
+        path: str | Path,
+        published_path: str | Path,
+        *,
+        network: str = "replay",
+        max_length: int = 500,
+        batch_size: int = 100,
+        clock=None,
+    ) -> None:
+        self.name = name
+        self.network = network
+        self.max_length = max_length
+        self.path = Path(path)
+        self.published_path = Path(published_path)
+        self.batch_size = batch_size
+        self._clock = clock
+
+    def count_length(self, text: str) -> int:
+        return len(text)
+
+    async def poll(self, cursor: str | None) -> PollResult:
+        return await asyncio.to_thread(self._read_batch, int(cursor or 0))
+
+    def _read_batch(self, offset: int) -> PollResult:
+        if not self.path.exists():
+            raise SourceError(f"replay file {self.path} does not exist", retryable=True)
+        posts: list[InboundPost] = []
+        with self.path.open("rb") as handle:
+            handle.seek(offset)
+            while len(posts) < self.batch_size:
+                line = handle.readline()
+                if not line.endswith(b"\n"):
+                    break  # end of file, or a line still being written: read it next time
+                offset += len(line)
+                if not line.strip():
+                    continue
+                try:
+                    posts.append(self._parse(json.loads(line)))
+                except (ValueError, KeyError, TypeError) as error:
+                    log.error("replay %s: skipping malformed line at byte %d: %s", self.path, offset - len(line), error)
+            has_more = bool(handle.readline())
+        return PollResult(posts=posts, cursor=str(offset), has_more=has_more)
+
+    def _parse(self, item: dict[str, Any]) -> InboundPost:
+        author = item["author"]
+        if isinstance(author, str):
+            author = {"handle": author}
+        external_id = str(item["id"])
+        return InboundPost(
+            network=str(item.get("network") or self.network),
+            external_id=external_id,
+            author=Author(handle=str(author["handle"]), name=str(author.get("name") or ""), followers=author.get("followers")),
+            text=str(item["text"]),
+            created_at=_parse_time(item.get("created_at")),
+            thread_root_id=str(item.get("thread_root") or item.get("reply_to") or external_id),
+            kind=str(item.get("kind") or "mention"),
+            url=str(item.get("url") or ""),
+            reply_to_id=item.get("reply_to"),
+            raw=item,
+        )
+
+    async def publish_reply(self, reply: OutboundReply) -> Published:
+        return await asyncio.to_thread(self._append, reply, "public")
+
+    async def send_private(self, reply: OutboundReply) -> Published:
+        return await asyncio.to_thread(self._append, reply, "private")
+
+    def _append(self, reply: OutboundReply, visibility: str) -> Published:
+        now = self._clock.now() if self._clock else datetime.now(UTC)
+        external_id = "replay-" + hashlib.sha256(reply.key.encode()).hexdigest()[:16]
+        record = {
+            "key": reply.key,
+            "id": external_id,
+            "visibility": visibility,
+            "in_reply_to": reply.in_reply_to,
+            "thread_root": reply.thread_root_id,
+            "to": reply.customer_handle,
+            "text": reply.text,
+            "published_at": now.isoformat(),
+        }
+        self.published_path.parent.mkdir(parents=True, exist_ok=True)
+        with self.published_path.open("a", encoding="utf-8") as handle:
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        return Published(external_id=external_id, url=f"replay://{self.name}/{external_id}", published_at=now)
+
+    async def find_published(self, key: str) -> Published | None:
+        return await asyncio.to_thread(self._find, key)
+
+    def _find(self, key: str) -> Published | None:
+        if not self.published_path.exists():
+            return None
+        with self.published_path.open(encoding="utf-8") as handle:
+            for line in handle:
+                try:
+                    record = json.loads(line)
+                except ValueError:
+                    continue  # a torn last line from a crash mid-write was never published
+                if record.get("key") == key:
+                    return Published(
+                        external_id=record["id"],
+                        url=f"replay://{self.name}/{record['id']}",
+                        published_at=datetime.fromisoformat(record["published_at"]),
+                    )
+        return None
+
+    async def close(self) -> None:
+        return None
+
+
+def _parse_time(value: Any) -> datetime:
+    if not value:
+        return datetime.now(UTC)
+    parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

@@ -1,0 +1,28 @@
+"""What a teammate can do. Every command is a plain async function `run(desk, request) -> Outcome`."""
+from handlers import assign, claim, note, reply, resolve
+from handlers.context import Desk, Outcome, Refusal, Request
+
+COMMANDS = {
+    "claim": claim.run,
+    "assign": assign.run,
+    "reply": reply.run,
+    "resolve": resolve.run,
+    "note": note.run,
+}
+USAGE = {
+    "claim": claim.USAGE,
+    "assign": assign.USAGE,
+    "reply": reply.USAGE,
+    "resolve": resolve.USAGE,
+}
+
+
+async def dispatch(desk: Desk, request: Request) -> Outcome:
+    """Run the command; a refusal comes back as an outcome that changed nothing."""
+    handler = COMMANDS.get(request.command)
+    if handler is None:
+        return Outcome(f"Unknown command {request.command!r}. Try: {', '.join(USAGE)}.", ok=False)
+    try:
+        return await handler(desk, request)
+    except Refusal as refusal:
+        return Outcome(str(refusal), ok=False)

@@ -1,0 +1,88 @@
+"""What every handler gets: who is asking, about which conversation, and the desk to act on."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from bot.agents import agent_for
+from bot.clock import Clock
+from bot.settings import DeskConfig
+from storage.db import session_scope
+from storage.models import Agent, AuditEvent, Conversation
+
+
+@dataclass(frozen=True)
+class Actor:
+    platform: str
+    user_id: str
+
+
+@dataclass(frozen=True)
+class Request:
+    """A teammate's command, already parsed out of the chat platform's payload."""
+
+    command: str
+    actor: Actor
+    number: int | None = None  # the conversation number (#42)
+    args: str = ""
+    message_id: str | None = None  # the chat message that carried it (notes dedupe on it)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What to tell the teammate privately. `ok` False means nothing changed."""
+
+    text: str
+    ok: bool = True
+
+
+class Refusal(Exception):
+    """Raised inside a handler to stop with a message for the teammate; nothing is changed."""
+
+
+@dataclass
+class Desk:
+    engine: Engine
+    config: DeskConfig
+    clock: Clock
+    sources: dict = field(default_factory=dict)  # name -> Source, for length rules
+    on_change: callable = lambda: None  # wakes the outbox
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with session_scope(self.engine) as session:
+            yield session
+        self.on_change()
+
+
+def require_agent(desk: Desk, session: Session, actor: Actor, doing: str) -> Agent:
+    agent = agent_for(session, desk.config, actor.platform, actor.user_id)
+    if agent is None:
+        raise Refusal(
+            f"Only socialdesk agents can {doing}. Ask a lead to add you to [[agents]] in socialdesk.toml "
+            f"(your {actor.platform} id is {actor.user_id})."
+        )
+    return agent
+
+
+def require_conversation(session: Session, number: int | None, usage: str) -> Conversation:
+    if number is None:
+        raise Refusal(f"Which conversation? Usage: {usage}")
+    conversation = session.get(Conversation, number)
+    if conversation is None:
+        raise Refusal(f"There is no conversation #{number}. The number is on each conversation's first message.")
+    return conversation
+
+
+def audit(session: Session, desk: Desk, actor: str, action: str, conversation: Conversation | None, **detail) -> None:
+    session.add(AuditEvent(at=desk.clock.now(), actor=actor, action=action,
+                           conversation_id=conversation.id if conversation else None, detail=detail))
+
+
+def owner_name(session: Session, conversation: Conversation) -> str | None:
+    owner = session.get(Agent, conversation.assignee_id) if conversation.assignee_id else None
+    return owner.name if owner else None

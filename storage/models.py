@@ -1,0 +1,176 @@
+"""SQLModel tables: the single source of truth for everything socialdesk knows.
+
+Unique keys carry the "nothing doubled" principle: a post is unique per network and
+external id, an outbox entry per idempotency key, a note per chat message.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from storage.types import UTCDateTime
+
+
+class ConversationStatus:
+    NEW = "new"
+    CLAIMED = "claimed"
+    AWAITING_CUSTOMER = "awaiting_customer"
+    RESOLVED = "resolved"
+    SNOOZED = "snoozed"
+    OPEN = (NEW, CLAIMED, AWAITING_CUSTOMER, SNOOZED)
+
+
+class ReplyStatus:
+    DRAFT = "draft"
+    PUBLISHING = "publishing"
+    PUBLISHED = "published"
+    FAILED = "failed"
+
+
+class OutboxStatus:
+    PENDING = "pending"
+    SENDING = "sending"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class Customer(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("network", "handle", name="uq_customer_handle"),)
+    id: int | None = Field(default=None, primary_key=True)
+    network: str = Field(max_length=32)
+    handle: str = Field(max_length=255)
+    display_name: str = Field(default="", max_length=255)
+    followers: int | None = None
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Agent(SQLModel, table=True):
+    """A teammate from the config, mirrored here so history keeps its author."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=255)
+    initials: str = Field(max_length=16)
+    role: str = Field(default="agent", max_length=32)
+    slack_user_id: str | None = Field(default=None, max_length=64, unique=True)
+    discord_user_id: str | None = Field(default=None, max_length=64, unique=True)
+    console_user_id: str | None = Field(default=None, max_length=64, unique=True)
+
+
+class Conversation(SQLModel, table=True):
+    """The unit of work: one social thread with one customer, one chat thread."""
+
+    __table_args__ = (
+        Index("ix_conversation_thread", "network", "thread_root_id", "customer_id", "status"),
+        Index("ix_conversation_open_due", "status", "first_response_due_at"),
+        Index("ix_conversation_chat", "chat_channel", "chat_thread_id"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    source_name: str = Field(max_length=64)
+    network: str = Field(max_length=32)
+    thread_root_id: str = Field(max_length=255)
+    customer_id: int = Field(foreign_key="customer.id")
+    status: str = Field(default=ConversationStatus.NEW, max_length=32)
+    priority: str = Field(default="normal", max_length=16)
+    sentiment: str = Field(default="neutral", max_length=16)
+    intent: str = Field(default="other", max_length=32)
+    language: str = Field(default="und", max_length=16)
+    has_pii: bool = False
+    assignee_id: int | None = Field(default=None, foreign_key="agent.id")
+    opened_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+    first_response_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    first_responded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    chat_platform: str = Field(default="", max_length=16)
+    chat_channel: str = Field(default="", max_length=128)
+    chat_thread_id: str | None = Field(default=None, max_length=128)
+
+
+class Post(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("network", "external_id", name="uq_post_external"),)
+    id: int | None = Field(default=None, primary_key=True)
+    source_name: str = Field(max_length=64)
+    network: str = Field(max_length=32)
+    external_id: str = Field(max_length=255)
+    url: str = Field(default="", max_length=2048)
+    kind: str = Field(default="mention", max_length=16)
+    customer_id: int = Field(foreign_key="customer.id")
+    conversation_id: int = Field(foreign_key="conversation.id", index=True)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    language: str = Field(default="und", max_length=16)
+    sentiment: str = Field(default="neutral", max_length=16)
+    intent: str = Field(default="other", max_length=32)
+    priority: str = Field(default="normal", max_length=16)
+    pii: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    reply_to_id: str | None = Field(default=None, max_length=255)
+    thread_root_id: str = Field(max_length=255)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    ingested_at: datetime = Field(sa_type=UTCDateTime)
+    raw: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class Reply(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: int = Field(foreign_key="conversation.id", index=True)
+    agent_id: int = Field(foreign_key="agent.id")
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    in_reply_to: str = Field(max_length=255)
+    private: bool = False
+    status: str = Field(default=ReplyStatus.DRAFT, max_length=16)
+    external_id: str | None = Field(default=None, max_length=255)
+    url: str | None = Field(default=None, max_length=2048)
+    error: str | None = Field(default=None, sa_column=Column(Text))
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    published_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Note(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("chat_platform", "chat_message_id", name="uq_note_message"),)
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: int | None = Field(default=None, foreign_key="conversation.id", index=True)
+    customer_id: int | None = Field(default=None, foreign_key="customer.id", index=True)
+    author: str = Field(max_length=255)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    chat_platform: str = Field(default="", max_length=16)
+    chat_message_id: str | None = Field(default=None, max_length=128)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class AuditEvent(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(index=True, sa_type=UTCDateTime)
+    actor: str = Field(max_length=255)
+    action: str = Field(max_length=64)
+    conversation_id: int | None = Field(default=None, index=True)
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class SourceCursor(SQLModel, table=True):
+    source_name: str = Field(primary_key=True, max_length=64)
+    cursor: str | None = Field(default=None, sa_column=Column(Text))
+    last_success_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_error: str | None = Field(default=None, sa_column=Column(Text))
+    last_error_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class OutboxEntry(SQLModel, table=True):
+    """One effect on the outside world, delivered at least once and reconciled to exactly once."""
+
+    __table_args__ = (Index("ix_outbox_due", "status", "available_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=255, unique=True)
+    kind: str = Field(max_length=64)
+    target: str = Field(max_length=255)
+    conversation_id: int | None = Field(default=None, index=True)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    status: str = Field(default=OutboxStatus.PENDING, max_length=16)
+    attempts: int = 0
+    available_at: datetime = Field(sa_type=UTCDateTime)
+    locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_error: str | None = Field(default=None, sa_column=Column(Text))
+    result: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -1,0 +1,61 @@
+"""Signed Slack requests, shaped like the ones Slack sends (slash commands, actions, views, events)."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+from urllib.parse import urlencode
+
+SIGNING_SECRET = "test-signing-secret"
+TEAM = {"id": "T0TEAM", "domain": "acme"}
+
+
+def sign(body: str, secret: str = SIGNING_SECRET, timestamp: int | None = None) -> dict[str, str]:
+    timestamp = int(time.time()) if timestamp is None else timestamp
+    base = f"v0:{timestamp}:{body}".encode()
+    signature = "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": str(timestamp), "X-Slack-Signature": signature}
+
+
+def slash_command(command: str, text: str, user: str, channel: str, response_url: str) -> tuple[str, str]:
+    form = {
+        "token": "legacy", "team_id": TEAM["id"], "team_domain": TEAM["domain"], "channel_id": channel,
+        "channel_name": "social-desk", "user_id": user, "user_name": user.lower(), "command": command, "text": text,
+        "api_app_id": "A0APP", "is_enterprise_install": "false", "response_url": response_url,
+        "trigger_id": "13345224609.738474920.8088930838d88f008e0",
+    }
+    return urlencode(form), "application/x-www-form-urlencoded"
+
+
+def block_action(action_id: str, value: str, user: str, channel: str, message_ts: str, response_url: str) -> tuple[str, str]:
+    payload = {
+        "type": "block_actions", "team": TEAM, "user": {"id": user, "username": user.lower(), "team_id": TEAM["id"]},
+        "api_app_id": "A0APP", "token": "legacy", "trigger_id": "12466734323.1395872398", "response_url": response_url,
+        "container": {"type": "message", "message_ts": message_ts, "channel_id": channel, "is_ephemeral": False},
+        "channel": {"id": channel, "name": "social-desk"}, "message": {"ts": message_ts, "type": "message"},
+        "actions": [{"type": "button", "action_id": action_id, "block_id": "b1", "value": value,
+                     "text": {"type": "plain_text", "text": "x"}, "action_ts": "1700000000.1"}],
+    }
+    return urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded"
+
+
+def view_submission(view: dict, text: str, user: str) -> tuple[str, str]:
+    payload = {
+        "type": "view_submission", "team": TEAM, "user": {"id": user, "username": user.lower(), "team_id": TEAM["id"]},
+        "api_app_id": "A0APP", "token": "legacy", "trigger_id": "12345.98765.abcd",
+        "view": {**view, "id": "V0VIEW", "team_id": TEAM["id"], "state": {"values": {"reply": {"text": {
+            "type": "plain_text_input", "value": text}}}}},
+    }
+    return urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded"
+
+
+def message_event(text: str, user: str, channel: str, ts: str, thread_ts: str | None) -> tuple[str, str]:
+    event = {"type": "message", "channel": channel, "user": user, "text": text, "ts": ts, "event_ts": ts,
+             "channel_type": "channel"}
+    if thread_ts:
+        event["thread_ts"] = thread_ts
+    body = {"token": "legacy", "team_id": TEAM["id"], "api_app_id": "A0APP", "event": event, "type": "event_callback",
+            "event_id": f"Ev{ts.replace('.', '')}", "event_time": int(float(ts)),
+            "authorizations": [{"team_id": TEAM["id"], "user_id": "U0BOT", "is_bot": True}]}
+    return json.dumps(body), "application/json"

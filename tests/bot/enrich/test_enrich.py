@@ -1,0 +1,123 @@
+"""Offline enrichment on general cases written here, plus the figures on the team's labelled sample."""
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from bot.enrich import enrich
+from bot.enrich.language import detect_language
+from bot.enrich.pii import find_pii, iban_ok, luhn_ok
+from bot.enrich.sentiment import detect_sentiment
+
+LABELLED = Path(__file__).resolve().parents[4] / "shared/data/posts-labelled.jsonl"
+
+
+@pytest.mark.parametrize("text,lang", [
+    ("@acme my package still hasn't arrived, what is going on?", "en"),
+    ("@acme hola, ¿dónde está mi pedido? Ya pasaron dos semanas", "es"),
+    ("@acme bonjour, ma commande n'est toujours pas arrivée", "fr"),
+    ("@acme meine Bestellung ist immer noch nicht da", "de"),
+    ("@acme meu pedido ainda não chegou, o que aconteceu?", "pt"),
+    ("@acme il mio ordine non è ancora arrivato, grazie", "it"),
+    ("@acme mijn bestelling is nog niet binnen, waarom?", "nl"),
+    ("@acme 注文した商品がまだ届きません", "ja"),
+    ("@acme 我的订单还没到", "zh"),
+    ("@acme 주문한 상품이 아직 안 왔어요", "ko"),
+    ("@acme طلبي لم يصل بعد", "ar"),
+    ("@acme мой заказ до сих пор не пришёл", "ru"),
+    ("https://x.com/a/1 #acme 🙌🙌", "und"),
+])
+def test_language(text, lang):
+    assert detect_language(text) == lang
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("@acme thanks so much, you folks rock 🙌", "positive"),
+    ("@acme I am not happy at all with this", "negative"),
+    ("@acme worst service ever, still waiting for my refund 😡", "negative"),
+    ("@acme do you ship to Canada?", "neutral"),
+    ("@acme not bad at all, really good update", "positive"),
+])
+def test_sentiment(text, expected):
+    assert detect_sentiment(text) == expected
+
+
+@pytest.mark.parametrize("text,intent,priority", [
+    ("@acme I was charged twice this month, fix it ASAP", "complaint", "urgent"),
+    ("@acme the app crashes when I open settings, so annoying", "bug_report", "high"),
+    ("@acme how do I export my data?", "question", "normal"),
+    ("@acme love the new update!", "praise", "low"),
+    ("@acme do you have enterprise pricing for a team of 200?", "sales_lead", "normal"),
+    ("@acme FREE crypto giveaway click here bit.ly/x", "spam", "low"),
+    ("@acme thanks for nothing, my order never arrived", "complaint", "high"),
+])
+def test_intent_and_priority(text, intent, priority):
+    found = enrich(text)
+    assert (found.intent, found.priority) == (intent, priority)
+
+
+def test_followers_nudge_but_never_decide():
+    calm = "@acme how do I export my data?"
+    assert enrich(calm, followers=1_000_000).priority == "high"
+    assert enrich("@acme love it", followers=1_000_000).priority == "low"
+
+
+@pytest.mark.parametrize("text,kind,value", [
+    ("write me at jane.doe+acme@mail.example.co.uk please", "email", "jane.doe+acme@mail.example.co.uk"),
+    ("call me on +44 20 7946 0958", "phone", "+44 20 7946 0958"),
+    ("mi número es 612 345 678", "phone", "612 345 678"),
+    ("card 4111 1111 1111 1111 was charged", "payment_card", "4111 1111 1111 1111"),
+    ("IBAN DE89 3704 0044 0532 0130 00", "iban", "DE89 3704 0044 0532 0130 00"),
+    ("my password is hunter2!x", "password", "hunter2!x"),
+    ("username: carla_d can't log in", "username", "carla_d"),
+    ("order #A-1234567 never came", "order_number", "A-1234567"),
+    ("Bestellung Nr. 40012345 fehlt", "order_number", "40012345"),
+    ("account number 99887766 is locked", "account_number", "99887766"),
+    ("send it to 42 Elm Street, Springfield IL 62704 please", "address", "42 Elm Street, Springfield IL 62704"),
+    ("ich wohne in der Hauptstraße 12", "address", "Hauptstraße 12"),
+])
+def test_personal_data(text, kind, value):
+    assert (kind, value) in {(m.type, m.text) for m in find_pii(text)}
+
+
+@pytest.mark.parametrize("text", [
+    "hi @acme@mastodon.social, ship to Norway?",
+    "the 2026-11-02 update broke login today",
+    "card 4111 1111 1111 1112 is not a valid number",
+    "trouble with acme login today?",
+    "got an email asking for my password from a weird site",
+    "version 5.2.1 on Android 14",
+])
+def test_no_false_personal_data(text):
+    assert find_pii(text) == ()
+
+
+def test_checksums():
+    assert luhn_ok("4111111111111111") and not luhn_ok("4111111111111112")
+    assert iban_ok("GB82 WEST 1234 5698 7654 32") and not iban_ok("GB82 WEST 1234 5698 7654 33")
+
+
+@pytest.mark.parametrize("text", ["a" * 100_000 + " 1234" * 10_000, "user " * 30_000, "x." * 50_000 + "@",
+                                  "\u200b" * 50_000 + "@acme", "مرحبا " * 20_000])
+def test_huge_and_odd_text_is_handled_quickly(text):
+    started = time.perf_counter()
+    found = enrich(text)
+    assert found.sentiment in ("positive", "neutral", "negative")
+    assert time.perf_counter() - started < 5, "pathological regex backtracking"
+
+
+@pytest.mark.skipif(not LABELLED.exists(), reason="shared/data/posts-labelled.jsonl is not beside this checkout")
+def test_figures_on_the_labelled_sample():
+    rows = [json.loads(line) for line in LABELLED.read_text(encoding="utf-8").splitlines() if line.strip()]
+    pairs = [(row["sentiment"], enrich(row["text"]).sentiment) for row in rows if row["lang"] == "en"]
+    f1s = []
+    for label in ("positive", "neutral", "negative"):
+        tp = sum(g == p == label for g, p in pairs)
+        fp = sum(p == label != g for g, p in pairs)
+        fn = sum(g == label != p for g, p in pairs)
+        f1s.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
+    assert sum(f1s) / 3 >= 0.60
+    gold = {(row["id"], p["text"]) for row in rows for p in row["pii"]}
+    found = {(row["id"], m.text) for row in rows for m in enrich(row["text"]).pii}
+    assert len(gold & found) / len(gold) >= 0.95

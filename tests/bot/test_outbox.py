@@ -1,0 +1,133 @@
+"""Outbox delivery: ordering, pacing per channel, Retry-After, and exactly-once across a crash."""
+import json
+from datetime import timedelta
+
+import pytest
+from sqlmodel import Session, select
+
+from bot.chat.base import ChatError, CustomerPost, Notice, Suggestions
+from bot.pipeline import ingest
+from handlers import dispatch
+from handlers.context import Actor, Request
+from storage.db import session_scope
+from storage.models import Conversation, OutboxEntry, OutboxStatus, Reply, ReplyStatus
+from tests.auxil import factories
+from tests.auxil.desk import make_runtime
+from tests.fakes.chat import SimulatedCrash
+
+
+def feed(runtime, *posts):
+    with session_scope(runtime.engine) as session:
+        for inbound in posts:
+            ingest(session, runtime.config, "replay", inbound, runtime.clock.now())
+
+
+async def drain(runtime, rounds=10):
+    for _ in range(rounds):
+        await runtime.outbox.drain_once()
+
+
+def entries(runtime):
+    with Session(runtime.engine) as session:
+        return list(session.exec(select(OutboxEntry).order_by(OutboxEntry.id)))
+
+
+async def test_parent_then_thread_each_exactly_once(db_url, tmp_path):
+    runtime, chat, _ = make_runtime(db_url, tmp_path)
+    feed(runtime, factories.post(external_id="o1"),
+         factories.post("@acme any news?", external_id="o2", thread_root="o1", reply_to="o1"))
+    await drain(runtime)
+    assert len(chat.parents) == 1
+    thread = chat.thread(chat.parents[0].message_id)
+    assert [type(m) for m in thread] == [Suggestions, CustomerPost, Suggestions]
+    assert all(e.status == OutboxStatus.DONE for e in entries(runtime))
+    with Session(runtime.engine) as session:
+        assert session.get(Conversation, 1).chat_thread_id == chat.parents[0].message_id
+
+
+async def test_a_throttled_channel_does_not_hold_up_another(db_url, tmp_path):
+    routes = [{"channel": "C0URGENT", "priority": "urgent"}, {"channel": "C0SOCIAL"}]
+    runtime, chat, clock = make_runtime(db_url, tmp_path, routes=routes)
+    chat.fail_next(ChatError("Slack rate limit", retry_after=30), channel="C0SOCIAL")
+    feed(runtime, factories.post("@acme do you ship to Canada?", external_id="q1"),
+         factories.post("@acme URGENT I was charged twice!!", external_id="q2", handle="bo"))
+    await drain(runtime, rounds=3)
+    assert [p.channel for p in chat.parents] == ["C0URGENT"]
+    waiting = [e for e in entries(runtime) if e.target == "chat:slack:C0SOCIAL"]
+    assert all(e.status == OutboxStatus.PENDING and e.attempts == 0 for e in waiting)
+    assert waiting[0].available_at == clock.now() + timedelta(seconds=30)
+    clock.advance(timedelta(seconds=31))
+    await drain(runtime)
+    assert sorted(p.channel for p in chat.parents) == ["C0SOCIAL", "C0URGENT"]
+
+
+async def test_permanent_errors_fail_the_entry_and_keep_the_rest_moving(db_url, tmp_path):
+    runtime, chat, _ = make_runtime(db_url, tmp_path)
+    chat.fail_next(ChatError("Slack chat_postMessage failed: not_in_channel", retryable=False))
+    feed(runtime, factories.post(external_id="e1"))
+    await drain(runtime)
+    failed = [e for e in entries(runtime) if e.status == OutboxStatus.FAILED]
+    assert [e.kind for e in failed] == ["chat.open"] and "not_in_channel" in failed[0].last_error
+
+
+async def test_a_crash_after_sending_is_reconciled_not_resent(db_url, tmp_path):
+    runtime, chat, clock = make_runtime(db_url, tmp_path)
+    feed(runtime, factories.post(external_id="k1"))
+    chat.crash_after_send = True
+    with pytest.raises(SimulatedCrash):
+        await runtime.outbox.drain_once()
+    chat.crash_after_send = False
+    clock.advance(timedelta(minutes=1))  # the lease of the dead worker runs out
+    await drain(runtime)
+    assert len(chat.parents) == 1
+    (opened,) = [e for e in entries(runtime) if e.kind == "chat.open"]
+    assert opened.status == OutboxStatus.DONE and opened.result["reconciled"] is True
+
+
+async def test_a_reply_is_published_once_even_across_a_crash(db_url, tmp_path):
+    runtime, chat, clock = make_runtime(db_url, tmp_path)
+    feed(runtime, factories.post(external_id="z1"))
+    await drain(runtime)
+    outcome = await dispatch(runtime.desk, Request("reply", Actor("slack", "USAM"), 1, "So sorry, we're on it"))
+    assert outcome.ok
+    source = runtime.sources["replay"]
+    real_publish = source.publish_reply
+
+    async def publish_then_die(reply):
+        await real_publish(reply)
+        raise SimulatedCrash("died after publishing")
+
+    source.publish_reply = publish_then_die
+    with pytest.raises(SimulatedCrash):
+        await runtime.outbox.drain_once()
+    source.publish_reply = real_publish
+    clock.advance(timedelta(minutes=1))
+    await drain(runtime)
+    lines = (tmp_path / "replay-published.jsonl").read_text().splitlines()
+    assert len(lines) == 1 and json.loads(lines[0])["in_reply_to"] == "z1"
+    with Session(runtime.engine) as session:
+        (reply,) = session.exec(select(Reply)).all()
+        assert reply.status == ReplyStatus.PUBLISHED and reply.external_id == json.loads(lines[0])["id"]
+        assert session.get(Conversation, 1).first_responded_at is not None
+    notices = [m for m in chat.thread(chat.parents[0].message_id) if isinstance(m, Notice)]
+    assert len(notices) == 1 and "Published publicly by Sam Lee" in notices[0].text and notices[0].link
+
+
+async def test_a_failed_publish_tells_the_agent_in_the_thread(db_url, tmp_path):
+    from bot.sources.base import SourceError
+
+    runtime, chat, _ = make_runtime(db_url, tmp_path)
+    feed(runtime, factories.post(external_id="w1"))
+    await drain(runtime)
+    await dispatch(runtime.desk, Request("reply", Actor("slack", "USAM"), 1, "Hello"))
+
+    async def refuse(reply):
+        raise SourceError("the post was deleted", retryable=False)
+
+    runtime.sources["replay"].publish_reply = refuse
+    await drain(runtime)
+    with Session(runtime.engine) as session:
+        (reply,) = session.exec(select(Reply)).all()
+        assert reply.status == ReplyStatus.FAILED and "deleted" in reply.error
+    notice = [m for m in chat.thread(chat.parents[0].message_id) if isinstance(m, Notice)][-1]
+    assert "NOT published" in notice.text and notice.mention_chat_id == "USAM"

@@ -1,0 +1,99 @@
+"""Ingest on SQLite and PostgreSQL: dedupe, threading into conversations, routing, SLA due time."""
+from datetime import timedelta
+
+from sqlmodel import Session, func, select
+
+from bot.pipeline import ingest
+from storage.db import session_scope
+from storage.models import Conversation, ConversationStatus, OutboxEntry, Post
+from tests.auxil import factories
+from tests.auxil.desk import make_runtime
+
+
+def run_ingest(runtime, *posts):
+    results = []
+    for inbound in posts:
+        with session_scope(runtime.engine) as session:
+            results.append(ingest(session, runtime.config, "replay", inbound, runtime.clock.now()))
+    return results
+
+
+def count(runtime, model) -> int:
+    with Session(runtime.engine) as session:
+        return session.exec(select(func.count()).select_from(model)).one()
+
+
+def keys(runtime) -> list[str]:
+    with Session(runtime.engine) as session:
+        return [e.key for e in session.exec(select(OutboxEntry).order_by(OutboxEntry.id))]
+
+
+def test_a_new_post_opens_a_conversation_and_queues_chat(db_url, tmp_path):
+    runtime, _, clock = make_runtime(db_url, tmp_path)
+    (result,) = run_ingest(runtime, factories.post("@acme I was charged twice, refund please!", external_id="a1"))
+    assert result.opened
+    with Session(runtime.engine) as session:
+        conversation = session.get(Conversation, result.conversation_id)
+        assert conversation.status == ConversationStatus.NEW
+        assert conversation.chat_channel == "C0SOCIAL" and conversation.chat_platform == "slack"
+        target = runtime.config.sla.first_response[conversation.priority]
+        assert conversation.first_response_due_at == factories.T0 + target
+    assert keys(runtime) == [f"conv:{result.conversation_id}:open", f"post:{result.post_id}:suggest"]
+
+
+def test_the_same_post_twice_is_a_no_op(db_url, tmp_path):
+    runtime, _, _ = make_runtime(db_url, tmp_path)
+    post = factories.post(external_id="dup")
+    first, second = run_ingest(runtime, post, post)
+    assert first is not None and second is None
+    assert count(runtime, Post) == 1 and count(runtime, Conversation) == 1
+
+
+def test_follow_ups_in_the_same_thread_join_the_conversation(db_url, tmp_path):
+    runtime, _, _ = make_runtime(db_url, tmp_path)
+    first, follow_up, other_customer = run_ingest(
+        runtime,
+        factories.post(external_id="r1"),
+        factories.post("@acme hello?? still nothing", external_id="r2", thread_root="r1", reply_to="r1"),
+        factories.post("@acme same problem here", external_id="r3", thread_root="r1", reply_to="r1", handle="dan"),
+    )
+    assert follow_up.conversation_id == first.conversation_id and not follow_up.opened
+    assert other_customer.conversation_id != first.conversation_id and other_customer.opened
+    assert f"post:{follow_up.post_id}:chat" in keys(runtime)
+    assert any(k.startswith(f"conv:{first.conversation_id}:update:") for k in keys(runtime))
+
+
+def test_a_resolved_conversation_is_not_reopened(db_url, tmp_path):
+    runtime, _, _ = make_runtime(db_url, tmp_path)
+    (first,) = run_ingest(runtime, factories.post(external_id="s1"))
+    with session_scope(runtime.engine) as session:
+        session.get(Conversation, first.conversation_id).status = ConversationStatus.RESOLVED
+    (later,) = run_ingest(runtime, factories.post("@acme it broke again", external_id="s2", thread_root="s1"))
+    assert later.opened and later.conversation_id != first.conversation_id
+
+
+def test_the_brands_own_posts_are_not_customer_posts(db_url, tmp_path):
+    runtime, _, _ = make_runtime(db_url, tmp_path)
+    (result,) = run_ingest(runtime, factories.post("We're looking into it!", handle="ACME"))
+    assert result is None and count(runtime, Post) == 0
+
+
+def test_routes_by_priority(db_url, tmp_path):
+    routes = [{"channel": "C0URGENT", "priority": "urgent"}, {"channel": "C0SOCIAL"}]
+    runtime, _, _ = make_runtime(db_url, tmp_path, routes=routes)
+    urgent, calm = run_ingest(
+        runtime,
+        factories.post("@acme URGENT my account was hacked and I was charged twice!!", external_id="u1"),
+        factories.post("@acme do you ship to Canada?", external_id="u2", handle="ana"),
+    )
+    with Session(runtime.engine) as session:
+        assert session.get(Conversation, urgent.conversation_id).chat_channel == "C0URGENT"
+        assert session.get(Conversation, calm.conversation_id).chat_channel == "C0SOCIAL"
+
+
+def test_a_post_from_the_future_does_not_push_the_due_time_out(db_url, tmp_path):
+    runtime, _, clock = make_runtime(db_url, tmp_path)
+    (result,) = run_ingest(runtime, factories.post(external_id="f1", minutes=600))
+    with Session(runtime.engine) as session:
+        conversation = session.get(Conversation, result.conversation_id)
+        assert conversation.first_response_due_at <= clock.now() + timedelta(hours=24)
