@@ -1,0 +1,162 @@
+"""The Slack side end to end: signed requests in over real HTTP, the real slack_sdk out to a fake Slack."""
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+from sqlmodel import Session, select
+
+from bot.chat.slack import SlackChat, make_client
+from bot.chat.slack_app import build_app, http_app
+from bot.poller import poll_once
+from storage.models import Conversation, Note, Reply, ReplyStatus
+from tests.auxil import slack_requests as slack_wire
+from tests.auxil.desk import make_runtime
+from tests.fakes.slack_api import FakeSlack
+
+CHANNEL_NAME = "social-desk"
+
+
+@pytest.fixture
+async def desk(tmp_path):
+    """A runtime on SQLite, talking to a fake Slack, with the Bolt HTTP app served on loopback."""
+    async with FakeSlack() as slack:
+        channel = slack.add_channel(CHANNEL_NAME)
+        for user in ("UJANE", "USAM", "UKIM", "UNOBODY"):
+            slack.add_user(user, user.lower(), user.title())
+        runtime, _, _ = make_runtime(f"sqlite:///{tmp_path / 'db.sqlite'}", tmp_path, chat=None,
+                                     routes=[{"channel": f"#{CHANNEL_NAME}"}])
+        client = make_client(slack.token, slack.base_url)
+        runtime.chats.clear()
+        runtime.add_chat(SlackChat(client))
+        bolt = build_app(runtime, client, slack_wire.SIGNING_SECRET)
+        async with TestClient(TestServer(http_app(bolt))) as http:
+            yield Desk(runtime, slack, http, channel, tmp_path)
+        await runtime.close()
+
+
+class Desk:
+    def __init__(self, runtime, slack, http, channel, tmp_path):
+        self.runtime, self.slack, self.http, self.channel, self.tmp_path = runtime, slack, http, channel, tmp_path
+
+    def add_posts(self, *items):
+        with (self.tmp_path / "posts.jsonl").open("a", encoding="utf-8") as handle:
+            for item in items:
+                handle.write(json.dumps(item, ensure_ascii=False) + "\n")
+
+    async def settle(self):
+        await poll_once(self.runtime.engine, self.runtime.config, self.runtime.sources["replay"], self.runtime.clock)
+        for _ in range(5):
+            await asyncio.sleep(0.05)  # lazy listeners run as tasks after the ack
+            await self.runtime.outbox.drain_once()
+
+    async def send(self, body: str, content_type: str, headers: dict | None = None):
+        headers = {"Content-Type": content_type, **(headers if headers is not None else slack_wire.sign(body))}
+        return await self.http.post("/slack/events", data=body.encode(), headers=headers)
+
+    @property
+    def response_url(self) -> str:
+        return self.slack.base_url.replace("/api/", "/response/") + "cmd"
+
+    def parents(self):
+        return self.slack.messages(self.channel)
+
+    def thread(self, ts):
+        return self.slack.thread(self.channel, ts)
+
+
+def post_item(n, text, **extra):
+    return {"id": f"x{n}", "network": "x", "author": {"handle": "carla", "name": "Carla Diaz"}, "text": text,
+            "created_at": "2026-11-02T09:00:00Z", "url": f"https://x.com/carla/status/{n}", **extra}
+
+
+async def test_mention_to_thread_to_published_reply(desk):
+    desk.add_posts(post_item(1, "@acme <!channel> my order never arrived @here"),
+                   post_item(2, "@acme hello?? anyone", thread_root="x1", reply_to="x1"))
+    await desk.settle()
+    (parent,) = desk.parents()
+    rendered = json.dumps(parent["blocks"])
+    assert "#1" in rendered and "@carla" in rendered and "<!channel>" not in rendered and "@here" not in rendered
+    thread_texts = [m["text"] for m in desk.thread(parent["ts"])]
+    assert any("hello?? anyone" in t for t in thread_texts) and any("Suggested replies" in t for t in thread_texts)
+
+    body, kind = slack_wire.slash_command("/claim", "1", "USAM", desk.channel, desk.response_url)
+    assert (await desk.send(body, kind)).status == 200
+    body, kind = slack_wire.slash_command("/reply", "1 So sorry Carla, checking now!", "USAM", desk.channel,
+                                          desk.response_url)
+    assert (await desk.send(body, kind)).status == 200
+    await desk.settle()
+
+    published = [json.loads(line) for line in (desk.tmp_path / "replay-published.jsonl").read_text().splitlines()]
+    assert [(p["text"], p["in_reply_to"]) for p in published] == [("So sorry Carla, checking now! ^SL", "x2")]
+    assert any("Published publicly by Sam Lee" in m["text"] for m in desk.thread(parent["ts"]))
+    updated = desk.slack.calls_to("chat.update")
+    assert updated and "owner: Sam Lee" in json.dumps(updated[-1][1]["blocks"])
+
+
+async def test_buttons_modal_and_thread_messages(desk):
+    desk.add_posts(post_item(1, "@acme the app crashes when I log in"))
+    await desk.settle()
+    (parent,) = desk.parents()
+
+    body, kind = slack_wire.block_action("sd_claim", "1", "UKIM", desk.channel, parent["ts"], desk.response_url)
+    assert (await desk.send(body, kind)).status == 200
+    body, kind = slack_wire.block_action("sd_reply", json.dumps({"n": 1}), "UKIM", desk.channel, parent["ts"],
+                                         desk.response_url)
+    await desk.send(body, kind)
+    await desk.settle()
+    (opened,) = desk.slack.views
+    view = opened["view"] if "view" in opened else opened
+    if isinstance(view, str):
+        view = json.loads(view)
+    assert view["callback_id"] == "sd_reply_modal"
+    assert view["blocks"][0]["element"]["initial_value"]  # pre-filled with a suggestion
+
+    body, kind = slack_wire.view_submission(view, "x" * 600, "UKIM")
+    answer = await desk.send(body, kind)
+    assert (await answer.json())["response_action"] == "errors"
+    body, kind = slack_wire.view_submission(view, "Sorry! Which phone model?", "UKIM")
+    answer = await desk.send(body, kind)
+    assert answer.status == 200 and not (await answer.text()).strip("{} ")
+
+    body, kind = slack_wire.message_event("customer tweets a lot, be patient", "USAM", desk.channel, "1800.1", parent["ts"])
+    await desk.send(body, kind)
+    body, kind = slack_wire.message_event("!resolve", "UKIM", desk.channel, "1800.2", parent["ts"])
+    await desk.send(body, kind)
+    body, kind = slack_wire.message_event("!resolv", "UKIM", desk.channel, "1800.3", parent["ts"])
+    await desk.send(body, kind)
+    await desk.settle()
+
+    with Session(desk.runtime.engine) as session:
+        assert [n.text for n in session.exec(select(Note))] == ["customer tweets a lot, be patient"]
+        assert session.exec(select(Reply)).one().status == ReplyStatus.PUBLISHED
+        assert session.get(Conversation, 1).status == "resolved"
+    ephemerals = [e["text"] for e in desk.slack.ephemerals]
+    assert any("Unknown command !resolv" in t for t in ephemerals)
+    assert any("#1 resolved" in t for t in ephemerals)
+
+
+async def test_non_agents_are_told_why(desk):
+    desk.add_posts(post_item(1, "@acme hi"))
+    await desk.settle()
+    body, kind = slack_wire.slash_command("/claim", "1", "UNOBODY", desk.channel, desk.response_url)
+    await desk.send(body, kind)
+    await desk.settle()
+    (answer,) = desk.slack.responses
+    assert "Only socialdesk agents" in answer["text"] and answer.get("response_type") == "ephemeral"
+
+
+@pytest.mark.parametrize("forgery", ["unsigned", "signed for another body", "wrong secret", "stale"])
+async def test_forged_or_stale_requests_are_rejected(desk, forgery):
+    body, kind = slack_wire.slash_command("/claim", "1", "UJANE", desk.channel, desk.response_url)
+    headers = {
+        "unsigned": {},
+        "signed for another body": slack_wire.sign(body.replace("UJANE", "UEVIL")),
+        "wrong secret": slack_wire.sign(body, secret="wrong-secret"),
+        "stale": slack_wire.sign(body, timestamp=1_600_000_000),
+    }[forgery]
+    response = await desk.send(body, kind, headers=headers)
+    assert response.status == 401
+    assert not desk.slack.responses and not desk.slack.calls_to("chat.postMessage")
