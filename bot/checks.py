@@ -8,7 +8,8 @@ from bot.settings import DeskConfig, Secrets
 from bot.sources import build_source
 from storage.db import current_revision, make_engine
 
-OK, MISSING, BAD = "[green]ok[/]", "[yellow]missing[/]", "[red]failed[/]"
+OK, MISSING, BAD = "ok", "missing", "failed"
+STYLE = {OK: "green", MISSING: "yellow", BAD: "red"}
 
 
 def _mask(value: str | None) -> str:
@@ -22,7 +23,7 @@ async def run_checks(secrets: Secrets, config: DeskConfig, db_url: str, console:
     def line(status: str, what: str, detail: str = "") -> None:
         nonlocal problems
         problems += status != OK
-        console.print(f"{status:>18}  {what}" + (f" — {detail}" if detail else ""))
+        console.print(f"[{STYLE[status]}]{status:>7}[/]  {what}" + (f" — {detail}" if detail else ""))
 
     console.print(f"[bold]Brand[/] {config.brand.name}: handles {config.brand.handles or '-'}, "
                   f"misspellings {config.brand.misspellings or '-'}, hashtags {config.brand.hashtags or '-'}")
@@ -62,10 +63,13 @@ async def run_checks(secrets: Secrets, config: DeskConfig, db_url: str, console:
 async def _check_slack(secrets: Secrets, line) -> None:
     from bot.chat.slack import make_client
 
-    line(OK if secrets.slack_signing_secret else MISSING, "SLACK_SIGNING_SECRET", _mask(secrets.slack_signing_secret)
-         + ("" if secrets.slack_signing_secret else "; needed for HTTP mode"))
-    line(OK if secrets.slack_app_token else MISSING, "SLACK_APP_TOKEN", _mask(secrets.slack_app_token)
-         + ("" if secrets.slack_app_token else "; needed for Socket Mode"))
+    if secrets.slack_app_token:
+        line(OK, "Slack connection", f"Socket Mode with SLACK_APP_TOKEN {_mask(secrets.slack_app_token)}")
+    elif secrets.slack_signing_secret:
+        line(OK, "Slack connection", f"HTTP mode, requests verified with SLACK_SIGNING_SECRET "
+                                     f"{_mask(secrets.slack_signing_secret)}")
+    else:
+        line(MISSING, "Slack connection", "set SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode) in .env")
     if not secrets.slack_bot_token:
         line(MISSING, "SLACK_BOT_TOKEN", "put the bot token (xoxb-…) in .env")
         return

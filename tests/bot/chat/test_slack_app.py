@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import timedelta
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
@@ -11,7 +12,8 @@ from sqlmodel import Session, select
 from bot.chat.slack import SlackChat, make_client
 from bot.chat.slack_app import build_app, http_app
 from bot.poller import poll_once
-from storage.models import Conversation, Note, Reply, ReplyStatus
+from storage.db import session_scope
+from storage.models import Conversation, Note, OutboxEntry, Reply, ReplyStatus
 from tests.auxil import slack_requests as slack_wire
 from tests.auxil.desk import make_runtime
 from tests.fakes.slack_api import FakeSlack
@@ -26,20 +28,21 @@ async def desk(tmp_path):
         channel = slack.add_channel(CHANNEL_NAME)
         for user in ("UJANE", "USAM", "UKIM", "UNOBODY"):
             slack.add_user(user, user.lower(), user.title())
-        runtime, _, _ = make_runtime(f"sqlite:///{tmp_path / 'db.sqlite'}", tmp_path, chat=None,
+        runtime, _, clock = make_runtime(f"sqlite:///{tmp_path / 'db.sqlite'}", tmp_path, chat=None,
                                      routes=[{"channel": f"#{CHANNEL_NAME}"}])
         client = make_client(slack.token, slack.base_url)
         runtime.chats.clear()
         runtime.add_chat(SlackChat(client))
         bolt = build_app(runtime, client, slack_wire.SIGNING_SECRET)
         async with TestClient(TestServer(http_app(bolt))) as http:
-            yield Desk(runtime, slack, http, channel, tmp_path)
+            yield Desk(runtime, slack, http, channel, tmp_path, clock)
         await runtime.close()
 
 
 class Desk:
-    def __init__(self, runtime, slack, http, channel, tmp_path):
+    def __init__(self, runtime, slack, http, channel, tmp_path, clock):
         self.runtime, self.slack, self.http, self.channel, self.tmp_path = runtime, slack, http, channel, tmp_path
+        self.clock = clock
 
     def add_posts(self, *items):
         with (self.tmp_path / "posts.jsonl").open("a", encoding="utf-8") as handle:
@@ -160,3 +163,24 @@ async def test_forged_or_stale_requests_are_rejected(desk, forgery):
     response = await desk.send(body, kind, headers=headers)
     assert response.status == 401
     assert not desk.slack.responses and not desk.slack.calls_to("chat.postMessage")
+
+
+async def test_slack_429_waits_for_retry_after_then_delivers_once(desk):
+    desk.slack.rate_limit("chat.postMessage", retry_after=30)
+    desk.add_posts(post_item(1, "@acme hi"))
+    await desk.settle()
+    assert desk.parents() == [] and len(desk.slack.calls_to("chat.postMessage")) == 1
+    desk.clock.advance(timedelta(seconds=31))
+    await desk.settle()
+    assert len(desk.parents()) == 1
+
+
+async def test_an_unknown_channel_is_reported_not_retried_forever(desk):
+    desk.add_posts(post_item(1, "@acme hi"))
+    await poll_once(desk.runtime.engine, desk.runtime.config, desk.runtime.sources["replay"], desk.clock)
+    with session_scope(desk.runtime.engine) as session:
+        session.get(Conversation, 1).chat_channel = "#gone"  # as if the channel was renamed after routing
+    await desk.settle()
+    with Session(desk.runtime.engine) as session:
+        (opened,) = session.exec(select(OutboxEntry).where(OutboxEntry.kind == "chat.open")).all()
+    assert opened.status == "failed" and "#gone not found" in opened.last_error

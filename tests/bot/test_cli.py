@@ -1,0 +1,97 @@
+"""The command line: check, db, and the offline demo driven by a script on standard input."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from bot.cli import app
+from tests.fakes.slack_api import FakeSlack
+
+ROOT = Path(__file__).resolve().parents[2]
+runner = CliRunner()
+
+
+def project(tmp_path: Path, monkeypatch, **env) -> Path:
+    (tmp_path / "socialdesk.toml").write_text((ROOT / "socialdesk.example.toml").read_text())
+    (tmp_path / "posts.jsonl").write_text("")
+    monkeypatch.chdir(tmp_path)
+    for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_API_URL", "DATABASE_URL",
+                 "SOCIALDESK_CONFIG"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return tmp_path
+
+
+def test_check_tries_the_token_and_names_what_is_missing(tmp_path, monkeypatch):
+    with FakeSlack.in_thread() as slack:
+        project(tmp_path, monkeypatch, SLACK_BOT_TOKEN=slack.token, SLACK_API_URL=slack.base_url)
+        result = runner.invoke(app, ["check"])
+    assert result.exit_code == 1, result.output
+    assert "ok  source replay" in result.output
+    assert "ok  SLACK_BOT_TOKEN" in result.output and "bot socialdesk in Acme" in result.output
+    assert "missing  Slack connection — set SLACK_APP_TOKEN" in result.output
+    assert slack.token not in result.output  # secrets are masked
+
+
+def test_check_passes_when_everything_is_there(tmp_path, monkeypatch):
+    with FakeSlack.in_thread() as slack:
+        project(tmp_path, monkeypatch, SLACK_BOT_TOKEN=slack.token, SLACK_API_URL=slack.base_url,
+                SLACK_SIGNING_SECRET="0123456789abcdef")
+        result = runner.invoke(app, ["check"])
+    assert result.exit_code == 0, result.output
+
+
+def test_check_reports_a_wrong_token(tmp_path, monkeypatch):
+    with FakeSlack.in_thread() as slack:
+        project(tmp_path, monkeypatch, SLACK_BOT_TOKEN="xoxb-not-the-right-one", SLACK_API_URL=slack.base_url,
+                SLACK_APP_TOKEN="xapp-0123456789")
+        result = runner.invoke(app, ["check"])
+    assert result.exit_code == 1 and "failed  SLACK_BOT_TOKEN" in result.output and "invalid_auth" in result.output
+
+
+def test_a_bad_config_names_the_key(tmp_path, monkeypatch):
+    project(tmp_path, monkeypatch)
+    (tmp_path / "socialdesk.toml").write_text('[brand]\nname = "Acme"\n[[routes]]\nchanel = "#x"\n')
+    result = runner.invoke(app, ["check"])
+    assert result.exit_code == 2
+    assert "routes.0.chanel: unknown key" in result.output and "routes.0.channel: required key is missing" in result.output
+
+
+def test_db_upgrade_and_current(tmp_path, monkeypatch):
+    project(tmp_path, monkeypatch)
+    assert "empty" in runner.invoke(app, ["db", "current"]).output
+    assert "revision 0001" in runner.invoke(app, ["db", "upgrade"]).output
+    assert runner.invoke(app, ["db", "current"]).output.strip() == "0001"
+    assert (tmp_path / "socialdesk.db").exists()
+
+
+def test_the_demo_runs_a_script_offline(tmp_path):
+    script = "\n".join([
+        "/claim 1",
+        "/reply 1 So sorry Carla, we're checking with the courier now!",
+        "#1 courier ticket opened",
+        "#1 !resolve",
+        "#2 !resolv",
+        "/assign 2 @sam",
+        "/claim 999",
+        "quit",
+    ]) + "\n"
+    env = {**os.environ, "COLUMNS": "200", "HOME": str(tmp_path), "TMPDIR": str(tmp_path)}
+    result = subprocess.run([sys.executable, "-m", "bot", "demo", "--interval", "0", "--initials", "AD"],
+                            input=script, capture_output=True, text=True, timeout=120, env=env)
+    out = result.stdout
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "#1 · new conversation" in out and "suggested replies" in out
+    assert "#1 is yours" in out and "Published publicly by Alex Demo" in out
+    assert "Saved as an internal note on #1" in out and "#1 resolved" in out
+    assert "Unknown command !resolv" in out and "#2 is now Sam Lee's" in out
+    assert "There is no conversation #999" in out
+    published = next(tmp_path.glob("socialdesk-demo-*")) / "published.jsonl"
+    (record,) = [json.loads(line) for line in published.read_text().splitlines()]
+    assert record["text"] == "So sorry Carla, we're checking with the courier now! ^AD"
