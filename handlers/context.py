@@ -1,7 +1,7 @@
 """What every handler gets: who is asking, about which conversation, and the desk to act on."""
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -50,7 +50,7 @@ class Desk:
     config: DeskConfig
     clock: Clock
     sources: dict = field(default_factory=dict)  # name -> Source, for length rules
-    on_change: callable = lambda: None  # wakes the outbox
+    on_change: Callable[[], None] = lambda: None  # wakes the outbox
 
     @contextmanager
     def session(self) -> Iterator[Session]:

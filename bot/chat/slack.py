@@ -5,8 +5,6 @@ Slack whether an interrupted message already exists (message metadata carries it
 """
 from __future__ import annotations
 
-import asyncio
-
 import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -112,5 +110,5 @@ class SlackChat:
                 raise ChatError(f"Slack rate limit on {method}", retry_after=retry_after) from None
             hint = f" ({HINTS[code]})" if code in HINTS else ""
             raise ChatError(f"Slack {method} failed: {code}{hint}", retryable=code not in PERMANENT) from None
-        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as error:
+        except (TimeoutError, aiohttp.ClientError, OSError) as error:
             raise ChatError(f"Slack {method} unreachable: {error!r}") from None

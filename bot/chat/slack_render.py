@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from bot.chat.base import ConversationView, CustomerPost, Notice, Suggestions, ThreadMessage
+from bot.chat.base import ConversationView, CustomerPost, Suggestions, ThreadMessage
 
 NETWORKS = {"x": "X", "mastodon": "Mastodon", "bluesky": "Bluesky", "reddit": "Reddit", "replay": "Replay"}
 SENTIMENT = {"positive": ":slightly_smiling_face:", "neutral": ":neutral_face:", "negative": ":rage:"}

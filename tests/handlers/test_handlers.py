@@ -1,5 +1,4 @@
 """The commands, platform-neutral: who may do what, and what each one changes and queues."""
-import json
 
 import pytest
 from sqlmodel import Session, select

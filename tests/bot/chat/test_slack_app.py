@@ -111,9 +111,7 @@ async def test_buttons_modal_and_thread_messages(desk):
     await desk.send(body, kind)
     await desk.settle()
     (opened,) = desk.slack.views
-    view = opened["view"] if "view" in opened else opened
-    if isinstance(view, str):
-        view = json.loads(view)
+    view = opened["view"]
     assert view["callback_id"] == "sd_reply_modal"
     assert view["blocks"][0]["element"]["initial_value"]  # pre-filled with a suggestion
 
