@@ -4,6 +4,7 @@ from __future__ import annotations
 from rich.console import Console
 from sqlalchemy import text
 
+from bot.outbox_admin import failed_summary
 from bot.settings import DeskConfig, Secrets
 from bot.sources import build_source
 from storage.db import current_revision, make_engine
@@ -41,6 +42,10 @@ async def run_checks(secrets: Secrets, config: DeskConfig, db_url: str, console:
         revision = current_revision(engine)
         line(OK, f"database {engine.url.render_as_string(hide_password=True)}",
              f"schema {revision or 'empty (created at start)'}")
+        if revision:
+            failed, latest = failed_summary(engine)
+            if failed:
+                line(BAD, f"outbox: {failed} deliveries failed", f"latest: {latest}. Fix it, then `socialdesk outbox retry`")
     except Exception as error:
         line(BAD, "database", f"{error.__class__.__name__}: {str(error).splitlines()[0]}")
 

@@ -15,6 +15,8 @@ app = typer.Typer(help="socialdesk: answer your brand's social mentions from Sla
                   add_completion=False)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+outbox_app = typer.Typer(help="Deliveries to chat and the networks.", no_args_is_help=True)
+app.add_typer(outbox_app, name="outbox")
 console = Console(highlight=False)
 
 
@@ -132,3 +134,17 @@ def db_current() -> None:
     """Print the database's schema revision."""
     secrets, config = _load()
     console.print(current_revision(make_engine(_db_url(secrets, config))) or "empty (run: socialdesk db upgrade)")
+
+
+@outbox_app.command("retry")
+def outbox_retry() -> None:
+    """Queue failed chat messages again (after fixing the channel, token or invite). Replies are not retried."""
+    from datetime import UTC, datetime
+
+    from bot.outbox_admin import retry_failed_chat
+
+    secrets, config = _load()
+    engine = make_engine(_db_url(secrets, config))
+    upgrade(engine)
+    count = retry_failed_chat(engine, datetime.now(UTC))
+    console.print(f"{count} chat messages queued again; a running socialdesk delivers them within seconds.")

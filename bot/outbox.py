@@ -204,7 +204,7 @@ class Outbox:
                 row.attempts -= 1
 
     def _fail(self, entry: OutboxEntry, error: str) -> None:
-        log.error("outbox: giving up on %s: %s", entry.key, error)
+        log.error("outbox: giving up on %s: %s. Fix the cause, then run `socialdesk outbox retry`.", entry.key, error)
         with session_scope(self.engine) as session:
             row = session.get(OutboxEntry, entry.id)
             row.status = OutboxStatus.FAILED
@@ -242,6 +242,7 @@ class Outbox:
             if entry.kind == kinds.OPEN:
                 return await self._open(session, chat, conversation, entry)
             if not conversation.chat_thread_id:
+                self._raise_if_parent_failed(session, conversation)
                 raise NotReady()
             ref = ChatRef(conversation.chat_channel, conversation.chat_thread_id)
             if entry.kind == kinds.UPDATE:
@@ -255,6 +256,13 @@ class Outbox:
         if message is None:
             return {"skipped": "nothing to say"}
         return {"message_id": await chat.post_in_thread(ref, message, entry.key)}
+
+    @staticmethod
+    def _raise_if_parent_failed(session: Session, conversation: Conversation) -> None:
+        """Thread messages cannot wait for a parent message that will never come."""
+        parent = session.exec(select(OutboxEntry).where(OutboxEntry.key == f"conv:{conversation.id}:open")).first()
+        if parent is not None and parent.status == OutboxStatus.FAILED:
+            raise ChatError(f"the conversation's first message failed: {parent.last_error}", retryable=False)
 
     async def _open(self, session: Session, chat: ChatPort, conversation: Conversation, entry: OutboxEntry) -> dict:
         if entry.attempts > 1:

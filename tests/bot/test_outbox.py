@@ -63,11 +63,12 @@ async def test_a_throttled_channel_does_not_hold_up_another(db_url, tmp_path):
 
 async def test_permanent_errors_fail_the_entry_and_keep_the_rest_moving(db_url, tmp_path):
     runtime, chat, _ = make_runtime(db_url, tmp_path)
-    chat.fail_next(ChatError("Slack chat_postMessage failed: not_in_channel", retryable=False))
-    feed(runtime, factories.post(external_id="e1"))
+    chat.fail_next(ChatError("Slack chat_postMessage failed: msg_too_long", retryable=False))
+    feed(runtime, factories.post(external_id="e1"), factories.post(external_id="e2", handle="dan"))
     await drain(runtime)
     failed = [e for e in entries(runtime) if e.status == OutboxStatus.FAILED]
-    assert [e.kind for e in failed] == ["chat.open"] and "not_in_channel" in failed[0].last_error
+    assert [e.key for e in failed] == ["conv:1:open", "post:1:suggest"] and "msg_too_long" in failed[0].last_error
+    assert len(chat.parents) == 1 and chat.parents[0].key == "conv:2:open"
 
 
 async def test_a_crash_after_sending_is_reconciled_not_resent(db_url, tmp_path):
@@ -131,3 +132,18 @@ async def test_a_failed_publish_tells_the_agent_in_the_thread(db_url, tmp_path):
         assert reply.status == ReplyStatus.FAILED and "deleted" in reply.error
     notice = [m for m in chat.thread(chat.parents[0].message_id) if isinstance(m, Notice)][-1]
     assert "NOT published" in notice.text and notice.mention_chat_id == "USAM"
+
+
+async def test_when_the_parent_fails_for_good_its_thread_fails_too_and_can_be_retried(db_url, tmp_path):
+    from bot.outbox_admin import failed_summary, retry_failed_chat
+
+    runtime, chat, clock = make_runtime(db_url, tmp_path)
+    chat.fail_next(ChatError("Slack chat_postMessage failed: not_in_channel", retryable=False))
+    feed(runtime, factories.post(external_id="n1"))
+    await drain(runtime)
+    assert {e.status for e in entries(runtime)} == {OutboxStatus.FAILED}  # no endless waiting on the parent
+    count, latest = failed_summary(runtime.engine)
+    assert count == 2 and "not_in_channel" in latest
+    assert retry_failed_chat(runtime.engine, clock.now()) == 2  # after the bot was invited
+    await drain(runtime)
+    assert len(chat.parents) == 1 and all(e.status == OutboxStatus.DONE for e in entries(runtime))
