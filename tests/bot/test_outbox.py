@@ -147,3 +147,18 @@ async def test_when_the_parent_fails_for_good_its_thread_fails_too_and_can_be_re
     assert retry_failed_chat(runtime.engine, clock.now()) == 2  # after the bot was invited
     await drain(runtime)
     assert len(chat.parents) == 1 and all(e.status == OutboxStatus.DONE for e in entries(runtime))
+
+
+def test_the_token_bucket_allows_a_short_burst_then_one_per_second():
+    from bot.outbox import TokenBucket
+
+    bucket = TokenBucket(rate=1.0, burst=3)
+    waits = []
+    for _ in range(5):
+        waits.append(round(bucket.wait_time(0.0), 3))
+        if not waits[-1]:
+            bucket.take()
+    assert waits == [0, 0, 0, 1.0, 1.0]  # three at once, then the fourth must wait a second
+    assert bucket.wait_time(1.0) == 0  # a second later there is room for one more
+    bucket.take()
+    assert bucket.wait_time(1.5) == 0.5
