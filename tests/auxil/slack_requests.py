@@ -19,13 +19,17 @@ def sign(body: str, secret: str = SIGNING_SECRET, timestamp: int | None = None) 
 
 
 def slash_command(command: str, text: str, user: str, channel: str, response_url: str) -> tuple[str, str]:
-    form = {
+    return urlencode(slash_command_payload(command, text, user, channel, response_url)), "application/x-www-form-urlencoded"
+
+
+def slash_command_payload(command: str, text: str, user: str, channel: str, response_url: str) -> dict[str, str]:
+    """The fields of a slash command (form-encoded over HTTP, a JSON payload over Socket Mode)."""
+    return {
         "token": "legacy", "team_id": TEAM["id"], "team_domain": TEAM["domain"], "channel_id": channel,
         "channel_name": "social-desk", "user_id": user, "user_name": user.lower(), "command": command, "text": text,
         "api_app_id": "A0APP", "is_enterprise_install": "false", "response_url": response_url,
         "trigger_id": "13345224609.738474920.8088930838d88f008e0",
     }
-    return urlencode(form), "application/x-www-form-urlencoded"
 
 
 def block_action(action_id: str, value: str, user: str, channel: str, message_ts: str, response_url: str) -> tuple[str, str]:

@@ -37,6 +37,7 @@ class FakeSlack:
     ephemerals: list[dict] = field(default_factory=list)
     views: list[dict] = field(default_factory=list)
     responses: list[dict] = field(default_factory=list)  # posts to response_url
+    socket_acks: list[dict] = field(default_factory=list)  # Socket Mode acknowledgements from the app
 
     def __post_init__(self) -> None:
         self._lock = threading.RLock()
@@ -46,6 +47,7 @@ class FakeSlack:
         self._faults: dict[str, list[Fault]] = defaultdict(list)
         self._ts = itertools.count(1)
         self._ids = itertools.count(1)
+        self._sockets: list[web.WebSocketResponse] = []
         self._runner: web.AppRunner | None = None
         self.base_url = ""
 
@@ -90,6 +92,7 @@ class FakeSlack:
         app.router.add_post("/api/{method}", self._api)
         app.router.add_get("/api/{method}", self._api)  # slack_sdk reads history and replies with GET
         app.router.add_post("/response/{anything:.*}", self._response_url)
+        app.router.add_get("/socket", self._socket)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -99,6 +102,8 @@ class FakeSlack:
         return self
 
     async def stop(self) -> None:
+        for socket in list(self._sockets):
+            await socket.close()
         if self._runner:
             await self._runner.cleanup()
 
@@ -154,9 +159,34 @@ class FakeSlack:
             self.responses.append(await request.json())
         return web.Response(text="ok")
 
+    async def send_envelope(self, envelope_type: str, payload: dict) -> str:
+        """Push a Socket Mode envelope (slash_commands, interactive, events_api) to the connected app."""
+        envelope_id = f"env-{next(self._ids)}"
+        message = {"envelope_id": envelope_id, "type": envelope_type, "payload": payload,
+                   "accepts_response_payload": envelope_type != "events_api", "retry_attempt": 0}
+        for socket in self._sockets:
+            await socket.send_json(message)
+        return envelope_id
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse(autoping=True)
+        await socket.prepare(request)
+        self._sockets.append(socket)
+        await socket.send_json({"type": "hello", "num_connections": 1, "connection_info": {"app_id": "A0APP"}})
+        async for message in socket:
+            if message.type.name == "TEXT":
+                with self._lock:
+                    self.socket_acks.append(json.loads(message.data))
+        self._sockets.remove(socket)
+        return socket
+
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         params = await self._params(request)
+        if method == "apps.connections.open":  # authenticated with the app-level token, not the bot token
+            if not request.headers.get("Authorization", "").startswith("Bearer xapp-"):
+                return web.json_response({"ok": False, "error": "invalid_auth"})
+            return web.json_response({"ok": True, "url": self.base_url.replace("http://", "ws://").replace("/api/", "/socket")})
         with self._lock:
             self.calls.append((method, params, time.time()))
             faults = self._faults.get(method)

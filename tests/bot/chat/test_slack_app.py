@@ -182,3 +182,31 @@ async def test_an_unknown_channel_is_reported_not_retried_forever(desk):
     with Session(desk.runtime.engine) as session:
         (opened,) = session.exec(select(OutboxEntry).where(OutboxEntry.kind == "chat.open")).all()
     assert opened.status == "failed" and "#gone not found" in opened.last_error
+
+
+async def test_socket_mode_receives_a_slash_command_and_acks_it(tmp_path):
+    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+    async with FakeSlack() as slack:
+        channel = slack.add_channel(CHANNEL_NAME)
+        runtime, _, _ = make_runtime(f"sqlite:///{tmp_path / 'db.sqlite'}", tmp_path, routes=[{"channel": channel}])
+        client = make_client(slack.token, slack.base_url)
+        runtime.chats.clear()
+        runtime.add_chat(SlackChat(client))
+        (tmp_path / "posts.jsonl").write_text(json.dumps(post_item(1, "@acme help")) + "\n")
+        await poll_once(runtime.engine, runtime.config, runtime.sources["replay"], runtime.clock)
+        handler = AsyncSocketModeHandler(build_app(runtime, client, None, socket_mode=True), "xapp-1-test")
+        await handler.connect_async()
+        try:
+            payload = slack_wire.slash_command_payload("/claim", "1", "USAM", channel,
+                                                       slack.base_url.replace("/api/", "/response/") + "cmd")
+            envelope = await slack.send_envelope("slash_commands", payload)
+            for _ in range(100):
+                if slack.responses:
+                    break
+                await asyncio.sleep(0.02)
+        finally:
+            await handler.close_async()
+        assert envelope in [ack.get("envelope_id") for ack in slack.socket_acks]
+        assert "#1 is yours" in slack.responses[0]["text"]
+        await runtime.close()
