@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import uuid
 
 import pytest
@@ -20,15 +19,13 @@ def pytest_sessionstart(session) -> None:
 
 def _postgres_available() -> str | None:
     try:
-        with socket.create_connection(("127.0.0.1", 5432), timeout=1):
-            pass
-        engine = create_engine(PG_ADMIN_URL)
+        engine = create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 2})
         with engine.connect() as connection:
             connection.execute(text("select 1"))
         engine.dispose()
         return None
     except Exception as error:  # noqa: BLE001 - any failure means "not available here"
-        return f"PostgreSQL not reachable at 127.0.0.1:5432 ({error.__class__.__name__})"
+        return f"PostgreSQL not reachable at {engine.url.host}:{engine.url.port} ({error.__class__.__name__})"
 
 
 @pytest.fixture(scope="session")
