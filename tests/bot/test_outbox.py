@@ -162,3 +162,16 @@ def test_the_token_bucket_allows_a_short_burst_then_one_per_second():
     assert bucket.wait_time(1.0) == 0  # a second later there is room for one more
     bucket.take()
     assert bucket.wait_time(1.5) == 0.5
+
+
+async def test_a_private_reply_goes_through_the_private_channel(db_url, tmp_path):
+    runtime, chat, _ = make_runtime(db_url, tmp_path)
+    feed(runtime, factories.post("@acme my card 4111 1111 1111 1111 was charged twice", external_id="d1"))
+    await drain(runtime)
+    outcome = await dispatch(runtime.desk, Request("reply", Actor("slack", "USAM"), 1, "--private Hi! We'll refund you."))
+    assert outcome.ok and "privately" in outcome.text
+    await drain(runtime)
+    (record,) = [json.loads(line) for line in (tmp_path / "replay-published.jsonl").read_text().splitlines()]
+    assert record["visibility"] == "private" and record["text"] == "Hi! We'll refund you. ^SL"
+    notice = [m for m in chat.thread(chat.parents[0].message_id) if isinstance(m, Notice)][-1]
+    assert "Published privately by Sam Lee" in notice.text
