@@ -1,27 +1,39 @@
 """/reply N text: answer the customer on the network, signed with the agent's initials.
 
-The reply is checked against the network's length rule *with* the signature, stored, and
-queued in the outbox; the thread shows it once it is published.
+The signed reply goes through the guards (length by the network's rule, no public request
+for personal data, no repeating the customer's data), is stored, and is queued in the
+outbox; the thread shows it once it is published. `--private` sends it as a private
+message; `--anyway` publishes despite a personal-data guard, and the audit log says so.
 """
+from sqlmodel import select
+
 from bot import outbox_entries
+from bot.guards import check_reply
 from bot.views import latest_post
 from handlers.claim import take
 from handlers.context import Desk, Outcome, Request, Refusal, audit, require_agent, require_conversation
-from storage.models import Reply, ReplyStatus
+from storage.models import Post, Reply, ReplyStatus
 
 USAGE = "/reply 42 Thanks for flagging this, we're on it!"
-PRIVATE_FLAG = "--private"
+FLAGS = ("--private", "--anyway")
 
 
 def sign(text: str, initials: str) -> str:
     return f"{text.strip()} ^{initials}"
 
 
+def parse_flags(args: str) -> tuple[set[str], str]:
+    """Leading `--private` / `--anyway` flags, in any order, and the reply text after them."""
+    flags, text = set(), args.strip()
+    while (word := text.split(" ", 1)[0]) in FLAGS:
+        flags.add(word)
+        text = text[len(word):].strip()
+    return flags, text
+
+
 async def run(desk: Desk, request: Request) -> Outcome:
-    text = request.args.strip()
-    private = text.startswith(PRIVATE_FLAG)
-    if private:
-        text = text.removeprefix(PRIVATE_FLAG).strip()
+    flags, text = parse_flags(request.args)
+    private = "--private" in flags
     with desk.session() as session:
         agent = require_agent(desk, session, request.actor, "reply to customers")
         conversation = require_conversation(session, request.number, USAGE)
@@ -32,12 +44,18 @@ async def run(desk: Desk, request: Request) -> Outcome:
             raise Refusal(f"Source {conversation.source_name!r} is not running, so #{conversation.id} cannot be "
                           "answered from here right now. Check `socialdesk check`.")
         signed = sign(text, agent.initials)
-        length = source.count_length(signed)
-        if length > source.max_length:
-            raise Refusal(
-                f"Not sent: with your signature the reply is {length} characters and {conversation.network} "
-                f"allows {source.max_length}. Shorten it by {length - source.max_length} and send it again."
-            )
+        posted = session.exec(select(Post.pii).where(Post.conversation_id == conversation.id)).all()
+        issues = check_reply(signed, max_length=source.max_length, count_length=source.count_length, private=private,
+                             customer_data=[item["text"] for pii in posted for item in pii])
+        blocking = [i for i in issues if i.code == "too_long" or "--anyway" not in flags]
+        if blocking:
+            reasons = "; ".join(i.message for i in blocking)
+            way_out = "" if any(i.code == "too_long" for i in blocking) else (
+                f" If you are sure, send it again as `/reply {conversation.id} --anyway …`.")
+            raise Refusal(f"Held, not sent: with your signature {reasons}.{way_out}")
+        if issues:
+            audit(session, desk, agent.name, "reply.guard_overridden", conversation,
+                  issues=[i.code for i in issues], text=signed)
         if not conversation.assignee_id:
             take(session, desk, conversation, agent)
         reply = Reply(conversation_id=conversation.id, agent_id=agent.id, text=signed, private=private,

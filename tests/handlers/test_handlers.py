@@ -108,3 +108,20 @@ async def test_notes_are_stored_once_and_never_published(desk):
 async def test_unknown_conversation_says_where_numbers_come_from(desk):
     outcome = await do(desk, "claim", SAM, number=999)
     assert not outcome.ok and "no conversation #999" in outcome.text
+
+
+async def test_a_public_request_for_personal_data_is_held_unless_confirmed(desk):
+    held = await do(desk, "reply", SAM, args="Sorry! What's your email?")
+    assert not held.ok and "Held, not sent" in held.text and "--anyway" in held.text
+    with Session(desk.engine) as session:
+        assert session.exec(select(Reply)).all() == []
+    moved = await do(desk, "reply", SAM, args="--private What's your email?")
+    assert moved.ok
+    confirmed = await do(desk, "reply", SAM, args="--anyway Sorry! What's your email?")
+    assert confirmed.ok
+    assert audit_actions(desk)[-2:] == ["reply.guard_overridden", "reply.queued"]
+
+
+async def test_anyway_does_not_override_the_length_rule(desk):
+    outcome = await do(desk, "reply", SAM, args="--anyway " + "x" * 57)
+    assert not outcome.ok and "shorten it by 1" in outcome.text and "--anyway" not in outcome.text
