@@ -53,7 +53,7 @@ class NullChat:
     async def find_message(self, channel, thread_id, key):
         return None
 
-    async def tell(self, channel, user_id, text):
+    async def tell(self, channel, user_id, text, thread_id=None):
         return None
 
 

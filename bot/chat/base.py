@@ -92,5 +92,5 @@ class ChatPort(Protocol):
     async def find_message(self, channel: str, thread_id: str | None, key: str) -> str | None:
         """After a crash mid-send: the id of the message posted with `key`, if it exists."""
 
-    async def tell(self, channel: str, user_id: str, text: str) -> None:
-        """A private (ephemeral) answer to one teammate."""
+    async def tell(self, channel: str, user_id: str, text: str, thread_id: str | None = None) -> None:
+        """A private (ephemeral) answer to one teammate, in the thread where they wrote if given."""

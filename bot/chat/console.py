@@ -56,7 +56,7 @@ class ConsoleChat:
     async def find_message(self, channel: str, thread_id: str | None, key: str) -> str | None:
         return self._sent.get(key)
 
-    async def tell(self, channel: str, user_id: str, text: str) -> None:
+    async def tell(self, channel: str, user_id: str, text: str, thread_id: str | None = None) -> None:
         self.console.print(f"[dim italic](only you) {escape(text)}[/]")
 
     def _panel(self, view: ConversationView, title: str) -> Panel:

@@ -18,6 +18,8 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import Session, select
 
+from bot.chat.base import ChatError
+from bot.chat.slack import SlackChat
 from bot.chat.slack_render import reply_modal
 from bot.commands import CommandError, parse_slash, parse_thread_message
 from bot.runtime import Runtime
@@ -36,7 +38,7 @@ def build_app(runtime: Runtime, client: AsyncWebClient, signing_secret: str | No
         request_verification_enabled=not socket_mode,
         process_before_response=False,
     )
-    listeners = SlackListeners(runtime, client)
+    listeners = SlackListeners(runtime, SlackChat(client))
     for name in USAGE:
         app.command(f"/{name}")(ack=_ack, lazy=[listeners.slash_command])
     app.action("sd_claim")(ack=_ack, lazy=[listeners.button("claim")])
@@ -54,9 +56,9 @@ async def _ack(ack) -> None:
 class SlackListeners:
     """Translate Slack payloads into handler requests, and outcomes back into ephemeral messages."""
 
-    def __init__(self, runtime: Runtime, client: AsyncWebClient) -> None:
+    def __init__(self, runtime: Runtime, chat: SlackChat) -> None:
         self.runtime = runtime
-        self.client = client
+        self.chat = chat
 
     async def slash_command(self, body: dict, respond) -> None:
         actor = Actor("slack", body["user_id"])
@@ -142,9 +144,9 @@ class SlackListeners:
 
     async def _tell(self, channel: str, user: str, text: str, thread_ts: str | None = None) -> None:
         try:
-            await self.client.chat_postEphemeral(channel=channel, user=user, text=text, thread_ts=thread_ts)
-        except Exception:
-            log.exception("could not tell %s in %s: %s", user, channel, text)
+            await self.chat.tell(channel, user, text, thread_ts)
+        except ChatError as error:
+            log.error("could not tell %s in %s %r: %s", user, channel, text, error)
 
 
 def http_app(bolt: AsyncApp, path: str = "/slack/events") -> web.Application:

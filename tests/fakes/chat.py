@@ -66,7 +66,7 @@ class RecordingChat:
         pool = self.parents if thread_id is None else self.replies
         return next((s.message_id for s in pool if s.key == key and s.thread_id == thread_id), None)
 
-    async def tell(self, channel: str, user_id: str, text: str) -> None:
+    async def tell(self, channel: str, user_id: str, text: str, thread_id: str | None = None) -> None:
         self.told.append((channel, user_id, text))
 
     def thread(self, thread_id: str) -> list[object]:
