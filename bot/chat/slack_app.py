@@ -108,7 +108,7 @@ class SlackListeners:
         actor = Actor("slack", body["user"]["id"])
         outcome = await dispatch(self.runtime.desk, Request(command="reply", actor=actor, number=int(meta["n"]), args=text))
         if not outcome.ok:
-            await ack(response_action="errors", errors={"reply": outcome.text[:150]})
+            await ack(response_action="errors", errors={"reply": outcome.text[:500]})
             return
         await ack()
         if meta.get("channel"):
