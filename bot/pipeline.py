@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 from bot import outbox_entries
 from bot.enrich import enrich
 from bot.settings import DeskConfig
+from bot.sla import first_response_due
 from bot.sources.base import InboundPost
 from storage.models import Conversation, ConversationStatus, Customer, Post
 
@@ -70,7 +71,7 @@ def _store(session: Session, config: DeskConfig, source_name: str, inbound: Inbo
             has_pii=bool(found.pii),
             opened_at=now,
             updated_at=now,
-            first_response_due_at=created + config.sla.first_response[found.priority],
+            first_response_due_at=first_response_due(config.sla, created, found.priority),
             chat_platform=route.platform,
             chat_channel=route.channel,
         )

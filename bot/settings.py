@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import re
 import tomllib
-from datetime import timedelta
+from datetime import date, time, timedelta
 from pathlib import Path
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -76,7 +77,38 @@ class AgentConfig(Strict):
     console: str | None = None
 
 
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class BusinessHoursConfig(Strict):
+    """The team's working hours: SLA clocks run only inside them (except `around_the_clock` priorities)."""
+
+    timezone: str
+    days: tuple[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"], ...] = Field(
+        default=("mon", "tue", "wed", "thu", "fri"), min_length=1)
+    start: time = time(9)
+    end: time = time(17)
+    holidays: tuple[date, ...] = ()
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}; use a name like 'Europe/Berlin' or 'America/New_York'")
+        return value
+
+    @model_validator(mode="after")
+    def _opens_before_it_closes(self) -> BusinessHoursConfig:
+        if self.start >= self.end:
+            raise ValueError(f"start ({self.start:%H:%M}) must be before end ({self.end:%H:%M})")
+        return self
+
+
 class SlaConfig(Strict):
+    business_hours: BusinessHoursConfig | None = None  # None: every target runs around the clock
+    around_the_clock: list[Priority] = ["urgent"]
     first_response: dict[Priority, Duration] = Field(
         default_factory=lambda: {
             "urgent": timedelta(minutes=15),

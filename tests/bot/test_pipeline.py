@@ -1,5 +1,5 @@
 """Ingest on SQLite and PostgreSQL: dedupe, threading into conversations, routing, SLA due time."""
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session, func, select
 
@@ -97,3 +97,23 @@ def test_a_post_from_the_future_does_not_push_the_due_time_out(db_url, tmp_path)
     with Session(runtime.engine) as session:
         conversation = session.get(Conversation, result.conversation_id)
         assert conversation.first_response_due_at <= clock.now() + timedelta(hours=24)
+
+
+def test_due_times_count_business_hours_except_around_the_clock(db_url, tmp_path):
+    hours = {"timezone": "Europe/Berlin", "start": "09:00", "end": "17:00", "holidays": ["2026-12-25"]}
+    runtime, _, clock = make_runtime(db_url, tmp_path, sla={"business_hours": hours, "around_the_clock": ["urgent"]})
+    friday_evening = datetime(2026, 11, 6, 17, 0, tzinfo=UTC)  # 18:00 in Berlin, after closing
+    minutes = int((friday_evening - factories.T0) / timedelta(minutes=1))
+    clock.advance(friday_evening - clock.now())
+    calm, urgent = run_ingest(
+        runtime,
+        factories.post("@acme how do I export my data?", external_id="b1", minutes=minutes),
+        factories.post("@acme URGENT I was charged twice!!", external_id="b2", handle="dan", minutes=minutes),
+    )
+    with Session(runtime.engine) as session:
+        normal = session.get(Conversation, calm.conversation_id)
+        # four business hours after Friday's closing: Monday 09:00 + 4 h = 13:00 in Berlin = 12:00 UTC
+        assert normal.priority == "normal"
+        assert normal.first_response_due_at == datetime(2026, 11, 9, 12, 0, tzinfo=UTC)
+        rush = session.get(Conversation, urgent.conversation_id)
+        assert rush.priority == "urgent" and rush.first_response_due_at == friday_evening + timedelta(minutes=15)

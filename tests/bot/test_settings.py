@@ -73,3 +73,12 @@ def test_secrets_come_from_env_file(tmp_path, monkeypatch):
     secrets = load_secrets()
     assert secrets.slack_bot_token == "xoxb-from-file"
     assert secrets.database_url == "postgres://u@h/db"
+
+
+def test_business_hours_are_validated():
+    with pytest.raises(ConfigError, match="unknown time zone 'Mars/Olympus'"):
+        parse_config(minimal(sla={"business_hours": {"timezone": "Mars/Olympus"}}))
+    with pytest.raises(ConfigError, match=r"start \(18:00\) must be before end \(09:00\)"):
+        parse_config(minimal(sla={"business_hours": {"timezone": "UTC", "start": "18:00", "end": "09:00"}}))
+    with pytest.raises(ConfigError, match="sla.business_hours.days"):
+        parse_config(minimal(sla={"business_hours": {"timezone": "UTC", "days": ["someday"]}}))
