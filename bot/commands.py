@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from handlers import USAGE
+from handlers import NEEDS_NUMBER, USAGE
 from handlers.context import Actor, Request
 
 _NUMBER = re.compile(r"^#?(\d{1,12})\b\s*(.*)$", re.S)
@@ -22,6 +22,8 @@ def parse_slash(command: str, text: str, actor: Actor) -> Request:
     name = command.lstrip("/").lower()
     if name not in USAGE:
         raise CommandError(f"Unknown command /{name}. Try: " + ", ".join(f"/{n}" for n in USAGE) + ".")
+    if name not in NEEDS_NUMBER:
+        return Request(command=name, actor=actor, args=text.strip())
     match = _NUMBER.match(text.strip())
     if not match:
         raise CommandError(f"Which conversation? Usage: {USAGE[name]}")

@@ -9,6 +9,7 @@ import asyncio
 import json
 import sys
 import tempfile
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 
@@ -30,6 +31,7 @@ HELP = """Commands (the same as in Slack):
   /assign N @sam       give #N to Sam (a teammate in this demo)
   /reply N text        answer the customer (signed with your initials)
   /resolve N           close #N
+  /queue               open conversations, the most pressing first
   #N text              write in #N's thread: an internal note, or !claim, !assign @sam, !reply text, !resolve
   help, quit"""
 
@@ -81,6 +83,7 @@ async def run_demo(interval: float, name: str, initials: str, console: Console |
 async def _feed(incoming: Path, posts: list[dict], interval: float) -> None:
     """Append the sample posts one by one, as if customers were writing right now."""
     for post in posts:
+        post = {**post, "created_at": datetime.now(UTC).isoformat()}
         with incoming.open("a", encoding="utf-8") as handle:
             handle.write(json.dumps(post, ensure_ascii=False) + "\n")
         await asyncio.sleep(interval)

@@ -1,5 +1,5 @@
 """What a teammate can do. Every command is a plain async function `run(desk, request) -> Outcome`."""
-from handlers import assign, claim, note, reply, resolve
+from handlers import assign, claim, note, queue, reply, resolve
 from handlers.context import Desk, Outcome, Refusal, Request
 
 COMMANDS = {
@@ -8,13 +8,16 @@ COMMANDS = {
     "reply": reply.run,
     "resolve": resolve.run,
     "note": note.run,
+    "queue": queue.run,
 }
 USAGE = {
     "claim": claim.USAGE,
     "assign": assign.USAGE,
     "reply": reply.USAGE,
     "resolve": resolve.USAGE,
+    "queue": queue.USAGE,
 }
+NEEDS_NUMBER = {"claim", "assign", "reply", "resolve"}
 
 
 async def dispatch(desk: Desk, request: Request) -> Outcome:

@@ -125,3 +125,22 @@ async def test_a_public_request_for_personal_data_is_held_unless_confirmed(desk)
 async def test_anyway_does_not_override_the_length_rule(desk):
     outcome = await do(desk, "reply", SAM, args="--anyway " + "x" * 57)
     assert not outcome.ok and "shorten it by 1" in outcome.text and "--anyway" not in outcome.text
+
+
+async def test_queue_lists_the_most_pressing_first(desk):
+    from datetime import timedelta
+
+    from bot.commands import parse_slash
+
+    with session_scope(desk.engine) as session:
+        ingest(session, desk.config, "replay", factories.post("@acme URGENT charged twice!!", external_id="c2",
+                                                             handle="<!channel>dan"), desk.clock.now())
+    await do(desk, "claim", SAM, number=1)
+    desk.clock.advance(timedelta(minutes=20))  # the urgent one (15 min target) is now overdue
+    outcome = await dispatch(desk.desk, parse_slash("/queue", "", SAM))
+    lines = outcome.text.splitlines()
+    assert lines[0] == "2 open, most pressing first:"
+    assert lines[1].startswith("#2 urgent · OVERDUE by 5 min") and "@!channeldan" in lines[1] and "<" not in outcome.text and "nobody" in lines[1]
+    assert lines[2].startswith("#1 ") and "due in" in lines[2] and "Sam Lee" in lines[2]
+    refused = await dispatch(desk.desk, parse_slash("/queue", "", STRANGER))
+    assert not refused.ok
