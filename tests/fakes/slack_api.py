@@ -1,29 +1,56 @@
-"""A local HTTP server that answers like the Slack Web API, for the real slack_sdk client (`base_url`).
+"""A local HTTP server that answers like the Slack Web API, for the real slack_sdk client.
 
-It keeps channels, messages (with threads and metadata), ephemeral messages, opened views and
-posts to response_url; records every call; and fails on demand (429 with Retry-After, errors).
-Use `async with FakeSlack() as slack` in async tests, or `with FakeSlack.in_thread() as slack`
-when the code under test runs in another process.
+Point `AsyncWebClient(token=slack.token, base_url=slack.base_url)` at it. It keeps channels, users,
+messages (threads, metadata, edits), ephemeral messages and modal views; records every call; and
+misbehaves on demand: 429 with Retry-After, error answers, slow answers, per-channel rate limits.
+It also serves Socket Mode (apps.connections.open and a WebSocket) and posts to response_url.
+
+    async with FakeSlack() as slack:        # on the running event loop (async tests)
+        ...
+    with FakeSlack.in_thread() as slack:    # own loop in a daemon thread (code under test in a subprocess)
+        ...
+
+Shapes follow docs.slack.dev: errors are HTTP 200 with {"ok": false, "error": ...}, except injected
+faults (any status) and rate limits (429 with Retry-After). All state sits behind one lock, so tests
+may read it from any thread; the read helpers return copies.
 """
 from __future__ import annotations
 
 import asyncio
+import base64
+import copy
 import itertools
 import json
+import math
 import threading
 import time
-from collections import defaultdict
+from collections import defaultdict, deque
+from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import Any, ClassVar, NamedTuple, Self
 
-from aiohttp import web
+from aiohttp import WSMsgType, web
 
 TOKEN = "xoxb-fake-socialdesk-token"
-JSON_FIELDS = ("blocks", "metadata", "view", "attachments")
+TEAM_ID, TEAM_NAME, TEAM_URL = "T0TEAM", "Acme", "https://acme.slack.com/"
+BOT_USER_ID, BOT_ID, BOT_NAME, APP_ID = "U0BOT", "B0BOT", "socialdesk", "A0APP"
+DEFAULT_CHANNELS = ("general", "random")
+FIRST_TS = 1_700_000_000  # the first message gets "1700000000.000100", each later one a second more
+JSON_FIELDS = ("blocks", "metadata", "view", "attachments")  # may arrive as JSON strings (form-encoded)
+MAX_BLOCKS, MAX_TEXT, MAX_LIMIT = 50, 40_000, 1000
+
+
+class Call(NamedTuple):
+    """One recorded Web API call; unpacks like (method, params, at)."""
+
+    method: str
+    params: dict
+    at: float  # on the fake's clock
 
 
 @dataclass
-class Fault:
+class _Fault:
     status: int
     error: str
     times: int
@@ -31,74 +58,208 @@ class Fault:
 
 
 @dataclass
-class FakeSlack:
-    token: str = TOKEN
-    calls: list[tuple[str, dict, float]] = field(default_factory=list)
-    ephemerals: list[dict] = field(default_factory=list)
-    views: list[dict] = field(default_factory=list)
-    responses: list[dict] = field(default_factory=list)  # posts to response_url
-    socket_acks: list[dict] = field(default_factory=list)  # Socket Mode acknowledgements from the app
+class _ChannelRate:
+    per_second: float
+    burst: int
+    methods: tuple[str, ...]
 
-    def __post_init__(self) -> None:
+
+class _Refusal(Exception):
+    """Answer the current call with {"ok": false, "error": ...} right away."""
+
+    def __init__(self, error: str, status: int = 200, retry_after: int | None = None) -> None:
+        super().__init__(error)
+        self.error, self.status = error, status
+        self.headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
+
+
+class FakeSlack:
+    """The Slack Web API on 127.0.0.1, an ephemeral port; `base_url` ends with "/api/"."""
+
+    team_id, bot_user_id, bot_id, app_id = TEAM_ID, BOT_USER_ID, BOT_ID, APP_ID
+
+    def __init__(self, token: str = TOKEN, *, channels: tuple[str, ...] = DEFAULT_CHANNELS,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.token = token
+        self.base_url = ""
+        self._clock = clock
         self._lock = threading.RLock()
-        self._channels: dict[str, str] = {}  # id -> name
-        self._users: dict[str, dict] = {}
-        self._messages: dict[str, list[dict]] = defaultdict(list)  # channel -> every message, in post order
-        self._faults: dict[str, list[Fault]] = defaultdict(list)
-        self._ts = itertools.count(1)
+        self._tokens = {token}
         self._ids = itertools.count(1)
+        self._ts = itertools.count(0)
+        self._channels: dict[str, dict] = {}  # id -> conversation object
+        self._users: dict[str, dict] = {}
+        self._messages: dict[str, list[dict]] = defaultdict(list)  # channel id -> messages incl. replies, post order
+        self._views_by_id: dict[str, dict] = {}
+        self._calls: list[Call] = []
+        self._errors: list[tuple[str, str, int]] = []
+        self._ephemerals: list[dict] = []
+        self._views: list[dict] = []
+        self._responses: list[dict] = []
+        self._socket_acks: list[dict] = []
+        self._faults: dict[str, deque[_Fault]] = defaultdict(deque)
+        self._delays: dict[str, float] = {}
+        self._rate: _ChannelRate | None = None
+        self._buckets: dict[str, tuple[float, float]] = {}  # channel id -> (tokens, when)
         self._sockets: list[web.WebSocketResponse] = []
         self._runner: web.AppRunner | None = None
-        self.base_url = ""
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self.add_user(BOT_USER_ID, BOT_NAME, "Socialdesk", is_bot=True)
+        for name in channels:
+            self.add_channel(name)
 
-    # --- set-up and fault injection ---------------------------------------------------------
+    # --- set-up ---------------------------------------------------------------------------------
 
-    def add_channel(self, name: str) -> str:
+    def add_channel(self, name: str, *, channel_id: str | None = None, private: bool = False) -> str:
+        """Register a channel ("support" or "#support") and return its id; a known name returns the same id."""
+        name = name.lstrip("#")
         with self._lock:
-            channel_id = f"C{next(self._ids):08d}"
-            self._channels[channel_id] = name.lstrip("#")
+            existing = self._channel_by_name(name)
+            if existing:
+                return existing
+            channel_id = channel_id or f"C{next(self._ids):08d}"
+            self._channels[channel_id] = {
+                "id": channel_id, "name": name, "name_normalized": name, "is_channel": not private,
+                "is_group": private, "is_im": False, "is_private": private, "is_archived": False,
+                "is_member": True, "created": FIRST_TS, "creator": BOT_USER_ID,
+            }
             return channel_id
 
-    def add_user(self, user_id: str, name: str, real_name: str = "") -> None:
-        self._users[user_id] = {"id": user_id, "name": name, "real_name": real_name or name,
-                                "profile": {"display_name": name, "real_name": real_name or name}}
+    def channel_id(self, channel: str) -> str | None:
+        """The id of a channel given by id, "#name" or "name"; None if unknown."""
+        with self._lock:
+            return self._find_channel(channel)
+
+    def add_user(self, user_id: str, name: str, real_name: str = "", **fields: Any) -> dict:
+        """Register a user for users.info (extra fields, e.g. tz or is_admin, go into the user object)."""
+        real_name = real_name or name
+        user = {"id": user_id, "team_id": TEAM_ID, "name": name, "real_name": real_name, "deleted": False,
+                "is_bot": False, "is_admin": False, "tz": "UTC", "tz_offset": 0,
+                "profile": {"display_name": name, "real_name": real_name, "team": TEAM_ID}, **fields}
+        with self._lock:
+            self._users[user_id] = user
+        return copy.deepcopy(user)
+
+    def add_token(self, token: str) -> None:
+        """Accept another bot token."""
+        with self._lock:
+            self._tokens.add(token)
+
+    def add_message(self, channel: str, text: str, *, user: str = "UHUMAN", thread_ts: str | None = None,
+                    metadata: dict | None = None) -> str:
+        """Seed a message as if someone posted it (no call is recorded); returns its ts."""
+        with self._lock:
+            channel_id = self._find_channel(channel)
+            if channel_id is None:
+                raise ValueError(f"unknown channel {channel!r}: add_channel it first")
+            message = {"type": "message", "user": user, "team": TEAM_ID, "text": text, "ts": self._next_ts()}
+            if metadata:
+                message["metadata"] = metadata
+            try:
+                self._store(channel_id, message, thread_ts)
+            except _Refusal as refusal:
+                raise ValueError(f"no message {thread_ts!r} in {channel!r} to reply to") from refusal
+            return message["ts"]
+
+    # --- fault injection ------------------------------------------------------------------------
 
     def rate_limit(self, method: str, times: int = 1, retry_after: int = 1) -> None:
-        self._faults[method].append(Fault(429, "ratelimited", times, retry_after))
+        """The next `times` calls to `method` get HTTP 429, Retry-After and error "ratelimited"."""
+        with self._lock:
+            self._faults[method].append(_Fault(429, "ratelimited", times, retry_after))
 
     def fail(self, method: str, error: str = "internal_error", status: int = 200, times: int = 1) -> None:
-        self._faults[method].append(Fault(status, error, times))
-
-    # --- what was recorded ------------------------------------------------------------------
-
-    def calls_to(self, method: str) -> list[tuple[str, dict, float]]:
+        """The next `times` calls to `method` fail with `error` and HTTP `status`."""
         with self._lock:
-            return [call for call in self.calls if call[0] == method]
+            self._faults[method].append(_Fault(status, error, times))
+
+    def delay(self, method: str, seconds: float) -> None:
+        """Answer `method` `seconds` late (the call takes effect first, as when a client times out); 0 stops."""
+        with self._lock:
+            if seconds > 0:
+                self._delays[method] = seconds
+            else:
+                self._delays.pop(method, None)
+
+    def enforce_channel_rate(self, per_second: float | None = 1.0, burst: int = 3,
+                             methods: tuple[str, ...] = ("chat.postMessage",)) -> None:
+        """Answer 429 + Retry-After when a channel gets `methods` faster than a token bucket allows; None stops."""
+        with self._lock:
+            self._rate = _ChannelRate(per_second, burst, methods) if per_second else None
+            self._buckets.clear()
+
+    # --- what was recorded ----------------------------------------------------------------------
+
+    @property
+    def calls(self) -> list[Call]:
+        """Every Web API call in arrival order, failed ones included."""
+        with self._lock:
+            return list(self._calls)
+
+    def calls_to(self, method: str) -> list[Call]:
+        with self._lock:
+            return [call for call in self._calls if call.method == method]
+
+    @property
+    def errors(self) -> list[tuple[str, str, int]]:
+        """(method, error, HTTP status) of every call answered with ok: false."""
+        with self._lock:
+            return list(self._errors)
+
+    @property
+    def ephemerals(self) -> list[dict]:
+        """chat.postEphemeral calls: their params with the channel id and the message_ts answered."""
+        with self._lock:
+            return copy.deepcopy(self._ephemerals)
+
+    @property
+    def views(self) -> list[dict]:
+        """views.open / views.update calls: params plus "method", with "view" as stored (id, hash...)."""
+        with self._lock:
+            return copy.deepcopy(self._views)
+
+    @property
+    def responses(self) -> list[dict]:
+        """Bodies posted to a response_url (see `response_url`)."""
+        with self._lock:
+            return copy.deepcopy(self._responses)
+
+    @property
+    def socket_acks(self) -> list[dict]:
+        """What the app sent back over the Socket Mode WebSocket."""
+        with self._lock:
+            return copy.deepcopy(self._socket_acks)
 
     def messages(self, channel: str) -> list[dict]:
-        """Top-level messages of a channel, in post order."""
+        """Top-level messages of a channel (id or name), in post order, with metadata."""
         with self._lock:
-            return [dict(m) for m in self._messages[channel] if m.get("thread_ts") in (None, m["ts"])]
+            channel_id = self._find_channel(channel)
+            return copy.deepcopy([m for m in self._messages.get(channel_id, []) if _top_level(m)])
 
     def thread(self, channel: str, ts: str) -> list[dict]:
-        """Replies in a thread (without the parent), in post order."""
+        """Replies in the thread of `ts` (without the parent), in post order, with metadata."""
         with self._lock:
-            return [dict(m) for m in self._messages[channel] if m.get("thread_ts") == ts and m["ts"] != ts]
+            channel_id = self._find_channel(channel)
+            return copy.deepcopy([m for m in self._messages.get(channel_id, [])
+                                  if m.get("thread_ts") == ts and m["ts"] != ts])
 
-    # --- running ------------------------------------------------------------------------------
+    def response_url(self, name: str = "cmd") -> str:
+        """A response_url to hand to the app in interaction payloads; posts to it land in `responses`."""
+        return self.base_url.replace("/api/", "/response/") + name
 
-    async def start(self) -> FakeSlack:
+    # --- running --------------------------------------------------------------------------------
+
+    async def start(self) -> Self:
         app = web.Application()
-        app.router.add_post("/api/{method}", self._api)
-        app.router.add_get("/api/{method}", self._api)  # slack_sdk reads history and replies with GET
-        app.router.add_post("/response/{anything:.*}", self._response_url)
+        app.router.add_route("*", "/api/{method}", self._api)  # slack_sdk sends GET for reads, POST otherwise
+        app.router.add_post("/response/{name:.*}", self._response_url)
         app.router.add_get("/socket", self._socket)
-        self._runner = web.AppRunner(app, access_log=None)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]
+        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
+        port = self._runner.addresses[0][1]
         self.base_url = f"http://127.0.0.1:{port}/api/"
+        self._loop = asyncio.get_running_loop()
         return self
 
     async def stop(self) -> None:
@@ -106,65 +267,121 @@ class FakeSlack:
             await socket.close()
         if self._runner:
             await self._runner.cleanup()
+            self._runner = None
 
-    async def __aenter__(self) -> FakeSlack:
+    async def __aenter__(self) -> Self:
         return await self.start()
 
-    async def __aexit__(self, *exc) -> None:
+    async def __aexit__(self, *exc: object) -> None:
         await self.stop()
 
     @classmethod
     @contextmanager
-    def in_thread(cls):
-        """Serve from a daemon thread with its own event loop (for code under test in a subprocess)."""
-        slack = cls()
+    def in_thread(cls, **kwargs: Any) -> Iterator[Self]:
+        """Serve from a daemon thread with its own event loop (for code under test in another thread or process)."""
+        slack = cls(**kwargs)
         loop = asyncio.new_event_loop()
-        ready = threading.Event()
-
-        def serve() -> None:
-            asyncio.set_event_loop(loop)
-            loop.run_until_complete(slack.start())
-            ready.set()
-            loop.run_forever()
-
-        thread = threading.Thread(target=serve, daemon=True)
+        thread = threading.Thread(target=loop.run_forever, name="fake-slack", daemon=True)
         thread.start()
-        ready.wait(10)
         try:
+            asyncio.run_coroutine_threadsafe(slack.start(), loop).result(10)
             yield slack
         finally:
-            asyncio.run_coroutine_threadsafe(slack.stop(), loop).result(10)
-            loop.call_soon_threadsafe(loop.stop)
-            thread.join(10)
+            try:
+                asyncio.run_coroutine_threadsafe(slack.stop(), loop).result(10)
+            finally:
+                loop.call_soon_threadsafe(loop.stop)
+                thread.join(10)
+                loop.close()
 
-    # --- the wire -----------------------------------------------------------------------------
+    def run_coroutine(self, coroutine: Coroutine, timeout: float = 10) -> Any:
+        """Run a coroutine (e.g. send_envelope) on the server's loop from another thread and wait for it."""
+        assert self._loop is not None, "start the fake first"
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout)
 
-    async def _params(self, request: web.Request) -> dict:
-        if request.method == "GET":
-            params = dict(request.query)
-        elif request.content_type == "application/json":
-            params = await request.json()
-        else:
-            params = dict(await request.post())
-        for key in JSON_FIELDS:
-            if isinstance(params.get(key), str):
-                try:
-                    params[key] = json.loads(params[key])
-                except ValueError:
-                    pass
-        return params
+    # --- the wire -------------------------------------------------------------------------------
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        try:
+            params: dict | None = await _read_params(request)
+        except ValueError:
+            params = None
+        token = _bearer(request) or (params or {}).pop("token", None)
+        with self._lock:
+            self._calls.append(Call(method, copy.deepcopy(params or {}), self._clock()))
+            delay = self._delays.get(method, 0)
+            status, body, headers = self._answer(method, params, token)
+            if not body.get("ok"):
+                self._errors.append((method, body.get("error", ""), status))
+        if delay:
+            await asyncio.sleep(delay)
+        return web.json_response(body, status=status, headers=headers)
+
+    def _answer(self, method: str, params: dict | None, token: str | None) -> tuple[int, dict, dict]:
+        try:
+            if params is None:
+                raise _Refusal("invalid_json")
+            if method == "apps.connections.open":  # the one method that takes the app-level token
+                return 200, {"ok": True, **self._apps_connections_open(token)}, {}
+            if not token:
+                raise _Refusal("not_authed")
+            if token not in self._tokens:
+                raise _Refusal("invalid_auth")
+            self._take_fault(method)
+            handler = self._handlers.get(method)
+            if handler is None:
+                raise _Refusal("unknown_method")
+            self._pace(method, params)
+            return 200, {"ok": True, **handler(self, params)}, {}
+        except _Refusal as refusal:
+            return refusal.status, {"ok": False, "error": refusal.error}, refusal.headers
+
+    def _take_fault(self, method: str) -> None:
+        faults = self._faults.get(method)
+        if not faults:
+            return
+        fault = faults[0]
+        fault.times -= 1
+        if fault.times <= 0:
+            faults.popleft()
+        raise _Refusal(fault.error, fault.status, fault.retry_after)
+
+    def _pace(self, method: str, params: dict) -> None:
+        """Token bucket per channel: `burst` at once, then `per_second`."""
+        rate = self._rate
+        if rate is None or method not in rate.methods:
+            return
+        channel = self._find_channel(params.get("channel"))
+        if channel is None:
+            return  # the method itself answers channel_not_found
+        now = self._clock()
+        tokens, when = self._buckets.get(channel, (float(rate.burst), now))
+        tokens = min(float(rate.burst), tokens + (now - when) * rate.per_second)
+        if tokens < 1:
+            self._buckets[channel] = (tokens, now)
+            raise _Refusal("ratelimited", 429, max(1, math.ceil((1 - tokens) / rate.per_second)))
+        self._buckets[channel] = (tokens - 1, now)
 
     async def _response_url(self, request: web.Request) -> web.Response:
+        body = await request.json()
         with self._lock:
-            self.responses.append(await request.json())
+            self._responses.append(body)
         return web.Response(text="ok")
 
+    # --- Socket Mode ----------------------------------------------------------------------------
+
+    def _apps_connections_open(self, token: str | None) -> dict:
+        if not token or not token.startswith("xapp-"):
+            raise _Refusal("not_allowed_token_type" if token in self._tokens else "invalid_auth")
+        return {"url": self.base_url.replace("http://", "ws://").replace("/api/", "/socket")}
+
     async def send_envelope(self, envelope_type: str, payload: dict) -> str:
-        """Push a Socket Mode envelope (slash_commands, interactive, events_api) to the connected app."""
+        """Push a Socket Mode envelope (slash_commands, interactive, events_api) to connected apps."""
         envelope_id = f"env-{next(self._ids)}"
         message = {"envelope_id": envelope_id, "type": envelope_type, "payload": payload,
                    "accepts_response_payload": envelope_type != "events_api", "retry_attempt": 0}
-        for socket in self._sockets:
+        for socket in list(self._sockets):
             await socket.send_json(message)
         return envelope_id
 
@@ -172,126 +389,326 @@ class FakeSlack:
         socket = web.WebSocketResponse(autoping=True)
         await socket.prepare(request)
         self._sockets.append(socket)
-        await socket.send_json({"type": "hello", "num_connections": 1, "connection_info": {"app_id": "A0APP"}})
+        await socket.send_json({"type": "hello", "num_connections": 1, "connection_info": {"app_id": APP_ID}})
         async for message in socket:
-            if message.type.name == "TEXT":
+            if message.type == WSMsgType.TEXT:
                 with self._lock:
-                    self.socket_acks.append(json.loads(message.data))
+                    self._socket_acks.append(json.loads(message.data))
         self._sockets.remove(socket)
         return socket
 
-    async def _api(self, request: web.Request) -> web.Response:
-        method = request.match_info["method"]
-        params = await self._params(request)
-        if method == "apps.connections.open":  # authenticated with the app-level token, not the bot token
-            if not request.headers.get("Authorization", "").startswith("Bearer xapp-"):
-                return web.json_response({"ok": False, "error": "invalid_auth"})
-            return web.json_response({"ok": True, "url": self.base_url.replace("http://", "ws://").replace("/api/", "/socket")})
-        with self._lock:
-            self.calls.append((method, params, time.time()))
-            faults = self._faults.get(method)
-            if faults:
-                fault = faults[0]
-                fault.times -= 1
-                if fault.times <= 0:
-                    faults.pop(0)
-                headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
-                return web.json_response({"ok": False, "error": fault.error}, status=fault.status, headers=headers)
-        if request.headers.get("Authorization") != f"Bearer {self.token}":
-            return web.json_response({"ok": False, "error": "invalid_auth"})
-        handler = getattr(self, "_" + method.replace(".", "_"), None)
-        if handler is None:
-            return web.json_response({"ok": False, "error": "unknown_method"})
-        with self._lock:
-            return web.json_response(handler(params))
+    # --- state helpers (called with the lock held) ----------------------------------------------
 
-    def _channel(self, params: dict) -> str | None:
-        channel = str(params.get("channel", ""))
+    def _channel_by_name(self, name: str) -> str | None:
+        return next((cid for cid, c in self._channels.items() if c.get("name") == name), None)
+
+    def _find_channel(self, channel: Any, *, direct_messages: bool = False) -> str | None:
+        channel = str(channel or "")
         if channel in self._channels:
             return channel
-        by_name = {name: cid for cid, name in self._channels.items()}
-        return by_name.get(channel.lstrip("#"))
+        if direct_messages and channel in self._users:  # chat.postMessage to a user id opens the DM
+            return self._direct_message(channel)
+        return self._channel_by_name(channel.lstrip("#")) if channel else None
 
-    def _new_ts(self) -> str:
-        return f"{1_700_000_000 + next(self._ts)}.000100"
+    def _require_channel(self, channel: Any, *, direct_messages: bool = False) -> str:
+        channel_id = self._find_channel(channel, direct_messages=direct_messages)
+        if channel_id is None:
+            raise _Refusal("channel_not_found")
+        return channel_id
+
+    def _direct_message(self, user_id: str) -> str:
+        for cid, conversation in self._channels.items():
+            if conversation.get("is_im") and conversation.get("user") == user_id:
+                return cid
+        cid = f"D{next(self._ids):08d}"
+        self._channels[cid] = {"id": cid, "is_im": True, "is_channel": False, "is_private": True, "user": user_id,
+                               "created": FIRST_TS, "is_archived": False}
+        return cid
+
+    def _next_ts(self) -> str:
+        return f"{FIRST_TS + next(self._ts)}.000100"
+
+    def _find_message(self, channel_id: str, ts: Any, error: str = "message_not_found") -> dict:
+        for message in self._messages.get(channel_id, []):
+            if message["ts"] == ts:
+                return message
+        raise _Refusal(error)
+
+    def _store(self, channel_id: str, message: dict, thread_ts: str | None, broadcast: bool = False) -> None:
+        """Append a message; a reply goes to the thread's root and updates the root's reply fields."""
+        if thread_ts:
+            root = self._find_message(channel_id, thread_ts, "invalid_thread_ts")
+            root = self._find_message(channel_id, root.get("thread_ts", root["ts"]))
+            message["thread_ts"] = root["ts"]
+            message["parent_user_id"] = root.get("user", "")
+            if broadcast:
+                message["subtype"] = "thread_broadcast"
+            root["thread_ts"] = root["ts"]
+            root["reply_count"] = root.get("reply_count", 0) + 1
+            root["reply_users"] = list(dict.fromkeys([*root.get("reply_users", []), message.get("user", "")]))
+            root["reply_users_count"] = len(root["reply_users"])
+            root["latest_reply"] = message["ts"]
+        self._messages[channel_id].append(message)
+
+    # --- Web API methods (params in, the fields after "ok": true out) ---------------------------
 
     def _auth_test(self, params: dict) -> dict:
-        return {"ok": True, "url": "https://acme.slack.com/", "team": "Acme", "user": "socialdesk",
-                "team_id": "T0TEAM", "user_id": "U0BOT", "bot_id": "B0BOT"}
+        return {"url": TEAM_URL, "team": TEAM_NAME, "user": BOT_NAME, "team_id": TEAM_ID, "user_id": BOT_USER_ID,
+                "bot_id": BOT_ID, "is_enterprise_install": False}
 
     def _chat_postMessage(self, params: dict) -> dict:
-        channel = self._channel(params)
-        if channel is None:
-            return {"ok": False, "error": "channel_not_found"}
-        if not params.get("text") and not params.get("blocks"):
-            return {"ok": False, "error": "no_text"}
-        message = {"type": "message", "ts": self._new_ts(), "text": params.get("text", ""), "bot_id": "B0BOT",
-                   "blocks": params.get("blocks", [])}
-        if params.get("thread_ts"):
-            if not any(m["ts"] == params["thread_ts"] for m in self._messages[channel]):
-                return {"ok": False, "error": "thread_not_found"}
-            message["thread_ts"] = params["thread_ts"]
-        if params.get("metadata"):
-            message["metadata"] = params["metadata"]
-        self._messages[channel].append(message)
-        return {"ok": True, "channel": channel, "ts": message["ts"], "message": message}
+        channel = self._require_channel(params.get("channel"), direct_messages=True)
+        message = {"type": "message", "user": BOT_USER_ID, "bot_id": BOT_ID, "app_id": APP_ID, "team": TEAM_ID}
+        message.update(_content(params, required=True))
+        message["ts"] = self._next_ts()
+        self._store(channel, message, params.get("thread_ts"), broadcast=_flag(params.get("reply_broadcast")))
+        return {"channel": channel, "ts": message["ts"], "message": copy.deepcopy(message)}
 
     def _chat_update(self, params: dict) -> dict:
-        channel = self._channel(params)
-        for message in self._messages.get(channel, []):
-            if message["ts"] == params.get("ts"):
-                message["text"] = params.get("text", message["text"])
-                message["blocks"] = params.get("blocks", message["blocks"])
-                return {"ok": True, "channel": channel, "ts": message["ts"], "text": message["text"]}
-        return {"ok": False, "error": "message_not_found" if channel else "channel_not_found"}
+        channel = self._require_channel(params.get("channel"))
+        message = self._find_message(channel, params.get("ts"))
+        for key, value in _content(params, required=False).items():
+            if key == "blocks" and not value:
+                message.pop("blocks", None)  # an empty array removes the blocks
+            else:
+                message[key] = value
+        message["edited"] = {"user": BOT_USER_ID, "ts": self._next_ts()}
+        return {"channel": channel, "ts": message["ts"], "text": message.get("text", ""),
+                "message": copy.deepcopy(message)}
 
     def _chat_postEphemeral(self, params: dict) -> dict:
-        if self._channel(params) is None:
-            return {"ok": False, "error": "channel_not_found"}
-        self.ephemerals.append(params)
-        return {"ok": True, "message_ts": self._new_ts()}
+        channel = self._require_channel(params.get("channel"))
+        if not params.get("user"):
+            raise _Refusal("user_not_in_channel")
+        _content(params, required=True)
+        message_ts = self._next_ts()
+        self._ephemerals.append({**copy.deepcopy(params), "channel": channel, "message_ts": message_ts})
+        return {"message_ts": message_ts}
 
     def _chat_getPermalink(self, params: dict) -> dict:
-        return {"ok": True, "channel": params.get("channel"),
-                "permalink": f"https://acme.slack.com/archives/{params.get('channel')}/p{params.get('message_ts', '').replace('.', '')}"}
-
-    def _paged(self, messages: list[dict], params: dict, key: str = "messages") -> dict:
-        limit = int(params.get("limit") or 100)
-        start = int(params.get("cursor") or 0)
-        page = messages[start:start + limit]
-        if str(params.get("include_all_metadata", "")).lower() not in ("true", "1"):
-            page = [{k: v for k, v in m.items() if k != "metadata"} for m in page]
-        more = start + limit < len(messages)
-        return {"ok": True, key: page, "has_more": more,
-                "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
+        channel = self._require_channel(params.get("channel"))
+        message = self._find_message(channel, params.get("message_ts"))
+        permalink = f"{TEAM_URL}archives/{channel}/p{message['ts'].replace('.', '')}"
+        if message.get("thread_ts", message["ts"]) != message["ts"]:
+            permalink += f"?thread_ts={message['thread_ts']}&cid={channel}"
+        return {"channel": channel, "permalink": permalink}
 
     def _conversations_history(self, params: dict) -> dict:
-        channel = self._channel(params)
-        if channel is None:
-            return {"ok": False, "error": "channel_not_found"}
-        return self._paged(list(reversed(self.messages(channel))), params)
+        channel = self._require_channel(params.get("channel"))
+        top = [m for m in self._messages.get(channel, []) if _top_level(m) and _in_window(m["ts"], params)]
+        return _message_page(list(reversed(top)), params, newest_first=True)
 
     def _conversations_replies(self, params: dict) -> dict:
-        channel = self._channel(params)
-        if channel is None:
-            return {"ok": False, "error": "channel_not_found"}
-        ts = params.get("ts")
-        parent = [m for m in self._messages[channel] if m["ts"] == ts]
-        if not parent:
-            return {"ok": False, "error": "thread_not_found"}
-        return self._paged(parent + self.thread(channel, ts), params)
+        channel = self._require_channel(params.get("channel"))
+        message = self._find_message(channel, params.get("ts"), "thread_not_found")
+        root_ts = message.get("thread_ts", message["ts"])
+        thread = [m for m in self._messages[channel] if m["ts"] == root_ts or m.get("thread_ts") == root_ts]
+        return _message_page([m for m in thread if _in_window(m["ts"], params)], params, newest_first=False)
 
     def _conversations_list(self, params: dict) -> dict:
-        channels = [{"id": cid, "name": name, "is_channel": True, "is_archived": False}
-                    for cid, name in self._channels.items()]
-        return self._paged(channels, params, key="channels")
+        types = set(str(params.get("types") or "public_channel").split(","))
+        wanted = [c for c in self._channels.values() if _conversation_type(c) in types
+                  and not (c.get("is_archived") and _flag(params.get("exclude_archived")))]
+        start = _decode_cursor(params.get("cursor"), "offset", "0")
+        limit = _limit(params, 100)
+        start = int(start) if start.isdigit() else 0
+        more = start + limit < len(wanted)
+        next_cursor = _encode_cursor("offset", str(start + limit)) if more else ""
+        return {"channels": copy.deepcopy(wanted[start:start + limit]),
+                "response_metadata": {"next_cursor": next_cursor}}
+
+    def _conversations_info(self, params: dict) -> dict:
+        return {"channel": copy.deepcopy(self._channels[self._require_channel(params.get("channel"))])}
+
+    def _users_info(self, params: dict) -> dict:
+        user = self._users.get(str(params.get("user", "")))
+        if user is None:
+            raise _Refusal("user_not_found")
+        return {"user": copy.deepcopy(user)}
 
     def _views_open(self, params: dict) -> dict:
         if not params.get("trigger_id"):
-            return {"ok": False, "error": "invalid_trigger_id"}
-        self.views.append(params)
-        return {"ok": True, "view": {"id": f"V{next(self._ids):08d}", **(params.get("view") or {})}}
+            raise _Refusal("invalid_trigger_id")
+        view = _view_object(params.get("view"))
+        view_id = f"V{next(self._ids):08d}"
+        view.update(id=view_id, root_view_id=view_id, previous_view_id=None, hash=f"{self._next_ts()}.{view_id}")
+        self._views_by_id[view_id] = view
+        self._views.append({**copy.deepcopy(params), "method": "views.open", "view": copy.deepcopy(view)})
+        return {"view": copy.deepcopy(view)}
 
-    def _users_info(self, params: dict) -> dict:
-        user = self._users.get(params.get("user", ""))
-        return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
+    def _views_update(self, params: dict) -> dict:
+        if params.get("view_id"):
+            current = self._views_by_id.get(params["view_id"])
+        else:
+            current = next((v for v in self._views_by_id.values()
+                            if params.get("external_id") and v.get("external_id") == params["external_id"]), None)
+        if current is None:
+            raise _Refusal("not_found")
+        if params.get("hash") and params["hash"] != current["hash"]:
+            raise _Refusal("hash_conflict")
+        view = _view_object(params.get("view"))
+        view.update(id=current["id"], root_view_id=current["root_view_id"], previous_view_id=None,
+                    hash=f"{self._next_ts()}.{current['id']}")
+        self._views_by_id[current["id"]] = view
+        self._views.append({**copy.deepcopy(params), "method": "views.update", "view": copy.deepcopy(view)})
+        return {"view": copy.deepcopy(view)}
+
+    _handlers: ClassVar[dict[str, Callable[[FakeSlack, dict], dict]]] = {
+        "auth.test": _auth_test,
+        "chat.postMessage": _chat_postMessage,
+        "chat.update": _chat_update,
+        "chat.postEphemeral": _chat_postEphemeral,
+        "chat.getPermalink": _chat_getPermalink,
+        "conversations.history": _conversations_history,
+        "conversations.replies": _conversations_replies,
+        "conversations.list": _conversations_list,
+        "conversations.info": _conversations_info,
+        "users.info": _users_info,
+        "views.open": _views_open,
+        "views.update": _views_update,
+    }
+
+
+# --- request parsing and payload shapes ---------------------------------------------------------
+
+
+async def _read_params(request: web.Request) -> dict:
+    """Query string plus a JSON or form body; JSON-in-a-string fields (blocks, metadata, view) decoded."""
+    params: dict[str, Any] = dict(request.query)
+    if request.method == "POST" and request.body_exists:
+        if request.content_type == "application/json":
+            body = json.loads(await request.text())
+            if not isinstance(body, dict):
+                raise ValueError("JSON body is not an object")
+            params.update(body)
+        else:
+            form = await request.post()
+            params.update({key: value for key, value in form.items() if isinstance(value, str)})
+    for key in JSON_FIELDS:
+        if isinstance(params.get(key), str):
+            try:
+                params[key] = json.loads(params[key])
+            except ValueError:
+                pass  # left as a string: the method answers invalid_blocks_format / invalid_metadata_format
+    return params
+
+
+def _bearer(request: web.Request) -> str | None:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return token.strip() or None
+
+
+def _flag(value: Any) -> bool:
+    return value in (True, 1) or str(value).lower() in ("1", "true")
+
+
+def _content(params: dict, *, required: bool) -> dict:
+    """The validated text, blocks, attachments and metadata of a message (only the fields given)."""
+    content: dict[str, Any] = {}
+    if "text" in params:
+        content["text"] = str(params["text"] or "")
+        if len(content["text"]) > MAX_TEXT:
+            raise _Refusal("msg_too_long")
+    if "blocks" in params:
+        blocks = params["blocks"]
+        if isinstance(blocks, str):
+            raise _Refusal("invalid_blocks_format")
+        if not isinstance(blocks, list) or len(blocks) > MAX_BLOCKS or \
+                not all(isinstance(block, dict) and block.get("type") for block in blocks):
+            raise _Refusal("invalid_blocks")
+        content["blocks"] = blocks
+    if params.get("attachments"):
+        if not isinstance(params["attachments"], list):
+            raise _Refusal("invalid_attachments")
+        content["attachments"] = params["attachments"]
+    if params.get("metadata"):
+        metadata = params["metadata"]
+        if not (isinstance(metadata, dict) and isinstance(metadata.get("event_type"), str) and metadata["event_type"]
+                and isinstance(metadata.get("event_payload"), dict)):
+            raise _Refusal("invalid_metadata_format")
+        content["metadata"] = {"event_type": metadata["event_type"], "event_payload": metadata["event_payload"]}
+    if required and not (content.get("text") or content.get("blocks") or content.get("attachments")):
+        raise _Refusal("no_text")
+    if required:
+        content.setdefault("text", "")
+    return content
+
+
+def _view_object(view: Any) -> dict:
+    if not isinstance(view, dict) or view.get("type") not in ("modal", "home"):
+        raise _Refusal("invalid_arguments")
+    return {"team_id": TEAM_ID, "state": {"values": {}}, "private_metadata": "", "callback_id": "",
+            "external_id": "", "clear_on_close": False, "notify_on_close": False, "app_id": APP_ID,
+            "bot_id": BOT_ID, **copy.deepcopy(view)}
+
+
+def _top_level(message: dict) -> bool:
+    return message.get("thread_ts") in (None, message["ts"]) or message.get("subtype") == "thread_broadcast"
+
+
+def _ts_key(ts: Any) -> tuple[int, int]:
+    seconds, _, fraction = str(ts).partition(".")
+    try:
+        return int(seconds or 0), int((fraction or "0")[:6].ljust(6, "0"))
+    except ValueError:
+        raise _Refusal("invalid_ts_oldest") from None
+
+
+def _in_window(ts: str, params: dict) -> bool:
+    inclusive = _flag(params.get("inclusive"))
+    key = _ts_key(ts)
+    if params.get("oldest"):
+        oldest = _ts_key(params["oldest"])
+        if key < oldest or (key == oldest and not inclusive):
+            return False
+    if params.get("latest"):
+        latest = _ts_key(params["latest"])
+        if key > latest or (key == latest and not inclusive):
+            return False
+    return True
+
+
+def _limit(params: dict, default: int) -> int:
+    try:
+        return max(1, min(MAX_LIMIT, int(params.get("limit") or default)))
+    except (TypeError, ValueError):
+        raise _Refusal("invalid_limit") from None
+
+
+def _encode_cursor(kind: str, value: str) -> str:
+    return base64.b64encode(f"{kind}:{value}".encode()).decode()
+
+
+def _decode_cursor(cursor: Any, kind: str, default: str) -> str:
+    if not cursor:
+        return default
+    try:
+        found, _, value = base64.b64decode(str(cursor), validate=True).decode().partition(":")
+    except ValueError:
+        raise _Refusal("invalid_cursor") from None
+    if found != kind or not value:
+        raise _Refusal("invalid_cursor")
+    return value
+
+
+def _message_page(messages: list[dict], params: dict, *, newest_first: bool) -> dict:
+    """One page of messages: an opaque cursor names the next message's ts, so new posts don't shift pages."""
+    start_ts = _decode_cursor(params.get("cursor"), "next_ts", "")
+    if start_ts:
+        start = _ts_key(start_ts)
+        messages = [m for m in messages if (_ts_key(m["ts"]) <= start if newest_first else _ts_key(m["ts"]) >= start)]
+    limit = _limit(params, 100 if newest_first else 1000)
+    page, rest = messages[:limit], messages[limit:]
+    if not _flag(params.get("include_all_metadata")):
+        page = [{k: v for k, v in m.items() if k != "metadata"} for m in page]
+    next_cursor = _encode_cursor("next_ts", rest[0]["ts"]) if rest else ""
+    return {"messages": copy.deepcopy(page), "has_more": bool(rest), "pin_count": 0,
+            "response_metadata": {"next_cursor": next_cursor}}
+
+
+def _conversation_type(conversation: dict) -> str:
+    if conversation.get("is_im"):
+        return "im"
+    return "private_channel" if conversation.get("is_private") else "public_channel"
