@@ -23,7 +23,7 @@ from bot.guards import check_reply  # noqa: E402
 from bot.suggest import SuggestionRequest, TemplateSuggester  # noqa: E402
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared/data/posts-labelled.jsonl"
-LIMIT, SIGNATURE = 280, "^JD"
+LIMIT, SIGNATURE = 280, "JD"  # suggestions come signed " ^JD"
 
 
 def macro_f1(pairs: list[tuple[str, str]], labels: list[str]) -> float:
@@ -53,8 +53,7 @@ async def evaluate(rows: list[dict]) -> list[str]:
                                     customer_name="Alex", brand="Acme", signature=SIGNATURE, max_length=LIMIT,
                                     has_pii=bool(f.pii))
         for suggestion in await suggester.suggest(request):
-            signed = f"{suggestion.text} {SIGNATURE}"
-            issues = {i.code for i in check_reply(signed, max_length=LIMIT, customer_data=[m.text for m in f.pii])}
+            issues = {i.code for i in check_reply(suggestion.text, max_length=LIMIT, customer_data=[m.text for m in f.pii])}
             checked += 1
             within += "too_long" not in issues
             clean += not issues & {"asks_for_personal_data", "repeats_personal_data"}

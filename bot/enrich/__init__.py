@@ -1,6 +1,12 @@
-"""Offline enrichment of a post: language, sentiment, intent, personal data and priority."""
+"""Offline enrichment of a post: language, sentiment, intent, personal data and priority.
+
+Rules only, standard library only, a few milliseconds a post. An LLM may later improve on it;
+this is the floor that always works.
+"""
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 
 from bot.enrich.intent import detect_intent
@@ -10,6 +16,9 @@ from bot.enrich.priority import detect_priority
 from bot.enrich.sentiment import detect_sentiment
 
 __all__ = ["Enrichment", "PiiMatch", "enrich"]
+
+# Zero-width and bidirectional control characters: invisible, and they split or disguise words.
+_INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 
 
 @dataclass(frozen=True)
@@ -22,14 +31,17 @@ class Enrichment:
 
 
 def enrich(text: str, *, followers: int | None = None) -> Enrichment:
-    sentiment = detect_sentiment(text)
-    intent = detect_intent(text)
-    if intent == "praise" and sentiment == "negative":
-        intent = "complaint"  # "thanks for nothing"
+    """Everything the desk needs to know about a post before a human reads it.
+
+    `followers` may nudge the priority of a post that already shows a problem; it never decides alone.
+    """
+    readable = unicodedata.normalize("NFKC", _INVISIBLE.sub("", text))
+    sentiment = detect_sentiment(readable)
+    intent = detect_intent(readable, sentiment)
     return Enrichment(
-        language=detect_language(text),
+        language=detect_language(readable),
         sentiment=sentiment,
         intent=intent,
-        priority=detect_priority(text, sentiment, intent, followers),
-        pii=find_pii(text),
+        priority=detect_priority(readable, sentiment, intent, followers),
+        pii=find_pii(text),  # on the original text: matches are verbatim substrings with their offsets
     )

@@ -1,0 +1,183 @@
+"""Personal-data detection: recall first, then precision, always verbatim spans, always linear time."""
+import itertools
+import time
+
+import pytest
+
+from bot.enrich import enrich
+from bot.enrich.pii import find_pii, iban_ok, luhn_ok
+
+
+def found(text: str) -> set[tuple[str, str]]:
+    return {(match.type, match.text) for match in find_pii(text)}
+
+
+@pytest.mark.parametrize("text,kind,value", [
+    ("write me at jane.doe+acme@mail.example.co.uk please", "email", "jane.doe+acme@mail.example.co.uk"),
+    ("mail: JOHN_SMITH@Example.COM", "email", "JOHN_SMITH@Example.COM"),
+    ("reach me at jane [at] example [dot] com", "email", "jane [at] example [dot] com"),
+    ("mi correo es carlos.ruiz@correo.es, gracias", "email", "carlos.ruiz@correo.es"),
+    ("call me on +44 20 7946 0958", "phone", "+44 20 7946 0958"),
+    ("(415) 555-0134 is my cell", "phone", "(415) 555-0134"),
+    ("ring 415-555-0134 pls", "phone", "415-555-0134"),
+    ("my number: 4155550134", "phone", "4155550134"),
+    ("text me 07700 900123 when it's back", "phone", "07700 900123"),
+    ("+33 6 12 34 56 78", "phone", "+33 6 12 34 56 78"),
+    ("06 12 34 56 78", "phone", "06 12 34 56 78"),
+    ("+49 (0)30 1234567", "phone", "+49 (0)30 1234567"),
+    ("0049 30 1234567", "phone", "0049 30 1234567"),
+    ("+91 98765 43210", "phone", "+91 98765 43210"),
+    ("tel:+15555550134", "phone", "+15555550134"),
+    ("mi número es 612 345 678", "phone", "612 345 678"),
+    ("제 전화번호는 010-1234-5678 입니다", "phone", "010-1234-5678"),
+    ("電話は090-1234-5678です", "phone", "090-1234-5678"),
+    ("card 4111 1111 1111 1111 was charged", "payment_card", "4111 1111 1111 1111"),
+    ("my amex 378282246310005", "payment_card", "378282246310005"),
+    ("5555-5555-5555-4444", "payment_card", "5555-5555-5555-4444"),
+    ("IBAN DE89 3704 0044 0532 0130 00", "iban", "DE89 3704 0044 0532 0130 00"),
+    ("iban: gb82west12345698765432", "iban", "gb82west12345698765432"),
+    ("FR1420041010050500013M02606 is mine", "iban", "FR1420041010050500013M02606"),
+    ("my password is hunter2!x", "password", "hunter2!x"),
+    ("pw: abc123", "password", "abc123"),
+    ("password: correcthorsebattery", "password", "correcthorsebattery"),
+    ("my password hunter22 doesn't work", "password", "hunter22"),
+    ("mi contraseña es Gato1234.", "password", "Gato1234"),
+    ("mein Passwort ist Sommer2024", "password", "Sommer2024"),
+    ("username: carla_d can't log in", "username", "carla_d"),
+    ("my username is coolcat88 and I can't log in", "username", "coolcat88"),
+    ("user: bob.smith", "username", "bob.smith"),
+    ("mi usuario es pepito_23", "username", "pepito_23"),
+    ("order #A-99812 still says processing", "order_number", "A-99812"),
+    ("my order 123456 hasn't arrived", "order_number", "123456"),
+    ("order number: 1002003", "order_number", "1002003"),
+    ("order ID: ACM-2026-000123", "order_number", "ACM-2026-000123"),
+    ("tracking number 1Z999AA10123456784", "order_number", "1Z999AA10123456784"),
+    ("Bestellung Nr. 40012345 fehlt", "order_number", "40012345"),
+    ("número de pedido: 98765", "order_number", "98765"),
+    ("pedido 12345 no llegó", "order_number", "12345"),
+    ("toujours pas reçu ma commande n°48213", "order_number", "48213"),
+    ("ordine n. 334455 in ritardo", "order_number", "334455"),
+    ("bestelling 778899 is kwijt", "order_number", "778899"),
+    ("siparişim 123456 gelmedi", "order_number", "123456"),
+    ("注文番号12345678が届きません", "order_number", "12345678"),
+    ("account number 00123456789 is locked", "account_number", "00123456789"),
+    ("my account 12345678 is locked", "account_number", "12345678"),
+    ("customer ID: 445566", "account_number", "445566"),
+    ("Kundennummer 4711001", "account_number", "4711001"),
+    ("send it to 42 Elm Street, Springfield IL 62704 please", "address", "42 Elm Street, Springfield IL 62704"),
+    ("10 Downing St, London SW1A 2AA", "address", "10 Downing St, London SW1A 2AA"),
+    ("350 5th Avenue, New York, NY 10118", "address", "350 5th Avenue, New York, NY 10118"),
+    ("742 Evergreen Terrace apt 3", "address", "742 Evergreen Terrace apt 3"),
+    ("i live at 42 elm street", "address", "42 elm street"),
+    ("PO Box 1234", "address", "PO Box 1234"),
+    ("ich wohne in der Hauptstraße 12", "address", "Hauptstraße 12"),
+    ("Berliner Straße 5, 10115 Berlin", "address", "Berliner Straße 5, 10115 Berlin"),
+    ("12 rue de la Paix, 75002 Paris", "address", "12 rue de la Paix, 75002 Paris"),
+    ("vivo en Calle Mayor 5, 28013 Madrid", "address", "Calle Mayor 5, 28013 Madrid"),
+    ("moro na Rua Augusta, 1000", "address", "Rua Augusta, 1000"),
+    ("abito in Via Roma 10", "address", "Via Roma 10"),
+    ("Kalverstraat 12, 1012 AB Amsterdam", "address", "Kalverstraat 12, 1012 AB Amsterdam"),
+    ("Storgatan 3", "address", "Storgatan 3"),
+    ("東京都渋谷区神南1-2-3", "address", "東京都渋谷区神南1-2-3"),
+    ("서울시 강남구 테헤란로 123", "address", "서울시 강남구 테헤란로 123"),
+])
+def test_personal_data_is_found(text, kind, value):
+    assert (kind, value) in found(text)
+
+
+@pytest.mark.parametrize("text", [
+    "hi @acme@mastodon.social, ship to Norway?",  # a fediverse handle is not an email address
+    "the 2026-11-02 update broke login today",
+    "on 22/11/2026 at 10:30 it failed",
+    "card 4111 1111 1111 1112 is not a valid number",  # fails the Luhn check
+    "trouble with acme login today?",
+    "got an email asking for my password from a weird site",
+    "my password is wrong",
+    "password reset link expired",
+    "the user experience is bad",
+    "version 5.2.1 on Android 14, build 1234567",
+    "iOS 18.1.1 build 22B91",
+    "I paid $1,299.00 for this",
+    "costs 3 400 000 rupiah",
+    "server at 192.168.100.200 is down",
+    "between 2019-2024 I ordered 3 times",
+    "1000-2000 units",
+    "I have 12345 points",
+    "our team of 40 people",
+    "my order 2 weeks ago",
+    "I waited 2 hours on the road",
+    "5 minutes drive from here",
+    "3 times in a row",
+    "spring 2026 collection",
+])
+def test_look_alikes_are_not_personal_data(text):
+    assert find_pii(text) == ()
+
+
+def test_matches_are_verbatim_ordered_and_disjoint():
+    text = ("@acme order #A-1234 never came. Email jane@example.com or call +1 415 555 0134; "
+            "card 4111 1111 1111 1111, 42 Elm Street")
+    matches = find_pii(text)
+    assert [m.type for m in matches] == ["order_number", "email", "phone", "payment_card", "address"]
+    for match in matches:
+        assert text[match.start:match.end] == match.text
+    assert all(a.end <= b.start for a, b in itertools.pairwise(matches))
+
+
+def test_zero_width_and_bidi_characters_do_not_hide_data():
+    text = "mail jane.doe@exa\u200bmple.com or call \u202e+1 415\u200b 555 0134\u202c"
+    matches = find_pii(text)
+    assert {m.type for m in matches} == {"email", "phone"}
+    for match in matches:
+        assert text[match.start:match.end] == match.text  # offsets point into the original text
+    assert "jane.doe@exa\u200bmple.com" in {m.text for m in matches}
+
+
+def test_right_to_left_text_around_data():
+    assert ("phone", "+971 50 123 4567") in found("رقمي هو +971 50 123 4567 شكرا")
+    assert ("email", "ahmad@example.ae") in found("بريدي ahmad@example.ae من فضلك")
+
+
+def test_two_numbers_in_a_row_are_two_phones():
+    assert found("0612345678 0698765432") == {("phone", "0612345678"), ("phone", "0698765432")}
+
+
+def test_enrich_reports_the_personal_data():
+    assert [m.type for m in enrich("my email is a.b@example.com").pii] == ["email"]
+
+
+def test_an_iban_must_pass_its_check_digits():
+    assert "iban" not in {kind for kind, _ in found("IBAN GB82 WEST 1234 5698 7654 33")}
+
+
+def test_checksums():
+    assert luhn_ok("4111111111111111") and not luhn_ok("4111111111111112")
+    assert not luhn_ok("0000") and not luhn_ok("41111111111111a1")
+    assert iban_ok("GB82 WEST 1234 5698 7654 32") and not iban_ok("GB82 WEST 1234 5698 7654 33")
+    assert iban_ok("de89370400440532013000") and not iban_ok("DE89")
+
+
+@pytest.mark.parametrize("text", [
+    "a" * 100_000 + " 1234" * 10_000,
+    "1 " * 50_000,
+    "1-" * 50_000,
+    "4" * 100_000,
+    "+1 " * 30_000,
+    "(+" * 50_000,
+    "x." * 50_000 + "@",
+    "a@" * 50_000,
+    "user " * 30_000,
+    "password is " * 10_000,
+    "order #" * 20_000,
+    "12 " * 30_000 + "Street",
+    "Aa " * 30_000 + "Street",
+    "Calle " * 20_000,
+    "ab" * 50_000 + "straße 5",
+    "東京都" * 30_000,
+    "\u200b" * 50_000 + "jane@example.com",
+    "مرحبا " * 20_000,
+])
+def test_a_huge_post_is_linear_not_catastrophic(text):
+    started = time.perf_counter()
+    find_pii(text)
+    assert time.perf_counter() - started < 3, "pathological regex backtracking"
