@@ -1,11 +1,15 @@
 """`socialdesk check`: what is configured, what is missing, and does each credential work."""
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from rich.console import Console
 from sqlalchemy import text
+from sqlmodel import Session
 
 from bot.outbox_admin import failed_summary
 from bot.settings import DeskConfig, Secrets
+from bot.source_health import describe, source_health
 from bot.sources import build_source
 from storage.db import current_revision, make_engine
 
@@ -43,6 +47,9 @@ async def run_checks(secrets: Secrets, config: DeskConfig, db_url: str, console:
         line(OK, f"database {engine.url.render_as_string(hide_password=True)}",
              f"schema {revision or 'empty (created at start)'}")
         if revision:
+            with Session(engine) as session:
+                for health in source_health(session, config):
+                    line(BAD if health.failing else OK, "last poll", describe(health, datetime.now(UTC)))
             failed, latest = failed_summary(engine)
             if failed:
                 line(BAD, f"outbox: {failed} deliveries failed", f"latest: {latest}. Fix it, then `socialdesk outbox retry`")
@@ -51,7 +58,7 @@ async def run_checks(secrets: Secrets, config: DeskConfig, db_url: str, console:
 
     for source_config in config.sources:
         try:
-            source = build_source(source_config, secrets.socialdesk_config.parent, None)
+            source = build_source(source_config, secrets.socialdesk_config.parent, brand=config.brand)
             await source.poll(None)
             line(OK, f"source {source_config.name} ({source_config.type})", "reachable" if source_config.enabled else "disabled")
             await source.close()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from datetime import timedelta
 
 from sqlalchemy.engine import Engine
 
@@ -32,7 +33,7 @@ async def poll_once(engine: Engine, config: DeskConfig, source: Source, clock: C
         try:
             page = await source.poll(cursor)
         except SourceError as error:
-            _record_error(engine, source.name, clock, str(error))
+            _record_error(engine, source, clock, str(error))
             raise
         with session_scope(engine) as session:
             now = clock.now()
@@ -43,17 +44,31 @@ async def poll_once(engine: Engine, config: DeskConfig, source: Source, clock: C
             state.cursor = page.cursor
             state.last_success_at = now
             state.last_error = None
+            state.quota = quota_state(source)
             session.add(state)
         if not page.has_more:
             break
     return new
 
 
-def _record_error(engine: Engine, name: str, clock: Clock, error: str) -> None:
+def quota_state(source: Source) -> list[dict]:
+    return [{"bucket": q.bucket, "limit": q.limit, "remaining": q.remaining,
+             "reset_at": q.reset_at.isoformat() if q.reset_at else None} for q in source.quota()]
+
+
+def _record_error(engine: Engine, source: Source, clock: Clock, error: str) -> None:
     with session_scope(engine) as session:
-        state = session.get(SourceCursor, name) or SourceCursor(source_name=name)
+        state = session.get(SourceCursor, source.name) or SourceCursor(source_name=source.name)
         state.last_error = error
         state.last_error_at = clock.now()
+        state.quota = quota_state(source)
+        session.add(state)
+
+
+def _record_next_poll(engine: Engine, name: str, at) -> None:
+    with session_scope(engine) as session:
+        state = session.get(SourceCursor, name) or SourceCursor(source_name=name)
+        state.next_poll_at = at
         session.add(state)
 
 
@@ -74,6 +89,7 @@ async def poll_forever(engine, config, source: Source, clock: Clock, every: floa
             failures += 1
             wait = min(900.0, every * 2 ** failures)
             log.exception("source %s: unexpected error; next try in %.0fs", source.name, wait)
+        _record_next_poll(engine, source.name, clock.now() + timedelta(seconds=wait))
         try:
             await asyncio.wait_for(stop.wait(), timeout=wait)
         except TimeoutError:

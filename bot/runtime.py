@@ -36,7 +36,7 @@ class Runtime:
         with session_scope(self.engine) as session:
             sync_agents(session, config)
         self.sources = {
-            s.name: build_source(s, base_dir, self.clock) for s in config.sources if s.enabled
+            s.name: build_source(s, base_dir, self.clock, brand=config.brand) for s in config.sources if s.enabled
         }
         self.chats: dict[str, ChatPort] = {}
         self.outbox = Outbox(

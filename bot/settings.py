@@ -55,7 +55,7 @@ class SourceConfig(Strict):
 
     model_config = ConfigDict(extra="allow", frozen=True)
     name: str = Field(min_length=1, pattern=r"^[a-z0-9_-]+$")
-    type: Literal["replay"]
+    type: str = Field(min_length=1)  # checked against bot.sources.TYPES when the source is built
     poll_every: Duration = timedelta(seconds=60)
     enabled: bool = True
 

@@ -1,5 +1,5 @@
 """What a teammate can do. Every command is a plain async function `run(desk, request) -> Outcome`."""
-from handlers import assign, claim, note, queue, reply, resolve
+from handlers import assign, claim, desk, note, queue, reply, resolve
 from handlers.context import Desk, Outcome, Refusal, Request
 
 COMMANDS = {
@@ -9,6 +9,7 @@ COMMANDS = {
     "resolve": resolve.run,
     "note": note.run,
     "queue": queue.run,
+    "desk": desk.run,
 }
 USAGE = {
     "claim": claim.USAGE,
@@ -16,6 +17,7 @@ USAGE = {
     "reply": reply.USAGE,
     "resolve": resolve.USAGE,
     "queue": queue.USAGE,
+    "desk": desk.USAGE,
 }
 NEEDS_NUMBER = {"claim", "assign", "reply", "resolve"}
 

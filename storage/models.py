@@ -154,6 +154,8 @@ class SourceCursor(SQLModel, table=True):
     last_success_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_error: str | None = Field(default=None, sa_column=Column(Text))
     last_error_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    next_poll_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    quota: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
 
 
 class OutboxEntry(SQLModel, table=True):

@@ -1,23 +1,35 @@
-"""Social network sources, built from the [[sources]] entries of socialdesk.toml."""
+"""Social network sources, built from the [[sources]] entries of socialdesk.toml.
+
+Each network is a module in this package with a `build(context: SourceContext) -> Source`
+function; `TYPES` maps the `type` key to it. A module validates its own keys with a
+pydantic model derived from `options.NetworkOptions` and reads credentials with
+`context.secret(...)`.
+"""
 from __future__ import annotations
 
+import importlib
+from collections.abc import Mapping
 from pathlib import Path
 
-from bot.settings import ConfigError, SourceConfig
+from bot.settings import BrandConfig, ConfigError, SourceConfig
 from bot.sources.base import Source
+from bot.sources.options import SourceContext, environment
+
+TYPES = {
+    "replay": "bot.sources.replay",
+}
 
 
-def build_source(config: SourceConfig, base_dir: Path, clock) -> Source:
-    options = dict(config.model_extra or {})
-    if config.type == "replay":
-        from bot.sources.replay import ReplaySource
-
-        if "path" not in options:
-            raise ConfigError(f"sources.{config.name}.path: required for a replay source (a JSONL file of posts)")
-        path = base_dir / options.pop("path")
-        published = base_dir / options.pop("published_path", f"{config.name}-published.jsonl")
-        try:
-            return ReplaySource(config.name, path, published, clock=clock, **options)
-        except TypeError as error:
-            raise ConfigError(f"sources.{config.name}: {error}") from None
-    raise ConfigError(f"sources.{config.name}.type: unknown source type {config.type!r}")
+def build_source(config: SourceConfig, base_dir: Path, clock=None, *, brand: BrandConfig | None = None,
+                 env: Mapping[str, str] | None = None) -> Source:
+    module_name = TYPES.get(config.type)
+    if module_name is None:
+        raise ConfigError(f"sources.{config.name}.type: unknown source type {config.type!r} "
+                          f"(one of {', '.join(TYPES)})")
+    context = SourceContext(
+        name=config.name, type=config.type, options=dict(config.model_extra or {}),
+        brand=brand or BrandConfig(name=config.name), base_dir=base_dir,
+        env=environment() if env is None else env,
+        **({"clock": clock} if clock is not None else {}),
+    )
+    return importlib.import_module(module_name).build(context)

@@ -6,6 +6,7 @@ counts text. The core never sees a network's own payloads.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -55,6 +56,31 @@ class Published:
     published_at: datetime
 
 
+READ_RESERVE = 0.05  # share of a rate-limit window a poll leaves unused, for replies
+
+
+@dataclass
+class Quota:
+    """What is left of one rate-limit window (one endpoint or one account)."""
+
+    bucket: str
+    limit: int | None
+    remaining: int
+    reset_at: datetime | None
+
+    def exhausted_for(self, now: datetime, *, write: bool) -> float | None:
+        """Seconds to wait before the next call, or None if it may go now."""
+        if self.reset_at is None or self.reset_at <= now:
+            return None
+        keep = 0 if write else math.ceil((self.limit or 0) * READ_RESERVE)
+        return (self.reset_at - now).total_seconds() if self.remaining <= keep else None
+
+    def describe(self, now: datetime) -> str:
+        window = f" until {self.reset_at:%H:%M} UTC" if self.reset_at and self.reset_at > now else ""
+        of = f" of {self.limit}" if self.limit else ""
+        return f"{self.bucket}: {self.remaining}{of} left{window}"
+
+
 class SourceError(Exception):
     """A call to the network failed. `retryable` says whether trying later may help."""
 
@@ -88,5 +114,8 @@ class Source(Protocol):
 
     async def find_published(self, key: str) -> Published | None:
         """After a crash mid-publish: the reply published under `key`, if any."""
+
+    def quota(self) -> list[Quota]:
+        """What the network's rate limits leave, as last seen (empty where it has none)."""
 
     async def close(self) -> None: ...

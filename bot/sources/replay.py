@@ -14,9 +14,23 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bot.settings import ConfigError
 from bot.sources.base import Author, InboundPost, OutboundReply, PollResult, Published, SourceError
+from bot.sources.options import SourceContext
 
 log = logging.getLogger(__name__)
+
+
+def build(context: SourceContext) -> ReplaySource:
+    options = dict(context.options)
+    if "path" not in options:
+        raise ConfigError(f"sources.{context.name}.path: required for a replay source (a JSONL file of posts)")
+    path = context.base_dir / options.pop("path")
+    published = context.base_dir / options.pop("published_path", f"{context.name}-published.jsonl")
+    try:
+        return ReplaySource(context.name, path, published, clock=context.clock, **options)
+    except TypeError as error:
+        raise ConfigError(f"sources.{context.name}: {error}") from None
 
 
 class ReplaySource:
@@ -41,6 +55,9 @@ class ReplaySource:
 
     def count_length(self, text: str) -> int:
         return len(text)
+
+    def quota(self) -> list:
+        return []
 
     async def poll(self, cursor: str | None) -> PollResult:
         return await asyncio.to_thread(self._read_batch, int(cursor or 0))

@@ -1,0 +1,85 @@
+"""How each source is doing: last success, last error, next poll, rate-limit quota.
+
+The poller stores these on the source's cursor row, so `socialdesk check` (another
+process) and `/desk status` (in chat) read the same figures.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session
+
+from bot.settings import DeskConfig
+from storage.models import SourceCursor
+
+
+@dataclass(frozen=True)
+class SourceHealth:
+    name: str
+    type: str
+    enabled: bool
+    last_success_at: datetime | None
+    last_error: str | None
+    last_error_at: datetime | None
+    next_poll_at: datetime | None
+    quota: list[dict]
+
+    @property
+    def failing(self) -> bool:
+        return bool(self.last_error) and (self.last_success_at is None or self.last_error_at > self.last_success_at)
+
+
+def source_health(session: Session, config: DeskConfig) -> list[SourceHealth]:
+    found = []
+    for source in config.sources:
+        state = session.get(SourceCursor, source.name) or SourceCursor(source_name=source.name)
+        found.append(SourceHealth(source.name, source.type, source.enabled, state.last_success_at, state.last_error,
+                                  state.last_error_at, state.next_poll_at, list(state.quota or [])))
+    return found
+
+
+def describe(health: SourceHealth, now: datetime) -> str:
+    """One line: 'x (x): ok, polled 2 min ago · next poll in 40 s · mentions: 290 of 300 left until 14:15 UTC'."""
+    if not health.enabled:
+        return f"{health.name} ({health.type}): disabled in socialdesk.toml"
+    if health.failing:
+        state = f"FAILING since {_ago(health.last_error_at, now)}: {health.last_error}"
+        if health.last_success_at:
+            state += f" (last success {_ago(health.last_success_at, now)})"
+    elif health.last_success_at:
+        state = f"ok, polled {_ago(health.last_success_at, now)}"
+    else:
+        state = "not polled yet"
+    parts = [f"{health.name} ({health.type}): {state}"]
+    if health.next_poll_at:
+        parts.append(f"next poll {_in(health.next_poll_at, now)}")
+    parts += [_quota(q, now) for q in health.quota]
+    return " · ".join(parts)
+
+
+def _quota(quota: dict, now: datetime) -> str:
+    reset = datetime.fromisoformat(quota["reset_at"]) if quota.get("reset_at") else None
+    of = f" of {quota['limit']}" if quota.get("limit") else ""
+    until = f" until {reset:%H:%M} UTC" if reset and reset > now else ""
+    return f"{quota['bucket']}: {quota['remaining']}{of} left{until}"
+
+
+def _ago(at: datetime, now: datetime) -> str:
+    return f"{_span((now - at).total_seconds())} ago"
+
+
+def _in(at: datetime, now: datetime) -> str:
+    seconds = (at - now).total_seconds()
+    return "now" if seconds <= 0 else f"in {_span(seconds)}"
+
+
+def _span(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    if seconds < 90:
+        return f"{seconds} s"
+    if seconds < 90 * 60:
+        return f"{round(seconds / 60)} min"
+    if seconds < 48 * 3600:
+        return f"{round(seconds / 3600)} h"
+    return f"{round(seconds / 86400)} days"
