@@ -124,14 +124,18 @@ class RedditSource:
         await self._whoami()
         pending = [key for key in state.get("pending", []) if key in self.feeds] or list(self.feeds)
         feed = self.feeds[pending[0]]
-        posts, feed_state = await self._read(feed, state["feeds"].get(feed.key))
         feeds = {key: value for key, value in state["feeds"].items() if key in self.feeds}
+        elsewhere = {name for key, value in feeds.items() if key != feed.key for name in value["seen"]}
+        posts, feed_state = await self._read(feed, feeds.get(feed.key), elsewhere)
         feeds[feed.key] = feed_state
         rest = pending[1:]
         return PollResult(posts, json.dumps({"feeds": feeds, "pending": rest}, separators=(",", ":")), bool(rest))
 
-    async def _read(self, feed: Feed, state: dict | None) -> tuple[list[InboundPost], dict]:
-        """Everything in `feed` newer than its cursor, oldest first, and the feed's next cursor."""
+    async def _read(self, feed: Feed, state: dict | None, elsewhere: set[str]) -> tuple[list[InboundPost], dict]:
+        """Everything in `feed` newer than its cursor, oldest first, and the feed's next cursor.
+
+        Items another feed has just read (`elsewhere`: a reply to the brand that also has a keyword) are
+        not emitted twice."""
         now = self.clock.now().timestamp()
         newest = float(state["at"]) if state else now - self.options.backfill.total_seconds()
         seen: dict[str, float] = dict(state["seen"]) if state else {}
@@ -157,7 +161,7 @@ class RedditSource:
         newest = max([newest, *(t.created for t in things)])
         seen.update((t.name, t.created) for t in things)
         seen = {name: created for name, created in seen.items() if created >= newest - feed.lookback}
-        posts = [post for thing in things if (post := self._accept(feed, thing))]
+        posts = [post for thing in things if thing.name not in elsewhere and (post := self._accept(feed, thing))]
         return posts, {"at": newest, "seen": seen}
 
     async def _listing(self, feed: Feed, after: str | None) -> Page:

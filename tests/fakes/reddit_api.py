@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import itertools
+import re
 import secrets
 from datetime import datetime
 from typing import Any
@@ -60,7 +61,7 @@ class FakeReddit(FakeNetwork):
     def submission(self, author: str, title: str, selftext: str = "", *, subreddit: str = "acme", at=None,
                    **extra) -> str:
         id36 = self._new_id()
-        slug = "_".join(title.lower().split())[:40] or "post"
+        slug = re.sub(r"\W+", "_", title.lower()).strip("_")[:40] or "post"
         self.things[f"t3_{id36}"] = {"kind": "t3", "data": {
             "id": id36, "name": f"t3_{id36}", "author": author, "author_fullname": f"t2_{author.lower()}",
             "title": title, "selftext": selftext, "subreddit": subreddit, "subreddit_name_prefixed": f"r/{subreddit}",
@@ -146,7 +147,7 @@ class FakeReddit(FakeNetwork):
                                   "created_utc": 1_500_000_000.0, "link_karma": 1, "comment_karma": 12})
 
     def _newest(self) -> list[dict]:
-        return sorted(self.things.values(), key=lambda t: (t["data"]["created_utc"], t["data"]["name"]), reverse=True)
+        return sorted(self.things.values(), key=lambda t: (t["data"].get("created_utc") or 0, t["data"]["name"]), reverse=True)
 
     def _listing(self, request: web.Request, things: list[dict], *, inbox: bool = False) -> web.Response:
         """Reddit's paging: `after` is the fullname the previous page ended with; `limit` at most 100."""
