@@ -164,16 +164,16 @@ class FakeReddit(FakeNetwork):
 
     async def _inbox(self, request: web.Request) -> web.Response:
         mine = {t["data"]["name"] for t in self.things.values() if t["data"]["author"] == BRAND}
-        items = []
-        for thing in self._newest():
+
+        def received(thing: dict) -> bool:
             data = thing["data"]
             if data["author"] == BRAND:
-                continue
-            if thing["kind"] == "t4" and data["dest"] == BRAND:
-                items.append(thing)
-            elif thing["kind"] == "t1" and (data["parent_id"] in mine or f"u/{BRAND}".lower() in data["body"].lower()):
-                items.append(thing)
-        return self._listing(request, items, inbox=True)
+                return False
+            if thing["kind"] == "t4":
+                return data["dest"] == BRAND
+            return thing["kind"] == "t1" and (data["parent_id"] in mine or f"u/{BRAND}".lower() in data["body"].lower())
+
+        return self._listing(request, [t for t in self._newest() if received(t)], inbox=True)
 
     async def _sent(self, request: web.Request) -> web.Response:
         return self._listing(request, [t for t in self._newest() if t["kind"] == "t4" and t["data"]["author"] == BRAND])
