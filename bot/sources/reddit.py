@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -55,7 +56,7 @@ from bot.sources.reddit_things import INBOX_KINDS, WEB, Page, Thing, ThingData, 
 
 log = logging.getLogger(__name__)
 API_URL = "https://oauth.reddit.com"
-MAX_PAGES_PER_FEED = 10  # Reddit serves at most ~1000 items of a listing
+LISTING_DEPTH = 1000  # Reddit serves at most about this many items of a listing
 MAX_QUERY = 512
 _RATELIMIT_WAIT = re.compile(r"(\d+)\s*(millisecond|second|minute|hour)", re.IGNORECASE)
 _SECONDS = {"millisecond": 0.001, "second": 1, "minute": 60, "hour": 3600}
@@ -139,10 +140,10 @@ class RedditSource:
         now = self.clock.now().timestamp()
         newest = float(state["at"]) if state else now - self.options.backfill.total_seconds()
         seen: dict[str, float] = dict(state["seen"]) if state else {}
-        floor = newest - feed.lookback
+        floor = newest - feed.lookback if state else newest
         new: dict[str, Thing] = {}
         after = None
-        for _ in range(MAX_PAGES_PER_FEED):
+        for _ in range(math.ceil(LISTING_DEPTH / self.options.page_size)):
             page = await self._listing(feed, after)
             older = False
             for thing in page.things:
@@ -155,8 +156,8 @@ class RedditSource:
                 break
             after = page.after
         else:
-            log.warning("reddit %s: more than %d pages new in %s since the last poll; Reddit lists no further back",
-                        self.name, MAX_PAGES_PER_FEED, feed.key)
+            log.warning("reddit %s: more than %d new items in %s since the last poll; Reddit lists no further back",
+                        self.name, LISTING_DEPTH, feed.key)
         things = sorted(new.values(), key=lambda t: (t.created, t.name))
         newest = max([newest, *(t.created for t in things)])
         seen.update((t.name, t.created) for t in things)
@@ -303,16 +304,19 @@ def _queries(keywords: list[str]) -> list[str]:
 
 
 def _load_cursor(cursor: str | None, name: str) -> dict[str, Any]:
+    """The stored cursor; what cannot be read starts again from the backfill window (logged), never crashes."""
     if not cursor:
         return {"feeds": {}}
     try:
         state = json.loads(cursor)
-        if isinstance(state, dict) and isinstance(state.get("feeds"), dict):
-            return state
-    except ValueError:
-        pass
-    log.error("reddit %s: the stored cursor is unreadable; starting again from the backfill window", name)
-    return {"feeds": {}}
+        feeds = state["feeds"]
+        readable = {key: {"at": float(value["at"]), "seen": {str(k): float(v) for k, v in value["seen"].items()}}
+                    for key, value in feeds.items()}
+        pending = [str(key) for key in state.get("pending", [])]
+    except (ValueError, TypeError, KeyError, AttributeError):
+        log.error("reddit %s: the stored cursor is unreadable; starting again from the backfill window", name)
+        return {"feeds": {}}
+    return {"feeds": readable, "pending": pending}
 
 
 def _published(thing: Thing) -> Published:

@@ -64,7 +64,7 @@ class RedditAuth(httpx.Auth):
     async def _fetch(self) -> tuple[str, float]:
         c = self.credentials
         answer = await self.token_api.request(
-            "POST", "/api/v1/access_token", bucket="token", write=False,
+            "POST", "/api/v1/access_token", bucket="token",
             data={"grant_type": "password", "username": c.username, "password": c.password},
             auth=(c.client_id, c.client_secret),
         )

@@ -173,12 +173,26 @@ async def test_odd_text_survives_and_hidden_characters_do_not_hide_keywords(redd
     assert [(p.external_id, p.text) for p in posts] == [(hidden, odd), (wide, "ＡＣＭＥ לא עובד")]
 
 
-async def test_unreadable_cursor_starts_again_from_the_backfill(reddit, make, caplog):
+@pytest.mark.parametrize("stored", ["not json{", '{"feeds": {"inbox": {"at": "x"}}}', '{"feeds": []}', "[]"])
+async def test_unreadable_cursor_starts_again_from_the_backfill(reddit, make, caplog, stored):
     source = make()
     hit = reddit.submission("carla", "acme", "")
-    posts, _ = await poll_all(source, "not json{")
+    posts, _ = await poll_all(source, stored)
     assert [p.external_id for p in posts] == [hit]
     assert "stored cursor is unreadable" in caplog.text
+
+
+async def test_more_new_items_than_reddit_lists_are_taken_as_far_as_it_goes(reddit, make, monkeypatch, caplog):
+    monkeypatch.setattr("bot.sources.reddit.LISTING_DEPTH", 4)
+    source = make(page_size=2)
+    thread = reddit.submission("dan", "thread", "")
+    mentions = []
+    for n in range(7):
+        reddit.clock.advance(timedelta(seconds=1))
+        mentions.append(reddit.comment(f"user{n}", f"u/{BRAND} hi {n}", thread))
+    posts, _ = await poll_all(source)
+    assert [p.external_id for p in posts] == mentions[-4:]
+    assert len(reddit.seen("/message/inbox")) == 2 and "more than 4 new items in inbox" in caplog.text
 
 
 # --- errors ---------------------------------------------------------------------------------
