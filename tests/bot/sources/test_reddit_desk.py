@@ -1,6 +1,7 @@
 """Reddit through the whole desk: poller + database, chat threads, /reply, the outbox across crashes."""
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import timedelta
 
@@ -8,12 +9,15 @@ import pytest
 from sqlmodel import Session, select
 
 from bot.chat.base import Notice
+from bot.cli import app
+from bot.clock import FakeClock
 from bot.poller import poll_once
 from bot.sources.base import SourceError
 from handlers import dispatch
 from handlers.context import Actor, Request
 from storage.models import Conversation, Post, Reply, ReplyStatus, SourceCursor
 from tests.auxil.desk import make_runtime
+from tests.bot.test_cli import ROOT, project, runner
 from tests.fakes.chat import SimulatedCrash
 from tests.fakes.reddit_api import BRAND, CLIENT_ID, CLIENT_SECRET, PASSWORD, FakeReddit
 
@@ -196,3 +200,19 @@ async def test_a_too_long_reply_is_held_with_reddits_numbers(reddit, desk):
     outcome = await dispatch(runtime.desk, Request("reply", SAM, 1, "*" * 5_000))
     assert not outcome.ok and "10000" in outcome.text.replace(",", "")
     assert not reddit.seen("/api/comment")
+
+
+@pytest.mark.parametrize("password,line", [
+    (PASSWORD, "ok source reddit (reddit) — reachable"),
+    ("wrong", "failed source reddit (reddit) — Reddit refused the login of u/AcmeSupport (invalid_grant): "
+              "check REDDIT_USERNAME and REDDIT_PASSWORD in .env"),
+])
+async def test_socialdesk_check_tries_the_reddit_login(reddit, tmp_path, monkeypatch, password, line):
+    project(tmp_path, monkeypatch, REDDIT_PASSWORD=password)
+    config = (ROOT / "socialdesk.example.toml").read_text() + (
+        f'\n[[sources]]\nname = "reddit"\ntype = "reddit"\nbase_url = "{reddit.base_url}"\n'
+        f'auth_url = "{reddit.base_url}"\n')
+    (tmp_path / "socialdesk.toml").write_text(config)
+    reddit.clock = FakeClock()
+    result = await asyncio.to_thread(runner.invoke, app, ["check"])  # the CLI runs its own loop; the fake serves on ours
+    assert line in " ".join(result.output.split()), result.output
