@@ -48,6 +48,7 @@ class OutboundReply:
     thread_root_id: str
     customer_handle: str
     private: bool = False  # sent with send_private, not publish_reply
+    queued_at: datetime | None = None  # when the agent sent it: find_published ignores older look-alikes
 
 
 @dataclass(frozen=True)

@@ -58,6 +58,7 @@ log = logging.getLogger(__name__)
 API_URL = "https://oauth.reddit.com"
 LISTING_DEPTH = 1000  # Reddit serves at most about this many items of a listing
 MAX_QUERY = 512
+CLOCK_SKEW = 300.0  # seconds
 _RATELIMIT_WAIT = re.compile(r"(\d+)\s*(millisecond|second|minute|hour)", re.IGNORECASE)
 _SECONDS = {"millisecond": 0.001, "second": 1, "minute": 60, "hour": 3600}
 
@@ -226,32 +227,32 @@ class RedditSource:
             return await self._comment(reply.in_reply_to, body)
         to = reply.customer_handle.removeprefix("u/")
         await self._submit("/api/compose", {"to": to, "subject": self.subject, "text": body})
-        found = await self._find_sent_message(to, body)
+        found = await self._find_sent_message(to, body, _since(reply))
         # Reddit does not return the new message; if it is not listed yet, the sent folder is the link.
         return found or Published(f"compose:{reply.key}", f"{WEB}/message/sent", self.clock.now())
 
     async def find_published(self, key: str, reply: OutboundReply) -> Published | None:
-        body = self.render(reply.text)
+        body, since = self.render(reply.text), _since(reply)
         if reply.in_reply_to.startswith("t4_"):
-            return await self._find("/message/sent", lambda d: d.parent_id == reply.in_reply_to and _same(d.body, body))
+            return await self._find("/message/sent", since, lambda d: d.parent_id == reply.in_reply_to and _same(d.body, body))
         if reply.private:
-            return await self._find_sent_message(reply.customer_handle.removeprefix("u/"), body)
+            return await self._find_sent_message(reply.customer_handle.removeprefix("u/"), body, since)
         me = await self._whoami()
-        return await self._find(f"/user/{me}/comments", lambda d: d.parent_id == reply.in_reply_to and _same(d.body, body),
-                                sort="new")
+        return await self._find(f"/user/{me}/comments", since,
+                                lambda d: d.parent_id == reply.in_reply_to and _same(d.body, body), sort="new")
 
-    async def _find_sent_message(self, to: str, body: str) -> Published | None:
-        return await self._find("/message/sent", lambda d: not d.parent_id and (d.dest or "").casefold() == to.casefold()
-                                and d.subject == self.subject and _same(d.body, body))
+    async def _find_sent_message(self, to: str, body: str, since: float) -> Published | None:
+        return await self._find("/message/sent", since, lambda d: not d.parent_id and d.subject == self.subject
+                                and (d.dest or "").casefold() == to.casefold() and _same(d.body, body))
 
-    async def _find(self, path: str, match, **params: str) -> Published | None:
-        """The newest of the brand's last 100 comments or messages at `path` that matches."""
+    async def _find(self, path: str, since: float, match, **params: str) -> Published | None:
+        """The newest of the brand's last 100 comments or messages at `path`, not older than `since`, that matches."""
         body = await self.api.request("GET", path, bucket="api", params={**params, "limit": "100", "raw_json": "1"})
         try:
             things = parse_listing(body, f"GET {path}").things
         except ValueError as error:
             raise SourceError(f"Reddit {error}; will retry") from None
-        found = next((thing for thing in things if match(thing.data)), None)
+        found = next((thing for thing in things if thing.created >= since and match(thing.data)), None)
         return _published(found) if found else None
 
     async def _comment(self, thing_id: str, body: str) -> Published:
@@ -323,6 +324,11 @@ def _published(thing: Thing) -> Published:
     data: ThingData = thing.data
     url = f"{WEB}/message/messages/{data.name.removeprefix('t4_')}" if thing.kind == "t4" else WEB + (data.permalink or "")
     return Published(thing.name, url, datetime.fromtimestamp(data.created_utc, tz=UTC))
+
+
+def _since(reply: OutboundReply) -> float:
+    """Reddit time from which a comment or message may be this reply (a few minutes' leeway for clock skew)."""
+    return reply.queued_at.timestamp() - CLOCK_SKEW if reply.queued_at else 0.0
 
 
 def _same(sent: str | None, body: str) -> bool:

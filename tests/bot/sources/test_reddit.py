@@ -385,6 +385,18 @@ async def test_find_published_finds_the_comment_or_message_after_a_crash(reddit,
         "a public reply is not taken for the private one"
 
 
+async def test_find_published_ignores_an_identical_older_message(reddit, make):
+    source = make()
+    post = reddit.submission("carla", "Acme", "")
+    reddit.message(BRAND, "carla", "Acme support", r"Please DM us \^JD", at=reddit.clock.now() - timedelta(days=1))
+    reddit.comment(BRAND, r"Please DM us \^JD", post, at=reddit.clock.now() - timedelta(days=1))
+    now = reddit.clock.now()
+    for private in (True, False):
+        queued = OutboundReply(key="reply:9", text="Please DM us ^JD", in_reply_to=post, thread_root_id=post,
+                               customer_handle="u/carla", private=private, queued_at=now)
+        assert await source.find_published("reply:9", queued) is None
+
+
 def test_length_is_reddits_10000_characters_of_the_markdown_sent(make):
     source = make()
     assert source.max_length == 10_000
