@@ -10,7 +10,8 @@ for `/desk status`. So the calls are plain httpx with typed models (`reddit_thin
 Reading, one feed per `poll()` call (the poller pages through them while `has_more`):
 - `inbox`: `/message/inbox` has username mentions (kind mention), replies to the brand's
   comments and posts (`comment_reply`, `post_reply`: kind reply) and private messages (t4:
-  kind direct; only with `direct_messages`). Reddit's own admin notices are skipped.
+  kind direct; only with `direct_messages`): one call for what `/message/mentions`,
+  `/message/comments` and `/message/messages` list apart. Reddit's admin notices are skipped.
 - `comments`: with `subreddits = [...]`, the newest comments of those subreddits
   (`/r/a+b/comments`), kept when they contain a keyword (kind keyword). Reddit's search does
   not search comments, so this is how comments that name the brand without mentioning its
