@@ -168,12 +168,12 @@ class RedditSource:
         return posts, {"at": newest, "seen": seen}
 
     async def _listing(self, feed: Feed, after: str | None) -> Page:
-        params = {**feed.params, "limit": str(self.options.page_size), "raw_json": "1"}
-        if after:
-            params["after"] = after
-        body = await self.api.request("GET", feed.path, bucket="api", params=params)
+        return await self._get(feed.path, **feed.params, limit=str(self.options.page_size), **({"after": after} if after else {}))
+
+    async def _get(self, path: str, **params: str) -> Page:
+        body = await self.api.request("GET", path, bucket="api", params={**params, "raw_json": "1"})
         try:
-            return parse_listing(body, f"GET {feed.path}")
+            return parse_listing(body, f"GET {path}")
         except ValueError as error:
             raise SourceError(f"Reddit {error}; will retry") from None
 
@@ -248,11 +248,7 @@ class RedditSource:
 
     async def _find(self, path: str, since: float, match, **params: str) -> Published | None:
         """The newest of the brand's last 100 comments or messages at `path`, not older than `since`, that matches."""
-        body = await self.api.request("GET", path, bucket="api", params={**params, "limit": "100", "raw_json": "1"})
-        try:
-            things = parse_listing(body, f"GET {path}").things
-        except ValueError as error:
-            raise SourceError(f"Reddit {error}; will retry") from None
+        things = (await self._get(path, **params, limit="100")).things
         found = next((thing for thing in things if thing.created >= since and match(thing.data)), None)
         return _published(found) if found else None
 
