@@ -1,0 +1,261 @@
+"""A fake Reddit: the OAuth token endpoint and the Data API endpoints socialdesk uses, on 127.0.0.1.
+
+Shapes follow Reddit's answers as recorded in asyncpraw's test cassettes
+(tests/integration/cassettes: TestInbox.test_mentions / test_comment_replies / test_messages /
+test_sent, TestComment.test_reply, TestSubreddit.test_search, TestSubredditListings.test_comments,
+TestRedditor.test_message): Listings of Things, newest first, paged with `after` and `limit`;
+inbox comments without `link_id` but with `context`; `X-Ratelimit-Used/Remaining/Reset` on every
+API answer; refusals as HTTP 200 with `json.errors`; 401 for a missing or expired bearer token.
+
+Customers post with `comment()`, `submission()` and `message()`; the brand's comments and
+messages land in the same store, so its inbox, sent folder and user page answer like Reddit's.
+"""
+from __future__ import annotations
+
+import base64
+import itertools
+import re
+import secrets
+from datetime import datetime
+from typing import Any
+
+from aiohttp import web
+
+from tests.fakes.network_server import FakeNetwork
+
+CLIENT_ID, CLIENT_SECRET = "p-jcoLKBynTLew", "gko_LXELoV07ZBNUXrvWZfzE3aI"
+BRAND, PASSWORD = "AcmeSupport", "hunter2"
+UNAUTHORIZED = {"message": "Unauthorized", "error": 401}
+
+
+class FakeReddit(FakeNetwork):
+    def __init__(self, clock) -> None:
+        super().__init__()
+        self.clock = clock
+        self.things: dict[str, dict[str, Any]] = {}  # fullname -> {"kind", "data"}
+        self.tokens: set[str] = set()
+        self.token_lifetime = 86400
+        self.errors: dict[str, list[list[str]]] = {}  # path -> json.errors for its next POST
+        self.locked: set[str] = set()  # submissions (t3_...) that take no comments
+        self.used = 0
+        self._ids = itertools.count(1)
+        router = self.app.router
+        router.add_post("/api/v1/access_token", self._token)
+        router.add_get("/api/v1/me", self._authorized(self._me))
+        router.add_get("/message/inbox", self._authorized(self._inbox))
+        router.add_get("/message/sent", self._authorized(self._sent))
+        router.add_get("/search", self._authorized(self._search))
+        router.add_get("/r/{subreddits}/comments", self._authorized(self._subreddit_comments))
+        router.add_get("/user/{name}/comments", self._authorized(self._user_comments))
+        router.add_post("/api/comment", self._authorized(self._comment))
+        router.add_post("/api/compose", self._authorized(self._compose))
+
+    # --- what customers (and the test) do ------------------------------------------------
+
+    def _new_id(self) -> str:
+        return base36(next(self._ids) * 7919 + 36**5)
+
+    def _created(self, at: datetime | None) -> float:
+        return (at or self.clock.now()).timestamp()
+
+    def submission(self, author: str, title: str, selftext: str = "", *, subreddit: str = "acme", at=None,
+                   **extra) -> str:
+        id36 = self._new_id()
+        slug = re.sub(r"\W+", "_", title.lower()).strip("_")[:40] or "post"
+        self.things[f"t3_{id36}"] = {"kind": "t3", "data": {
+            "id": id36, "name": f"t3_{id36}", "author": author, "author_fullname": f"t2_{author.lower()}",
+            "title": title, "selftext": selftext, "subreddit": subreddit, "subreddit_name_prefixed": f"r/{subreddit}",
+            "permalink": f"/r/{subreddit}/comments/{id36}/{slug}/", "url": f"https://www.reddit.com/r/{subreddit}/comments/{id36}/{slug}/",
+            "is_self": True, "removed_by_category": None, "num_comments": 0, "locked": False, "archived": False,
+            "over_18": False, "created_utc": self._created(at), **extra}}
+        return f"t3_{id36}"
+
+    def comment(self, author: str, body: str, parent: str, *, at=None, **extra) -> str:
+        parent_thing = self.things[parent]["data"]
+        link = parent if parent.startswith("t3_") else parent_thing["link_id"]
+        submission = self.things[link]["data"]
+        id36 = self._new_id()
+        self.things[f"t1_{id36}"] = {"kind": "t1", "data": {
+            "id": id36, "name": f"t1_{id36}", "author": author, "author_fullname": f"t2_{author.lower()}",
+            "body": body, "link_id": link, "parent_id": parent, "subreddit": submission["subreddit"],
+            "subreddit_name_prefixed": f"r/{submission['subreddit']}", "link_title": submission["title"],
+            "link_author": submission["author"], "link_permalink": "https://www.reddit.com" + submission["permalink"],
+            "permalink": f"{submission['permalink']}{id36}/", "score": 1, "replies": "", "locked": False,
+            "archived": False, "created_utc": self._created(at), **extra}}
+        return f"t1_{id36}"
+
+    def message(self, author: str, to: str, subject: str, body: str, *, parent: str | None = None, at=None,
+                **extra) -> str:
+        id36 = self._new_id()
+        first = None
+        if parent:
+            first = self.things[parent]["data"]["first_message_name"] or parent
+        self.things[f"t4_{id36}"] = {"kind": "t4", "data": {
+            "id": id36, "name": f"t4_{id36}", "author": author, "author_fullname": f"t2_{author.lower()}",
+            "dest": to, "subject": subject, "body": body, "parent_id": parent, "first_message_name": first,
+            "first_message": int(first[3:], 36) if first else None, "subreddit": None, "was_comment": False,
+            "type": "unknown", "context": "", "new": True, "replies": "", "distinguished": None,
+            "created_utc": self._created(at), **extra}}
+        return f"t4_{id36}"
+
+    def delete(self, fullname: str) -> None:
+        """As Reddit shows a thing its author deleted: author and text replaced by [deleted]."""
+        data = self.things[fullname]["data"]
+        data["author"] = "[deleted]"
+        data["body" if "body" in data else "selftext"] = "[deleted]"
+
+    def brand_comments(self) -> list[dict]:
+        return [t["data"] for t in self._newest() if t["kind"] == "t1" and t["data"]["author"] == BRAND]
+
+    def brand_messages(self) -> list[dict]:
+        return [t["data"] for t in self._newest() if t["kind"] == "t4" and t["data"]["author"] == BRAND]
+
+    # --- the wire -----------------------------------------------------------------------
+
+    def _authorized(self, handler):
+        async def checked(request: web.Request) -> web.StreamResponse:
+            scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+            if scheme.lower() != "bearer" or token not in self.tokens:
+                return web.json_response(UNAUTHORIZED, status=401, headers={"www-authenticate": 'Bearer realm="reddit"'})
+            self.used += 1
+            response = await handler(request)
+            window = 600 - int(self.clock.now().timestamp()) % 600
+            response.headers.update({"x-ratelimit-used": str(self.used), "x-ratelimit-remaining": f"{1000 - self.used}.0",
+                                     "x-ratelimit-reset": str(window)})
+            return response
+        return checked
+
+    def expire_tokens(self) -> None:
+        self.tokens.clear()
+
+    async def _token(self, request: web.Request) -> web.Response:
+        expected = "Basic " + base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode()
+        if request.headers.get("Authorization") != expected:
+            return web.json_response(UNAUTHORIZED, status=401)
+        form = await request.post()
+        if form.get("grant_type") != "password":
+            return web.json_response({"error": "unsupported_grant_type"})
+        if form.get("username") != BRAND or form.get("password") != PASSWORD:
+            return web.json_response({"error": "invalid_grant"})
+        token = secrets.token_hex(8)
+        self.tokens.add(token)
+        return web.json_response({"access_token": token, "token_type": "bearer", "expires_in": self.token_lifetime,
+                                  "scope": "*"})
+
+    async def _me(self, request: web.Request) -> web.Response:
+        return web.json_response({"name": BRAND, "id": "3ebyblla", "is_employee": False, "has_mail": False,
+                                  "created_utc": 1_500_000_000.0, "link_karma": 1, "comment_karma": 12})
+
+    def _newest(self) -> list[dict]:
+        return sorted(self.things.values(), key=lambda t: (t["data"].get("created_utc") or 0, t["data"]["name"]), reverse=True)
+
+    def _listing(self, request: web.Request, things: list[dict], *, inbox: bool = False) -> web.Response:
+        """Reddit's paging: `after` is the fullname the previous page ended with; `limit` at most 100."""
+        limit = min(int(request.query.get("limit", 25)), 100)
+        start = 0
+        if after := request.query.get("after"):
+            names = [t["data"]["name"] for t in things]
+            start = names.index(after) + 1 if after in names else len(things)
+        page = [_as_inbox_item(t) if inbox else t for t in things[start:start + limit]]
+        more = start + limit < len(things)
+        return web.json_response({"kind": "Listing", "data": {
+            "after": page[-1]["data"]["name"] if page and more else None, "dist": len(page), "modhash": None,
+            "geo_filter": "", "children": page, "before": None}})
+
+    async def _inbox(self, request: web.Request) -> web.Response:
+        mine = {t["data"]["name"] for t in self.things.values() if t["data"]["author"] == BRAND}
+
+        def received(thing: dict) -> bool:
+            data = thing["data"]
+            if data["author"] == BRAND:
+                return False
+            if thing["kind"] == "t4":
+                return data["dest"] == BRAND
+            return thing["kind"] == "t1" and (data["parent_id"] in mine or f"u/{BRAND}".lower() in data["body"].lower())
+
+        return self._listing(request, [t for t in self._newest() if received(t)], inbox=True)
+
+    async def _sent(self, request: web.Request) -> web.Response:
+        return self._listing(request, [t for t in self._newest() if t["kind"] == "t4" and t["data"]["author"] == BRAND])
+
+    async def _search(self, request: web.Request) -> web.Response:
+        """Fuzzy like Reddit's: any OR'd term found anywhere in title or text, as a substring."""
+        if request.query.get("sort") != "new" or request.query.get("type") != "link":
+            return web.json_response({"message": "Bad Request", "error": 400}, status=400)
+        terms = [term.strip().strip('"').lower() for term in request.query["q"].split(" OR ")]
+        hits = [t for t in self._newest() if t["kind"] == "t3"
+                and any(term in f"{t['data']['title']} {t['data']['selftext']}".lower() for term in terms)]
+        return self._listing(request, hits)
+
+    async def _subreddit_comments(self, request: web.Request) -> web.Response:
+        wanted = {s.lower() for s in request.match_info["subreddits"].split("+")}
+        return self._listing(request, [t for t in self._newest()
+                                       if t["kind"] == "t1" and t["data"]["subreddit"].lower() in wanted])
+
+    async def _user_comments(self, request: web.Request) -> web.Response:
+        name = request.match_info["name"]
+        return self._listing(request, [t for t in self._newest() if t["kind"] == "t1" and t["data"]["author"] == name])
+
+    async def _form(self, request: web.Request, path: str) -> tuple[dict, web.Response | None]:
+        form = dict(await request.post())
+        if form.get("api_type") != "json":
+            return form, web.json_response({"jquery": [], "success": False})
+        if self.errors.get(path):
+            return form, web.json_response({"json": {"errors": [self.errors.pop(path)]}})
+        return form, None
+
+    async def _comment(self, request: web.Request) -> web.Response:
+        form, refused = await self._form(request, "/api/comment")
+        if refused:
+            return refused
+        parent = form.get("thing_id", "")
+        if parent not in self.things:
+            return web.json_response({"json": {"errors": [["INVALID_THING", "that isn't a valid thing", "thing_id"]]}})
+        if len(form.get("text", "")) > 10_000:
+            return web.json_response({"json": {"errors": [["TOO_LONG", "this is too long (max: 10000)", "text"]]}})
+        target = self.things[parent]
+        if target["data"]["author"] == "[deleted]":
+            return web.json_response({"json": {"errors": [["DELETED_COMMENT", "that comment has been deleted",
+                                                           "parent"]]}})
+        if parent.startswith("t4_"):
+            data = target["data"]
+            other = data["author"] if data["author"] != BRAND else data["dest"]
+            name = self.message(BRAND, other, "re: " + data["subject"].removeprefix("re: "), form["text"], parent=parent)
+        else:
+            link = parent if parent.startswith("t3_") else target["data"]["link_id"]
+            if link in self.locked:
+                return web.json_response({"json": {"errors": [["THREAD_LOCKED", "Comments are locked.", "parent"]]}})
+            name = self.comment(BRAND, form["text"], parent)
+        return web.json_response({"json": {"errors": [], "data": {"things": [self.things[name]]}}})
+
+    async def _compose(self, request: web.Request) -> web.Response:
+        form, refused = await self._form(request, "/api/compose")
+        if refused:
+            return refused
+        if not form.get("subject"):
+            return web.json_response({"json": {"errors": [["NO_SUBJECT", "please enter a subject", "subject"]]}})
+        self.message(BRAND, form["to"], form["subject"], form["text"])
+        return web.json_response({"json": {"errors": [], "data": {}}})
+
+
+def _as_inbox_item(thing: dict) -> dict:
+    """Inbox comments, as Reddit lists them: `context` and `type` instead of `link_id` and `permalink`."""
+    if thing["kind"] != "t1":
+        return thing
+    data = dict(thing["data"])
+    mention = f"u/{BRAND}".lower() in data["body"].lower()
+    kind = "username_mention" if mention else "post_reply" if data["parent_id"].startswith("t3_") else "comment_reply"
+    context = data.pop("permalink") + "?context=3"
+    data.pop("link_id")
+    data.update(type=kind, context=context, was_comment=True, dest=BRAND, new=True,
+                subject={"username_mention": "username mention", "post_reply": "post reply"}.get(kind, "comment reply"))
+    return {"kind": "t1", "data": data}
+
+
+def base36(number: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = ""
+    while number:
+        number, rest = divmod(number, 36)
+        out = digits[rest] + out
+    return out or "0"
