@@ -125,17 +125,23 @@ def _customer(session: Session, inbound: InboundPost, now) -> Customer:
 
 
 def _open_conversation(session: Session, inbound: InboundPost, customer_id: int) -> Conversation | None:
+    """The open conversation this post continues: the same social thread and customer.
+
+    A private message continues the customer's latest open conversation on the network, so a
+    public thread moved to DMs stays one conversation with one owner and one SLA clock."""
     query = (
         select(Conversation)
         .where(
             Conversation.network == inbound.network,
-            Conversation.thread_root_id == inbound.thread_root_id,
             Conversation.customer_id == customer_id,
             Conversation.status.in_(ConversationStatus.OPEN),
         )
-        .order_by(Conversation.id.desc())
     )
-    return session.exec(query).first()
+    same_thread = query.where(Conversation.thread_root_id == inbound.thread_root_id).order_by(Conversation.id.desc())
+    found = session.exec(same_thread).first()
+    if found is None and inbound.kind == "direct":
+        found = session.exec(query.order_by(Conversation.updated_at.desc(), Conversation.id.desc())).first()
+    return found
 
 
 def _absorb(conversation: Conversation, found, now) -> None:

@@ -17,6 +17,13 @@ def latest_post(session: Session, conversation_id: int) -> Post:
     return session.exec(query).first()
 
 
+def latest_public_post(session: Session, conversation_id: int) -> Post | None:
+    """The post a public reply answers: never a private message, which has no public thread."""
+    query = (select(Post).where(Post.conversation_id == conversation_id, Post.kind != "direct")
+             .order_by(Post.id.desc()))
+    return session.exec(query).first()
+
+
 def conversation_view(session: Session, conversation: Conversation, platform: str) -> ConversationView:
     post = first_post(session, conversation.id)
     customer = session.get(Customer, conversation.customer_id)

@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from bot import outbox_entries
 from bot.guards import check_reply
-from bot.views import latest_post
+from bot.views import latest_post, latest_public_post
 from handlers.claim import take
 from handlers.context import Desk, Outcome, Request, Refusal, audit, require_agent, require_conversation
 from storage.models import Post, Reply, ReplyStatus
@@ -43,6 +43,10 @@ async def run(desk: Desk, request: Request) -> Outcome:
         if source is None:
             raise Refusal(f"Source {conversation.source_name!r} is not running, so #{conversation.id} cannot be "
                           "answered from here right now. Check `socialdesk check`.")
+        answered = latest_post(session, conversation.id) if private else latest_public_post(session, conversation.id)
+        only_private = answered is None  # the customer only wrote privately: answer the same way
+        if only_private:
+            private, answered = True, latest_post(session, conversation.id)
         signed = sign(text, agent.initials)
         posted = session.exec(select(Post.pii).where(Post.conversation_id == conversation.id)).all()
         issues = check_reply(signed, max_length=source.max_length, count_length=source.count_length, private=private,
@@ -59,11 +63,13 @@ async def run(desk: Desk, request: Request) -> Outcome:
         if not conversation.assignee_id:
             take(session, desk, conversation, agent)
         reply = Reply(conversation_id=conversation.id, agent_id=agent.id, text=signed, private=private,
-                      in_reply_to=latest_post(session, conversation.id).external_id,
+                      in_reply_to=answered.external_id,
                       status=ReplyStatus.PUBLISHING, created_at=desk.clock.now())
         session.add(reply)
         session.flush()
         audit(session, desk, agent.name, "reply.queued", conversation, reply_id=reply.id, text=signed, private=private)
         outbox_entries.publish(session, conversation, reply, desk.clock.now())
-    where = "privately" if private else "publicly"
+    where = "publicly"
+    if private:
+        where = "privately, as the customer wrote privately" if only_private else "privately"
     return Outcome(f"Reply to #{conversation.id} is being published {where}; the thread will show it with a link.")

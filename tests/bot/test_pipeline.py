@@ -1,4 +1,5 @@
 """Ingest on SQLite and PostgreSQL: dedupe, threading into conversations, routing, SLA due time."""
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session, func, select
@@ -117,3 +118,24 @@ def test_due_times_count_business_hours_except_around_the_clock(db_url, tmp_path
         assert normal.first_response_due_at == datetime(2026, 11, 9, 12, 0, tzinfo=UTC)
         rush = session.get(Conversation, urgent.conversation_id)
         assert rush.priority == "urgent" and rush.first_response_due_at == friday_evening + timedelta(minutes=15)
+
+
+def test_a_private_message_continues_the_customers_open_conversation(db_url, tmp_path):
+    runtime, _, _ = make_runtime(db_url, tmp_path)
+    public, direct, stranger_direct = run_ingest(
+        runtime,
+        factories.post("@acme my order never arrived", external_id="pub1"),
+        replace(factories.post("here is my order number 12345", external_id="dm1", thread_root="dmconv1"), kind="direct"),
+        replace(factories.post("hi, a question", external_id="dm2", thread_root="dmconv2", handle="dan"), kind="direct"),
+    )
+    assert direct.conversation_id == public.conversation_id and not direct.opened
+    assert stranger_direct.opened  # no open conversation of theirs: a private message opens one
+
+
+def test_a_private_message_after_a_resolved_conversation_opens_a_new_one(db_url, tmp_path):
+    runtime, _, _ = make_runtime(db_url, tmp_path)
+    (public,) = run_ingest(runtime, factories.post(external_id="pub2"))
+    with session_scope(runtime.engine) as session:
+        session.get(Conversation, public.conversation_id).status = ConversationStatus.RESOLVED
+    (direct,) = run_ingest(runtime, replace(factories.post(external_id="dm3", thread_root="dmconv3"), kind="direct"))
+    assert direct.opened and direct.conversation_id != public.conversation_id

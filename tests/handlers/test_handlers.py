@@ -1,5 +1,7 @@
 """The commands, platform-neutral: who may do what, and what each one changes and queues."""
 
+from dataclasses import replace
+
 import pytest
 from sqlmodel import Session, select
 
@@ -144,3 +146,28 @@ async def test_queue_lists_the_most_pressing_first(desk):
     assert lines[2].startswith("#1 ") and "due in" in lines[2] and "Sam Lee" in lines[2]
     refused = await dispatch(desk.desk, parse_slash("/queue", "", STRANGER))
     assert not refused.ok
+
+
+async def test_a_public_reply_answers_the_latest_public_post_not_a_private_message(desk):
+    with session_scope(desk.engine) as session:
+        ingest(session, desk.config, "replay", replace(factories.post("my order is 4411", external_id="dm-c1",
+                                                                      thread_root="dm-thread"), kind="direct"),
+               desk.clock.now())
+    assert (await do(desk, "reply", SAM, args="Sorry! Checking.")).ok
+    assert (await do(desk, "reply", SAM, args="--private Found it.")).ok
+    with Session(desk.engine) as session:
+        public, private = session.exec(select(Reply).order_by(Reply.id)).all()
+    assert (public.in_reply_to, public.private) == ("c1", False)
+    assert (private.in_reply_to, private.private) == ("dm-c1", True)
+
+
+async def test_a_conversation_opened_by_a_private_message_is_answered_privately(desk):
+    with session_scope(desk.engine) as session:
+        opened = ingest(session, desk.config, "replay", replace(factories.post("hi", external_id="dm-x", handle="dan",
+                                                                               thread_root="dm-dan"), kind="direct"),
+                        desk.clock.now())
+    outcome = await do(desk, "reply", SAM, number=opened.conversation_id, args="Hi Dan, happy to help.")
+    assert outcome.ok and "privately, as the customer wrote privately" in outcome.text
+    with Session(desk.engine) as session:
+        (reply,) = session.exec(select(Reply)).all()
+    assert reply.private and reply.in_reply_to == "dm-x"
