@@ -126,3 +126,31 @@ def asks_for_personal_data(text: str) -> str | None:
             if match and not _NEGATION.search(sentence, max(0, match.start() - 12), match.end()):
                 return match.group(0)
     return None
+
+
+# Talk about prompts and instructions has no place in a reply to a customer.
+_ABOUT_THE_PROMPT = re.compile(
+    r"\b(?:system prompt|my (?:instructions|prompt)|these instructions|as an ai|language model|"
+    r"prompt (?:de sistema|système|di sistema|do sistema)|systemprompt)\b|システムプロンプト", re.I)
+_WORDS = re.compile(r"\w+")
+_LINK = re.compile(r"https?://[^\s<>\"')]+|\bwww\.[^\s<>\"')]+|\b[\w-]+\.(?:ly|gl|me|io|co|com|net|org|xyz|link|app)/[^\s<>\"')]*",
+                   re.I)
+
+
+def leaks_prompt(text: str, instructions: str, *, canary: str = "", run: int = 8) -> bool:
+    """Whether a suggestion gives away the instructions it was written under: the canary, talk of
+    prompts, or any `run` words in a row copied from them."""
+    if (canary and canary in text) or _ABOUT_THE_PROMPT.search(text):
+        return True
+    said = _WORDS.findall(text.lower())
+    if len(said) < run:
+        return False
+    secret = _WORDS.findall(instructions.lower())
+    shingles = {tuple(secret[i:i + run]) for i in range(len(secret) - run + 1)}
+    return any(tuple(said[i:i + run]) in shingles for i in range(len(said) - run + 1))
+
+
+def unknown_links(text: str, known: str) -> list[str]:
+    """Links in `text` that the team's own material (`known`) does not contain: a model may have
+    made them up, or a post may have smuggled them in."""
+    return [link for link in (m.group(0).rstrip(".,;:!?") for m in _LINK.finditer(text)) if link not in known]
