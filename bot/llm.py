@@ -33,7 +33,7 @@ from pydantic import BaseModel
 
 from bot.clock import Clock
 from bot.guards import check_reply, leaks_prompt, unknown_links
-from bot.settings import LlmConfig, Secrets
+from bot.settings import ConfigError, LlmConfig, Secrets
 from bot.suggest import Suggestion, SuggestionRequest, as_published
 from prompts import PROMPTS_DIR, render
 
@@ -143,7 +143,7 @@ class ModelSuggester:
         self.knowledge_path = base_dir / config.knowledge if config.knowledge else PROMPTS_DIR / "knowledge.md"
         for path in (self.brand_voice_path, self.knowledge_path):
             if not path.is_file():
-                raise FileNotFoundError(f"{path} not found: check [llm] brand_voice / knowledge in socialdesk.toml")
+                raise ConfigError(f"{path} not found: check [llm] brand_voice / knowledge in socialdesk.toml")
         self._calls = asyncio.Semaphore(config.max_concurrency)
         self._paused_until: datetime | None = None
         # Two calls (suggest, shorten), each with its retries and their waits.

@@ -12,7 +12,7 @@ import pytest
 from bot import llm
 from bot.clock import FakeClock
 from bot.llm import ModelSuggester, ModelUnavailable, build_client
-from bot.settings import LlmConfig, Secrets
+from bot.settings import ConfigError, LlmConfig, Secrets
 from bot.suggest import SuggestionRequest
 from tests.fakes.openai_api import Content, FakeOpenAI, Refusal, analysis, rate_limited, server_error, shortened
 
@@ -218,5 +218,5 @@ async def test_azure_uses_the_deployment_and_api_key_header(api):
 
 
 def test_a_missing_knowledge_file_stops_the_start(api, tmp_path):
-    with pytest.raises(FileNotFoundError, match="knowledge"):
+    with pytest.raises(ConfigError, match="knowledge"):
         model(api, tmp_path=tmp_path, knowledge="nope.md")

@@ -54,6 +54,7 @@ class Desk:
         for _ in range(5):
             await asyncio.sleep(0.05)  # lazy listeners run as tasks after the ack
             await self.runtime.outbox.drain_once()
+            await self.runtime.outbox.settle()  # suggestions are made in the background
 
     async def send(self, body: str, content_type: str, headers: dict | None = None):
         headers = {"Content-Type": content_type, **(headers if headers is not None else slack_wire.sign(body))}
