@@ -13,8 +13,10 @@ import asyncio
 import itertools
 import json
 import re
+import threading
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Self
 
@@ -135,6 +137,22 @@ class FakeOpenAI:
 
     async def __aenter__(self) -> Self:
         return await self.start()
+
+    @classmethod
+    @contextmanager
+    def in_thread(cls, **kwargs: Any) -> Iterator[Self]:
+        """Serve from a daemon thread with its own event loop (for code under test that runs its own loop)."""
+        api, loop = cls(**kwargs), asyncio.new_event_loop()
+        thread = threading.Thread(target=loop.run_forever, name="fake-openai", daemon=True)
+        thread.start()
+        try:
+            asyncio.run_coroutine_threadsafe(api.start(), loop).result(10)
+            yield api
+        finally:
+            asyncio.run_coroutine_threadsafe(api.stop(), loop).result(10)
+            loop.call_soon_threadsafe(loop.stop)
+            thread.join(10)
+            loop.close()
 
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
