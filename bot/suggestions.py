@@ -34,6 +34,7 @@ from storage.models import (
 log = logging.getLogger(__name__)
 THREAD_ITEMS, HISTORY_ITEMS, NOTE_ITEMS = 12, 3, 10  # how much context the model gets
 CLIP = 500  # characters of each context item
+OFFLINE_CONCURRENCY = 64  # templates take milliseconds: the cap is for the model
 
 
 @dataclass
@@ -55,7 +56,7 @@ class SuggestionMaker:
         self.clock = clock
         self.offline = offline
         self.model = model
-        self.max_concurrency = config.llm.max_concurrency
+        self.max_concurrency = config.llm.max_concurrency if model else OFFLINE_CONCURRENCY
         # A request is leased for as long as the model may take, so no other worker takes it meanwhile.
         self.lease = timedelta(seconds=(model.budget if model else 0) + 30)
 
