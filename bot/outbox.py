@@ -110,25 +110,23 @@ class Outbox:
             await asyncio.gather(*self._running.values(), return_exceptions=True)
 
     async def drain_once(self, limit: int = 500) -> int:
-        """Deliver what is due now; returns how many entries were delivered."""
+        """Deliver what is due now; returns how many entries were delivered (suggestion requests, worked in
+        the background, are not counted: their chat messages are)."""
         now = self.clock.now()
+        due = or_(
+            (OutboxEntry.status == OutboxStatus.PENDING) & (OutboxEntry.available_at <= now),
+            (OutboxEntry.status == OutboxStatus.SENDING) & (OutboxEntry.locked_until < now),
+        )
         with Session(self.engine) as session:
-            query = (
-                select(OutboxEntry)
-                .where(
-                    or_(
-                        (OutboxEntry.status == OutboxStatus.PENDING) & (OutboxEntry.available_at <= now),
-                        (OutboxEntry.status == OutboxStatus.SENDING) & (OutboxEntry.locked_until < now),
-                    )
-                )
-                .order_by(OutboxEntry.id)
-                .limit(limit)
-            )
-            due = list(session.exec(query))
+            # Read apart, so that a backlog of requests (a slow model) never crowds chat messages out of a drain.
+            deliveries = list(session.exec(select(OutboxEntry).where(due, OutboxEntry.target != kinds.LLM)
+                                           .order_by(OutboxEntry.id).limit(limit)))
+            requests = list(session.exec(select(OutboxEntry).where(due, OutboxEntry.target == kinds.LLM)
+                                         .order_by(OutboxEntry.id).limit(self.suggestions.max_concurrency)))
+        self._start_requests(requests)
         by_target: dict[str, list[OutboxEntry]] = defaultdict(list)
-        for entry in due:
+        for entry in deliveries:
             by_target[entry.target].append(entry)
-        self._start_requests(by_target.pop(kinds.LLM, []))
         counts = await asyncio.gather(*(self._deliver_target(t, entries) for t, entries in by_target.items()))
         return sum(counts)
 

@@ -199,6 +199,19 @@ async def test_the_lane_respects_the_concurrency_cap(online, api):
     assert api.max_in_flight == 2 and len(api.requests) == 5 and len(suggestions_in(chat)) == 5
 
 
+async def test_a_backlog_of_requests_never_crowds_chat_messages_out(online, api):
+    runtime, chat, _ = online(max_concurrency=1)
+    api.hold()
+    feed(runtime, *(factories.post(handle=f"user{n}") for n in range(4)))
+    await runtime.outbox.drain_once()
+    await api.wait_for_requests(1)  # one request in flight, three waiting, all queued before the claim below
+    assert (await dispatch(runtime.desk, Request("claim", Actor("slack", "USAM"), 4))).ok
+    await runtime.outbox.drain_once(limit=2)
+    assert any("Claimed by Sam Lee" in getattr(m, "text", "") for m in chat.thread(chat.parents[3].message_id))
+    api.release()
+    await drain(runtime)
+
+
 async def test_the_prompt_has_the_thread_history_and_notes(online, api):
     runtime, chat, clock = online()
     feed(runtime, factories.post("@acme where is my parcel?", external_id="h1"))
