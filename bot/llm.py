@@ -40,7 +40,6 @@ from prompts import PROMPTS_DIR, render
 log = logging.getLogger(__name__)
 
 Tone = Literal["short", "warm", "private"]
-TONES: tuple[str, ...] = ("short", "warm", "private")
 NETWORKS = {"x": "X (Twitter)", "mastodon": "Mastodon", "bluesky": "Bluesky", "reddit": "Reddit"}
 RATE_LIMIT_PAUSE = 30.0  # seconds, when a 429 names no Retry-After
 RETRY_DELAY = 0.5  # seconds before the first retry of a timeout or 5xx; doubles each time
