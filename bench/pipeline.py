@@ -83,8 +83,12 @@ async def main(posts: int, url: str | None) -> None:
     ingest_seconds = time.perf_counter() - started
     started = time.perf_counter()
     delivered = 0
-    while batch := await runtime.outbox.drain_once(limit=1000):
+    idle = 0
+    while idle < 2:  # suggestions are made in the background, then queued for chat: drain until both are done
+        batch = await runtime.outbox.drain_once(limit=1000)
+        await runtime.outbox.settle()
         delivered += batch
+        idle = 0 if batch else idle + 1
     deliver_seconds = time.perf_counter() - started
     await runtime.close()
     print(f"database: {runtime.engine.url.get_backend_name()}")

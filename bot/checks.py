@@ -67,9 +67,28 @@ async def run_checks(secrets: Secrets, config: DeskConfig, db_url: str, console:
     if not config.sources:
         line(MISSING, "sources", "nothing will be read; add [[sources]] to socialdesk.toml")
 
+    await _check_llm(secrets, config, line)
     if any(r.platform == "slack" for r in config.routes):
         await _check_slack(secrets, line)
     return problems
+
+
+async def _check_llm(secrets: Secrets, config: DeskConfig, line) -> None:
+    """Where suggestions come from; with a key, whether the provider knows the model (costs no tokens)."""
+    from bot.llm import build_client, describe_provider
+
+    client = build_client(config.llm, secrets)
+    if client is None:
+        line(OK, "suggested replies", describe_provider(config.llm, secrets))
+        return
+    try:
+        await client.models.retrieve(config.llm.model)
+        line(OK, "suggested replies", describe_provider(config.llm, secrets))
+    except Exception as error:
+        line(BAD, "suggested replies", f"{describe_provider(config.llm, secrets)}: {error.__class__.__name__}: "
+                                       f"{str(error).splitlines()[0] if str(error) else 'no answer'}")
+    finally:
+        await client.close()
 
 
 async def _check_slack(secrets: Secrets, line) -> None:

@@ -75,7 +75,8 @@ async def _serve(secrets: Secrets, config: DeskConfig, mode: str, host: str, por
     from bot.chat.slack_app import build_app, http_app
     from bot.runtime import Runtime
 
-    runtime = Runtime(config, database_url=_db_url(secrets, config), base_dir=secrets.socialdesk_config.parent)
+    runtime = Runtime(config, database_url=_db_url(secrets, config), base_dir=secrets.socialdesk_config.parent,
+                      secrets=secrets)
     if not secrets.slack_bot_token:
         raise ConfigError("SLACK_BOT_TOKEN is not set: put the bot token (xoxb-…) in .env. See README, Slack setup.")
     client = make_client(secrets.slack_bot_token, secrets.slack_api_url)

@@ -31,6 +31,7 @@ HELP = """Commands (the same as in Slack):
   /assign N @sam       give #N to Sam (a teammate in this demo)
   /reply N text        answer the customer (signed with your initials)
   /resolve N           close #N
+  /suggest N           new suggested replies for #N
   /queue               open conversations, the most pressing first
   #N text              write in #N's thread: an internal note, or !claim, !assign @sam, !reply text, !resolve
   help, quit"""

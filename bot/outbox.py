@@ -4,11 +4,14 @@ An entry is claimed (status `sending`, with a lease) and committed *before* the 
 If the process dies after the call but before recording the result, the next attempt first
 asks the platform whether the message with that key exists (`find_message` /
 `find_published`) and only sends when it does not. Targets (a chat channel, a source) are
-paced independently: one throttled channel never holds up the others.
+paced independently: one throttled channel never holds up the others. Suggestion requests (the
+`llm` target, bot/suggestions.py) run as background tasks, up to a cap, so a slow model holds up
+neither a chat channel nor the next drain.
 """
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 from collections import defaultdict
@@ -20,12 +23,12 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from bot import outbox_entries as kinds
-from bot.chat.base import ChatError, ChatPort, ChatRef, Notice, Suggestions
+from bot.chat.base import ChatError, ChatPort, ChatRef, Notice
 from bot.clock import Clock
 from bot.settings import OutboxConfig
 from bot.sources.base import OutboundReply, Published, Source, SourceError
-from bot.suggest import Suggester, SuggestionRequest
-from bot.views import conversation_view, customer_post_view, latest_post
+from bot.suggestions import SuggestionMaker
+from bot.views import conversation_view, customer_post_view
 from storage.db import session_scope
 from storage.models import (
     Agent, AuditEvent, Conversation, ConversationStatus, Customer, OutboxEntry, OutboxStatus, Post, Reply, ReplyStatus,
@@ -65,18 +68,17 @@ class Outbox:
         *,
         chats: dict[str, ChatPort],
         sources: dict[str, Source],
-        suggester: Suggester,
+        suggestions: SuggestionMaker,
         clock: Clock,
         config: OutboxConfig,
-        brand: str,
     ) -> None:
         self.engine = engine
         self.chats = chats
         self.sources = sources
-        self.suggester = suggester
+        self.suggestions = suggestions
         self.clock = clock
         self.config = config
-        self.brand = brand
+        self._running: dict[int, asyncio.Task] = {}  # suggestion requests being worked, by entry id
         self._buckets: dict[str, TokenBucket] = {}
         self._throttled_until: dict[str, datetime] = {}
         self._wakeup = asyncio.Event()
@@ -86,40 +88,62 @@ class Outbox:
         self._wakeup.set()
 
     async def run(self, stop: asyncio.Event, idle: float = 1.0) -> None:
-        while not stop.is_set():
-            try:
-                delivered = await self.drain_once()
-            except Exception:
-                log.exception("outbox: drain failed; retrying shortly")
-                delivered = 0
-            if not delivered:
-                self._wakeup.clear()
+        try:
+            while not stop.is_set():
                 try:
-                    await asyncio.wait_for(self._wakeup.wait(), timeout=idle)
-                except TimeoutError:
-                    pass
+                    delivered = await self.drain_once()
+                except Exception:
+                    log.exception("outbox: drain failed; retrying shortly")
+                    delivered = 0
+                if not delivered:
+                    self._wakeup.clear()
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._wakeup.wait(), timeout=idle)
+        finally:
+            for task in self._running.values():
+                task.cancel()  # its lease runs out and a later run takes the request up again
+            await self.settle()
+
+    async def settle(self) -> None:
+        """Wait for the suggestion requests being worked (tests, the demo, shutdown)."""
+        while self._running:
+            await asyncio.gather(*self._running.values(), return_exceptions=True)
 
     async def drain_once(self, limit: int = 500) -> int:
-        """Deliver what is due now; returns how many entries were delivered."""
+        """Deliver what is due now; returns how many entries were delivered (suggestion requests, worked in
+        the background, are not counted: their chat messages are)."""
         now = self.clock.now()
+        due = or_(
+            (OutboxEntry.status == OutboxStatus.PENDING) & (OutboxEntry.available_at <= now),
+            (OutboxEntry.status == OutboxStatus.SENDING) & (OutboxEntry.locked_until < now),
+        )
         with Session(self.engine) as session:
-            query = (
-                select(OutboxEntry)
-                .where(
-                    or_(
-                        (OutboxEntry.status == OutboxStatus.PENDING) & (OutboxEntry.available_at <= now),
-                        (OutboxEntry.status == OutboxStatus.SENDING) & (OutboxEntry.locked_until < now),
-                    )
-                )
-                .order_by(OutboxEntry.id)
-                .limit(limit)
-            )
-            due = list(session.exec(query))
+            # Read apart, so that a backlog of requests (a slow model) never crowds chat messages out of a drain.
+            deliveries = list(session.exec(select(OutboxEntry).where(due, OutboxEntry.target != kinds.LLM)
+                                           .order_by(OutboxEntry.id).limit(limit)))
+            requests = list(session.exec(select(OutboxEntry).where(due, OutboxEntry.target == kinds.LLM)
+                                         .order_by(OutboxEntry.id).limit(self.suggestions.max_concurrency)))
+        self._start_requests(requests)
         by_target: dict[str, list[OutboxEntry]] = defaultdict(list)
-        for entry in due:
+        for entry in deliveries:
             by_target[entry.target].append(entry)
         counts = await asyncio.gather(*(self._deliver_target(t, entries) for t, entries in by_target.items()))
         return sum(counts)
+
+    def _start_requests(self, entries: list[OutboxEntry]) -> None:
+        """Work suggestion requests in the background, as many at once as the cap allows; the rest wait
+        (unclaimed) for a free slot."""
+        for entry in entries:
+            if len(self._running) >= self.suggestions.max_concurrency:
+                return
+            if entry.id not in self._running:
+                task = asyncio.create_task(self._deliver(entry, lease=self.suggestions.lease), name=f"suggest:{entry.key}")
+                self._running[entry.id] = task
+                task.add_done_callback(lambda _, entry_id=entry.id: self._request_done(entry_id))
+
+    def _request_done(self, entry_id: int) -> None:
+        self._running.pop(entry_id, None)
+        self.poke()  # its chat message is queued, and a slot is free
 
     async def _deliver_target(self, target: str, entries: list[OutboxEntry]) -> int:
         """Deliver one target's entries in order, pacing them; stop at the first one that must wait."""
@@ -142,8 +166,8 @@ class Outbox:
                 break
         return delivered
 
-    async def _deliver(self, entry: OutboxEntry) -> str:
-        claimed = self._claim(entry)
+    async def _deliver(self, entry: OutboxEntry, lease: timedelta = LEASE) -> str:
+        claimed = self._claim(entry, lease)
         if claimed is None:
             return "skip"
         try:
@@ -174,7 +198,7 @@ class Outbox:
         seconds = min(300.0, 2.0 ** attempts) * random.uniform(0.8, 1.2)
         return timedelta(seconds=seconds)
 
-    def _claim(self, entry: OutboxEntry) -> OutboxEntry | None:
+    def _claim(self, entry: OutboxEntry, lease: timedelta) -> OutboxEntry | None:
         """Take the entry with a lease; only one worker (or replica) wins."""
         now = self.clock.now()
         with session_scope(self.engine) as session:
@@ -187,7 +211,7 @@ class Outbox:
                         (OutboxEntry.status == OutboxStatus.SENDING) & (OutboxEntry.locked_until < now),
                     ),
                 )
-                .values(status=OutboxStatus.SENDING, locked_until=now + LEASE, attempts=OutboxEntry.attempts + 1)
+                .values(status=OutboxStatus.SENDING, locked_until=now + lease, attempts=OutboxEntry.attempts + 1)
             ).rowcount
             if not claimed:
                 return None
@@ -234,6 +258,8 @@ class Outbox:
     async def _perform(self, entry: OutboxEntry) -> dict:
         if entry.kind == kinds.PUBLISH:
             return await self._publish(entry)
+        if entry.kind == kinds.SUGGEST:
+            return await self.suggestions.make(entry)
         with Session(self.engine) as session:
             conversation = session.get(Conversation, entry.conversation_id)
             chat = self.chats.get(conversation.chat_platform)
@@ -248,7 +274,7 @@ class Outbox:
             if entry.kind == kinds.UPDATE:
                 await chat.update_conversation(ref, conversation_view(session, conversation, chat.platform))
                 return {}
-            message = await self._thread_message(session, conversation, entry)
+            message = self._thread_message(session, conversation, entry)
         if entry.attempts > 1:
             found = await chat.find_message(ref.channel, ref.thread_id, entry.key)
             if found:
@@ -273,7 +299,7 @@ class Outbox:
         ref = await chat.post_conversation(conversation.chat_channel, view, entry.key)
         return {"channel": ref.channel, "thread_id": ref.thread_id}
 
-    async def _thread_message(self, session: Session, conversation: Conversation, entry: OutboxEntry):
+    def _thread_message(self, session: Session, conversation: Conversation, entry: OutboxEntry):
         if entry.kind == kinds.POST:
             return customer_post_view(session, session.get(Post, entry.payload["post_id"]))
         if entry.kind == kinds.NOTICE:
@@ -282,30 +308,8 @@ class Outbox:
             return Notice(text=payload["text"], link=payload.get("link"),
                           mention_chat_id=getattr(mention, f"{conversation.chat_platform}_user_id", None))
         if entry.kind == kinds.SUGGESTIONS:
-            post = session.get(Post, entry.payload["post_id"])
-            found = await self.suggest_for(session, conversation, post)
-            if not found:
-                return None
-            return Suggestions(number=conversation.id, texts=tuple(s.text for s in found), source=found[0].source)
+            return self.suggestions.view(session, conversation, entry.payload.get("request", ""))
         raise ChatError(f"unknown outbox kind {entry.kind!r}", retryable=False)
-
-    async def suggest_for(self, session: Session, conversation: Conversation, post: Post | None = None):
-        post = post or latest_post(session, conversation.id)
-        customer = session.get(Customer, conversation.customer_id)
-        source = self.sources.get(conversation.source_name)
-        request = SuggestionRequest(
-            text=post.text,
-            language=post.language,
-            intent=post.intent,
-            sentiment=post.sentiment,
-            customer_name=customer.display_name or customer.handle,
-            brand=self.brand,
-            signature="",
-            max_length=source.max_length - 10 if source else 280,
-            count_length=source.count_length if source else len,
-            has_pii=bool(post.pii),
-        )
-        return await self.suggester.suggest(request)
 
     async def _publish(self, entry: OutboxEntry) -> dict:
         with Session(self.engine) as session:

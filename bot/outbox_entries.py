@@ -10,6 +10,8 @@ from storage.models import Conversation, OutboxEntry, OutboxStatus, Post, Reply
 OPEN = "chat.open"
 POST = "chat.post"
 SUGGESTIONS = "chat.suggestions"
+SUGGEST = "llm.suggest"
+LLM = "llm"  # the target of suggestion requests: worked concurrently, away from the chat channels' queues
 UPDATE = "chat.update"
 NOTICE = "chat.notice"
 PUBLISH = "source.publish"
@@ -42,8 +44,21 @@ def customer_post(session: Session, conversation: Conversation, post: Post, now)
 
 
 def suggestions(session: Session, conversation: Conversation, post: Post, now) -> None:
-    add(session, key=f"post:{post.id}:suggest", kind=SUGGESTIONS, target=chat_target(conversation),
-        conversation_id=conversation.id, payload={"post_id": post.id}, now=now)
+    """Ask for suggested replies to a new post (they are made in the `llm` lane, then shown in the thread)."""
+    add(session, key=f"post:{post.id}:suggest", kind=SUGGEST, target=LLM, conversation_id=conversation.id,
+        payload={"post_id": post.id}, now=now)
+
+
+def suggest_again(session: Session, conversation: Conversation, post: Post, now, requested_by: str) -> None:
+    """Fresh suggestions for `post` (/suggest, the "New suggestions" button): a new key, so a new model call."""
+    add(session, key=f"conv:{conversation.id}:suggest:{uuid.uuid4().hex}", kind=SUGGEST, target=LLM,
+        conversation_id=conversation.id, payload={"post_id": post.id, "requested_by": requested_by}, now=now)
+
+
+def suggestions_message(session: Session, conversation: Conversation, request_key: str, now) -> None:
+    """Show the suggestions stored under `request_key` in the conversation's thread."""
+    add(session, key=f"{request_key}:chat", kind=SUGGESTIONS, target=chat_target(conversation),
+        conversation_id=conversation.id, payload={"request": request_key}, now=now)
 
 
 def refresh_parent(session: Session, conversation: Conversation, now) -> None:

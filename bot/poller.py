@@ -6,6 +6,7 @@ where the last stored page ended: no gap, no duplicate.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 from datetime import timedelta
@@ -90,7 +91,5 @@ async def poll_forever(engine, config, source: Source, clock: Clock, every: floa
             wait = min(900.0, every * 2 ** failures)
             log.exception("source %s: unexpected error; next try in %.0fs", source.name, wait)
         _record_next_poll(engine, source.name, clock.now() + timedelta(seconds=wait))
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=wait)
-        except TimeoutError:
-            pass

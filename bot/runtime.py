@@ -10,9 +10,11 @@ from bot.chat.base import ChatPort
 from bot.clock import Clock, SystemClock
 from bot.outbox import Outbox
 from bot.poller import poll_forever
-from bot.settings import DeskConfig
+from bot.llm import ModelSuggester, build_client, describe_provider
+from bot.settings import DeskConfig, Secrets
 from bot.sources import build_source
 from bot.suggest import Suggester, TemplateSuggester
+from bot.suggestions import SuggestionMaker
 from handlers.context import Desk
 from storage.db import make_engine, session_scope, upgrade
 
@@ -28,7 +30,9 @@ class Runtime:
         base_dir: Path = Path("."),
         clock: Clock | None = None,
         suggester: Suggester | None = None,
+        secrets: Secrets | None = None,
     ) -> None:
+        """`secrets` hold the model's key (none: offline suggestions); `suggester` replaces the offline templates."""
         self.config = config
         self.clock = clock or SystemClock()
         self.engine = make_engine(database_url)
@@ -39,10 +43,14 @@ class Runtime:
             s.name: build_source(s, base_dir, self.clock, brand=config.brand) for s in config.sources if s.enabled
         }
         self.chats: dict[str, ChatPort] = {}
-        self.outbox = Outbox(
-            self.engine, chats=self.chats, sources=self.sources, suggester=suggester or TemplateSuggester(),
-            clock=self.clock, config=config.outbox, brand=config.brand.name,
+        client = build_client(config.llm, secrets) if secrets else None
+        log.info("suggested replies: %s", describe_provider(config.llm, secrets) if secrets else "offline")
+        self.suggestions = SuggestionMaker(
+            self.engine, config=config, sources=self.sources, clock=self.clock, offline=suggester or TemplateSuggester(),
+            model=ModelSuggester(client, config.llm, self.clock, base_dir) if client else None,
         )
+        self.outbox = Outbox(self.engine, chats=self.chats, sources=self.sources, suggestions=self.suggestions,
+                             clock=self.clock, config=config.outbox)
         self.desk = Desk(self.engine, config, self.clock, self.sources, on_change=self.outbox.poke)
 
     def add_chat(self, chat: ChatPort) -> None:
@@ -67,4 +75,6 @@ class Runtime:
     async def close(self) -> None:
         for source in self.sources.values():
             await source.close()
+        if self.suggestions.model:
+            await self.suggestions.model.client.close()
         self.engine.dispose()

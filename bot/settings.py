@@ -96,7 +96,7 @@ class BusinessHoursConfig(Strict):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r}; use a name like 'Europe/Berlin' or 'America/New_York'")
+            raise ValueError(f"unknown time zone {value!r}; use a name like 'Europe/Berlin' or 'America/New_York'") from None
         return value
 
     @model_validator(mode="after")
@@ -133,6 +133,22 @@ class OutboxConfig(Strict):
     max_attempts: int = Field(default=8, ge=1)
 
 
+class LlmConfig(Strict):
+    """The language model behind suggested replies; without a key (see .env.example) suggestions are offline."""
+
+    enabled: bool = True
+    model: str = Field(default="gpt-4o-mini", min_length=1)  # on Azure: the deployment name
+    base_url: str | None = None  # None: OpenAI, or AZURE_OPENAI_ENDPOINT; any OpenAI-compatible server (vLLM, Ollama)
+    timeout: Duration = timedelta(seconds=20)  # per attempt
+    max_retries: int = Field(default=1, ge=0, le=5)
+    max_concurrency: int = Field(default=4, ge=1, le=64)  # model calls at once, per process
+    input_price_per_million: float = Field(default=0.0, ge=0)  # tokens' prices, for the cost in /stats
+    output_price_per_million: float = Field(default=0.0, ge=0)
+    currency: str = "USD"
+    brand_voice: str | None = None  # file, relative to socialdesk.toml; default prompts/brand_voice.md
+    knowledge: str | None = None  # file of the team's answers (FAQ, known outages); default prompts/knowledge.md
+
+
 class DeskConfig(Strict):
     """The whole of socialdesk.toml."""
 
@@ -142,6 +158,7 @@ class DeskConfig(Strict):
     agents: list[AgentConfig] = []
     sla: SlaConfig = SlaConfig()
     outbox: OutboxConfig = OutboxConfig()
+    llm: LlmConfig = LlmConfig()
     database_path: str = "socialdesk.db"
 
     @model_validator(mode="after")
@@ -183,6 +200,10 @@ class Secrets(BaseSettings):
     slack_signing_secret: str | None = None
     slack_api_url: str = "https://slack.com/api/"
     port: int = 3000
+    openai_api_key: str | None = None
+    azure_openai_api_key: str | None = None
+    azure_openai_endpoint: str | None = None
+    openai_api_version: str | None = None
 
 
 def _format_errors(error: ValidationError, where: str) -> str:

@@ -1,4 +1,5 @@
-"""Suggested replies. `TemplateSuggester` is the offline one; an LLM suggester fills the same interface.
+"""Suggested replies. `TemplateSuggester` is the offline one, the floor that always works; the language
+model's suggester (bot/llm.py) takes the same request and falls back to it (bot/suggestions.py).
 
 Templates live in prompts/suggestions/<language>.toml: one table per intent, one entry per tone
 (`short`, `warm`, `private`), each a list of variants, longest first. The first variant that
@@ -29,10 +30,16 @@ class SuggestionRequest:
     sentiment: str
     customer_name: str  # display name or handle; may be empty
     brand: str
-    signature: str  # e.g. "JD" -> replies end with " ^JD"; "" when the agent signs later
+    signature: str  # e.g. "JD" -> replies end with " ^JD"; "" when the agent signs later (room is kept for it)
     max_length: int  # the network's limit for the whole reply, signature included
     count_length: Callable[[str], int] = len
     has_pii: bool = False
+    # Context for the language model; the templates do without.
+    network: str = ""
+    customer_data: tuple[str, ...] = ()  # personal data the customer posted in this conversation: never repeated
+    thread: tuple[str, ...] = ()  # the conversation so far, oldest first: "customer: …", "Acme (JD): …"
+    history: tuple[str, ...] = ()  # the customer's earlier conversations, one line each
+    notes: tuple[str, ...] = ()  # the team's internal notes on the customer
 
 
 @dataclass(frozen=True)
@@ -40,6 +47,16 @@ class Suggestion:
     text: str
     tone: str  # short | warm | private
     source: str = "offline"  # "offline" or the model's name
+
+
+# Room kept for the signature an agent adds when a suggestion has none yet: " ^" and the longest
+# initials the settings allow (8).
+SIGNATURE_PLACEHOLDER = " ^" + "W" * 8
+
+
+def as_published(text: str, request: SuggestionRequest) -> str:
+    """`text` as long as it will be once published: signed, or with room kept for the signature."""
+    return text if request.signature else text + SIGNATURE_PLACEHOLDER
 
 
 class Suggester(Protocol):
@@ -103,7 +120,9 @@ def address_name(customer_name: str) -> str:
 
 _TITLES = frozenset({"dr", "mr", "mrs", "ms", "miss", "mx", "prof", "sir", "sr", "sra", "herr", "frau", "mme", "m"})
 # Display names that start like a sentence rather than a name ("not a bot", "the real deal").
-_NOT_A_NAME = frozenset(["a", "an", "the", "not", "no", "just", "i", "im", "i'm", "your", "my", "our", "this", "that", "official", "real", "team", "support", "admin", "bot", "anonymous", "unknown", "user", "guest"])
+_NOT_A_NAME = frozenset([
+    "a", "an", "the", "not", "no", "just", "i", "im", "i'm", "your", "my", "our", "this", "that", "official", "real", "team",
+    "support", "admin", "bot", "anonymous", "unknown", "user", "guest"])
 
 
 def _section(request: SuggestionRequest) -> str:
@@ -121,7 +140,7 @@ def _first_fitting(variants: list[str], address: str, suffix: str, request: Sugg
             if "{brand}" in template and not request.brand:
                 continue
             text = _render(template, name, request.brand) + suffix
-            if request.count_length(text) <= request.max_length:
+            if request.count_length(as_published(text, request)) <= request.max_length:
                 return text
     return None
 

@@ -1,6 +1,6 @@
 """What a teammate can do. Every command is a plain async function `run(desk, request) -> Outcome`."""
-from handlers import assign, claim, desk, note, queue, reply, resolve
-from handlers.context import Desk, Outcome, Refusal, Request
+from handlers import assign, claim, desk, note, queue, reply, resolve, suggest
+from handlers.context import Desk, Held, Outcome, Refusal, Request
 
 COMMANDS = {
     "claim": claim.run,
@@ -10,6 +10,7 @@ COMMANDS = {
     "note": note.run,
     "queue": queue.run,
     "desk": desk.run,
+    "suggest": suggest.run,
 }
 USAGE = {
     "claim": claim.USAGE,
@@ -18,8 +19,9 @@ USAGE = {
     "resolve": resolve.USAGE,
     "queue": queue.USAGE,
     "desk": desk.USAGE,
+    "suggest": suggest.USAGE,
 }
-NEEDS_NUMBER = {"claim", "assign", "reply", "resolve"}
+NEEDS_NUMBER = {"claim", "assign", "reply", "resolve", "suggest"}
 
 
 async def dispatch(desk: Desk, request: Request) -> Outcome:
@@ -29,5 +31,7 @@ async def dispatch(desk: Desk, request: Request) -> Outcome:
         return Outcome(f"Unknown command {request.command!r}. Try: {', '.join(USAGE)}.", ok=False)
     try:
         return await handler(desk, request)
+    except Held as held:
+        return Outcome(str(held), ok=False, override=held.override)
     except Refusal as refusal:
         return Outcome(str(refusal), ok=False)

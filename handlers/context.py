@@ -38,10 +38,19 @@ class Outcome:
 
     text: str
     ok: bool = True
+    override: str | None = None  # a held reply: the same command's args with --anyway, for a "Publish anyway" button
 
 
 class Refusal(Exception):
     """Raised inside a handler to stop with a message for the teammate; nothing is changed."""
+
+
+class Held(Refusal):
+    """A reply held by a guard that the agent may override: `override` are the args that publish it anyway."""
+
+    def __init__(self, message: str, override: str) -> None:
+        super().__init__(message)
+        self.override = override
 
 
 @dataclass

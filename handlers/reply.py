@@ -11,7 +11,7 @@ from bot import outbox_entries
 from bot.guards import check_reply
 from bot.views import latest_post, latest_public_post
 from handlers.claim import take
-from handlers.context import Desk, Outcome, Request, Refusal, audit, require_agent, require_conversation
+from handlers.context import Desk, Held, Outcome, Refusal, Request, audit, require_agent, require_conversation
 from storage.models import Post, Reply, ReplyStatus
 
 USAGE = "/reply 42 Thanks for flagging this, we're on it!"
@@ -53,10 +53,11 @@ async def run(desk: Desk, request: Request) -> Outcome:
                              customer_data=[item["text"] for pii in posted for item in pii])
         blocking = [i for i in issues if i.code == "too_long" or "--anyway" not in flags]
         if blocking:
-            reasons = "; ".join(i.message for i in blocking)
-            way_out = "" if any(i.code == "too_long" for i in blocking) else (
-                f" If you are sure, send it again as `/reply {conversation.id} --anyway …`.")
-            raise Refusal(f"Held, not sent: with your signature {reasons}.{way_out}")
+            held = f"Held, not sent: with your signature {'; '.join(i.message for i in blocking)}."
+            if any(i.code == "too_long" for i in blocking):
+                raise Refusal(held)
+            raise Held(f"{held} If you are sure, send it again as `/reply {conversation.id} --anyway …`.",
+                       override=" ".join([*sorted(flags | {"--anyway"}), text]))
         if issues:
             audit(session, desk, agent.name, "reply.guard_overridden", conversation,
                   issues=[i.code for i in issues], text=signed)

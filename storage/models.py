@@ -176,3 +176,37 @@ class OutboxEntry(SQLModel, table=True):
     result: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     created_at: datetime = Field(sa_type=UTCDateTime)
     done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class SuggestionSet(SQLModel, table=True):
+    """Suggested replies made for one request (a new post, or /suggest): what the model or the templates said.
+
+    `key` is the request's outbox key; the model is asked at most once per key, so a redelivered
+    or retried request never pays twice.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=255, unique=True)
+    conversation_id: int = Field(foreign_key="conversation.id", index=True)
+    post_id: int = Field(foreign_key="post.id")
+    source: str = Field(max_length=128)  # "offline" or the model's name
+    offline_reason: str | None = Field(default=None, sa_column=Column(Text))  # why the model was not used
+    analysis: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    suggestions: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    dropped: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class LlmUsage(SQLModel, table=True):
+    """Tokens and cost of one model call, per conversation (for /stats)."""
+
+    __table_args__ = (Index("ix_llmusage_at", "at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: int = Field(foreign_key="conversation.id", index=True)
+    post_id: int | None = Field(default=None, foreign_key="post.id")
+    model: str = Field(max_length=128)
+    purpose: str = Field(max_length=32)  # suggest | shorten
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost: float = 0.0  # in [llm] currency, at the configured prices
+    at: datetime = Field(sa_type=UTCDateTime)

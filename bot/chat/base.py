@@ -53,8 +53,9 @@ class CustomerPost:
 @dataclass(frozen=True)
 class Suggestions:
     number: int
-    texts: tuple[str, ...]
+    texts: tuple[str, ...]  # may be empty: nothing fits, or the post looks like spam
     source: str  # "offline" or the model's name
+    offline_reason: str | None = None  # why the model was not used, when one is configured
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,9 @@ class ConsoleChat:
             pii = " [yellow](personal data: move to private)[/]" if message.has_pii else ""
             self.console.print(f"{prefix} [bold]@{escape(message.author_handle)}[/]: {escape(message.text)}{pii}")
         elif isinstance(message, Suggestions):
-            self.console.print(f"{prefix} [green]suggested replies ({escape(message.source)}):[/]")
+            where = f"offline: {message.offline_reason}" if message.offline_reason else message.source
+            self.console.print(f"{prefix} [green]suggested replies ({escape(where)}):[/]"
+                               + ("" if message.texts else " none this time"))
             for index, text in enumerate(message.texts, 1):
                 self.console.print(f"      {index}. {escape(text)}")
         elif isinstance(message, Notice):

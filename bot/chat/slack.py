@@ -77,8 +77,10 @@ class SlackChat:
             if not cursor:
                 return None
 
-    async def tell(self, channel: str, user_id: str, text: str, thread_id: str | None = None) -> None:
-        await self._call("chat_postEphemeral", channel=channel, user=user_id, text=text, thread_ts=thread_id)
+    async def tell(self, channel: str, user_id: str, text: str, thread_id: str | None = None,
+                   blocks: list[dict] | None = None) -> None:
+        """`blocks` (Slack only) add buttons to the answer, e.g. "Publish anyway" on a held reply."""
+        await self._call("chat_postEphemeral", channel=channel, user=user_id, text=text, thread_ts=thread_id, blocks=blocks)
 
     async def channel_id(self, channel: str) -> str:
         """Config may name a channel (#social); the API needs its id (C0123…)."""

@@ -7,7 +7,6 @@ shown as an error in the modal itself instead of closing it.
 """
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import re
@@ -20,15 +19,15 @@ from sqlmodel import Session, select
 
 from bot.chat.base import ChatError
 from bot.chat.slack import SlackChat
-from bot.chat.slack_render import reply_modal
+from bot.chat.slack_render import held_blocks, reply_modal
 from bot.commands import CommandError, parse_slash, parse_thread_message
 from bot.runtime import Runtime
+from bot.views import latest_post
 from handlers import USAGE, dispatch
-from handlers.context import Actor, Request
+from handlers.context import Actor, Outcome, Request
 from storage.models import Conversation
 
 log = logging.getLogger(__name__)
-SUGGESTION_TIMEOUT = 1.5  # seconds; the modal must open within Slack's 3-second trigger window
 
 
 def build_app(runtime: Runtime, client: AsyncWebClient, signing_secret: str | None, *, socket_mode: bool = False) -> AsyncApp:
@@ -43,6 +42,8 @@ def build_app(runtime: Runtime, client: AsyncWebClient, signing_secret: str | No
         app.command(f"/{name}")(ack=_ack, lazy=[listeners.slash_command])
     app.action("sd_claim")(ack=_ack, lazy=[listeners.button("claim")])
     app.action("sd_resolve")(ack=_ack, lazy=[listeners.button("resolve")])
+    app.action("sd_suggest")(ack=_ack, lazy=[listeners.button("suggest")])
+    app.action("sd_publish_anyway")(ack=_ack, lazy=[listeners.publish_anyway])
     app.action(re.compile(r"^sd_reply(_suggestion_\d+)?$"))(ack=_ack, lazy=[listeners.open_reply_modal])
     app.view("sd_reply_modal")(listeners.submit_reply_modal)
     app.event("message")(listeners.thread_message)
@@ -68,7 +69,7 @@ class SlackListeners:
             await respond(text=str(error), response_type="ephemeral")
             return
         outcome = await dispatch(self.runtime.desk, request)
-        await respond(text=outcome.text, response_type="ephemeral")
+        await respond(text=outcome.text, blocks=_blocks(outcome, request), response_type="ephemeral")
 
     def button(self, command: str):
         async def pressed(body: dict, respond) -> None:
@@ -79,6 +80,15 @@ class SlackListeners:
 
         pressed.__name__ = f"pressed_{command}"
         return pressed
+
+    async def publish_anyway(self, body: dict, respond) -> None:
+        """The button on a held reply: the same reply again, with --anyway (the audit log records it)."""
+        value = json.loads(body["actions"][0]["value"])
+        request = Request(command="reply", actor=Actor("slack", body["user"]["id"]), number=int(value["n"]),
+                          args=value["args"])
+        outcome = await dispatch(self.runtime.desk, request)
+        await respond(text=outcome.text, blocks=_blocks(outcome, request), response_type="ephemeral",
+                      replace_original=outcome.ok)
 
     async def open_reply_modal(self, body: dict, client: AsyncWebClient) -> None:
         value = json.loads(body["actions"][0]["value"])
@@ -92,19 +102,25 @@ class SlackListeners:
         await client.views_open(trigger_id=body["trigger_id"], view=reply_modal(number, suggestion, max_length, channel))
 
     async def _first_suggestion(self, number: int) -> str:
+        """The newest stored suggestion, else an offline one (instant: the modal must open within 3 seconds)."""
+        suggestions = self.runtime.suggestions
         with Session(self.runtime.engine) as session:
             conversation = session.get(Conversation, number)
             if conversation is None:
                 return ""
-            try:
-                found = await asyncio.wait_for(self.runtime.outbox.suggest_for(session, conversation), SUGGESTION_TIMEOUT)
-            except TimeoutError:
-                return ""
+            stored = suggestions.latest(session, number)
+            if stored:
+                return stored[0]
+            request = suggestions.request_for(session, conversation, latest_post(session, number))
+        found = await suggestions.offline.suggest(request)
         return found[0].text if found else ""
 
     async def submit_reply_modal(self, ack, body: dict, view: dict) -> None:
         meta = json.loads(view.get("private_metadata") or "{}")
-        text = (view["state"]["values"]["reply"]["text"].get("value") or "").strip()
+        values = view["state"]["values"]
+        text = (values["reply"]["text"].get("value") or "").strip()
+        if (values.get("anyway", {}).get("checked") or {}).get("selected_options"):
+            text = f"--anyway {text}"
         actor = Actor("slack", body["user"]["id"])
         outcome = await dispatch(self.runtime.desk, Request(command="reply", actor=actor, number=int(meta["n"]), args=text))
         if not outcome.ok:
@@ -131,7 +147,7 @@ class SlackListeners:
             return
         outcome = await dispatch(self.runtime.desk, request)
         if request.command != "note" or not outcome.ok:
-            await self._tell(channel, actor.user_id, outcome.text, thread_ts)
+            await self._tell(channel, actor.user_id, outcome.text, thread_ts, blocks=_blocks(outcome, request))
 
     def _conversation_for_thread(self, channel: str, thread_ts: str) -> int | None:
         with Session(self.runtime.engine) as session:
@@ -142,11 +158,17 @@ class SlackListeners:
             )
             return session.exec(query).first()
 
-    async def _tell(self, channel: str, user: str, text: str, thread_ts: str | None = None) -> None:
+    async def _tell(self, channel: str, user: str, text: str, thread_ts: str | None = None,
+                    blocks: list[dict] | None = None) -> None:
         try:
-            await self.chat.tell(channel, user, text, thread_ts)
+            await self.chat.tell(channel, user, text, thread_ts, blocks=blocks)
         except ChatError as error:
             log.error("could not tell %s in %s %r: %s", user, channel, text, error)
+
+
+def _blocks(outcome: Outcome, request: Request) -> list[dict] | None:
+    """A held reply gets a "Publish anyway" button; everything else is plain text."""
+    return held_blocks(outcome.text, request.number, outcome.override) if outcome.override else None
 
 
 def http_app(bolt: AsyncApp, path: str = "/slack/events") -> web.Application:

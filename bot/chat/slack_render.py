@@ -13,6 +13,7 @@ PRIORITY = {"urgent": ":red_circle: urgent", "high": ":large_orange_circle: high
 STATUS = {"new": "New", "claimed": "Claimed", "awaiting_customer": "Awaiting customer", "resolved": "Resolved",
           "snoozed": "Snoozed"}
 SECTION_LIMIT = 2900  # Slack rejects section text over 3000 characters
+BUTTON_VALUE_LIMIT = 2000  # Slack's limit for a button's value
 WORD_JOINER = "\u2060"
 METADATA_EVENT = "socialdesk_outbox"
 
@@ -85,19 +86,42 @@ def thread_blocks(message: ThreadMessage) -> tuple[str, list[dict]]:
                 ":warning: Contains personal data. Don't repeat it in public."}]})
         return f"@{escape(message.author_handle)}: {escape(message.text[:150])}", blocks
     if isinstance(message, Suggestions):
-        blocks = [{"type": "context", "elements": [{"type": "mrkdwn",
-                   "text": f":bulb: Suggested replies ({escape(message.source)}). Pick one to edit and send:"}]}]
-        for index, text in enumerate(message.texts):
-            value = json.dumps({"n": message.number, "text": text})
-            blocks.append({"type": "section", "text": {"type": "plain_text", "text": text[:SECTION_LIMIT], "emoji": True},
-                           "accessory": _button("Use…", f"sd_reply_suggestion_{index}", value)})
-        return f"Suggested replies for #{message.number}", blocks
+        return suggestion_blocks(message)
     text = message.text
     if message.mention_chat_id:
         text = f"<@{message.mention_chat_id}> {text}"
     if message.link:
         text = f"{text} {link(message.link, 'View')}"
     return text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
+
+
+def suggestion_blocks(message: Suggestions) -> tuple[str, list[dict]]:
+    """Each suggestion with a Use… button, and a button for new ones. Says when they are offline, and why."""
+    where = f"offline: {escape(message.offline_reason)}" if message.offline_reason else escape(message.source)
+    head = (f":bulb: Suggested replies ({where}). Pick one to edit and send:" if message.texts
+            else f":bulb: No suggested reply this time ({where}); write your own, or ask again.")
+    blocks: list[dict] = [{"type": "context", "elements": [{"type": "mrkdwn", "text": head}]}]
+    for index, text in enumerate(message.texts):
+        value = json.dumps({"n": message.number, "text": text})
+        blocks.append({"type": "section", "text": {"type": "plain_text", "text": text[:SECTION_LIMIT], "emoji": True},
+                       "accessory": _button("Use…", f"sd_reply_suggestion_{index}", value)})
+    blocks.append({"type": "actions", "elements": [_button("New suggestions", "sd_suggest", str(message.number))]})
+    return f"Suggested replies for #{message.number}", blocks
+
+
+def held_blocks(text: str, number: int, args: str) -> list[dict]:
+    """A held reply's explanation with a one-click "Publish anyway" (`args` already carry --anyway)."""
+    blocks: list[dict] = [{"type": "section", "text": {"type": "mrkdwn", "text": escape(text)}}]
+    value = json.dumps({"n": number, "args": args})
+    if len(value) <= BUTTON_VALUE_LIMIT:
+        button = _button("Publish anyway", "sd_publish_anyway", value, style="danger")
+        button["confirm"] = {"title": {"type": "plain_text", "text": "Publish anyway?"},
+                             "text": {"type": "plain_text", "text": "It goes out as it is, and the audit log records "
+                                                                   "that you overrode the guard."},
+                             "confirm": {"type": "plain_text", "text": "Publish"},
+                             "deny": {"type": "plain_text", "text": "Cancel"}}
+        blocks.append({"type": "actions", "elements": [button]})
+    return blocks
 
 
 def reply_modal(number: int, suggestion: str, max_length: int, channel: str) -> dict:
@@ -113,6 +137,13 @@ def reply_modal(number: int, suggestion: str, max_length: int, channel: str) -> 
              "hint": {"type": "plain_text", "text": f"Your initials are added. Limit with them: {max_length} characters."},
              "element": {"type": "plain_text_input", "action_id": "text", "multiline": True,
                          "initial_value": suggestion[:3000]}},
+            {"type": "input", "block_id": "anyway", "optional": True,
+             "label": {"type": "plain_text", "text": "Personal-data guard"},
+             "element": {"type": "checkboxes", "action_id": "checked", "options": [{
+                 "text": {"type": "plain_text", "text": "Publish anyway"},
+                 "description": {"type": "plain_text", "text": "Only if the guard holds a reply you are sure "
+                                                               "about; the audit log records it."},
+                 "value": "anyway"}]}},
         ],
     }
 

@@ -72,7 +72,14 @@ PASSWORD = re.compile(
     r"[\"'“‘]?(?P<value>\S{3,64})",
     re.IGNORECASE)
 # Words that follow "password is" or "user:" without being one.
-_NOT_A_VALUE = frozenset(["is", "was", "not", "the", "a", "an", "my", "your", "our", "this", "that", "it", "its", "and", "or", "but", "to", "for", "of", "in", "on", "at", "with", "wrong", "incorrect", "invalid", "correct", "expired", "reset", "changed", "required", "too", "being", "still", "always", "never", "now", "locked", "blocked", "missing", "forgotten", "forgot", "same", "different", "weak", "strong", "new", "old", "here", "there", "please", "help", "doesn't", "does", "don't", "isn't", "wasn't", "won't", "can't", "manager", "field", "box", "page", "link", "email", "address", "name", "number", "es", "no", "el", "la", "mi", "est", "pas", "le", "ist", "nicht", "der", "die", "das", "não", "o"])
+_NOT_A_VALUE = frozenset([
+    "is", "was", "not", "the", "a", "an", "my", "your", "our", "this", "that", "it", "its", "and", "or", "but", "to", "for", "of",
+    "in", "on", "at", "with", "wrong", "incorrect", "invalid", "correct", "expired", "reset", "changed", "required", "too",
+    "being", "still", "always", "never", "now", "locked", "blocked", "missing", "forgotten", "forgot", "same", "different",
+    "weak", "strong", "new", "old", "here", "there", "please", "help", "doesn't", "does", "don't", "isn't", "wasn't", "won't",
+    "can't", "manager", "field", "box", "page", "link", "email", "address", "name", "number", "es", "no", "el", "la", "mi", "est",
+    "pas", "le", "ist", "nicht", "der", "die", "das", "não", "o",
+])
 
 # --- postal addresses ---------------------------------------------------------------------------
 _STREET_EN = (r"street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|way|court|ct|place|pl|square|sq|"

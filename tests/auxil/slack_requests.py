@@ -44,12 +44,15 @@ def block_action(action_id: str, value: str, user: str, channel: str, message_ts
     return urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded"
 
 
-def view_submission(view: dict, text: str, user: str) -> tuple[str, str]:
+def view_submission(view: dict, text: str, user: str, *, anyway: bool = False) -> tuple[str, str]:
+    """The reply modal submitted with `text`; `anyway` ticks its "Publish anyway" box."""
+    values = {"reply": {"text": {"type": "plain_text_input", "value": text}},
+              "anyway": {"checked": {"type": "checkboxes", "selected_options": [
+                  {"text": {"type": "plain_text", "text": "Publish anyway"}, "value": "anyway"}] if anyway else []}}}
     payload = {
         "type": "view_submission", "team": TEAM, "user": {"id": user, "username": user.lower(), "team_id": TEAM["id"]},
         "api_app_id": "A0APP", "token": "legacy", "trigger_id": "12345.98765.abcd",
-        "view": {**view, "id": "V0VIEW", "team_id": TEAM["id"], "state": {"values": {"reply": {"text": {
-            "type": "plain_text_input", "value": text}}}}},
+        "view": {**view, "id": "V0VIEW", "team_id": TEAM["id"], "state": {"values": values}},
     }
     return urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded"
 

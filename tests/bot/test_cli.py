@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from storage.db import head_revision
+from tests.fakes.openai_api import FakeOpenAI
 from tests.fakes.slack_api import FakeSlack
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -22,7 +23,7 @@ def project(tmp_path: Path, monkeypatch, **env) -> Path:
     (tmp_path / "posts.jsonl").write_text("")
     monkeypatch.chdir(tmp_path)
     for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_API_URL", "DATABASE_URL",
-                 "SOCIALDESK_CONFIG"):
+                 "SOCIALDESK_CONFIG", "OPENAI_API_KEY", "AZURE_OPENAI_API_KEY", "AZURE_OPENAI_ENDPOINT"):
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
@@ -46,6 +47,22 @@ def test_check_passes_when_everything_is_there(tmp_path, monkeypatch):
                 SLACK_SIGNING_SECRET="0123456789abcdef")
         result = runner.invoke(app, ["check"])
     assert result.exit_code == 0, result.output
+
+
+def test_check_shows_where_suggestions_come_from(tmp_path, monkeypatch):
+    project(tmp_path, monkeypatch)
+    assert "ok  suggested replies — offline (no OPENAI_API_KEY" in runner.invoke(app, ["check"]).output
+    with FakeOpenAI.in_thread() as api:
+        config = (tmp_path / "socialdesk.toml").read_text()
+        config = config.replace('# base_url = "http://localhost:11434/v1"', f'base_url = "{api.base_url}"')
+        (tmp_path / "socialdesk.toml").write_text(config)
+        monkeypatch.setenv("OPENAI_API_KEY", "sk-test-0123456789")
+        output = runner.invoke(app, ["check"]).output
+        assert f"ok  suggested replies — model gpt-4o-mini at {api.base_url}" in output
+        (tmp_path / "socialdesk.toml").write_text(config.replace(api.base_url, "http://127.0.0.1:9/v1"))  # nobody there
+        output = runner.invoke(app, ["check"]).output
+        assert "failed  suggested replies — model gpt-4o-mini at http://127.0.0.1:9/v1" in output
+        assert "APIConnectionError" in output
 
 
 def test_check_reports_a_wrong_token(tmp_path, monkeypatch):

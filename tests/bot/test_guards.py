@@ -44,3 +44,68 @@ def test_repeating_the_customers_data_is_caught():
 def test_length_uses_the_networks_rule():
     (issue,) = check_reply("x" * 30, max_length=25, count_length=lambda text: len(text) + 2)
     assert issue.code == "too_long" and "32 characters" in issue.message and "shorten it by 7" in issue.message
+
+
+# Every kind of personal data, asked for in public, in each language the templates speak.
+ASKED_IN_PUBLIC = {
+    "en": ["Can you send us your email address?", "Drop your phone number below and we'll call.",
+           "Let us know your username so we can check.", "Please confirm your password here.",
+           "What's your shipping address?", "Please share your payment details so we can refund you.",
+           "Reply with your order ID and we'll look.", "Could you tell us your account number?",
+           "We need the card number you used.", "Your order number, please?"],
+    "es": ["¿Nos puedes enviar tu correo electrónico?", "Dinos tu número de teléfono, por favor.",
+           "¿Cuál es tu nombre de usuario?", "Escríbenos tu contraseña para revisarlo.",
+           "Pásanos tu dirección y lo revisamos.", "Compártenos tus datos de pago.",
+           "Indícanos tu número de pedido.", "¿Nos das tu número de cuenta?"],
+    "fr": ["Pouvez-vous nous donner votre adresse e-mail ?", "Envoyez-nous votre numéro de téléphone.",
+           "Quel est votre identifiant ?", "Indiquez-nous votre mot de passe.", "Donnez-nous votre adresse postale.",
+           "Communiquez-nous vos coordonnées bancaires.", "Merci de nous transmettre votre numéro de commande.",
+           "Pouvez-vous partager votre numéro de compte ?"],
+    "de": ["Schick uns bitte deine E-Mail-Adresse.", "Kannst du uns deine Telefonnummer nennen?",
+           "Wie lautet dein Benutzername?", "Gib uns dein Passwort, dann prüfen wir das.",
+           "Teilen Sie uns Ihre Anschrift mit.", "Bitte senden Sie uns Ihre Zahlungsdaten.",
+           "Könnten Sie uns Ihre Bestellnummer geben?", "Nenn uns deine Kundennummer."],
+    "it": ["Puoi inviarci il tuo indirizzo email?", "Dicci il tuo numero di telefono.",
+           "Qual è il tuo nome utente?", "Scrivici la tua password.", "Mandaci il tuo indirizzo di casa.",
+           "Condividi i dati della tua carta di credito.", "Ci indichi il numero d'ordine?",
+           "Forniscici il tuo numero di conto."],
+    "nl": ["Kun je ons je e-mailadres sturen?", "Wat is je telefoonnummer?", "Stuur ons je gebruikersnaam.",
+           "Geef ons je wachtwoord.", "Laat ons je adres weten.", "Deel je betaalgegevens met ons.",
+           "Wat is je bestelnummer?", "Kunt u uw klantnummer doorgeven?"],
+    "pt": ["Pode nos enviar seu e-mail?", "Informe seu número de telefone.", "Qual é o seu nome de usuário?",
+           "Mande sua senha para verificarmos.", "Passe seu endereço completo.", "Compartilhe os dados do cartão.",
+           "Diga o número do pedido.", "Qual o número da sua conta?"],
+    "ja": ["メールアドレスを教えてください。", "電話番号をお知らせください。", "ユーザー名を教えていただけますか？",
+           "パスワードを送ってください。", "ご住所を教えてください。", "クレジットカード番号を入力してください。",
+           "注文番号を教えてください。", "口座番号をお送りください。"],
+}
+
+
+@pytest.mark.parametrize(("language", "text"),
+                         [(language, text) for language, texts in ASKED_IN_PUBLIC.items() for text in texts])
+def test_every_kind_of_personal_data_asked_for_in_public_is_caught(language, text):
+    assert codes(text) == ["asks_for_personal_data"], language
+
+
+@pytest.mark.parametrize("text", [
+    "Send us a DM with your order number and we'll check.",
+    "Please send us an email with your order number.",
+    "Never share your password with anyone, including us.",
+    "No need to post your card number, we've found the order.",
+    "Envíanos tu número de pedido por MD.",
+    "Envoyez-nous votre numéro de commande en MP.",
+    "Schick uns deine Bestellnummer bitte per PN.",
+    "Inviaci il numero d'ordine in privato.",
+    "Stuur ons je bestelnummer in een privébericht.",
+    "Manda o número do pedido no direct.",
+    "注文番号をDMでお送りください。",
+    "We've reset your password; try logging in again.",
+    "Your address book will sync again after the update.",
+    "We need to address this right away.",
+    "Send us a screenshot from the mobile app.",
+    "We'll send you a gift card as a thank-you!",
+    "Tell us if the login works now.",
+    "Schick uns eine E-Mail mit deiner Bestellnummer.",
+])
+def test_private_channels_warnings_and_mentions_are_fine(text):
+    assert codes(text) == []

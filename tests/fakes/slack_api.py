@@ -17,6 +17,7 @@ may read it from any thread; the read helpers return copies.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import base64
 import copy
 import itertools
@@ -586,10 +587,9 @@ async def _read_params(request: web.Request) -> dict:
             params.update({key: value for key, value in form.items() if isinstance(value, str)})
     for key in JSON_FIELDS:
         if isinstance(params.get(key), str):
-            try:
+            # A string that is not JSON is left as it is: the method answers invalid_blocks_format / invalid_metadata_format.
+            with contextlib.suppress(ValueError):
                 params[key] = json.loads(params[key])
-            except ValueError:
-                pass  # left as a string: the method answers invalid_blocks_format / invalid_metadata_format
     return params
 
 

@@ -13,7 +13,7 @@ from bot.chat.slack import SlackChat, make_client
 from bot.chat.slack_app import build_app, http_app
 from bot.poller import poll_once
 from storage.db import session_scope
-from storage.models import Conversation, Note, OutboxEntry, Reply, ReplyStatus
+from storage.models import AuditEvent, Conversation, Note, OutboxEntry, Reply, ReplyStatus
 from tests.auxil import slack_requests as slack_wire
 from tests.auxil.desk import make_runtime
 from tests.fakes.slack_api import FakeSlack
@@ -54,6 +54,7 @@ class Desk:
         for _ in range(5):
             await asyncio.sleep(0.05)  # lazy listeners run as tasks after the ack
             await self.runtime.outbox.drain_once()
+            await self.runtime.outbox.settle()  # suggestions are made in the background
 
     async def send(self, body: str, content_type: str, headers: dict | None = None):
         headers = {"Content-Type": content_type, **(headers if headers is not None else slack_wire.sign(body))}
@@ -137,6 +138,64 @@ async def test_buttons_modal_and_thread_messages(desk):
     ephemerals = [e["text"] for e in desk.slack.ephemerals]
     assert any("Unknown command !resolv" in t for t in ephemerals)
     assert any("#1 resolved" in t for t in ephemerals)
+
+
+async def test_new_suggestions_button_and_publish_anyway(desk):
+    desk.add_posts(post_item(1, "@acme my parcel is late"))
+    await desk.settle()
+    (parent,) = desk.parents()
+    (suggested,) = [m for m in desk.thread(parent["ts"]) if "Suggested replies" in m["text"]]
+    buttons = [e for b in suggested["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert [(b["action_id"], b["value"]) for b in buttons] == [("sd_suggest", "1")]
+    body, kind = slack_wire.block_action("sd_suggest", "1", "USAM", desk.channel, suggested["ts"], desk.response_url)
+    await desk.send(body, kind)
+    await desk.settle()
+    assert "on their way" in desk.slack.responses[-1]["text"]
+    assert len([m for m in desk.thread(parent["ts"]) if "Suggested replies" in m["text"]]) == 2
+
+    body, kind = slack_wire.slash_command("/reply", "1 Sorry! What's your email address?", "USAM", desk.channel,
+                                          desk.response_url)
+    await desk.send(body, kind)
+    await desk.settle()
+    held = desk.slack.responses[-1]
+    assert "Held, not sent" in held["text"]
+    (button,) = [e for b in held["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert button["action_id"] == "sd_publish_anyway" and button["confirm"]
+    assert json.loads(button["value"]) == {"n": 1, "args": "--anyway Sorry! What's your email address?"}
+    body, kind = slack_wire.block_action("sd_publish_anyway", button["value"], "USAM", desk.channel, parent["ts"],
+                                         desk.response_url)
+    await desk.send(body, kind)
+    await desk.settle()
+    assert "being published publicly" in desk.slack.responses[-1]["text"]
+    with Session(desk.runtime.engine) as session:
+        assert session.exec(select(Reply)).one().text == "Sorry! What's your email address? ^SL"
+        (overridden,) = session.exec(select(AuditEvent).where(AuditEvent.action == "reply.guard_overridden")).all()
+        assert overridden.actor == "Sam Lee" and overridden.detail["issues"] == ["asks_for_personal_data"]
+
+
+async def test_a_held_thread_reply_gets_the_button_and_the_modal_a_checkbox(desk):
+    desk.add_posts(post_item(1, "@acme my parcel is late"))
+    await desk.settle()
+    (parent,) = desk.parents()
+    body, kind = slack_wire.message_event("!reply Please share your order number", "UKIM", desk.channel, "1900.1",
+                                          parent["ts"])
+    await desk.send(body, kind)
+    await desk.settle()
+    (held,) = [e for e in desk.slack.ephemerals if "Held" in e["text"]]
+    assert "sd_publish_anyway" in json.dumps(held["blocks"]) and held["thread_ts"] == parent["ts"]
+
+    body, kind = slack_wire.block_action("sd_reply", json.dumps({"n": 1}), "UKIM", desk.channel, parent["ts"],
+                                         desk.response_url)
+    await desk.send(body, kind)
+    await desk.settle()
+    view = desk.slack.views[-1]["view"]
+    body, kind = slack_wire.view_submission(view, "Please share your order number", "UKIM")
+    assert (await (await desk.send(body, kind)).json())["response_action"] == "errors"
+    body, kind = slack_wire.view_submission(view, "Please share your order number", "UKIM", anyway=True)
+    assert (await desk.send(body, kind)).status == 200
+    await desk.settle()
+    with Session(desk.runtime.engine) as session:
+        assert session.exec(select(Reply)).one().status == ReplyStatus.PUBLISHED
 
 
 async def test_non_agents_are_told_why(desk):
