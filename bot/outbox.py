@@ -315,14 +315,14 @@ class Outbox:
         source = self.sources.get(conversation.source_name)
         if source is None:
             raise SourceError(f"source {conversation.source_name!r} is not configured any more", retryable=False)
-        if entry.attempts > 1:  # an earlier attempt may have reached the network: ask before sending
-            found = await source.find_published(entry.key)
-            if found:
-                return _published_result(found, reconciled=True)
         outbound = OutboundReply(
             key=entry.key, text=reply.text, in_reply_to=reply.in_reply_to,
-            thread_root_id=conversation.thread_root_id, customer_handle=customer.handle,
+            thread_root_id=conversation.thread_root_id, customer_handle=customer.handle, private=reply.private,
         )
+        if entry.attempts > 1:  # an earlier attempt may have reached the network: ask before sending
+            found = await source.find_published(entry.key, outbound)
+            if found:
+                return _published_result(found, reconciled=True)
         published = await (source.send_private(outbound) if reply.private else source.publish_reply(outbound))
         return _published_result(published)
 

@@ -47,6 +47,7 @@ class OutboundReply:
     in_reply_to: str  # external id of the customer's post
     thread_root_id: str
     customer_handle: str
+    private: bool = False  # sent with send_private rather than publish_reply
 
 
 @dataclass(frozen=True)
@@ -112,8 +113,10 @@ class Source(Protocol):
     async def send_private(self, reply: OutboundReply) -> Published:
         """Send `reply` as a private message; raises PrivateChannelUnavailable where there is none."""
 
-    async def find_published(self, key: str) -> Published | None:
-        """After a crash mid-publish: the reply published under `key`, if any."""
+    async def find_published(self, key: str, reply: OutboundReply) -> Published | None:
+        """After a crash mid-publish: the reply published under `key`, if any. `reply` is what was being
+        published, so a network without idempotency keys can look for it (e.g. the brand's replies to
+        `reply.in_reply_to` with the same text)."""
 
     def quota(self) -> list[Quota]:
         """What the network's rate limits leave, as last seen (empty where it has none)."""
