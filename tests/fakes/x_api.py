@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from aiohttp import web
+from oauthlib.oauth1 import Client as OAuth1Client
 from oauthlib.oauth1.rfc5849 import signature, utils
 
 from bot.clock import FakeClock
@@ -127,7 +128,8 @@ class FakeX(FakeNetwork):
                                                  exclude_oauth_signature=True)
         base = signature.signature_base_string(request.method, signature.base_string_uri(str(request.url)),
                                                signature.normalize_parameters(collected))
-        expected = signature.sign_hmac_sha1(base, self.consumer[1], self.token[1])
+        secrets = OAuth1Client(self.consumer[0], client_secret=self.consumer[1], resource_owner_secret=self.token[1])
+        expected = signature.sign_hmac_sha1_with_client(base, secrets)
         return "user" if signature.safe_string_equals(expected, params.get("oauth_signature", "")) else None
 
     def _refuse(self, request: web.Request, *, user_only: bool = False) -> web.Response | None:
