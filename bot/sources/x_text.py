@@ -99,13 +99,14 @@ class _Patterns:
                    "\u026f\u0272\u0289\u028b\u02bb\u0300-\u036f\u1e00-\u1eff")
         cyrillic = "\u0400-\u04ff"
         char = f"[^{punct}{spaces}{invalid}{directional}]"
-        # twitter-text leaves labels and label counts unbounded, which backtracks for minutes on "a.a.a.…";
-        # DNS bounds them (63 characters, 127 labels) and so do we, which keeps matching linear.
+        # twitter-text leaves labels and label counts unbounded, which backtracks for minutes on "a.a.a.…".
+        # We bound a label to 63 characters as DNS does, and a domain to 32 labels (DNS allows 127; no real
+        # one comes near 32), which keeps matching linear: 10,000 hostile characters take about 0.1 s.
         subdomain = rf"(?:(?:{char}(?:[_-]|{char}){{0,61}})?{char}\.)"
         domain_name = rf"(?:(?:{char}(?:-|{char}){{0,61}})?{char}\.)"
         tld = f"(?:{_alternation(tlds)}(?=[^0-9a-z@+-]|$))"
         punycode = r"(?:xn--[-0-9a-z]+)"
-        domain = f"(?:{subdomain}{{0,126}}{domain_name}(?:{tld}|{punycode}))"
+        domain = f"(?:{subdomain}{{0,30}}{domain_name}(?:{tld}|{punycode}))"
         path_char = rf"[a-z{cyrillic}0-9!*';:=+,.$/%#\[\]\-\u2013_~@|&{accents}]"
         parens = rf"\((?:{path_char}+|(?:{path_char}*\({path_char}+\){path_char}*))\)"
         path_end = rf"(?:[+\-a-z{cyrillic}0-9=_#/{accents}]|(?:{parens}))"

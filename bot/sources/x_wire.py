@@ -72,6 +72,10 @@ class XApi(ApiClient):
         error = super()._error(response, bucket)
         if status != 403:
             return error
+        if write and "/dm_conversations/" in response.request.url.path:
+            return SourceError(f"{error}. The customer may not accept DMs from the brand (they must follow it or allow "
+                               "DMs from everyone): ask them in public to send a DM; if no DM goes out at all, the "
+                               "tokens lack the 'Direct message' permission", retryable=False)
         return SourceError(f"{error}. The X access level or token may not allow this: reading needs pay-per-use "
                            "credits (or the Basic/Pro plan), posting and DMs need the user tokens with 'Read and write "
                            "and Direct message' permission", retryable=False)

@@ -9,12 +9,13 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
+from bot.chat.base import Notice
 from bot.clock import FakeClock
 from bot.poller import poll_once
 from bot.settings import BrandConfig, ConfigError
 from bot.sources.base import OutboundReply, SourceError
 from bot.sources.options import SourceContext
-from bot.sources.x import build, search_query
+from bot.sources.x import XOptions, build, search_query
 from handlers import dispatch
 from handlers.context import Actor, Request
 from storage.models import Post, Reply, ReplyStatus
@@ -311,7 +312,7 @@ async def test_private_handoff_is_a_dm_and_dm_threads_are_answered_by_dm(fake, c
     answer = await source.publish_reply(reply_to(dm, "Hi! ^JD", root=f"dm:1000-{bo}", handle="bo"))
     assert fake.dm_events[-1]["id"] == answer.external_id and not fake.replies_by_brand()
     fake.closed_dms.add(bo)
-    with pytest.raises(SourceError, match="You cannot send messages to this user"):
+    with pytest.raises(SourceError, match="You cannot send messages to this user.*ask them in public to send a DM"):
         await source.send_private(reply_to(dm, "again ^JD", handle="bo", private=True))
 
 
@@ -341,14 +342,9 @@ def test_config_errors_name_the_key_and_the_fix(tmp_path):
 
 
 def test_search_query_quotes_phrases_and_keeps_hashtags():
-    options = make_options(exclude_words=["free stuff"], include_reposts=True)
+    options = XOptions(exclude_words=["free stuff"], include_reposts=True)
     assert search_query(["Acme Corp", "#acme", "acmé"], ["acme"], options, mentions=False) == \
         '("Acme Corp" OR #acme OR acmé) -from:acme -"free stuff"'
-
-
-def make_options(**values):
-    from bot.sources.x import XOptions
-    return XOptions(**values)
 
 
 async def test_end_to_end_mention_to_chat_then_reply_to_x_once_across_a_crash(db_url, tmp_path, fake, monkeypatch):
@@ -365,6 +361,8 @@ async def test_end_to_end_mention_to_chat_then_reply_to_x_once_across_a_crash(db
     await runtime.outbox.drain_once()
     (parent,) = chat.parents
     assert parent.body.text == "@acme my parcel is lost 😞" and parent.body.url == f"https://x.com/carla/status/{mention}"
+    status = await dispatch(runtime.desk, Request("desk", Actor("slack", "USAM"), args="status"))
+    assert "x (x): ok" in status.text and "mentions: 299 of 300 left until 09:15 UTC" in status.text
 
     too_long = await dispatch(runtime.desk, Request("reply", Actor("slack", "USAM"), 1, "x " * 150))
     assert not too_long.ok and "the network allows 280" in too_long.text
@@ -390,4 +388,6 @@ async def test_end_to_end_mention_to_chat_then_reply_to_x_once_across_a_crash(db
         (reply,) = session.exec(select(Reply)).all()
         assert reply.status == ReplyStatus.PUBLISHED and reply.external_id == on_x["id"]
     assert len(fake.seen("/2/tweets", "POST")) == 1
+    notice = [m for m in chat.thread(parent.message_id) if isinstance(m, Notice)][-1]
+    assert notice.text.startswith("Published publicly by Sam Lee") and notice.link == f"https://x.com/acme/status/{on_x['id']}"
     await runtime.close()

@@ -66,4 +66,4 @@ def test_rtl_zero_width_and_odd_text():
 
 def test_long_domain_like_runs_do_not_backtrack_forever():
     assert weighted_length("a." * 2000) == 4000
-    assert weighted_length("ab." * 1000 + "com") == 3003  # more labels than DNS allows (127): not a link
+    assert weighted_length("ab." * 1000 + "com") == 3003  # far more labels than a domain has: not a link
