@@ -318,6 +318,7 @@ class Outbox:
         outbound = OutboundReply(
             key=entry.key, text=reply.text, in_reply_to=reply.in_reply_to,
             thread_root_id=conversation.thread_root_id, customer_handle=customer.handle, private=reply.private,
+            queued_at=reply.created_at,
         )
         if entry.attempts > 1:  # an earlier attempt may have reached the network: ask before sending
             found = await source.find_published(entry.key, outbound)

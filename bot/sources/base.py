@@ -47,7 +47,8 @@ class OutboundReply:
     in_reply_to: str  # external id of the customer's post
     thread_root_id: str
     customer_handle: str
-    private: bool = False  # sent with send_private rather than publish_reply
+    private: bool = False  # sent with send_private, not publish_reply
+    queued_at: datetime | None = None  # when the agent sent it: find_published ignores older look-alikes
 
 
 @dataclass(frozen=True)
@@ -114,9 +115,10 @@ class Source(Protocol):
         """Send `reply` as a private message; raises PrivateChannelUnavailable where there is none."""
 
     async def find_published(self, key: str, reply: OutboundReply) -> Published | None:
-        """After a crash mid-publish: the reply published under `key`, if any. `reply` is what was being
-        published, so a network without idempotency keys can look for it (e.g. the brand's replies to
-        `reply.in_reply_to` with the same text)."""
+        """After a crash mid-publish: the reply published under `key`, if any.
+
+        `reply` is what was being published; networks that take no idempotency key find it by
+        its parent and text among the brand's recent replies."""
 
     def quota(self) -> list[Quota]:
         """What the network's rate limits leave, as last seen (empty where it has none)."""

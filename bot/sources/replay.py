@@ -126,7 +126,7 @@ class ReplaySource:
             os.fsync(handle.fileno())
         return Published(external_id=external_id, url=f"replay://{self.name}/{external_id}", published_at=now)
 
-    async def find_published(self, key: str, reply: OutboundReply) -> Published | None:
+    async def find_published(self, key: str, reply: OutboundReply | None = None) -> Published | None:
         return await asyncio.to_thread(self._find, key)
 
     def _find(self, key: str) -> Published | None:

@@ -41,6 +41,7 @@ USER_KEYS = ("api_key", "api_secret", "access_token", "access_token_secret")
 SEARCH_WINDOW = timedelta(days=7) - timedelta(minutes=1)  # recent search reaches back 7 days; keep a margin
 QUERY_LIMIT = 512  # characters of a recent-search query on self-serve access
 RECONCILE_PAGES = 5  # pages of the brand's posts (or DMs) searched for a reply that may already be out
+CLOCK_SKEW = timedelta(minutes=2)  # between our clock and X's, when comparing post times
 TWEET_PARAMS = {
     "tweet.fields": "author_id,conversation_id,created_at,in_reply_to_user_id,referenced_tweets,note_tweet",
     "expansions": "author_id,referenced_tweets.id",
@@ -331,8 +332,6 @@ class XSource:
     # --- answering --------------------------------------------------------------------------
 
     async def publish_reply(self, reply: OutboundReply) -> Published:
-        if _is_dm(reply):  # a conversation that began in DMs is answered there: DMs cannot be replied to in public
-            return await self.send_private(reply)
         self._require_user_context("publish replies")
         brand = await self._brand_account()
         try:
@@ -356,9 +355,10 @@ class XSource:
         return Published(event_id, f"https://x.com/messages/{body['data'].get('dm_conversation_id', '')}", self._clock.now())
 
     async def find_published(self, key: str, reply: OutboundReply) -> Published | None:
-        """The brand's reply to `reply.in_reply_to` (or DM to the customer) after that post, with the same text."""
+        """The brand's reply to `reply.in_reply_to` (or DM to the customer) after that post and after the agent
+        sent it, with the same text."""
         brand = await self._brand_account()
-        if reply.private or _is_dm(reply):
+        if reply.private:
             return await self._find_dm(reply, brand)
         return await self._find_reply(reply, brand)
 
@@ -369,7 +369,8 @@ class XSource:
             page = Page(await self._api.request("GET", f"/2/users/{brand.id}/tweets", bucket="timeline", params=params),
                         Tweet, "brand post")
             for tweet in page.items:
-                if tweet.reference("replied_to") == reply.in_reply_to and same_text(reply.text, tweet.text):
+                if (tweet.reference("replied_to") == reply.in_reply_to and _after_queued(reply, tweet.id)
+                        and same_text(reply.text, tweet.text)):
                     return Published(tweet.id, f"https://x.com/{brand.username}/status/{tweet.id}",
                                      tweet.created_at or snowflake_time(tweet.id))
             if not page.next_token:
@@ -385,7 +386,8 @@ class XSource:
             page = Page(await self._api.request("GET", f"/2/dm_conversations/with/{participant}/dm_events",
                                                 bucket="dm_conversation", params=params), DmEvent, "DM event")
             for event in page.items:
-                if event.sender_id == brand.id and snowflake(event.id) > after and same_text(reply.text, event.text):
+                if (event.sender_id == brand.id and snowflake(event.id) > after and _after_queued(reply, event.id)
+                        and same_text(reply.text, event.text)):
                     return Published(event.id, f"https://x.com/messages/{event.dm_conversation_id or ''}",
                                      event.created_at or snowflake_time(event.id))
             if not page.next_token or any(snowflake(e.id) <= after for e in page.items):
@@ -413,8 +415,9 @@ def same_text(ours: str, theirs: str) -> bool:
     return comparable(ours, list(url_spans(ours))) == comparable(theirs, [m.span() for m in _TCO.finditer(theirs)])
 
 
-def _is_dm(reply: OutboundReply) -> bool:
-    return reply.thread_root_id.startswith("dm:")
+def _after_queued(reply: OutboundReply, item_id: str) -> bool:
+    """Not an older look-alike: created after the agent sent the reply (give or take clock skew)."""
+    return reply.queued_at is None or snowflake_time(item_id) >= reply.queued_at - CLOCK_SKEW
 
 
 def _status_url(author: User | None, post_id: str) -> str:

@@ -65,9 +65,9 @@ async def test_threads_and_odd_text_survive(tmp_path):
 async def test_publish_then_find_by_key(tmp_path):
     source = ReplaySource("r", tmp_path / "p.jsonl", tmp_path / "out.jsonl")
     reply = OutboundReply(key="reply:1", text="Thanks! ^JD", in_reply_to="t1", thread_root_id="t1", customer_handle="u")
-    assert await source.find_published("reply:1", reply) is None
+    assert await source.find_published("reply:1") is None
     published = await source.publish_reply(reply)
-    found = await source.find_published("reply:1", reply)
+    found = await source.find_published("reply:1")
     assert found.external_id == published.external_id
     record = json.loads((tmp_path / "out.jsonl").read_text())
     assert record["in_reply_to"] == "t1" and record["text"] == "Thanks! ^JD" and record["visibility"] == "public"

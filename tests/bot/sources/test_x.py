@@ -141,6 +141,16 @@ def stored(runtime) -> list[str]:
         return sorted(session.exec(select(Post.external_id)).all())
 
 
+async def test_search_pages_with_next_token_and_the_same_window(fake, clock):
+    dan = fake.add_user("dan")
+    hits = [fake.post(dan, f"acme idea number {n}", minutes_ago=50 - n) for n in range(13)]
+    posts, _ = await read_all(make(fake, clock, mentions=False, direct_messages=False, page_size=5))
+    assert sorted(p.external_id for p in posts) == sorted(hits)
+    first, second = fake.seen("/2/tweets/search/recent")
+    assert first.query["max_results"] == "10" and "next_token" not in first.query  # X's search minimum is 10
+    assert second.query["next_token"] and second.query["start_time"] == first.query["start_time"]
+
+
 async def test_dm_pages_stop_where_the_last_round_ended(fake, clock):
     carla = fake.add_user("carla")
     old = [fake.dm(carla, f"old {n}", minutes_ago=60 - n) for n in range(3)]
@@ -299,7 +309,7 @@ async def test_replies_x_will_not_take_are_refused_with_the_way_out(fake, clock)
     assert len(fake.seen("/2/tweets", "POST")) == 1, "the bearer-only source never tried"
 
 
-async def test_private_handoff_is_a_dm_and_dm_threads_are_answered_by_dm(fake, clock):
+async def test_private_handoff_is_a_dm(fake, clock):
     carla, bo = fake.add_user("carla"), fake.add_user("bo")
     mention = fake.post(carla, "@acme my card was charged twice")
     source = make(fake, clock)
@@ -309,19 +319,20 @@ async def test_private_handoff_is_a_dm_and_dm_threads_are_answered_by_dm(fake, c
         "sender_id": "1000", "dm_conversation_id": f"1000-{carla}", "created_at": None}
     assert published.url == f"https://x.com/messages/1000-{carla}"
     dm = fake.dm(bo, "hello?")
-    answer = await source.publish_reply(reply_to(dm, "Hi! ^JD", root=f"dm:1000-{bo}", handle="bo"))
+    answer = await source.send_private(reply_to(dm, "Hi! ^JD", root=f"dm:1000-{bo}", handle="bo", private=True))
     assert fake.dm_events[-1]["id"] == answer.external_id and not fake.replies_by_brand()
     fake.closed_dms.add(bo)
     with pytest.raises(SourceError, match="You cannot send messages to this user.*ask them in public to send a DM"):
         await source.send_private(reply_to(dm, "again ^JD", handle="bo", private=True))
 
 
-async def test_find_published_looks_for_a_dm_after_the_customers_post(fake, clock):
+async def test_find_published_ignores_look_alikes_sent_before(fake, clock):
     carla = fake.add_user("carla")
     fake.dm(fake.brand, "Thanks! ^JD", to=carla, minutes_ago=60)  # the same words, to an earlier post
     mention = fake.post(carla, "@acme thanks", minutes_ago=30)
+    fake.dm(fake.brand, "Thanks! ^JD", to=carla, minutes_ago=20)  # and after it, but before the agent sent this one
     source = make(fake, clock)
-    reply = reply_to(mention, "Thanks! ^JD", private=True)
+    reply = reply_to(mention, "Thanks! ^JD", private=True, queued_at=clock.now())
     assert await source.find_published("reply:1", reply) is None
     sent = await source.send_private(reply)
     assert (await source.find_published("reply:1", reply)).external_id == sent.external_id
