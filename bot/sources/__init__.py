@@ -18,6 +18,7 @@ from bot.sources.options import SourceContext, environment
 TYPES = {
     "replay": "bot.sources.replay",
     "reddit": "bot.sources.reddit",
+    "x": "bot.sources.x",
 }
 
 

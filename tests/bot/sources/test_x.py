@@ -1,0 +1,404 @@
+"""The X source against a fake X API v2 on 127.0.0.1 (tests/fakes/x_api.py): reading, paging, limits, answering."""
+from __future__ import annotations
+
+import json
+import logging
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session, select
+
+from bot.chat.base import Notice
+from bot.clock import FakeClock
+from bot.poller import poll_once
+from bot.settings import BrandConfig, ConfigError
+from bot.sources.base import OutboundReply, SourceError
+from bot.sources.options import SourceContext
+from bot.sources.x import XOptions, build, search_query
+from handlers import dispatch
+from handlers.context import Actor, Request
+from storage.models import Post, Reply, ReplyStatus
+from tests.auxil.desk import make_runtime
+from tests.fakes.chat import SimulatedCrash
+from tests.fakes.x_api import FakeX
+
+USER_ENV = {"X_API_KEY": "api-key", "X_API_SECRET": "api-secret", "X_ACCESS_TOKEN": "access-token",
+            "X_ACCESS_TOKEN_SECRET": "access-token-secret"}
+BEARER_ENV = {"X_BEARER_TOKEN": "bearer-token"}
+BRAND = BrandConfig(name="Acme", handles=["@acme", "@acmehelp"], misspellings=["acmee"], hashtags=["#acmesupport"])
+MENTIONS = "/2/users/1000/mentions"
+
+
+@pytest.fixture
+def clock():
+    return FakeClock()
+
+
+@pytest.fixture
+async def fake(clock):
+    async with FakeX(clock) as server:
+        yield server
+
+
+def make(fake, clock, env=USER_ENV, **options):
+    context = SourceContext(name="x", type="x", options={"base_url": fake.base_url, "timeout": "1s", **options},
+                            brand=BRAND, base_dir=Path("."), clock=clock, env=env)
+    return build(context)
+
+
+async def read_all(source, cursor=None):
+    posts = []
+    while True:
+        page = await source.poll(cursor)
+        posts += page.posts
+        cursor = page.cursor
+        if not page.has_more:
+            return posts, cursor
+
+
+def reply_to(post_id: str, text: str = "So sorry! We're on it ^JD", **extra) -> OutboundReply:
+    return OutboundReply(key="reply:1", text=text, in_reply_to=post_id, thread_root_id=extra.pop("root", post_id),
+                         customer_handle=extra.pop("handle", "carla"), **extra)
+
+
+async def test_mentions_replies_quotes_keywords_and_dms_become_the_right_posts(fake, clock):
+    carla, bo, dan = fake.add_user("carla", "Carla Díaz", followers=120), fake.add_user("bo"), fake.add_user("dan")
+    helper, spammer = fake.add_user("acmehelp"), fake.add_user("spambot")
+    launch = fake.post(fake.brand, "Our new app is out!", minutes_ago=120)
+    first = fake.post(carla, "@acme my order never arrived & I'm <upset>", minutes_ago=60)
+    follow_up = fake.post(carla, "@acme still nothing?", minutes_ago=50, reply_to=first)
+    answer = fake.post(bo, "@acme the app crashes on start", minutes_ago=40, reply_to=launch)
+    quote = fake.post(dan, "@acme look at this", quote=launch, minutes_ago=35)
+    keyword = fake.post(dan, "Acmee support is slow today #fail", minutes_ago=30)
+    fake.post(dan, "Visiting acmeville this weekend", minutes_ago=29)  # search is fuzzy; not a whole-word hit
+    fake.post(bo, "RT @acme: Our new app is out!", retweet_of=launch, minutes_ago=28)
+    fake.post(helper, "@acme we are on it", minutes_ago=27)  # the brand's own second account
+    fake.post(spammer, "@acme buy followers", minutes_ago=26)
+    fake.post(bo, "@acme giveaway now!!", minutes_ago=25)
+    dm = fake.dm(carla, "Hi, order #123 is missing", minutes_ago=10)
+    fake.dm(fake.brand, "Happy to help", to=carla, minutes_ago=5)
+    source = make(fake, clock, exclude_accounts=["spambot"], exclude_words=["giveaway"])
+
+    posts, _ = await read_all(source)
+
+    got = {p.external_id: p for p in posts}
+    assert set(got) == {first, follow_up, answer, quote, keyword, dm}
+    assert [(got[i].kind, got[i].thread_root_id, got[i].reply_to_id) for i in (first, follow_up, answer, quote)] == [
+        ("mention", first, None), ("mention", first, first), ("reply", launch, launch), ("quote", quote, None)]
+    assert got[first].text == "@acme my order never arrived & I'm <upset>"  # X's &amp; &lt; &gt; undone
+    assert got[first].url == f"https://x.com/carla/status/{first}"
+    assert (got[first].author.handle, got[first].author.name, got[first].author.followers) == ("carla", "Carla Díaz", 120)
+    assert got[keyword].kind == "keyword" and got[dm].kind == "direct"
+    assert got[dm].thread_root_id == f"dm:1000-{carla}" and got[dm].url == f"https://x.com/messages/1000-{carla}"
+    assert got[first].created_at == clock.now() - timedelta(minutes=60)
+    (search,) = fake.seen("/2/tweets/search/recent")
+    assert search.query["query"] == ('(Acme OR acmee OR #acmesupport) -is:retweet -from:acme -from:acmehelp '
+                                     '-from:spambot -@acme -@acmehelp -giveaway')
+    assert search.query["start_time"] == "2026-11-01T09:00:00Z"  # the one-day backfill
+    assert "conversation_id" in search.query["tweet.fields"] and "author_id" in search.query["expansions"]
+
+
+async def test_reposts_are_kept_when_configured(fake, clock):
+    bo = fake.add_user("bo")
+    retweet = fake.post(bo, "RT @carla: @acme is great", retweet_of=fake.post(bo, "x", minutes_ago=9), minutes_ago=8)
+    posts, _ = await read_all(make(fake, clock, include_reposts=True, keywords=[], direct_messages=False))
+    assert [p.external_id for p in posts] == [retweet]
+
+
+async def test_pages_resume_after_a_failure_mid_round_without_gap_or_duplicate(db_url, tmp_path, fake, clock):
+    runtime, _, _ = make_runtime(db_url, tmp_path)
+    fans = [fake.add_user(f"fan{n}") for n in range(12)]
+    posted = [fake.post(user, f"@acme question {n}", minutes_ago=100 - n) for n, user in enumerate(fans)]
+    source = make(fake, clock, page_size=5, keywords=[], direct_messages=False)
+    real_poll, calls = source.poll, []
+
+    async def second_page_fails(cursor):
+        calls.append(cursor)
+        if len(calls) == 2:
+            fake.fail(MENTIONS, status=503, body='{"title": "Service Unavailable", "status": 503}')
+        return await real_poll(cursor)
+
+    source.poll = second_page_fails
+    with pytest.raises(SourceError, match="server error 503"):
+        await poll_once(runtime.engine, runtime.config, source, clock)
+    assert stored(runtime) == sorted(posted[-5:])  # the newest page is stored with its cursor
+
+    late = fake.post(fake.add_user("late"), "@acme anyone there?")  # arrives during the outage
+    restarted = make(fake, clock, page_size=5, keywords=[], direct_messages=False)
+    assert await poll_once(runtime.engine, runtime.config, restarted, clock) == 7
+    assert stored(runtime) == sorted(posted)
+    resumed = fake.seen(MENTIONS)[-2]
+    assert resumed.query["pagination_token"] and resumed.query["start_time"] == "2026-11-01T09:00:00Z"
+
+    assert await poll_once(runtime.engine, runtime.config, restarted, clock) == 1
+    assert fake.seen(MENTIONS)[-1].query["since_id"] == posted[-1]
+    assert stored(runtime) == sorted(posted + [late])
+
+
+def stored(runtime) -> list[str]:
+    with Session(runtime.engine) as session:
+        return sorted(session.exec(select(Post.external_id)).all())
+
+
+async def test_search_pages_with_next_token_and_the_same_window(fake, clock):
+    dan = fake.add_user("dan")
+    hits = [fake.post(dan, f"acme idea number {n}", minutes_ago=50 - n) for n in range(13)]
+    posts, _ = await read_all(make(fake, clock, mentions=False, direct_messages=False, page_size=5))
+    assert sorted(p.external_id for p in posts) == sorted(hits)
+    first, second = fake.seen("/2/tweets/search/recent")
+    assert first.query["max_results"] == "10" and "next_token" not in first.query  # X's search minimum is 10
+    assert second.query["next_token"] and second.query["start_time"] == first.query["start_time"]
+
+
+async def test_dm_pages_stop_where_the_last_round_ended(fake, clock):
+    carla = fake.add_user("carla")
+    old = [fake.dm(carla, f"old {n}", minutes_ago=60 - n) for n in range(3)]
+    source = make(fake, clock, keywords=[], mentions=False, page_size=2)
+    posts, cursor = await read_all(source)
+    assert sorted(p.external_id for p in posts) == sorted(old)
+    new = fake.dm(carla, "and now?")
+    requests = len(fake.seen("/2/dm_events"))
+    posts, _ = await read_all(source, cursor)
+    assert [p.external_id for p in posts] == [new]
+    assert len(fake.seen("/2/dm_events")) == requests + 1, "one page reaches what the last round stored"
+
+
+async def test_429_waits_for_x_rate_limit_reset_and_holds_the_next_read(fake, clock):
+    reset = clock.now() + timedelta(seconds=600)
+    fake.fail(MENTIONS, status=429, headers={"x-rate-limit-limit": "300", "x-rate-limit-remaining": "0",
+                                             "x-rate-limit-reset": str(int(reset.timestamp()))},
+              body='{"title": "Too Many Requests", "detail": "Too Many Requests", "type": "about:blank", "status": 429}')
+    source = make(fake, clock, keywords=[], direct_messages=False)
+    with pytest.raises(SourceError) as limited:
+        await source.poll(None)
+    assert limited.value.retryable and 600 <= limited.value.retry_after <= 720
+    with pytest.raises(SourceError, match="nearly used"):
+        await source.poll(None)
+    assert len(fake.seen(MENTIONS)) == 1, "the held read never reached X"
+
+
+async def test_a_used_up_24_hour_posting_limit_waits_for_its_own_reset(fake, clock):
+    first = fake.post(fake.add_user("carla"), "@acme hi")
+    reset = int((clock.now() + timedelta(hours=3)).timestamp())
+    fake.fail("/2/tweets", status=429, headers={"x-rate-limit-remaining": "90", "x-user-limit-24hour-limit": "100",
+                                                "x-user-limit-24hour-remaining": "0", "x-user-limit-24hour-reset": str(reset)})
+    with pytest.raises(SourceError) as limited:
+        await make(fake, clock).publish_reply(reply_to(first))
+    assert limited.value.retry_after == 3 * 3600 and "24-hour" in str(limited.value)
+
+
+@pytest.mark.parametrize("fault,env,retryable,words", [
+    ({"status": 503, "body": '{"title": "Service Unavailable"}'}, USER_ENV, True, "server error 503"),
+    ({"status": 0, "delay": 1.5}, USER_ENV, True, "did not answer within 1s"),
+    ({"status": 200, "body": '{"data": [{"id": "1", "text'}, USER_ENV, True, "malformed JSON"),
+    ({"status": 401, "body": '{"title": "Unauthorized", "detail": "Unauthorized", "status": 401}'}, USER_ENV, False,
+     "check X_API_KEY, X_API_SECRET, X_ACCESS_TOKEN, X_ACCESS_TOKEN_SECRET in .env"),
+    ({"status": 401, "body": '{"title": "Unauthorized", "detail": "Unauthorized", "status": 401}'}, BEARER_ENV, False,
+     "check X_BEARER_TOKEN in .env"),
+    ({"status": 402, "body": '{"title": "Payment Required", "detail": "credits depleted", '
+                             '"type": "https://api.x.com/2/problems/credits-depleted"}'}, USER_ENV, True,
+     "out of API credits"),
+    ({"status": 403, "body": '{"title": "Client Forbidden", "detail": "This request must be made using an approved '
+                             'developer account", "type": "https://api.twitter.com/2/problems/client-forbidden"}'},
+     USER_ENV, False, "reading needs pay-per-use credits"),
+])
+async def test_failures_say_what_happened_and_what_to_do(fake, clock, fault, env, retryable, words):
+    fake.fail(MENTIONS, **fault)
+    source = make(fake, clock, env, keywords=[], direct_messages=False, account="acme")
+    with pytest.raises(SourceError) as failed:
+        await source.poll(None)
+    assert failed.value.retryable is retryable and words in str(failed.value)
+
+
+async def test_the_wrong_token_is_refused_by_the_fake_as_by_x(fake, clock):
+    source = make(fake, clock, {**USER_ENV, "X_ACCESS_TOKEN_SECRET": "wrong"}, keywords=[])
+    with pytest.raises(SourceError, match=r"credentials rejected \(401: Unauthorized\)"):
+        await source.poll(None)
+
+
+async def test_malformed_items_and_deleted_posts_are_skipped_with_a_log_line(fake, clock, caplog):
+    carla = fake.add_user("carla")
+    gone = fake.post(carla, "@acme first try", minutes_ago=30)
+    again = fake.post(carla, "@acme see my post above", minutes_ago=20, reply_to=gone)
+    fake.delete(gone)
+    source = make(fake, clock, keywords=[], direct_messages=False)
+    with caplog.at_level(logging.INFO):
+        posts, cursor = await read_all(source)
+    assert [(p.external_id, p.reply_to_id) for p in posts] == [(again, gone)]
+    assert f"Could not find tweet with referenced_tweets.id: [{gone}]" in caplog.text
+
+    good = fake.new_id()
+    fake.fail(MENTIONS, status=200, body=json.dumps({
+        "data": [{"text": "no id"}, {"id": good, "text": "@acme fine", "author_id": carla}, "junk"],
+        "meta": {"result_count": 3, "newest_id": good}}))
+    with caplog.at_level(logging.INFO):
+        posts, _ = await read_all(source, cursor)
+    assert [p.external_id for p in posts] == [good]
+    assert caplog.text.count("skipping a malformed mention") == 2
+
+
+async def test_huge_and_odd_text_arrives_whole(fake, clock):
+    carla = fake.add_user("carla")
+    odd = "مرحبا \u200b@acme 🧑\u200d🧑\u200d🧒 \u202eevil\u202c " + "long " * 5000
+    long_post = fake.post(carla, odd[:270], note=odd, minutes_ago=5)
+    hidden = fake.post(carla, "@acme A\u200bcmee is down again \u2066שלום\u2069", minutes_ago=4)
+    posts, _ = await read_all(make(fake, clock, direct_messages=False))
+    got = {p.external_id: p for p in posts}
+    assert got[long_post].text == odd and got[hidden].text == "@acme A\u200bcmee is down again \u2066שלום\u2069"
+
+
+async def test_a_feed_x_refuses_is_turned_off_and_the_others_go_on(fake, clock):
+    fake.fail("/2/dm_events", status=403, body='{"title": "Forbidden", "detail": "dm.read is not permitted"}')
+    mention = fake.post(fake.add_user("carla"), "@acme hi")
+    source = make(fake, clock, keywords=[])
+    page = await source.poll(None)
+    assert [p.external_id for p in page.posts] == [mention] and page.has_more
+    with pytest.raises(SourceError, match="dms turned off until socialdesk restarts: .*dm.read is not permitted"):
+        await source.poll(page.cursor)
+    newer = fake.post(fake.add_user("bo"), "@acme hello?")
+    posts, _ = await read_all(source, page.cursor)
+    assert [p.external_id for p in posts] == [newer] and len(fake.seen("/2/dm_events")) == 1
+
+
+async def test_backfill_beyond_seven_days_is_cut_to_what_recent_search_covers(fake, clock, caplog):
+    hit = fake.post(fake.add_user("dan"), "acme rocks", minutes_ago=60 * 24 * 3)
+    with caplog.at_level(logging.WARNING):
+        posts, _ = await read_all(make(fake, clock, mentions=False, direct_messages=False, backfill="14d"))
+    assert [p.external_id for p in posts] == [hit]
+    assert fake.seen("/2/tweets/search/recent")[0].query["start_time"] == "2026-10-26T09:01:00Z"
+    assert "longer than the 7 days X's recent search covers" in caplog.text
+
+
+async def test_a_reply_lands_as_a_reply_in_the_customers_thread(fake, clock):
+    carla = fake.add_user("carla")
+    first = fake.post(carla, "@acme my order never arrived", minutes_ago=30)
+    follow_up = fake.post(carla, "@acme hello??", minutes_ago=10, reply_to=first)
+    source = make(fake, clock)
+    published = await source.publish_reply(reply_to(follow_up, "Sorry! See https://acme.com/help & DM us ^JD", root=first))
+    (sent,) = fake.seen("/2/tweets", "POST")
+    assert json.loads(sent.body) == {"text": "Sorry! See https://acme.com/help & DM us ^JD",
+                                     "reply": {"in_reply_to_tweet_id": follow_up}}
+    assert sent.headers["Authorization"].startswith("OAuth ")
+    (stored_reply,) = fake.replies_by_brand()
+    assert stored_reply["referenced_tweets"] == [{"type": "replied_to", "id": follow_up}]
+    assert stored_reply["conversation_id"] == first and stored_reply["in_reply_to_user_id"] == carla
+    assert published.external_id == stored_reply["id"]
+    assert published.url == f"https://x.com/acme/status/{stored_reply['id']}"
+
+
+async def test_publishing_the_same_reply_again_finds_the_first_one(fake, clock):
+    first = fake.post(fake.add_user("carla"), "@acme help")
+    source = make(fake, clock)
+    reply = reply_to(first, "We're on it, see https://acme.com/status ^JD")
+    published = await source.publish_reply(reply)
+    found = await source.find_published("reply:1", reply)
+    assert found.external_id == published.external_id
+    again = await source.publish_reply(reply)  # X answers 403 duplicate content
+    assert again.external_id == published.external_id and len(fake.replies_by_brand()) == 1
+    assert await source.find_published("reply:1", reply_to(first, "Something else ^JD")) is None
+
+
+async def test_replies_x_will_not_take_are_refused_with_the_way_out(fake, clock):
+    keyword_hit = fake.post(fake.add_user("dan"), "acme is slow today")
+    with pytest.raises(SourceError, match="only lets apps reply to posts that mention or quote") as refused:
+        await make(fake, clock).publish_reply(reply_to(keyword_hit, handle="dan"))
+    assert not refused.value.retryable and "--private" in str(refused.value)
+    with pytest.raises(SourceError, match="only X_BEARER_TOKEN, which can read but not publish replies"):
+        await make(fake, clock, BEARER_ENV, account="acme").publish_reply(reply_to(keyword_hit))
+    assert len(fake.seen("/2/tweets", "POST")) == 1, "the bearer-only source never tried"
+
+
+async def test_private_handoff_is_a_dm(fake, clock):
+    carla, bo = fake.add_user("carla"), fake.add_user("bo")
+    mention = fake.post(carla, "@acme my card was charged twice")
+    source = make(fake, clock)
+    published = await source.send_private(reply_to(mention, "Please send us your order number here ^JD", private=True))
+    assert fake.dm_events[-1] | {"created_at": None} == {
+        "id": published.external_id, "event_type": "MessageCreate", "text": "Please send us your order number here ^JD",
+        "sender_id": "1000", "dm_conversation_id": f"1000-{carla}", "created_at": None}
+    assert published.url == f"https://x.com/messages/1000-{carla}"
+    dm = fake.dm(bo, "hello?")
+    answer = await source.send_private(reply_to(dm, "Hi! ^JD", root=f"dm:1000-{bo}", handle="bo", private=True))
+    assert fake.dm_events[-1]["id"] == answer.external_id and not fake.replies_by_brand()
+    fake.closed_dms.add(bo)
+    with pytest.raises(SourceError, match="You cannot send messages to this user.*ask them in public to send a DM"):
+        await source.send_private(reply_to(dm, "again ^JD", handle="bo", private=True))
+
+
+async def test_find_published_ignores_look_alikes_sent_before(fake, clock):
+    carla = fake.add_user("carla")
+    fake.dm(fake.brand, "Thanks! ^JD", to=carla, minutes_ago=60)  # the same words, to an earlier post
+    mention = fake.post(carla, "@acme thanks", minutes_ago=30)
+    fake.dm(fake.brand, "Thanks! ^JD", to=carla, minutes_ago=20)  # and after it, but before the agent sent this one
+    source = make(fake, clock)
+    reply = reply_to(mention, "Thanks! ^JD", private=True, queued_at=clock.now())
+    assert await source.find_published("reply:1", reply) is None
+    sent = await source.send_private(reply)
+    assert (await source.find_published("reply:1", reply)).external_id == sent.external_id
+
+
+def test_config_errors_name_the_key_and_the_fix(tmp_path):
+    def attempt(env, **options):
+        context = SourceContext(name="x", type="x", options=options, brand=BRAND, base_dir=tmp_path, env=env)
+        with pytest.raises(ConfigError) as failed:
+            build(context)
+        return str(failed.value)
+
+    assert "X_ACCESS_TOKEN_SECRET not set" in attempt({k: v for k, v in USER_ENV.items() if k != "X_ACCESS_TOKEN_SECRET"})
+    assert "or X_BEARER_TOKEN to only read" in attempt({})
+    assert "X_SUPPORT_BEARER_TOKEN" in attempt({}, credentials="X_SUPPORT")
+    assert "query is" in attempt(USER_ENV, keywords=[f"keyword{n}" for n in range(60)])
+    assert "sources.x.mentions" in attempt(USER_ENV, mentions="sometimes")
+
+
+def test_search_query_quotes_phrases_and_keeps_hashtags():
+    options = XOptions(exclude_words=["free stuff"], include_reposts=True)
+    assert search_query(["Acme Corp", "#acme", "acmé"], ["acme"], options, mentions=False) == \
+        '("Acme Corp" OR #acme OR acmé) -from:acme -"free stuff"'
+
+
+async def test_end_to_end_mention_to_chat_then_reply_to_x_once_across_a_crash(db_url, tmp_path, fake, monkeypatch):
+    for key, value in USER_ENV.items():
+        monkeypatch.setenv(key, value)
+    sources = [{"name": "x", "type": "x", "base_url": fake.base_url, "keywords": [], "direct_messages": False}]
+    runtime, chat, clock = make_runtime(db_url, tmp_path, sources=sources)
+    fake.clock = clock
+    carla = fake.add_user("carla", "Carla Díaz")
+    mention = fake.post(carla, "@acme my parcel is lost 😞", minutes_ago=3)
+    source = runtime.sources["x"]
+
+    assert await poll_once(runtime.engine, runtime.config, source, clock) == 1
+    await runtime.outbox.drain_once()
+    (parent,) = chat.parents
+    assert parent.body.text == "@acme my parcel is lost 😞" and parent.body.url == f"https://x.com/carla/status/{mention}"
+    status = await dispatch(runtime.desk, Request("desk", Actor("slack", "USAM"), args="status"))
+    assert "x (x): ok" in status.text and "mentions: 299 of 300 left until 09:15 UTC" in status.text
+
+    too_long = await dispatch(runtime.desk, Request("reply", Actor("slack", "USAM"), 1, "x " * 150))
+    assert not too_long.ok and "the network allows 280" in too_long.text
+    outcome = await dispatch(runtime.desk, Request("reply", Actor("slack", "USAM"), 1, "So sorry! Checking now"))
+    assert outcome.ok
+    real_publish = source.publish_reply
+
+    async def publish_then_die(reply):
+        await real_publish(reply)
+        raise SimulatedCrash("died after X took the reply")
+
+    source.publish_reply = publish_then_die
+    with pytest.raises(SimulatedCrash):
+        await runtime.outbox.drain_once()
+    source.publish_reply = real_publish
+    clock.advance(timedelta(minutes=1))
+    for _ in range(5):
+        await runtime.outbox.drain_once()
+
+    (on_x,) = fake.replies_by_brand()
+    assert on_x["referenced_tweets"] == [{"type": "replied_to", "id": mention}] and on_x["text"].endswith("Checking now ^SL")
+    with Session(runtime.engine) as session:
+        (reply,) = session.exec(select(Reply)).all()
+        assert reply.status == ReplyStatus.PUBLISHED and reply.external_id == on_x["id"]
+    assert len(fake.seen("/2/tweets", "POST")) == 1
+    notice = [m for m in chat.thread(parent.message_id) if isinstance(m, Notice)][-1]
+    assert notice.text.startswith("Published publicly by Sam Lee") and notice.link == f"https://x.com/acme/status/{on_x['id']}"
+    await runtime.close()
