@@ -31,7 +31,7 @@ import logging
 from collections import OrderedDict
 from datetime import timedelta
 from functools import partial
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import field_validator
@@ -53,7 +53,7 @@ NOTIFICATION_PAGE, STATUS_PAGE = 80, 40  # Mastodon's largest pages
 
 class MastodonOptions(NetworkOptions):
     base_url: str  # the instance, e.g. https://mastodon.social
-    watch_threads: Duration = timedelta(days=2)  # read replies in threads the brand posted in this recently; "0s": off
+    watch_threads: Literal[False] | Duration = timedelta(days=2)  # replies in threads the brand posted in this recently
 
     @field_validator("base_url")
     @classmethod
