@@ -276,7 +276,7 @@ class MastodonSource:
     async def _original(self, reply: OutboundReply, private: bool) -> Status | None:
         """The customer's status to answer; None for a private reply to one that was deleted."""
         try:
-            status = await self.api.status(reply.in_reply_to)
+            status = await self.api.status(reply.in_reply_to, publishing=True)
         except NotFound:
             if private:
                 return None
@@ -289,7 +289,7 @@ class MastodonSource:
                                private: bool) -> Status | None:
         """The brand's recent status answering `target` with this text and visibility, if an attempt got through."""
         wanted = comparable(reply.text)
-        page = await self.api.account_statuses(me.id, limit=STATUS_PAGE)
+        page = await self.api.account_statuses(me.id, limit=STATUS_PAGE, publishing=True)
         for status, _ in page.items:
             if (status.in_reply_to_id == target and (status.visibility == "direct") == private
                     and comparable(html_to_text(status.content)) == wanted):

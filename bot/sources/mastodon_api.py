@@ -95,8 +95,10 @@ class MastodonApi:
     def __init__(self, client: ApiClient) -> None:
         self.client = client
 
-    async def _get(self, path: str, *, links: dict[str, str] | None = None, **params: Any) -> Any:
-        return await self._call("GET", path, links=links, params=params)
+    async def _get(self, path: str, *, links: dict[str, str] | None = None, publishing: bool = False,
+                   **params: Any) -> Any:
+        """`publishing`: a read on the way to a reply, which may use the share of the limit polls leave."""
+        return await self._call("GET", path, links=links, write=publishing, params=params)
 
     async def _call(self, method: str, path: str, **kwargs: Any) -> Any:
         try:
@@ -109,9 +111,11 @@ class MastodonApi:
                                   "(Preferences → Development → your application)", retryable=False) from None
             raise
 
-    async def _page(self, model: type[T], path: str, *, key: str | None = None, **params: Any) -> Page[T]:
+    async def _page(self, model: type[T], path: str, *, key: str | None = None, publishing: bool = False,
+                    **params: Any) -> Page[T]:
         links: dict[str, str] = {}
-        body = await self._get(path, links=links, **{k: v for k, v in params.items() if v is not None})
+        body = await self._get(path, links=links, publishing=publishing,
+                               **{k: v for k, v in params.items() if v is not None})
         items = body.get(key) if key and isinstance(body, dict) else body
         if not isinstance(items, list):
             raise SourceError(f"{self.client.network} answered GET {path} with {type(body).__name__}, "
@@ -164,8 +168,8 @@ class MastodonApi:
         return await self._page(Status, "/api/v2/search", key="statuses", q=query, type="statuses",
                                 resolve="false", limit=limit, offset=offset or None, min_id=min_id)
 
-    async def account_statuses(self, account_id: str, *, limit: int) -> Page[Status]:
-        return await self._page(Status, f"/api/v1/accounts/{account_id}/statuses", limit=limit,
+    async def account_statuses(self, account_id: str, *, limit: int, publishing: bool = False) -> Page[Status]:
+        return await self._page(Status, f"/api/v1/accounts/{account_id}/statuses", publishing=publishing, limit=limit,
                                 exclude_reblogs="true")
 
     async def context(self, status_id: str) -> Thread:
@@ -175,9 +179,9 @@ class MastodonApi:
             raise SourceError(f"{self.client.network} answered GET {path} with {type(body).__name__}; will retry")
         return Thread(*(_parse_items(Status, body.get(part) or [], path) for part in ("ancestors", "descendants")))
 
-    async def status(self, status_id: str) -> Status:
+    async def status(self, status_id: str, *, publishing: bool = False) -> Status:
         path = f"/api/v1/statuses/{status_id}"
-        return self._one(Status, path, await self._get(path))
+        return self._one(Status, path, await self._get(path, publishing=publishing))
 
     async def post_status(self, text: str, *, visibility: str, in_reply_to_id: str | None,
                           idempotency_key: str) -> Status:

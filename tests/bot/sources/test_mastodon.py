@@ -308,6 +308,21 @@ async def test_429_waits_for_the_reset_the_headers_name(fake, source):
     assert quota.bucket == "api" and quota.limit == 300 and quota.remaining == 0
 
 
+async def test_polls_pause_near_the_limit_and_leave_the_rest_for_replies(fake, source):
+    carla = fake.account("carla")
+    question = fake.post(carla, "@acme hello?", at=ago(minutes=2))
+    await source.poll(None)
+    fake.used = fake.rate_limit - 10  # 10 of 300 left, then 9: within the last 5 %
+    with pytest.raises(SourceError, match="rate limit nearly used"):
+        await source.poll(None)  # the first answer tells how little is left; the next read waits
+    asked = len(fake.requests)
+    with pytest.raises(SourceError, match=r"api: 9 of 300 left until 12:05 UTC") as held:
+        await source.poll(None)
+    assert held.value.retry_after == (fake.window_ends - NOW).total_seconds() and len(fake.requests) == asked
+    await source.publish_reply(reply_to(question))
+    assert len(fake.replies_by_brand()) == 1
+
+
 @pytest.mark.parametrize("fault,words", [
     ({"status": 503, "body": "<html>Bad Gateway</html>"}, "server error 503"),
     ({"status": 0, "delay": 1.5}, "did not answer within 1s"),
