@@ -169,12 +169,13 @@ class MastodonSource:
 
     async def poll(self, cursor: str | None) -> PollResult:
         await self._ready()
-        state = _load_cursor(cursor)
-        mid_round = any(state.get(name, {}).get("more") for name in self._feeds)
+        feeds = {name: feed for name, feed in self._feeds.items() if name not in self._unavailable}
+        state = {name: part for name, part in _load_cursor(cursor).items() if name in feeds}
+        mid_round = any(part.get("more") for part in state.values())
         cutoff = self.clock.now() - self.options.backfill
         found: list[Found] = []
-        for name, feed in self._feeds.items():
-            if name in self._unavailable or (mid_round and not state.get(name, {}).get("more")):
+        for name, feed in feeds.items():
+            if mid_round and not state.get(name, {}).get("more"):
                 continue
             try:
                 step = await feed.advance(state.get(name, {}), cutoff)
@@ -182,6 +183,7 @@ class MastodonSource:
                 if error.retryable or not name.startswith("search:"):
                     raise
                 self._unavailable.add(name)
+                state.pop(name, None)
                 log.warning("mastodon %s: keyword search for %r is not available on %s (%s); mentions and hashtags "
                             "still work", self.name, name.removeprefix("search:"), self.host, error)
                 continue
@@ -190,9 +192,7 @@ class MastodonSource:
                 self._roots.remember(status_id, root)
             found += step.found
         posts = await self._posts(found)
-        feeds = {name: state[name] for name in self._feeds if name in state}
-        return PollResult(posts, json.dumps({"v": 1, "feeds": feeds}),
-                          has_more=any(s.get("more") for s in feeds.values()))
+        return PollResult(posts, json.dumps({"v": 1, "feeds": state}), has_more=any(p.get("more") for p in state.values()))
 
     async def _posts(self, found: list[Found]) -> list[InboundPost]:
         """One post per status (a mention that is also a keyword hit comes once, as the mention), oldest first."""

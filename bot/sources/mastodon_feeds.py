@@ -77,6 +77,8 @@ class IdFeed:
         else:
             log.warning("mastodon: more than %d pages since %s; the backfill starts at the oldest of them",
                         BACKFILL_PAGES, cutoff.isoformat())
+        if len(pages) > 1 and not pages[-1].size:
+            pages.pop()  # the walk ran past the oldest item: the page before is the oldest
         oldest = pages[-1]
         newest = oldest.link_param("prev", "min_id") or (oldest.items[0][0].id if oldest.items else None)
         found = [f for f in self._found(oldest) if f.status.created_at >= cutoff]

@@ -257,6 +257,16 @@ async def test_pages_forward_oldest_first_without_gap_or_duplicate(fake, clock):
     await source.close()
 
 
+async def test_exactly_one_full_page_is_read_once(fake, clock):
+    carla = fake.account("carla")
+    posted = [fake.post(carla, f"@acme message {n}", at=ago(minutes=30 - n)) for n in range(10)]
+    source = make_source(fake, clock, page_size=10)
+    posts, cursor = await poll_all(source)
+    assert [p.external_id for p in posts] == [s["id"] for s in posted]
+    assert (await poll_all(source, cursor))[0] == []
+    await source.close()
+
+
 async def test_the_first_poll_backfills_only_the_window(fake, clock):
     carla = fake.account("carla")
     fake.post(carla, "@acme ancient complaint", at=ago(days=3))
@@ -281,6 +291,20 @@ async def test_keyword_search_pages_with_offset_and_does_not_repeat(fake, clock)
     posts, _ = await poll_all(source, cursor)
     assert [p.external_id for p in posts] == [newer["id"]]
     assert fake.seen("/api/v2/search")[-1].query["min_id"] == hits[-1]["id"]
+    await source.close()
+
+
+async def test_a_search_refused_in_the_middle_of_paging_is_dropped_not_retried_forever(fake, clock, caplog):
+    bob = fake.account("bob", domain="other.example")
+    for n in range(45):
+        fake.post(bob, f"Acme question number {n}", at=ago(minutes=90 - n))
+    source = make_source(fake, clock, keywords=["acme"], page_size=40)
+    first = await source.poll(None)
+    assert first.has_more and len(first.posts) == 40
+    fake.fail("/api/v2/search", status=422, body='{"error": "Search is disabled"}')
+    second = await source.poll(first.cursor)
+    assert not second.has_more and "search:acme" not in json.loads(second.cursor)["feeds"]
+    assert "keyword search for 'acme' is not available" in caplog.text
     await source.close()
 
 
