@@ -6,13 +6,16 @@ import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
+from rich.console import Console
 from sqlmodel import Session, select
 
 from bot.chat.base import CustomerPost, Notice
+from bot.checks import run_checks
 from bot.clock import FakeClock
 from bot.poller import poll_once
-from bot.settings import BrandConfig, ConfigError
+from bot.settings import BrandConfig, ConfigError, Secrets
 from bot.sources.base import OutboundReply, SourceError
 from bot.sources.mastodon import MENTION_ROOM, build
 from bot.sources.mastodon_text import countable_length, html_to_text
@@ -20,6 +23,7 @@ from bot.sources.options import SourceContext
 from handlers import dispatch
 from handlers.context import Actor, Request
 from storage.models import Post, Reply, ReplyStatus
+from tests.auxil import factories
 from tests.auxil.desk import make_runtime
 from tests.fakes.chat import SimulatedCrash
 from tests.fakes.mastodon_api import FakeMastodon
@@ -385,6 +389,19 @@ async def test_a_missing_scope_names_the_scopes_to_grant(fake, source):
     assert "read:notifications read:statuses read:search read:accounts write:statuses" in str(failed.value)
 
 
+@pytest.mark.parametrize("token,line", [
+    ("t0ken", "ok  source fedi (mastodon) — reachable"),
+    ("revoked", "failed  source fedi (mastodon) — Mastodon GET /api/v1/accounts/verify_credentials: credentials "
+                "rejected (401: The access token is invalid); check MASTODON_ACCESS_TOKEN in .env"),
+])
+async def test_socialdesk_check_tries_the_token(fake, tmp_path, monkeypatch, token, line):
+    monkeypatch.setenv("MASTODON_ACCESS_TOKEN", token)
+    config = factories.config(sources=[{"name": "fedi", "type": "mastodon", "base_url": fake.base_url}])
+    console = Console(record=True, width=400)
+    await run_checks(Secrets(socialdesk_config=tmp_path / "socialdesk.toml"), config, f"sqlite:///{tmp_path}/c.db", console)
+    assert line in console.export_text()
+
+
 def test_configuration_problems_are_named(fake, clock):
     with pytest.raises(ConfigError, match="MASTODON_ACCESS_TOKEN is not set"):
         make_source(fake, clock, env={})
@@ -416,6 +433,9 @@ async def test_gotosocial_ulids_full_accts_and_a_plain_text_400(clock, caplog):
         assert [p.external_id for p in posts] == [later["id"]]
         assert len(fake.seen("/api/v2/search")) == searches, "a search the instance refused is not asked again"
         assert not fake.seen("/api/v1/instance/"), "no version probe that GoToSocial answers with 404"
+        async with httpx.AsyncClient() as client:
+            probe = await client.get(f"{fake.base_url}/api/v1/instance/")
+        assert (probe.status_code, probe.text) == (404, "404 page not found")
         await source.close()
 
 
