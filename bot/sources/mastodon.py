@@ -36,6 +36,7 @@ from urllib.parse import urlsplit
 
 from pydantic import field_validator
 
+from bot.clock import Clock
 from bot.settings import Duration
 from bot.sources.base import Author, InboundPost, OutboundReply, PollResult, Published, Quota, SourceError
 from bot.sources.filters import PostFilter
@@ -89,7 +90,7 @@ class MastodonSource:
     network = NETWORK
 
     def __init__(self, name: str, options: MastodonOptions, *, token: str, handles: list[str], keywords: list[str],
-                 clock, token_variable: str = "MASTODON_ACCESS_TOKEN") -> None:
+                 clock: Clock, token_variable: str = "MASTODON_ACCESS_TOKEN") -> None:
         self.name = name
         self.options = options
         self.clock = clock

@@ -5,6 +5,7 @@ import json
 import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -261,6 +262,21 @@ async def test_pages_forward_oldest_first_without_gap_or_duplicate(fake, clock):
     await source.close()
 
 
+async def test_paging_follows_the_link_header_past_items_the_server_filtered(fake, source):
+    carla, muted = fake.account("carla"), fake.account("muted", domain="spam.example")
+    fake.post(carla, "@acme first", at=ago(hours=1))
+    _, cursor = await poll_all(source)
+    fake.post(muted, "@acme buy followers")
+    hidden = fake.notifications[-1]["id"]
+    later = fake.post(carla, "@acme second")
+    url = f"{fake.base_url}/api/v1/notifications"
+    fake.fail("/api/v1/notifications", status=200, body="[]",  # the server dropped the only item of this page
+              headers={"Link": f'<{url}?max_id={hidden}>; rel="next", <{url}?min_id={hidden}>; rel="prev"'})
+    posts, _ = await poll_all(source, cursor)
+    assert [p.external_id for p in posts] == [later["id"]]
+    assert fake.seen("/api/v1/notifications")[-1].query["min_id"] == hidden
+
+
 async def test_exactly_one_full_page_is_read_once(fake, clock):
     carla = fake.account("carla")
     posted = [fake.post(carla, f"@acme message {n}", at=ago(minutes=30 - n)) for n in range(10)]
@@ -453,11 +469,7 @@ async def test_without_an_instance_api_the_limit_is_500(fake, source):
     fake.fail("/api/v2/instance", status=404, body="404 page not found")
     fake.fail("/api/v1/instance", status=404, body="404 page not found")
     await source.poll(None)
-    assert source.max_length == 500 and source.instance.domain == urlsplit_host(fake.base_url)
-
-
-def urlsplit_host(url):
-    return url.split("://", 1)[1]
+    assert source.max_length == 500 and source.instance.domain == urlsplit(fake.base_url).netloc
 
 
 # --- counting -------------------------------------------------------------------------------------
