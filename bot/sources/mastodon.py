@@ -147,7 +147,7 @@ class MastodonSource:
         feeds: dict[str, Any] = {"mentions": IdFeed(partial(self.api.notifications, types=["mention", "quote"]),
                                                     partial(self._mention, me), min(size, NOTIFICATION_PAGE))}
         if self.options.watch_threads:
-            feeds["threads"] = ThreadsFeed(self.api, me.id, self.options.watch_threads, self.clock.now)
+            feeds["threads"] = ThreadsFeed(self.api, me.id, self.options.watch_threads, self.clock.now, STATUS_PAGE)
         for keyword in (k.strip() for k in self.keywords):
             if keyword.startswith("#") and keyword[1:]:
                 feeds[f"tag:{keyword[1:].casefold()}"] = IdFeed(partial(self.api.tag_timeline, keyword[1:]),

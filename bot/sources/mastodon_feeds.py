@@ -108,15 +108,16 @@ class SearchFeed:
 
 
 class ThreadsFeed:
-    def __init__(self, api: MastodonApi, account_id: str, window: timedelta, now: Callable[[], datetime]) -> None:
-        self.api, self.account_id, self.window, self.now = api, account_id, window, now
+    def __init__(self, api: MastodonApi, account_id: str, window: timedelta, now: Callable[[], datetime],
+                 limit: int) -> None:
+        self.api, self.account_id, self.window, self.now, self.limit = api, account_id, window, now, limit
 
     async def advance(self, state: dict[str, Any], cutoff: datetime) -> Advance:
         checked_at = _time(state.get("checked_at"))
         floor = checked_at - LATE_ARRIVALS if checked_at else cutoff
         replies_seen: dict[str, int] = state.get("replies", {})
         now = self.now()
-        page = await self.api.account_statuses(self.account_id, limit=40)
+        page = await self.api.account_statuses(self.account_id, limit=self.limit)
         watched = [status for status, _ in page.items if status.created_at >= now - self.window]
         result = Advance([], {"checked_at": now.isoformat(), "replies": {s.id: s.replies_count for s in watched}})
         for status in watched:
@@ -124,7 +125,8 @@ class ThreadsFeed:
                 continue
             thread = await self.api.context(status.id)
             root = thread.ancestors[0][0].id if thread.ancestors else status.id
-            result.roots.update({s.id: root for s, _ in (*thread.ancestors, (status, {}), *thread.descendants)})
+            result.roots[status.id] = root
+            result.roots.update({s.id: root for s, _ in (*thread.ancestors, *thread.descendants)})
             result.found += [Found(reply, raw, "reply", root) for reply, raw in thread.descendants
                              if reply.created_at >= floor]
         return result
