@@ -19,6 +19,7 @@ TYPES = {
     "replay": "bot.sources.replay",
     "reddit": "bot.sources.reddit",
     "x": "bot.sources.x",
+    "mastodon": "bot.sources.mastodon",
 }
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 
@@ -50,6 +50,11 @@ class OutboundReply:
     private: bool = False  # sent with send_private, not publish_reply
     queued_at: datetime | None = None  # when the agent sent it: find_published ignores older look-alikes
 
+    @property
+    def not_before(self) -> datetime:
+        """The earliest a post can have been made and still be this reply (allowing for clock skew)."""
+        return self.queued_at - CLOCK_SKEW if self.queued_at else datetime.min.replace(tzinfo=UTC)
+
 
 @dataclass(frozen=True)
 class Published:
@@ -58,6 +63,7 @@ class Published:
     published_at: datetime
 
 
+CLOCK_SKEW = timedelta(minutes=5)  # between our clock and a network's, when matching a reply by time
 READ_RESERVE = 0.05  # share of a rate-limit window a poll leaves unused, for replies
 
 

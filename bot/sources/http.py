@@ -43,8 +43,11 @@ class ApiClient:
                                        transport=transport, follow_redirects=True)
 
     async def request(self, method: str, path: str, *, bucket: str | None = None, write: bool | None = None,
-                      **kwargs: Any) -> Any:
-        """The decoded JSON answer (None for an empty body). Raises SourceError."""
+                      links: dict[str, str] | None = None, **kwargs: Any) -> Any:
+        """The decoded JSON answer (None for an empty body). Raises SourceError.
+
+        `links`, when given, receives the answer's Link header as relation -> URL (Mastodon pages with it).
+        """
         bucket = bucket or path
         write = method.upper() != "GET" if write is None else write
         quota = self.quotas.get(bucket)
@@ -61,6 +64,8 @@ class ApiClient:
         self._read_quota(bucket, response.headers)
         if response.status_code >= 400:
             raise self._error(response, bucket)
+        if links is not None:
+            links.update({rel: link["url"] for rel, link in response.links.items() if "url" in link})
         if not response.content.strip():
             return None
         try:

@@ -59,7 +59,6 @@ log = logging.getLogger(__name__)
 API_URL = "https://oauth.reddit.com"
 LISTING_DEPTH = 1000  # Reddit serves at most about this many items of a listing
 MAX_QUERY = 512
-CLOCK_SKEW = 300.0  # seconds
 _RATELIMIT_WAIT = re.compile(r"(\d+)\s*(millisecond|second|minute|hour)", re.IGNORECASE)
 _SECONDS = {"millisecond": 0.001, "second": 1, "minute": 60, "hour": 3600}
 
@@ -228,12 +227,12 @@ class RedditSource:
             return await self._comment(reply.in_reply_to, body)
         to = reply.customer_handle.removeprefix("u/")
         await self._submit("/api/compose", {"to": to, "subject": self.subject, "text": body})
-        found = await self._find_sent_message(to, body, _since(reply))
+        found = await self._find_sent_message(to, body, reply.not_before.timestamp())
         # Reddit does not return the new message; if it is not listed yet, the sent folder is the link.
         return found or Published(f"compose:{reply.key}", f"{WEB}/message/sent", self.clock.now())
 
     async def find_published(self, key: str, reply: OutboundReply) -> Published | None:
-        body, since = self.render(reply.text), _since(reply)
+        body, since = self.render(reply.text), reply.not_before.timestamp()
         if reply.in_reply_to.startswith("t4_"):
             return await self._find("/message/sent", since, lambda d: d.parent_id == reply.in_reply_to and _same(d.body, body))
         if reply.private:
@@ -321,11 +320,6 @@ def _published(thing: Thing) -> Published:
     data: ThingData = thing.data
     url = f"{WEB}/message/messages/{data.name.removeprefix('t4_')}" if thing.kind == "t4" else WEB + (data.permalink or "")
     return Published(thing.name, url, datetime.fromtimestamp(data.created_utc, tz=UTC))
-
-
-def _since(reply: OutboundReply) -> float:
-    """Reddit time from which a comment or message may be this reply (a few minutes' leeway for clock skew)."""
-    return reply.queued_at.timestamp() - CLOCK_SKEW if reply.queued_at else 0.0
 
 
 def _same(sent: str | None, body: str) -> bool:

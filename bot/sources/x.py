@@ -41,7 +41,6 @@ USER_KEYS = ("api_key", "api_secret", "access_token", "access_token_secret")
 SEARCH_WINDOW = timedelta(days=7) - timedelta(minutes=1)  # recent search reaches back 7 days; keep a margin
 QUERY_LIMIT = 512  # characters of a recent-search query on self-serve access
 RECONCILE_PAGES = 5  # pages of the brand's posts (or DMs) searched for a reply that may already be out
-CLOCK_SKEW = timedelta(minutes=2)  # between our clock and X's, when comparing post times
 TWEET_PARAMS = {
     "tweet.fields": "author_id,conversation_id,created_at,in_reply_to_user_id,referenced_tweets,note_tweet",
     "expansions": "author_id,referenced_tweets.id",
@@ -369,7 +368,7 @@ class XSource:
             page = Page(await self._api.request("GET", f"/2/users/{brand.id}/tweets", bucket="timeline", params=params),
                         Tweet, "brand post")
             for tweet in page.items:
-                if (tweet.reference("replied_to") == reply.in_reply_to and _after_queued(reply, tweet.id)
+                if (tweet.reference("replied_to") == reply.in_reply_to and snowflake_time(tweet.id) >= reply.not_before
                         and same_text(reply.text, tweet.text)):
                     return Published(tweet.id, f"https://x.com/{brand.username}/status/{tweet.id}",
                                      tweet.created_at or snowflake_time(tweet.id))
@@ -386,7 +385,7 @@ class XSource:
             page = Page(await self._api.request("GET", f"/2/dm_conversations/with/{participant}/dm_events",
                                                 bucket="dm_conversation", params=params), DmEvent, "DM event")
             for event in page.items:
-                if (event.sender_id == brand.id and snowflake(event.id) > after and _after_queued(reply, event.id)
+                if (event.sender_id == brand.id and snowflake(event.id) > after and snowflake_time(event.id) >= reply.not_before
                         and same_text(reply.text, event.text)):
                     return Published(event.id, f"https://x.com/messages/{event.dm_conversation_id or ''}",
                                      event.created_at or snowflake_time(event.id))
@@ -413,11 +412,6 @@ def same_text(ours: str, theirs: str) -> bool:
     ours = unicodedata.normalize("NFC", ours)
     theirs = unicodedata.normalize("NFC", html.unescape(theirs))
     return comparable(ours, list(url_spans(ours))) == comparable(theirs, [m.span() for m in _TCO.finditer(theirs)])
-
-
-def _after_queued(reply: OutboundReply, item_id: str) -> bool:
-    """Not an older look-alike: created after the agent sent the reply (give or take clock skew)."""
-    return reply.queued_at is None or snowflake_time(item_id) >= reply.queued_at - CLOCK_SKEW
 
 
 def _status_url(author: User | None, post_id: str) -> str:

@@ -1,0 +1,344 @@
+"""`mastodon`: a Mastodon account as a socialdesk source; GoToSocial, Takahē, Pleroma and Akkoma too.
+
+httpx through the shared `ApiClient`, not Mastodon.py: Mastodon.py is synchronous (every
+call would need a thread), sleeps or raises its own errors on rate limits, and probes the
+server's version (`/api/v1/instance/`, which compatible servers may answer with 404). The
+shared client is async, reads `X-RateLimit-*` with its ISO reset time into the quota that
+`/desk status` shows, and turns 429 / 5xx / timeouts / malformed JSON / plain-text 400s
+into `SourceError`s; `mastodon_api.py` adds typed entities on top.
+
+Reads, with per-feed cursors (`mastodon_feeds.py`): notifications of type `mention` and
+`quote` (mentions, replies to the brand, and direct-visibility mentions = DMs, including
+those the notification policy filtered), each `#hashtag` keyword's tag timeline, full-text
+search for the other keywords (only where the instance has it), and replies in threads
+the brand posted in. A status's conversation is its thread root: the status itself, the
+root its parent is known to have, or the first ancestor of its context. Boosts never show
+up in these feeds (Mastodon indexes and tags only original statuses), so `include_reposts`
+changes nothing here.
+
+Publishes a status with `in_reply_to_id`, the customer's `@user@domain` in front (so they
+are notified), the original's visibility, and the outbox key as `Idempotency-Key`; a
+private handoff is a direct-visibility status. Mastodon keeps idempotency keys for an hour,
+so before posting, the brand's recent statuses are searched for a reply to that post with
+the same text (an earlier attempt that got through before a crash), and that one is
+returned instead.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections import OrderedDict
+from datetime import timedelta
+from functools import partial
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import field_validator
+
+from bot.clock import Clock
+from bot.settings import Duration
+from bot.sources.base import Author, InboundPost, OutboundReply, PollResult, Published, Quota, SourceError
+from bot.sources.filters import PostFilter
+from bot.sources.http import ApiClient, NotFound
+from bot.sources.mastodon_api import SCOPES, Account, Instance, MastodonApi, Notification, Status
+from bot.sources.mastodon_feeds import Found, IdFeed, SearchFeed, ThreadsFeed
+from bot.sources.mastodon_text import comparable, countable_length, html_to_text, mentions_of
+from bot.sources.options import NetworkOptions, SourceContext
+
+log = logging.getLogger(__name__)
+NETWORK = "mastodon"
+MENTION_ROOM = len("@") + 30 + len(" ")  # the @mention put in front: Mastodon counts `@user`, a username is ≤ 30
+NOTIFICATION_PAGE, STATUS_PAGE = 80, 40  # Mastodon's largest pages
+
+
+class MastodonOptions(NetworkOptions):
+    base_url: str  # the instance, e.g. https://mastodon.social
+    watch_threads: Literal[False] | Duration = timedelta(days=2)  # replies in threads the brand posted in this recently
+
+    @field_validator("base_url")
+    @classmethod
+    def _an_instance(cls, value: str) -> str:
+        if not value.startswith(("https://", "http://")) or not urlsplit(value).netloc:
+            raise ValueError("expected the instance's address, like https://mastodon.social")
+        return value.rstrip("/")
+
+
+def build(context: SourceContext) -> MastodonSource:
+    options = context.parse(MastodonOptions)
+    variable = f"{(options.credentials or context.type).upper()}_ACCESS_TOKEN"
+    return MastodonSource(context.name, options, token=context.secret(options, "access_token"),
+                          handles=context.handles(options), keywords=context.keywords(options),
+                          clock=context.clock, token_variable=variable)
+
+
+class _Recent(OrderedDict):
+    """A mapping that forgets its oldest entries beyond `size`."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.size = size
+
+    def remember(self, key: str, value: Any) -> None:
+        self[key] = value
+        self.move_to_end(key)
+        while len(self) > self.size:
+            self.popitem(last=False)
+
+
+class MastodonSource:
+    network = NETWORK
+
+    def __init__(self, name: str, options: MastodonOptions, *, token: str, handles: list[str], keywords: list[str],
+                 clock: Clock, token_variable: str = "MASTODON_ACCESS_TOKEN") -> None:
+        self.name = name
+        self.options = options
+        self.clock = clock
+        self.handles, self.keywords = handles, keywords
+        self.host = urlsplit(options.base_url).netloc
+        self.client = ApiClient(
+            "Mastodon", options.base_url, timeout=options.timeout.total_seconds(), clock=clock,
+            headers={"Authorization": f"Bearer {token}", "User-Agent": "socialdesk"},
+            credential_hint=f"check {token_variable} in .env: an access token from Preferences → Development "
+                            f"on {self.host} with the scopes {SCOPES}",
+        )
+        self.api = MastodonApi(self.client)
+        self.instance = Instance(self.host)
+        self._me: Account | None = None
+        self._filter = PostFilter([])
+        self._feeds: dict[str, Any] = {}
+        self._unavailable: set[str] = set()  # search feeds this instance refused
+        self._roots = _Recent(10_000)  # status id -> thread root
+        self._starting = asyncio.Lock()
+
+    # --- counting ------------------------------------------------------------------------
+
+    @property
+    def max_length(self) -> int:
+        return self.instance.max_characters
+
+    def count_length(self, text: str) -> int:
+        """Mastodon's count of the status as posted, the customer's @mention in front included (at its longest)."""
+        return countable_length(text, url_length=self.instance.characters_reserved_per_url) + MENTION_ROOM
+
+    # --- reading -------------------------------------------------------------------------
+
+    async def _ready(self) -> Account:
+        """Who the brand is and what the instance allows; asked once, on the first poll or publish."""
+        async with self._starting:
+            if self._me is None:
+                me = await self.api.verify_credentials()
+                self.instance = await self.api.instance(self.host)
+                own = [*self.handles, me.acct]
+                self._filter = PostFilter([self._full(h) for h in own], self.keywords, self.options.exclude_words,
+                                          [self._full(a) for a in self.options.exclude_accounts])
+                self._feeds = self._make_feeds(me)
+                self._me = me
+        return self._me
+
+    def _full(self, acct: str) -> str:
+        """`user@domain` for every account: local ones get the instance's domain, so one person is one customer."""
+        user, _, domain = acct.strip().removeprefix("@").partition("@")
+        return f"{user}@{(domain or self.instance.domain).lower()}"
+
+    def _make_feeds(self, me: Account) -> dict[str, Any]:
+        size = self.options.page_size
+        feeds: dict[str, Any] = {"mentions": IdFeed(partial(self.api.notifications, types=["mention", "quote"]),
+                                                    partial(self._mention, me), min(size, NOTIFICATION_PAGE))}
+        if self.options.watch_threads:
+            feeds["threads"] = ThreadsFeed(self.api, me.id, self.options.watch_threads, self.clock.now, STATUS_PAGE)
+        for keyword in (k.strip() for k in self.keywords):
+            if keyword.startswith("#") and keyword[1:]:
+                feeds[f"tag:{keyword[1:].casefold()}"] = IdFeed(partial(self.api.tag_timeline, keyword[1:]),
+                                                                _keyword, min(size, STATUS_PAGE))
+            elif keyword:
+                feeds[f"search:{keyword.casefold()}"] = SearchFeed(self.api, keyword, min(size, STATUS_PAGE))
+        return feeds
+
+    @staticmethod
+    def _mention(me: Account, notification: Notification, raw: dict[str, Any]) -> Found | None:
+        status = notification.status
+        if notification.type not in ("mention", "quote"):
+            return None  # a server that ignores types[]
+        if status is None:
+            log.info("mastodon: notification %s has no status (deleted); skipped", notification.id)
+            return None
+        kind = "quote" if notification.type == "quote" else (
+            "reply" if status.in_reply_to_account_id == me.id else "mention")
+        return Found(status, raw["status"], kind)
+
+    async def poll(self, cursor: str | None) -> PollResult:
+        await self._ready()
+        feeds = {name: feed for name, feed in self._feeds.items() if name not in self._unavailable}
+        state = {name: part for name, part in _load_cursor(cursor).items() if name in feeds}
+        mid_round = any(part.get("more") for part in state.values())
+        cutoff = self.clock.now() - self.options.backfill
+        found: list[Found] = []
+        for name, feed in feeds.items():
+            if mid_round and not state.get(name, {}).get("more"):
+                continue
+            try:
+                step = await feed.advance(state.get(name, {}), cutoff)
+            except SourceError as error:
+                if error.retryable or not name.startswith("search:"):
+                    raise
+                self._unavailable.add(name)
+                state.pop(name, None)
+                log.warning("mastodon %s: keyword search for %r is not available on %s (%s); mentions and hashtags "
+                            "still work", self.name, name.removeprefix("search:"), self.host, error)
+                continue
+            state[name] = {**step.state, "more": True} if step.more else step.state
+            for status_id, root in step.roots.items():
+                self._roots.remember(status_id, root)
+            found += step.found
+        posts = await self._posts(found)
+        return PollResult(posts, json.dumps({"v": 1, "feeds": state}), has_more=any(p.get("more") for p in state.values()))
+
+    async def _posts(self, found: list[Found]) -> list[InboundPost]:
+        """One post per status (a mention that is also a keyword hit comes once, as the mention), oldest first."""
+        posts, seen = [], set()
+        for item in found:
+            if item.status.id in seen:
+                continue
+            seen.add(item.status.id)
+            try:
+                post = await self._post(item)
+            except NotFound:
+                log.info("mastodon: status %s was deleted while it was read; skipped", item.status.id)
+                continue
+            if post is not None:
+                posts.append(post)
+        return sorted(posts, key=lambda post: post.created_at)
+
+    async def _post(self, item: Found) -> InboundPost | None:
+        status, me = item.status, self._me
+        handle, text = self._full(status.account.acct), _text(status)
+        if status.account.id == me.id or not self._filter.keep(handle, text):
+            return None
+        if item.kind == "keyword" and not self._filter.keyword_hit(text):
+            return None  # search is fuzzy: keep real whole-word hits only
+        direct = status.visibility == "direct"
+        if direct and not self.options.direct_messages:
+            return None
+        return InboundPost(
+            network=NETWORK, external_id=status.id,
+            author=Author(handle, status.account.display_name or status.account.username, status.account.followers_count),
+            text=text, created_at=status.created_at, thread_root_id=item.root or await self._root(status),
+            kind="direct" if direct else item.kind, url=status.url or status.uri,
+            reply_to_id=status.in_reply_to_id, raw=item.raw,
+        )
+
+    async def _root(self, status: Status) -> str:
+        """The thread root: known for the parent, else the first ancestor in the status's context."""
+        parent = status.in_reply_to_id
+        if parent is None:
+            return status.id
+        if parent in self._roots:
+            return self._roots[parent]
+        thread = await self.api.context(status.id)
+        root = thread.ancestors[0][0].id if thread.ancestors else parent  # an ancestor out of sight: the parent
+        for ancestor, _ in thread.ancestors:
+            self._roots.remember(ancestor.id, root)
+        self._roots.remember(status.id, root)
+        return root
+
+    # --- publishing ------------------------------------------------------------------------
+
+    async def publish_reply(self, reply: OutboundReply) -> Published:
+        return await self._publish(reply, private=False)
+
+    async def send_private(self, reply: OutboundReply) -> Published:
+        """A direct-visibility status mentioning the customer, under their post when it still exists."""
+        return await self._publish(reply, private=True)
+
+    async def find_published(self, key: str, reply: OutboundReply) -> Published | None:
+        """After a crash mid-publish: the brand's recent status answering the same post with the same text.
+
+        The `Idempotency-Key` header stops a repeat too, but Mastodon remembers it for an hour only."""
+        me = await self._ready()
+        target = await self._original(reply, reply.private)
+        earlier = await self._find_on_network(me, reply, target.id if target else None, reply.private)
+        return None if earlier is None else self._remember(reply, earlier)
+
+    async def _publish(self, reply: OutboundReply, *, private: bool) -> Published:
+        await self._ready()
+        target = await self._original(reply, private)
+        text = self._addressed(reply.text, reply.customer_handle)
+        length = countable_length(text, url_length=self.instance.characters_reserved_per_url)
+        if length > self.max_length:
+            raise SourceError(f"Mastodon: with the @mention of {reply.customer_handle} the reply is {length} characters "
+                              f"and {self.instance.domain} allows {self.max_length}; shorten it by "
+                              f"{length - self.max_length}", retryable=False)
+        status = await self.api.post_status(text, visibility="direct" if private else target.visibility,
+                                            in_reply_to_id=target.id if target else None, idempotency_key=reply.key)
+        return self._remember(reply, status)
+
+    async def _original(self, reply: OutboundReply, private: bool) -> Status | None:
+        """The customer's status to answer; None for a private reply to one that was deleted."""
+        try:
+            status = await self.api.status(reply.in_reply_to, publishing=True)
+        except NotFound:
+            if private:
+                return None
+            raise SourceError(f"Mastodon: the customer's post {reply.in_reply_to} is gone (deleted, or no longer "
+                              "visible to the brand), so there is nothing to reply under; send it with --private to "
+                              "reach them by direct message", retryable=False) from None
+        return status
+
+    async def _find_on_network(self, me: Account, reply: OutboundReply, target: str | None,
+                               private: bool) -> Status | None:
+        """The brand's recent status answering `target` with this text and visibility, if an attempt got through."""
+        wanted = comparable(reply.text)
+        page = await self.api.account_statuses(me.id, limit=STATUS_PAGE, publishing=True)
+        for status, _ in page.items:
+            if (status.in_reply_to_id == target and (status.visibility == "direct") == private
+                    and status.created_at >= reply.not_before
+                    and comparable(html_to_text(status.content)) == wanted):
+                return status
+        return None
+
+    def _addressed(self, text: str, customer: str) -> str:
+        """`text` with the customer's @mention in front, unless it already mentions them."""
+        handle = self._full(customer)
+        user, _, domain = handle.partition("@")
+        mentioned = mentions_of(text)
+        if handle.casefold() in mentioned or (domain == self.instance.domain and user.casefold() in mentioned):
+            return text
+        return f"@{handle} {text}"
+
+    def _remember(self, reply: OutboundReply, status: Status) -> Published:
+        self._roots.remember(status.id, reply.thread_root_id)  # the customer's answer to it joins the conversation
+        return Published(external_id=status.id, url=status.url or status.uri, published_at=status.created_at)
+
+    # --- the rest of the contract ------------------------------------------------------------
+
+    def quota(self) -> list[Quota]:
+        return self.client.quota()
+
+    async def close(self) -> None:
+        await self.client.close()
+
+
+def _keyword(status: Status, raw: dict[str, Any]) -> Found:
+    return Found(status, raw, "keyword")
+
+
+def _text(status: Status) -> str:
+    """What the team reads: the content warning, the text, and a line per attachment (with its description)."""
+    parts = [f"CW: {status.spoiler_text}"] if status.spoiler_text else []
+    parts.append(html_to_text(status.content))
+    for attachment in status.media_attachments:
+        description = attachment.get("description")
+        parts.append(f"[{attachment.get('type') or 'media'}{': ' + description if description else ''}]")
+    return "\n\n".join(part for part in parts if part)
+
+
+def _load_cursor(cursor: str | None) -> dict[str, dict[str, Any]]:
+    if not cursor:
+        return {}
+    try:
+        state = json.loads(cursor)
+        return dict(state["feeds"])
+    except (ValueError, KeyError, TypeError):
+        log.error("mastodon: the stored cursor %.100r is not one this source wrote; starting with a backfill", cursor)
+        return {}

@@ -1,0 +1,201 @@
+"""The Mastodon REST API as socialdesk uses it: typed entities over the shared rate-limit-aware client.
+
+Entities follow docs.joinmastodon.org/entities and keep only the fields socialdesk reads;
+IDs are opaque strings (snowflakes on Mastodon, ULIDs on GoToSocial, small integers on
+others; a number in the JSON is taken as its string). A list item that does not parse is
+skipped with a log line instead of failing its page. Every call counts against one bucket:
+Mastodon limits each account to 300 calls per 5 minutes across all endpoints.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+from urllib.parse import parse_qs, quote, urlsplit
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from bot.sources.base import SourceError
+from bot.sources.http import ApiClient, NotFound
+
+log = logging.getLogger(__name__)
+BUCKET = "api"  # one per-account limit for all endpoints
+SCOPES = "read:notifications read:statuses read:search read:accounts write:statuses"
+_OUT_OF_SCOPE = "outside the authorized scopes"  # Mastodon's 403 text when the token lacks a scope
+
+
+class Entity(BaseModel):
+    model_config = ConfigDict(extra="ignore", coerce_numbers_to_str=True, frozen=True)
+
+
+class Account(Entity):
+    id: str
+    username: str = ""
+    acct: str
+    display_name: str = ""
+    followers_count: int | None = None
+
+
+class Status(Entity):
+    id: str
+    created_at: datetime
+    account: Account
+    content: str = ""
+    spoiler_text: str = ""
+    visibility: str = "public"
+    in_reply_to_id: str | None = None
+    in_reply_to_account_id: str | None = None
+    url: str | None = None
+    uri: str = ""
+    replies_count: int = 0
+    media_attachments: list[dict[str, Any]] = []
+
+
+class Notification(Entity):
+    id: str
+    type: str
+    status: Status | None = None
+
+
+@dataclass(frozen=True)
+class Thread:
+    """A status's context: the statuses above it (root first) and below it, each with its raw JSON."""
+
+    ancestors: list[tuple[Status, dict[str, Any]]]
+    descendants: list[tuple[Status, dict[str, Any]]]
+
+
+@dataclass(frozen=True)
+class Instance:
+    domain: str
+    max_characters: int = 500
+    characters_reserved_per_url: int = 23
+
+
+T = TypeVar("T", bound=Entity)
+
+
+@dataclass
+class Page(Generic[T]):
+    """One page of a list, with the raw JSON of each item and the Link header's relations."""
+
+    items: list[tuple[T, dict[str, Any]]]
+    size: int  # items the server sent, including any that did not parse
+    links: dict[str, str] = field(default_factory=dict)
+
+    def link_param(self, rel: str, name: str) -> str | None:
+        """A query parameter of the `next` / `prev` link, e.g. the `min_id` to page forward from."""
+        url = self.links.get(rel)
+        values = parse_qs(urlsplit(url).query).get(name) if url else None
+        return values[0] if values else None
+
+
+class MastodonApi:
+    def __init__(self, client: ApiClient) -> None:
+        self.client = client
+
+    async def _get(self, path: str, *, links: dict[str, str] | None = None, publishing: bool = False,
+                   **params: Any) -> Any:
+        """`publishing`: a read on the way to a reply, which may use the share of the limit polls leave."""
+        return await self._call("GET", path, links=links, write=publishing, params=params)
+
+    async def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        try:
+            return await self.client.request(method, path, bucket=BUCKET, **kwargs)
+        except NotFound:
+            raise
+        except SourceError as error:
+            if _OUT_OF_SCOPE in str(error):
+                raise SourceError(f"{error}; give the access token the scopes {SCOPES} "
+                                  "(Preferences → Development → your application)", retryable=False) from None
+            raise
+
+    async def _page(self, model: type[T], path: str, *, key: str | None = None, publishing: bool = False,
+                    **params: Any) -> Page[T]:
+        links: dict[str, str] = {}
+        body = await self._get(path, links=links, publishing=publishing,
+                               **{k: v for k, v in params.items() if v is not None})
+        items = body.get(key) if key and isinstance(body, dict) else body
+        if not isinstance(items, list):
+            raise SourceError(f"{self.client.network} answered GET {path} with {type(body).__name__}, "
+                              "not a list; will retry")
+        return Page(_parse_items(model, items, path), len(items), links)
+
+    def _one(self, model: type[T], path: str, body: Any) -> T:
+        try:
+            return model.model_validate(body)
+        except ValidationError as error:
+            raise SourceError(f"{self.client.network} answered {path} with an unexpected "
+                              f"{model.__name__} ({error.errors()[0]['msg']}); will retry") from None
+
+    async def verify_credentials(self) -> Account:
+        path = "/api/v1/accounts/verify_credentials"
+        return self._one(Account, path, await self._get(path))
+
+    async def instance(self, fallback_domain: str) -> Instance:
+        """The domain and status limits: /api/v2/instance, else /api/v1/instance (Pleroma's `max_toot_chars`),
+        else 500 characters on the base URL's host."""
+        try:
+            body = await self._get("/api/v2/instance")
+            domain = body.get("domain") if isinstance(body, dict) else None
+        except NotFound:
+            try:
+                body = await self._get("/api/v1/instance")
+                domain = body.get("uri") if isinstance(body, dict) else None
+            except NotFound as error:
+                log.warning("mastodon: no instance API (%s); assuming a 500-character limit", error)
+                return Instance(fallback_domain)
+        if not isinstance(body, dict):
+            return Instance(fallback_domain)
+        statuses = (body.get("configuration") or {}).get("statuses") or {}
+        limit = statuses.get("max_characters") or body.get("max_toot_chars") or 500
+        per_url = statuses.get("characters_reserved_per_url") or 23
+        host = urlsplit(domain).netloc if isinstance(domain, str) and "://" in domain else domain
+        return Instance(str(host or fallback_domain), int(limit), int(per_url))
+
+    async def notifications(self, *, types: list[str], limit: int, min_id: str | None = None,
+                            max_id: str | None = None) -> Page[Notification]:
+        return await self._page(Notification, "/api/v1/notifications", **{"types[]": types}, limit=limit,
+                                min_id=min_id, max_id=max_id, include_filtered="true")
+
+    async def tag_timeline(self, tag: str, *, limit: int, min_id: str | None = None,
+                           max_id: str | None = None) -> Page[Status]:
+        return await self._page(Status, f"/api/v1/timelines/tag/{quote(tag, safe='')}", limit=limit,
+                                min_id=min_id, max_id=max_id)
+
+    async def search_statuses(self, query: str, *, limit: int, offset: int, min_id: str | None) -> Page[Status]:
+        return await self._page(Status, "/api/v2/search", key="statuses", q=query, type="statuses",
+                                resolve="false", limit=limit, offset=offset or None, min_id=min_id)
+
+    async def account_statuses(self, account_id: str, *, limit: int, publishing: bool = False) -> Page[Status]:
+        return await self._page(Status, f"/api/v1/accounts/{account_id}/statuses", publishing=publishing, limit=limit,
+                                exclude_reblogs="true")
+
+    async def context(self, status_id: str) -> Thread:
+        path = f"/api/v1/statuses/{status_id}/context"
+        body = await self._get(path)
+        if not isinstance(body, dict):
+            raise SourceError(f"{self.client.network} answered GET {path} with {type(body).__name__}; will retry")
+        return Thread(*(_parse_items(Status, body.get(part) or [], path) for part in ("ancestors", "descendants")))
+
+    async def status(self, status_id: str, *, publishing: bool = False) -> Status:
+        path = f"/api/v1/statuses/{status_id}"
+        return self._one(Status, path, await self._get(path, publishing=publishing))
+
+    async def post_status(self, text: str, *, visibility: str, in_reply_to_id: str | None,
+                          idempotency_key: str) -> Status:
+        form = {"status": text, "visibility": visibility, **({"in_reply_to_id": in_reply_to_id} if in_reply_to_id else {})}
+        body = await self._call("POST", "/api/v1/statuses", data=form, headers={"Idempotency-Key": idempotency_key})
+        return self._one(Status, "POST /api/v1/statuses", body)
+
+
+def _parse_items(model: type[T], items: list[Any], path: str) -> list[tuple[T, dict[str, Any]]]:
+    parsed = []
+    for item in items:
+        try:
+            parsed.append((model.model_validate(item), item))
+        except ValidationError as error:
+            log.error("mastodon %s: skipping an item that does not parse (%s): %.200r",
+                      path, error.errors()[0]["msg"], item)
+    return parsed
