@@ -17,6 +17,7 @@ from bot.sources.options import SourceContext, environment
 
 TYPES = {
     "replay": "bot.sources.replay",
+    "bluesky": "bot.sources.bluesky",
 }
 
 
