@@ -101,20 +101,22 @@ class PollState:
     streams: dict[str, Stream]
     round: list[str] = field(default_factory=list)  # streams still to sweep in this poll; the first is running
     sweep: Sweep | None = None
+    handed: list[str] = field(default_factory=list)  # uris handed out in this round: one post, one copy
 
     @classmethod
     def load(cls, cursor: str | None, names: list[str], start: datetime) -> PollState:
         data = json.loads(cursor) if cursor else {}
         known = {name: Stream(**value) for name, value in data.get("streams", {}).items() if name in names}
         streams = {name: known.get(name) or Stream(watermark=_iso(start)) for name in names}
-        state = cls(streams, [name for name in data.get("round", []) if name in names])
+        state = cls(streams, [name for name in data.get("round", []) if name in names], handed=data.get("handed", []))
         if state.round and data.get("sweep") and state.round[0] == data.get("round", [None])[0]:
             state.sweep = Sweep(**data["sweep"])
         return state
 
     def dump(self) -> str:
         return json.dumps({"v": 1, "streams": {k: asdict(v) for k, v in self.streams.items()}, "round": self.round,
-                           "sweep": asdict(self.sweep) if self.sweep else None}, separators=(",", ":"))
+                           "sweep": asdict(self.sweep) if self.sweep else None, "handed": self.handed},
+                          separators=(",", ":"))
 
 
 class BlueskySource:
@@ -152,14 +154,20 @@ class BlueskySource:
             raise SourceError(f"Bluesky source {self.name}: stored cursor is unreadable ({error}); "
                               "reset it by deleting the row for this source in the sourcecursor table", retryable=False) from None
         if not state.round:
-            state.round, state.sweep = list(self.streams), None
+            state.round, state.sweep, state.handed = list(self.streams), None, []
         name = state.round[0]
         stream = state.streams[name]
         floor = _time(stream.watermark) - self.options.late_window
         items, next_cursor = await self._page(name, state.sweep.next if state.sweep else None, floor)
-        dated = [(when, item) for item in items if (when := _indexed_at(item)) is not None]
+        dated = []
+        for item in items:
+            when = _indexed_at(item)
+            if when is None:
+                log.info("bluesky %s: skipping %s: no indexedAt", self.name, item.get("uri"))
+            else:
+                dated.append((when, item))
         sweep = state.sweep or Sweep(top=_iso(max([_time(stream.watermark), *(when for when, _ in dated)])))
-        seen = {uri for _, uri in stream.recent} | {uri for _, uri in sweep.emitted}
+        seen = {uri for _, uri in stream.recent} | {uri for _, uri in sweep.emitted} | set(state.handed)
         keep_from = _time(sweep.top) - self.options.late_window
         picked: list[tuple[dict, str]] = []
         for when, item in dated:
@@ -170,6 +178,7 @@ class BlueskySource:
             if kind:
                 picked.append((item, kind))
                 seen.add(uri)
+                state.handed.append(uri)
                 if when >= keep_from:
                     sweep.emitted.append([_iso(when), uri])
         posts = await self._posts(picked)
