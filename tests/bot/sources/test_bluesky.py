@@ -265,15 +265,15 @@ def test_length_is_counted_in_graphemes_within_3000_bytes(text, length):
 
 
 def test_record_keys_are_valid_tids_stable_per_key_and_distinct():
-    keys = [f"reply:{n}:publish" for n in range(2000)]
+    keys = [f"reply:{n}" for n in range(2000)]
     rkeys = [record_key(k) for k in keys]
     assert all(TID.match(r) for r in rkeys)
     assert len(set(rkeys)) == len(keys)
-    assert record_key("reply:7:publish") == record_key("reply:7:publish")
+    assert record_key("reply:7") == record_key("reply:7")
     assert all(r < "3kaaaaaaaaaaa" for r in rkeys)  # before 2023: never one the PDS would hand out now
 
 
-def reply_to(uri, key="reply:1:publish", text="Sorry about that! ^JD"):
+def reply_to(uri, key="reply:1", text="Sorry about that! ^JD"):
     return OutboundReply(key=key, text=text, in_reply_to=uri, thread_root_id=uri, customer_handle="carla.bsky.social")
 
 
@@ -297,7 +297,7 @@ async def test_a_reply_lands_under_the_post_with_root_parent_facets_and_language
         "https://acme.example/help?x=1": {"$type": "app.bsky.richtext.facet#link", "uri": "https://acme.example/help?x=1"},
         "#acmesupport": {"$type": "app.bsky.richtext.facet#tag", "tag": "acmesupport"},
     }  # @nobody does not resolve: it stays plain text
-    rkey = record_key("reply:1:publish")
+    rkey = record_key("reply:1")
     assert published.external_id == f"at://{pds.brand.did}/app.bsky.feed.post/{rkey}"
     assert published.url == f"https://bsky.app/profile/{BRAND}/post/{rkey}"
     await source.close()
@@ -310,11 +310,11 @@ def strong_ref(ref: dict) -> tuple[str, str]:
 async def test_publishing_twice_with_one_key_makes_one_post(pds, clock):
     mention = pds.post(pds.carla, f"@{BRAND} hello?")
     source = make_source(pds, clock)
-    assert await source.find_published("reply:9:publish") is None
-    first = await source.publish_reply(reply_to(mention, key="reply:9:publish"))
-    again = await source.publish_reply(reply_to(mention, key="reply:9:publish"))  # the PDS refuses the same key
+    assert await source.find_published("reply:9") is None
+    first = await source.publish_reply(reply_to(mention, key="reply:9"))
+    again = await source.publish_reply(reply_to(mention, key="reply:9"))  # the PDS refuses the same key
     assert again.external_id == first.external_id
-    assert (await source.find_published("reply:9:publish")).external_id == first.external_id
+    assert (await source.find_published("reply:9")).external_id == first.external_id
     assert len(pds.posts_by(pds.brand)) == 1
     await source.close()
 
