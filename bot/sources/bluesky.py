@@ -43,7 +43,7 @@ from bot.settings import Duration
 from bot.sources.base import (
     Author, InboundPost, OutboundReply, PollResult, PrivateChannelUnavailable, Published, Quota, SourceError,
 )
-from bot.sources.bluesky_session import Session, XrpcClient, XrpcError
+from bot.sources.bluesky_session import Session, XrpcClient
 from bot.sources.bluesky_text import MAX_GRAPHEMES, count_length, facets, mention_handles, post_url, record_key
 from bot.sources.filters import PostFilter
 from bot.sources.options import NetworkOptions, SourceContext
@@ -111,7 +111,17 @@ class PollState:
         state = cls(streams, [name for name in data.get("round", []) if name in names], handed=data.get("handed", []))
         if state.round and data.get("sweep") and state.round[0] == data.get("round", [None])[0]:
             state.sweep = Sweep(**data["sweep"])
+        if not state.round:  # the last poll finished its round: start a new one
+            state.round, state.sweep, state.handed = list(names), None, []
         return state
+
+    def finish(self, sweep: Sweep, late_window: timedelta) -> None:
+        """The running stream reached its watermark: move the watermark up and go on to the next stream."""
+        name = self.round.pop(0)
+        keep_from = _time(sweep.top) - late_window
+        recent = [entry for entry in self.streams[name].recent + sweep.emitted if _time(entry[0]) >= keep_from]
+        self.streams[name] = Stream(watermark=sweep.top, recent=recent[-MAX_RECENT:])
+        self.sweep = None
 
     def dump(self) -> str:
         return json.dumps({"v": 1, "streams": {k: asdict(v) for k, v in self.streams.items()}, "round": self.round,
@@ -148,17 +158,27 @@ class BlueskySource:
     # --- reading ------------------------------------------------------------------------------
 
     async def poll(self, cursor: str | None) -> PollResult:
+        """One page of the stream being swept; `has_more` until every stream has been swept this round."""
         try:
             state = PollState.load(cursor, self.streams, self.clock.now() - self.options.backfill)
         except (ValueError, TypeError, KeyError) as error:
-            raise SourceError(f"Bluesky source {self.name}: stored cursor is unreadable ({error}); "
-                              "reset it by deleting the row for this source in the sourcecursor table", retryable=False) from None
-        if not state.round:
-            state.round, state.sweep, state.handed = list(self.streams), None, []
+            raise SourceError(f"Bluesky source {self.name}: stored cursor is unreadable ({error}); reset it by deleting "
+                              "the row for this source in the sourcecursor table", retryable=False) from None
         name = state.round[0]
         stream = state.streams[name]
         floor = _time(stream.watermark) - self.options.late_window
         items, next_cursor = await self._page(name, state.sweep.next if state.sweep else None, floor)
+        dated = self._dated(items)
+        sweep = state.sweep or Sweep(top=_iso(max([_time(stream.watermark), *(when for when, _ in dated)])))
+        picked = self._pick(name, dated, floor, sweep, state)
+        posts = await self._posts(picked)
+        if not items or not next_cursor or any(when < floor for when, _ in dated):
+            state.finish(sweep, self.options.late_window)
+        else:
+            sweep.next, state.sweep = next_cursor, sweep
+        return PollResult(posts=posts, cursor=state.dump(), has_more=bool(state.round))
+
+    def _dated(self, items: list[dict]) -> list[tuple[datetime, dict]]:
         dated = []
         for item in items:
             when = _indexed_at(item)
@@ -166,10 +186,14 @@ class BlueskySource:
                 log.info("bluesky %s: skipping %s: no indexedAt", self.name, item.get("uri"))
             else:
                 dated.append((when, item))
-        sweep = state.sweep or Sweep(top=_iso(max([_time(stream.watermark), *(when for when, _ in dated)])))
-        seen = {uri for _, uri in stream.recent} | {uri for _, uri in sweep.emitted} | set(state.handed)
+        return dated
+
+    def _pick(self, name: str, dated: list[tuple[datetime, dict]], floor: datetime, sweep: Sweep,
+              state: PollState) -> list[tuple[dict, str]]:
+        """The items above the floor not handed out before, with their kind; noted in `sweep` and `state`."""
+        seen = {uri for _, uri in state.streams[name].recent} | {uri for _, uri in sweep.emitted} | set(state.handed)
         keep_from = _time(sweep.top) - self.options.late_window
-        picked: list[tuple[dict, str]] = []
+        picked = []
         for when, item in dated:
             uri = item.get("uri")
             if when < floor or not isinstance(uri, str) or uri in seen:
@@ -181,16 +205,7 @@ class BlueskySource:
                 state.handed.append(uri)
                 if when >= keep_from:
                     sweep.emitted.append([_iso(when), uri])
-        posts = await self._posts(picked)
-        if not items or not next_cursor or any(when < floor for when, _ in dated):
-            recent = [entry for entry in stream.recent + sweep.emitted if _time(entry[0]) >= keep_from]
-            state.streams[name] = Stream(watermark=sweep.top, recent=recent[-MAX_RECENT:])
-            state.round.pop(0)
-            state.sweep = None
-        else:
-            sweep.next = next_cursor
-            state.sweep = sweep
-        return PollResult(posts=posts, cursor=state.dump(), has_more=bool(state.round))
+        return picked
 
     async def _page(self, stream: str, cursor: str | None, floor: datetime) -> tuple[list[dict], str | None]:
         params: dict[str, Any] = {"limit": self.options.page_size}
@@ -262,7 +277,8 @@ class BlueskySource:
         for start in range(0, len(ordered), PROFILES_PER_CALL):
             answer = await self.session.call("GET", "app.bsky.actor.getProfiles",
                                              params={"actors": ordered[start:start + PROFILES_PER_CALL]})
-            for profile in (answer or {}).get("profiles", []) if isinstance(answer, dict) else []:
+            profiles = answer.get("profiles") if isinstance(answer, dict) else None
+            for profile in profiles if isinstance(profiles, list) else []:
                 if isinstance(profile, dict) and isinstance(profile.get("followersCount"), int):
                     counts[profile.get("did")] = profile["followersCount"]
         return counts
@@ -301,12 +317,8 @@ class BlueskySource:
         try:
             answer = await self.session.call("GET", "com.atproto.repo.getRecord",
                                              params={"repo": self.session.did, "collection": POST, "rkey": rkey})
-        except XrpcError as error:
-            if error.code == "RecordNotFound" or error.status == 404 or quiet:
-                return None
-            raise
-        except SourceError:
-            if quiet:
+        except SourceError as error:
+            if quiet or getattr(error, "code", None) == "RecordNotFound":
                 return None
             raise
         uri = answer.get("uri") if isinstance(answer, dict) else None

@@ -59,6 +59,7 @@ class FakeBluesky(FakeNetwork):
         self._expired: set[str] = set()
         self._seq = itertools.count(1)
         self.logins = 0
+        self.reasons_asked: list[list[str]] = []  # the `reasons` of each listNotifications call
         routes = {
             "POST com.atproto.server.createSession": self._create_session,
             "POST com.atproto.server.refreshSession": self._refresh_session,
@@ -193,6 +194,7 @@ class FakeBluesky(FakeNetwork):
         if refused:
             return refused
         reasons = request.query.getall("reasons", [])
+        self.reasons_asked.append(reasons)
         items = [n for n in account.notifications if self._visible(n["uri"]) and (not reasons or n["reason"] in reasons)]
         items.sort(key=lambda n: self.records[n["uri"]]["indexedAt"], reverse=True)
         if "cursor" in request.query:

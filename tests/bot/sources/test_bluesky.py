@@ -92,6 +92,11 @@ async def test_mentions_replies_quotes_and_keyword_hits_become_posts(pds, clock)
     rkey = mention.rsplit("/", 1)[1]
     assert by_id[mention].url == f"https://bsky.app/profile/carla.bsky.social/post/{rkey}"
     assert by_id[mention].raw["cid"] == pds.records[mention]["cid"]
+    searches = {seen.query["q"]: seen.query for seen in pds.seen("/xrpc/app.bsky.feed.searchPosts")}
+    assert set(searches) == {"Acme", "acmee", "#acmesupport"}
+    assert searches["#acmesupport"]["tag"] == "acmesupport" and "tag" not in searches["Acme"]
+    assert searches["Acme"]["sort"] == "latest" and searches["Acme"]["since"] == "2026-11-01T08:45:00.000Z"
+    assert pds.reasons_asked and all(asked == ["mention", "reply", "quote"] for asked in pds.reasons_asked)
 
 
 async def test_pages_resume_after_a_crash_between_pages_without_gap_or_duplicate(db_url, tmp_path, pds, monkeypatch):
