@@ -33,7 +33,6 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx
 from atproto_client import models
 from atproto_client.models.utils import get_model_as_dict
 
@@ -134,14 +133,13 @@ class BlueskySource:
     max_length = MAX_GRAPHEMES
 
     def __init__(self, name: str, options: BlueskyOptions, *, handle: str, password: str, handles: list[str],
-                 keywords: list[str], clock: Clock, credential_hint: str = "",
-                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+                 keywords: list[str], clock: Clock, credential_hint: str = "") -> None:
         self.name = name
         self.options = options
         self.clock = clock
         self.client = XrpcClient("Bluesky", (options.base_url or DEFAULT_PDS).rstrip("/"),
                                  timeout=options.timeout.total_seconds(), clock=clock,
-                                 credential_hint=credential_hint, transport=transport)
+                                 credential_hint=credential_hint)
         self.session = Session(self.client, handle, password, clock)
         self.filter = PostFilter([handle, *handles], keywords, options.exclude_words, options.exclude_accounts)
         self.streams = [NOTIFICATIONS, *(f"search:{k}" for k in dict.fromkeys(k.strip() for k in keywords) if k)]
