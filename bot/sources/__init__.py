@@ -20,6 +20,7 @@ TYPES = {
     "reddit": "bot.sources.reddit",
     "x": "bot.sources.x",
     "mastodon": "bot.sources.mastodon",
+    "bluesky": "bot.sources.bluesky",
 }
 
 

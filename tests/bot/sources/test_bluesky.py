@@ -1,0 +1,378 @@
+"""The Bluesky source against a fake PDS that answers like the real one (tests/fakes/bluesky_api.py).
+
+The real reference servers are exercised by tests/bluesky/test_devnet.py; this file covers
+what they cannot be made to do: rate limits, server errors, timeouts, malformed answers,
+expired sessions, deleted posts, and crashes between pages.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from datetime import timedelta
+
+import pytest
+from sqlmodel import Session, select
+
+from bot.clock import FakeClock
+from bot.poller import poll_once
+from bot.settings import BrandConfig, ConfigError, SourceConfig
+from bot.sources import build_source
+from bot.sources.base import OutboundReply, PrivateChannelUnavailable, SourceError
+from bot.sources.bluesky import BlueskyOptions, BlueskySource
+from bot.sources.bluesky_text import count_length, record_key
+from handlers import dispatch
+from handlers.context import Actor, Request
+from storage.models import Post, Reply, ReplyStatus
+from tests.auxil.desk import make_runtime
+from tests.fakes.bluesky_api import TID, FakeBluesky
+from tests.fakes.chat import SimulatedCrash
+
+BRAND = "acme.bsky.social"
+PASSWORD = "abcd-efgh-ijkl-mnop"
+BRAND_BLOCK = {"name": "Acme", "handles": [BRAND], "misspellings": ["acmee"], "hashtags": ["#acmesupport"]}
+
+
+@pytest.fixture
+def clock():
+    return FakeClock()
+
+
+@pytest.fixture
+async def pds(clock):
+    async with FakeBluesky(clock) as server:
+        server.brand = server.account(BRAND, password=PASSWORD, name="Acme Support")
+        server.carla = server.account("carla.bsky.social", name="Carla Díaz", followers=120)
+        server.dan = server.account("dan.bsky.social", name="Dan")
+        yield server
+
+
+def make_source(pds, clock, **options) -> BlueskySource:
+    settings = {"base_url": pds.base_url, "page_size": 10, **options}
+    return BlueskySource("bluesky", BlueskyOptions(**settings), handle=BRAND, password=PASSWORD, handles=[BRAND],
+                         keywords=options.pop("keywords", ["Acme", "acmee", "#acmesupport"]), clock=clock,
+                         credential_hint="check BLUESKY_HANDLE and BLUESKY_APP_PASSWORD in .env")
+
+
+async def poll_all(source, cursor=None):
+    """Every page of one poll, as the poller would fetch them; returns (posts, cursor)."""
+    posts = []
+    while True:
+        page = await source.poll(cursor)
+        posts += page.posts
+        cursor = page.cursor
+        if not page.has_more:
+            return posts, cursor
+
+
+async def test_mentions_replies_quotes_and_keyword_hits_become_posts(pds, clock):
+    source = make_source(pds, clock, exclude_words=["giveaway"], exclude_accounts=["spam.bsky.social"])
+    spammer = pds.account("spam.bsky.social")
+    announcement = pds.post(pds.brand, "Acme status: all systems go")  # the brand's own post: never ingested
+    mention = pds.post(pds.carla, f"@{BRAND} my order never arrived 📦")
+    answer = pds.post(pds.brand, "So sorry Carla, checking now ^JD", reply_to=mention)
+    follow_up = pds.post(pds.carla, "Thanks, it's order 12", reply_to=answer)
+    quote = pds.post(pds.dan, "Same here", quote=announcement)
+    keyword = pds.post(pds.dan, "Is Acme down again? #acmesupport")
+    pds.post(pds.dan, "Acmeville has the best bakery")  # the search finds it, but it is not the word
+    pds.post(pds.dan, f"@{BRAND} giveaway time!")  # excluded word
+    pds.post(spammer, f"@{BRAND} buy followers")  # excluded account
+
+    posts, _ = await poll_all(source)
+
+    by_id = {p.external_id: p for p in posts}
+    assert set(by_id) == {mention, follow_up, quote, keyword}
+    assert len(posts) == 4  # the keyword post is found by two searches but handed out once
+    assert by_id[mention].kind == "mention" and by_id[mention].thread_root_id == mention
+    assert by_id[mention].reply_to_id is None and by_id[mention].text.endswith("📦")
+    assert by_id[follow_up].kind == "reply" and by_id[follow_up].thread_root_id == mention
+    assert by_id[follow_up].reply_to_id == answer
+    assert by_id[quote].kind == "quote" and by_id[keyword].kind == "keyword"
+    carla = by_id[mention].author
+    assert (carla.handle, carla.name, carla.followers) == ("carla.bsky.social", "Carla Díaz", 120)
+    rkey = mention.rsplit("/", 1)[1]
+    assert by_id[mention].url == f"https://bsky.app/profile/carla.bsky.social/post/{rkey}"
+    assert by_id[mention].raw["cid"] == pds.records[mention]["cid"]
+    searches = {seen.query["q"]: seen.query for seen in pds.seen("/xrpc/app.bsky.feed.searchPosts")}
+    assert set(searches) == {"Acme", "acmee", "#acmesupport"}
+    assert searches["#acmesupport"]["tag"] == "acmesupport" and "tag" not in searches["Acme"]
+    assert searches["Acme"]["sort"] == "latest" and searches["Acme"]["since"] == "2026-11-01T08:45:00.000Z"
+    assert pds.reasons_asked and all(asked == ["mention", "reply", "quote"] for asked in pds.reasons_asked)
+
+
+async def test_pages_resume_after_a_crash_between_pages_without_gap_or_duplicate(db_url, tmp_path, pds, monkeypatch):
+    monkeypatch.setenv("BLUESKY_HANDLE", BRAND)
+    monkeypatch.setenv("BLUESKY_APP_PASSWORD", PASSWORD)
+    runtime, _, clock = make_runtime(db_url, tmp_path, brand=BRAND_BLOCK, sources=[
+        {"name": "bluesky", "type": "bluesky", "base_url": pds.base_url, "page_size": 3, "backfill": "2h"}])
+    pds.clock = clock
+    uris = [pds.post(pds.carla if n % 2 else pds.dan, f"@{BRAND} problem number {n}") for n in range(8)]
+    source = runtime.sources["bluesky"]
+    path = "/xrpc/app.bsky.notification.listNotifications"
+    pds.fail(path, status=0, times=2)  # two pages answer normally (status 0 = no fault) ...
+    pds.fail(path, status=502)  # ... then the network breaks in the middle of the sweep
+    with pytest.raises(SourceError, match="server error 502"):
+        await poll_once(runtime.engine, runtime.config, source, clock)
+    assert stored(runtime) == set(uris[-6:])  # the two newest pages are safely stored with their cursor
+
+    await source.close()
+    restarted = build_source(runtime.config.sources[0], tmp_path, clock, brand=runtime.config.brand)  # a new process
+    await poll_once(runtime.engine, runtime.config, restarted, clock)
+    assert stored(runtime) == set(uris)
+
+    clock.advance(timedelta(minutes=1))
+    later = pds.post(pds.carla, f"@{BRAND} one more thing")
+    assert await poll_once(runtime.engine, runtime.config, restarted, clock) == 1
+    assert stored(runtime) == {*uris, later}
+    await restarted.close()
+
+
+def stored(runtime) -> set[str]:
+    with Session(runtime.engine) as session:
+        return set(session.exec(select(Post.external_id)).all())
+
+
+async def test_a_post_from_a_slow_clock_arrives_late_and_is_still_read_once(pds, clock):
+    source = make_source(pds, clock)
+    first = pds.post(pds.carla, f"@{BRAND} first")
+    posts, cursor = await poll_all(source)
+    assert [p.external_id for p in posts] == [first]
+    clock.advance(timedelta(minutes=5))
+    # written "4 minutes ago" by a phone with a slow clock: it sorts below what the last poll saw
+    late = pds.post(pds.dan, f"@{BRAND} late", created_at=clock.now() - timedelta(minutes=9))
+    posts, cursor = await poll_all(source, cursor)
+    assert [p.external_id for p in posts] == [late]
+    posts, _ = await poll_all(source, cursor)
+    assert posts == []
+
+
+async def test_the_first_poll_backfills_the_configured_window_only(pds, clock):
+    old = pds.post(pds.carla, f"@{BRAND} from last week", indexed_at=clock.now() - timedelta(days=7))
+    recent = pds.post(pds.carla, f"@{BRAND} from this morning", indexed_at=clock.now() - timedelta(hours=3))
+    posts, _ = await poll_all(make_source(pds, clock, backfill="1d"))
+    assert {p.external_id for p in posts} == {recent}
+    assert old not in {p.external_id for p in posts}
+
+
+async def test_a_429_waits_for_the_ratelimit_reset_and_the_quota_is_shown(pds, clock):
+    source = make_source(pds, clock)
+    reset = int((clock.now() + timedelta(seconds=240)).timestamp())
+    pds.headers.update({"RateLimit-Limit": "3000", "RateLimit-Remaining": "2000", "RateLimit-Reset": str(reset)})
+    await source.poll(None)
+    assert any(q.bucket == "app.bsky.notification.listNotifications" and q.remaining == 2000 and q.limit == 3000
+               for q in source.quota())
+    pds.fail("/xrpc/app.bsky.notification.listNotifications", status=429,
+             headers={"RateLimit-Limit": "3000", "RateLimit-Remaining": "0", "RateLimit-Reset": str(reset)})
+    with pytest.raises(SourceError) as raised:
+        await source.poll(None)
+    assert raised.value.retryable and 240 <= raised.value.retry_after <= 240 * 1.2
+    with pytest.raises(SourceError, match="rate limit nearly used"):  # no hammering before the reset
+        await source.poll(None)
+    await source.close()
+
+
+@pytest.mark.parametrize("fault, message", [
+    ({"status": 503}, "server error 503"),
+    ({"status": 200, "body": "<html>not json"}, "malformed JSON"),
+    ({"status": 200, "body": '{"cursor": "x"}'}, "without a list of notifications"),
+    ({"status": 0, "delay": 1.5}, "did not answer within 1s"),
+])
+async def test_network_trouble_is_a_retryable_error_that_says_what_happened(pds, clock, fault, message):
+    source = make_source(pds, clock, timeout="1s")
+    await source.session.ensure()
+    pds.fail("/xrpc/app.bsky.notification.listNotifications", **fault)
+    with pytest.raises(SourceError, match=message) as raised:
+        await source.poll(None)
+    assert raised.value.retryable
+    await source.close()
+
+
+async def test_a_wrong_app_password_names_the_env_vars(pds, clock):
+    source = make_source(pds, clock)
+    source.session._password = "wrong"
+    with pytest.raises(SourceError) as raised:
+        await source.poll(None)
+    assert not raised.value.retryable
+    assert "Invalid identifier or password" in str(raised.value) and "BLUESKY_APP_PASSWORD" in str(raised.value)
+
+
+async def test_missing_credentials_are_a_config_error(tmp_path):
+    config = SourceConfig(name="bluesky", type="bluesky")
+    with pytest.raises(ConfigError, match="BLUESKY_HANDLE is not set"):
+        build_source(config, tmp_path, brand=BrandConfig(name="Acme"), env={})
+    with pytest.raises(ConfigError, match="BLUESKY_APP_PASSWORD is not set"):
+        build_source(config, tmp_path, brand=BrandConfig(name="Acme"), env={"BLUESKY_HANDLE": BRAND})
+
+
+async def test_the_session_is_refreshed_before_it_expires_and_when_the_server_says_so(pds, clock):
+    source = make_source(pds, clock)
+    await source.poll(None)
+    assert pds.logins == 1
+    refreshes = lambda: len(pds.seen("/xrpc/com.atproto.server.refreshSession"))  # noqa: E731
+    clock.advance(timedelta(hours=1, minutes=56))  # 4 minutes before the 2 h token expires
+    await source.poll(None)
+    assert refreshes() == 1
+    pds.expire_sessions()  # revoked early, or the PDS's clock runs ahead
+    await source.poll(None)
+    assert refreshes() == 2
+    pds.expire_sessions(refresh_too=True)
+    await source.poll(None)
+    assert pds.logins == 2  # both tokens gone: log in again with the app password
+    await source.close()
+
+
+async def test_odd_items_in_a_page_are_skipped_with_a_log_line_and_the_rest_kept(pds, clock, caplog):
+    caplog.set_level(logging.INFO)
+    source = make_source(pds, clock)
+    good = pds.post(pds.carla, f"@{BRAND} hello")
+    view = {**pds.view(good), "reason": "mention", "isRead": False}
+    deleted = {**view, "uri": good + "x", "record": {"$type": "app.bsky.feed.like"}}
+    no_author = {**view, "uri": good + "y", "author": None}
+    no_time = {**view, "uri": good + "z", "indexedAt": "yesterday"}
+    page = {"notifications": [view, deleted, no_author, no_time, "junk"]}
+    pds.fail("/xrpc/app.bsky.notification.listNotifications", status=200, body=json.dumps(page))
+    result = await source.poll(None)
+    assert [p.external_id for p in result.posts] == [good]
+    assert "not a readable post" in caplog.text and "no author" in caplog.text and "no indexedAt" in caplog.text
+    await source.close()
+
+
+ODD = "مرحبا @acme.bsky.social \u200b الطلب لم يصل 👩🏽‍💻 🇩🇪 e\u0301 " + "x" * 20_000
+
+
+async def test_huge_and_odd_text_survives_unchanged(pds, clock):
+    uri = pds.post(pds.carla, ODD)
+    (post,) = (await source_poll_once(pds, clock)).posts
+    assert post.external_id == uri and post.text == ODD
+
+
+async def source_poll_once(pds, clock):
+    source = make_source(pds, clock)
+    try:
+        return await source.poll(None)
+    finally:
+        await source.close()
+
+
+@pytest.mark.parametrize("text, length", [
+    ("Hello world!", 12),
+    ("👨‍👩‍👧‍👦", 1),  # a ZWJ family is one grapheme (25 bytes)
+    ("🇩🇪🇫🇷", 2),  # flags: two regional indicators each
+    ("e\u0301", 1),  # e + combining acute
+    ("ありがとうございます", 10),
+    ("שלום עולם", 9),
+    ("a\u200bb", 3),  # a zero-width space is a grapheme of its own
+    ("x" * 300, 300),
+    ("👨‍👩‍👧‍👦" * 120, 120),  # 3,000 bytes: just within the byte limit
+    ("👨‍👩‍👧‍👦" * 121, 303),  # 3,025 bytes: over the byte limit, counted so the guard refuses it
+])
+def test_length_is_counted_in_graphemes_within_3000_bytes(text, length):
+    assert count_length(text) == length
+
+
+def test_record_keys_are_valid_tids_stable_per_key_and_distinct():
+    keys = [f"reply:{n}" for n in range(2000)]
+    rkeys = [record_key(k) for k in keys]
+    assert all(TID.match(r) for r in rkeys)
+    assert len(set(rkeys)) == len(keys)
+    assert record_key("reply:7") == record_key("reply:7")
+    assert all(r < "3kaaaaaaaaaaa" for r in rkeys)  # before 2023: never one the PDS would hand out now
+
+
+def reply_to(uri, key="reply:1", text="Sorry about that! ^JD"):
+    return OutboundReply(key=key, text=text, in_reply_to=uri, thread_root_id=uri, customer_handle="carla.bsky.social")
+
+
+async def test_a_reply_lands_under_the_post_with_root_parent_facets_and_language(pds, clock):
+    root = pds.post(pds.carla, f"@{BRAND} my order never arrived")
+    answer = pds.post(pds.brand, "Checking! ^JD", reply_to=root)
+    follow_up = pds.post(pds.carla, "any news?", reply_to=answer)
+    text = "Héllo 👋 @carla.bsky.social, see https://acme.example/help?x=1. #acmesupport @nobody.bsky.social ^JD"
+    source = make_source(pds, clock)
+
+    published = await source.publish_reply(reply_to(follow_up, text=text))
+
+    record = pds.thread_of(published.external_id)
+    assert strong_ref(record["reply"]["parent"]) == (follow_up, pds.records[follow_up]["cid"])
+    assert strong_ref(record["reply"]["root"]) == (root, pds.records[root]["cid"])
+    assert record["text"] == text and record["langs"] == ["en"] and record["createdAt"] == "2026-11-02T09:00:00.000Z"
+    encoded = text.encode()
+    spans = {encoded[f["index"]["byteStart"]:f["index"]["byteEnd"]].decode(): f["features"][0] for f in record["facets"]}
+    assert spans == {
+        "@carla.bsky.social": {"$type": "app.bsky.richtext.facet#mention", "did": pds.carla.did},
+        "https://acme.example/help?x=1": {"$type": "app.bsky.richtext.facet#link", "uri": "https://acme.example/help?x=1"},
+        "#acmesupport": {"$type": "app.bsky.richtext.facet#tag", "tag": "acmesupport"},
+    }  # @nobody does not resolve: it stays plain text
+    rkey = record_key("reply:1")
+    assert published.external_id == f"at://{pds.brand.did}/app.bsky.feed.post/{rkey}"
+    assert published.url == f"https://bsky.app/profile/{BRAND}/post/{rkey}"
+    await source.close()
+
+
+def strong_ref(ref: dict) -> tuple[str, str]:
+    return ref["uri"], ref["cid"]
+
+
+async def test_publishing_twice_with_one_key_makes_one_post(pds, clock):
+    mention = pds.post(pds.carla, f"@{BRAND} hello?")
+    source = make_source(pds, clock)
+    assert await source.find_published("reply:9") is None
+    first = await source.publish_reply(reply_to(mention, key="reply:9"))
+    again = await source.publish_reply(reply_to(mention, key="reply:9"))  # the PDS refuses the same key
+    assert again.external_id == first.external_id
+    assert (await source.find_published("reply:9")).external_id == first.external_id
+    assert len(pds.posts_by(pds.brand)) == 1
+    await source.close()
+
+
+async def test_replying_to_a_deleted_post_fails_for_good_with_the_reason(pds, clock):
+    mention = pds.post(pds.carla, f"@{BRAND} hello?")
+    pds.delete(mention)
+    source = make_source(pds, clock)
+    with pytest.raises(SourceError, match="was deleted") as raised:
+        await source.publish_reply(reply_to(mention))
+    assert not raised.value.retryable and pds.posts_by(pds.brand) == []
+    await source.close()
+
+
+async def test_private_messages_are_refused_with_what_to_do_instead(pds, clock):
+    source = make_source(pds, clock)
+    with pytest.raises(PrivateChannelUnavailable, match="reply publicly asking the customer to DM"):
+        await source.send_private(reply_to("at://x/app.bsky.feed.post/1"))
+
+
+async def test_end_to_end_mention_to_chat_to_reply_in_the_thread_exactly_once(db_url, tmp_path, pds, monkeypatch):
+    monkeypatch.setenv("BLUESKY_HANDLE", BRAND)
+    monkeypatch.setenv("BLUESKY_APP_PASSWORD", PASSWORD)
+    runtime, chat, clock = make_runtime(db_url, tmp_path, brand=BRAND_BLOCK, sources=[
+        {"name": "bluesky", "type": "bluesky", "base_url": pds.base_url}])
+    pds.clock = clock
+    mention = pds.post(pds.carla, f"@{BRAND} my parcel is lost 😡")
+    assert await poll_once(runtime.engine, runtime.config, runtime.sources["bluesky"], clock) == 1
+    await runtime.outbox.drain_once()
+    assert len(chat.parents) == 1 and "my parcel is lost" in str(chat.parents[0].body)
+
+    outcome = await dispatch(runtime.desk, Request("reply", Actor("slack", "USAM"), 1, "So sorry, checking now"))
+    assert outcome.ok, outcome.text
+    source = runtime.sources["bluesky"]
+    real_publish = source.publish_reply
+
+    async def publish_then_die(reply):
+        await real_publish(reply)
+        raise SimulatedCrash("died after the PDS stored the post")
+
+    source.publish_reply = publish_then_die
+    with pytest.raises(SimulatedCrash):
+        for _ in range(5):
+            await runtime.outbox.drain_once()
+    source.publish_reply = real_publish
+    clock.advance(timedelta(minutes=1))
+    for _ in range(5):
+        await runtime.outbox.drain_once()
+
+    ((uri, record),) = pds.posts_by(pds.brand)
+    assert record["text"] == "So sorry, checking now ^SL"
+    assert record["reply"]["parent"]["uri"] == mention and record["reply"]["root"]["uri"] == mention
+    with Session(runtime.engine) as session:
+        (reply,) = session.exec(select(Reply)).all()
+        assert reply.status == ReplyStatus.PUBLISHED and reply.external_id == uri
+    await runtime.close()
