@@ -57,13 +57,19 @@ async def run_checks(secrets: Secrets, config: DeskConfig, db_url: str, console:
         line(BAD, "database", f"{error.__class__.__name__}: {str(error).splitlines()[0]}")
 
     for source_config in config.sources:
+        what = f"source {source_config.name} ({source_config.type})"
         try:
             source = build_source(source_config, secrets.socialdesk_config.parent, brand=config.brand)
-            await source.poll(None)
-            line(OK, f"source {source_config.name} ({source_config.type})", "reachable" if source_config.enabled else "disabled")
-            await source.close()
         except Exception as error:
-            line(BAD, f"source {source_config.name} ({source_config.type})", str(error))
+            line(BAD, what, str(error))
+            continue
+        try:
+            await source.poll(None)
+            line(OK, what, "reachable" if source_config.enabled else "disabled")
+        except Exception as error:
+            line(BAD, what, str(error))
+        finally:
+            await source.close()
     if not config.sources:
         line(MISSING, "sources", "nothing will be read; add [[sources]] to socialdesk.toml")
 

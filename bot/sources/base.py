@@ -99,8 +99,9 @@ class SourceError(Exception):
 
 
 class PrivateChannelUnavailable(SourceError):
-    def __init__(self, network: str) -> None:
-        super().__init__(f"{network} has no private messages socialdesk can send", retryable=False)
+    def __init__(self, network: str, what_to_do: str = "") -> None:
+        message = f"{network} has no private messages socialdesk can send"
+        super().__init__(f"{message}; {what_to_do}" if what_to_do else message, retryable=False)
 
 
 class Source(Protocol):

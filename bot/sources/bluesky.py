@@ -73,13 +73,6 @@ def build(context: SourceContext) -> BlueskySource:
     )
 
 
-class DirectMessagesUnavailable(PrivateChannelUnavailable):
-    def __init__(self) -> None:
-        SourceError.__init__(self, "Bluesky direct messages are not sent by socialdesk (they live in a separate chat "
-                                   "service with no way to prevent a double send); reply publicly asking the customer "
-                                   "to DM the brand account, then answer them in the Bluesky app", retryable=False)
-
-
 @dataclass
 class Sweep:
     """One pass of a stream from its newest item down to the watermark, one page per poll() call."""
@@ -304,9 +297,12 @@ class BlueskySource:
         return Published(answer["uri"], post_url(self.session.handle, answer["uri"]), self.clock.now())
 
     async def send_private(self, reply: OutboundReply) -> Published:
-        raise DirectMessagesUnavailable()
+        raise PrivateChannelUnavailable(
+            "Bluesky", "its direct messages live in a separate chat service with no way to prevent a double send. "
+                       "Reply publicly asking the customer to DM the brand account, then answer them in the Bluesky app")
 
-    async def find_published(self, key: str) -> Published | None:
+    async def find_published(self, key: str, reply: OutboundReply | None = None) -> Published | None:
+        """The record key is derived from `key`, so one getRecord answers; `reply` is not needed."""
         await self.session.ensure()
         return await self._existing(record_key(key), quiet=False)
 

@@ -336,7 +336,7 @@ async def test_replying_to_a_deleted_post_fails_for_good_with_the_reason(pds, cl
 
 async def test_private_messages_are_refused_with_what_to_do_instead(pds, clock):
     source = make_source(pds, clock)
-    with pytest.raises(PrivateChannelUnavailable, match="reply publicly asking the customer to DM"):
+    with pytest.raises(PrivateChannelUnavailable, match="Reply publicly asking the customer to DM"):
         await source.send_private(reply_to("at://x/app.bsky.feed.post/1"))
 
 
