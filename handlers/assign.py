@@ -4,9 +4,10 @@ import re
 from sqlmodel import select
 
 from bot import outbox_entries
-from bot.agents import agent_for
 from handlers.claim import take
-from handlers.context import Desk, Outcome, Request, Refusal, audit, owner_name, require_agent, require_conversation
+from handlers.context import (
+    Actor, Desk, Outcome, Request, Refusal, actor_agent, audit, owner_name, require_agent, require_conversation,
+)
 from storage.models import Agent
 
 USAGE = "/assign 42 @teammate"
@@ -41,7 +42,9 @@ def _target(desk: Desk, session, request: Request) -> Agent:
         raise Refusal(f"Assign to whom? Usage: {USAGE}")
     match = _MENTION.match(who)
     if match:
-        found = agent_for(session, desk.config, request.actor.platform, match.group(1))
+        user_id = match.group(1)
+        mentioned = next((a for a in request.mentioned if a.user_id == user_id), Actor(request.actor.platform, user_id))
+        found = actor_agent(session, desk, mentioned)
     else:
         name = who.lstrip("@").lower()
         agents = session.exec(select(Agent)).all()

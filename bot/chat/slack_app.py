@@ -7,7 +7,6 @@ shown as an error in the modal itself instead of closing it.
 """
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import re
@@ -83,24 +82,10 @@ class SlackListeners:
     async def open_reply_modal(self, body: dict, client: AsyncWebClient) -> None:
         value = json.loads(body["actions"][0]["value"])
         number = int(value["n"])
-        suggestion = value.get("text") or await self._first_suggestion(number)
-        with Session(self.runtime.engine) as session:
-            conversation = session.get(Conversation, number)
-            source = self.runtime.sources.get(conversation.source_name) if conversation else None
+        suggestion = value.get("text") or await self.runtime.first_suggestion(number, SUGGESTION_TIMEOUT)
         channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id", "")
-        max_length = source.max_length if source else 0
-        await client.views_open(trigger_id=body["trigger_id"], view=reply_modal(number, suggestion, max_length, channel))
-
-    async def _first_suggestion(self, number: int) -> str:
-        with Session(self.runtime.engine) as session:
-            conversation = session.get(Conversation, number)
-            if conversation is None:
-                return ""
-            try:
-                found = await asyncio.wait_for(self.runtime.outbox.suggest_for(session, conversation), SUGGESTION_TIMEOUT)
-            except TimeoutError:
-                return ""
-        return found[0].text if found else ""
+        modal = reply_modal(number, suggestion, self.runtime.reply_limit(number), channel)
+        await client.views_open(trigger_id=body["trigger_id"], view=modal)
 
     async def submit_reply_modal(self, ack, body: dict, view: dict) -> None:
         meta = json.loads(view.get("private_metadata") or "{}")
