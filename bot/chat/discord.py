@@ -36,6 +36,7 @@ FORUM_TYPES = {15, 16}  # GUILD_FORUM, GUILD_MEDIA: every message is a post (a t
 TEXT_TYPES = {0, 5}  # GUILD_TEXT, GUILD_ANNOUNCEMENT: threads start on a message
 THREAD_TYPES = {10, 11, 12}
 ARCHIVE_AFTER = 10080  # minutes of inactivity before Discord hides a thread from the channel list (7 days)
+REQUEST_BURST = 5
 SCAN_PAGES = 10  # find_message reads at most 1,000 recent messages of a channel or thread
 SCAN_POSTS = 50  # ...and the first message of at most 50 of the bot's newest open forum posts
 ARCHIVED_THREAD, THREAD_EXISTS = 50083, 160004
@@ -73,7 +74,8 @@ class DiscordChat:
         self.guild_id = config.guild_id
         self.pace = config.pace  # the outbox paces each routed channel with it
         self._styles = styles or {}
-        self._requests = TokenBucket(config.requests_per_second, max(1, int(config.requests_per_second)))
+        # any one second sees at most requests_per_second + REQUEST_BURST calls (40 + 5 by default, under Discord's 50)
+        self._requests = TokenBucket(config.requests_per_second, REQUEST_BURST)
         self._channel_ids: dict[str, str] = {}
         self._forums: dict[str, bool] = {}  # channel id -> is a forum
 

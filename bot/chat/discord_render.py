@@ -30,6 +30,7 @@ MODAL_TIMEOUT = 900  # seconds discord.py keeps an open modal in memory; a later
 ZWSP = "\u200b"
 _REF = re.compile(r"ref ([0-9a-f]{16})$")
 _MARKUP = re.compile(r"<(?=[@#/:ta])")  # <@user>, <@&role>, <#channel>, </command:id>, <t:…>, <a:emoji:id>
+_EVERYONE = re.compile(r"@(?=(?:everyone|here)\b)", re.I)  # discord.py escapes the lower-case forms only
 _BROKEN_MARKUP = re.compile(f"(?<=[<@]){ZWSP}")
 _ESCAPED = re.compile(r"\\(.)", re.S)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
@@ -56,7 +57,7 @@ def is_conversation_parent(message: dict) -> bool:
 
 def inert_mentions(text: str) -> str:
     """No @everyone, @here, <@user>, <@&role>, <#channel>, </command:…> in `text`; markdown is left alone."""
-    return _MARKUP.sub("<" + ZWSP, discord.utils.escape_mentions(text))
+    return _EVERYONE.sub("@" + ZWSP, _MARKUP.sub("<" + ZWSP, discord.utils.escape_mentions(text)))
 
 
 def escape(text: str) -> str:

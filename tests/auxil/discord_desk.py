@@ -77,8 +77,9 @@ def post_item(n: int, text: str, **extra) -> dict:
 
 
 @asynccontextmanager
-async def discord_desk(tmp_path: Path, *, style: str = "forum", db_url: str | None = None,
+async def discord_desk(tmp_path: Path, *, style: str = "forum", route_style: str | None = None, db_url: str | None = None,
                        **discord_overrides) -> AsyncIterator[DiscordDesk]:
+    """`style`: the routed channel is a forum or a text channel; `route_style`: what the route says (None: nothing)."""
     async with FakeDiscord() as fake:
         channel = fake.add_channel("social-desk", GUILD_FORUM if style == "forum" else GUILD_TEXT)
         fake.add_role(AGENT_ROLE)
@@ -96,7 +97,7 @@ async def discord_desk(tmp_path: Path, *, style: str = "forum", db_url: str | No
                           "per_channel_per_second": 1000, "burst": 1000, **discord_overrides}
         runtime, _, clock = make_runtime(
             db_url or f"sqlite:///{tmp_path / 'db.sqlite'}", tmp_path, discord=discord_config,
-            routes=[{"platform": "discord", "channel": "#social-desk"}],
+            routes=[{"platform": "discord", "channel": "#social-desk", **({"style": route_style} if route_style else {})}],
             agents=[{"name": "Jane Doe", "initials": "JD", "role": "lead", "discord": users["jane"]}],
         )
         runtime.chats.clear()
