@@ -7,6 +7,7 @@ import signal
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from bot.settings import ConfigError, DeskConfig, Secrets, load_config, load_secrets
 from storage.db import current_revision, database_url, make_engine, upgrade
@@ -29,7 +30,7 @@ def _load() -> tuple[Secrets, DeskConfig]:
         secrets = load_secrets()
         return secrets, load_config(secrets.socialdesk_config)
     except ConfigError as error:
-        console.print(f"[red]Configuration problem[/]\n{error}", markup=True)
+        console.print(f"[red]Configuration problem[/]\n{escape(str(error))}", markup=True)
         raise typer.Exit(2) from None
 
 
@@ -64,7 +65,7 @@ def run(
     try:
         asyncio.run(_serve(secrets, config, mode, host, port or secrets.port))
     except ConfigError as error:
-        console.print(f"[red]Configuration problem[/]\n{error}")
+        console.print(f"[red]Configuration problem[/]\n{escape(str(error))}")  # keeps [discord], [[routes]]
         raise typer.Exit(2) from None
 
 

@@ -42,7 +42,8 @@ FIRST_ID_MS = 1_793_610_000_000  # 2026-11-02: every new id is a millisecond lat
 GUILD_TEXT, GUILD_FORUM, PUBLIC_THREAD = 0, 15, 11
 MESSAGE_CONTENT_INTENT = 1 << 15
 NONCE_WINDOW = 300.0  # seconds Discord remembers an enforced nonce ("the past few minutes")
-PERMISSIONS = ("view", "send", "send_in_threads", "create_threads", "history", "react")
+PERMISSION_BITS = {"view": 1 << 10, "send": 1 << 11, "send_in_threads": 1 << 38, "create_threads": 1 << 35,
+                   "history": 1 << 16, "react": 1 << 6}
 _USER_MENTION = re.compile(r"<@!?(\d+)>")
 _ROLE_MENTION = re.compile(r"<@&(\d+)>")
 _EVERYONE = re.compile(r"@(everyone|here)\b")
@@ -154,10 +155,13 @@ class FakeDiscord:
 
     def deny(self, channel_id: str, permission: str) -> None:
         """Take a permission from the bot in one channel (and its threads): view, send, send_in_threads,
-        create_threads, history, react."""
-        assert permission in PERMISSIONS, permission
+        create_threads, history, react. The channel gets the member overwrite Discord would show for it."""
         with self._lock:
             self._denied[channel_id].add(permission)
+            denied = sum(PERMISSION_BITS[p] for p in self._denied[channel_id])
+            overwrites = [o for o in self._channels[channel_id]["permission_overwrites"] if o["id"] != self.bot["id"]]
+            overwrites.append({"id": self.bot["id"], "type": 1, "allow": "0", "deny": str(denied)})
+            self._channels[channel_id]["permission_overwrites"] = overwrites
 
     def archive(self, thread_id: str, *, locked: bool = False) -> None:
         with self._lock:
@@ -226,6 +230,11 @@ class FakeDiscord:
         """Messages of a channel or thread, oldest first, as the REST API returns them."""
         with self._lock:
             return copy.deepcopy(self._messages.get(channel_id, []))
+
+    def message_event(self, message: dict) -> dict:
+        """The MESSAGE_CREATE payload of a stored message: with guild_id and its author's `member` (without `user`)."""
+        with self._lock:
+            return self._event_message(message, self._members[message["author"]["id"]])
 
     def callbacks(self, token: str) -> list[dict]:
         """Interaction responses (type 5 deferred, 9 modal...) sent for the interaction with `token`."""
