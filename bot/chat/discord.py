@@ -48,6 +48,7 @@ HINTS = {
     10008: "the message is gone (deleted in Discord)",
     160005: "the thread is locked: a moderator must unlock it",
     40058: "that is a forum channel: set style = \"forum\" on the route",
+    40067: "the forum requires a tag on every post: turn off 'Require people to select tags when posting' in its settings",
 }
 
 
