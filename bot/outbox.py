@@ -9,6 +9,7 @@ paced independently: one throttled channel never holds up the others.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 from collections import defaultdict
@@ -94,10 +95,8 @@ class Outbox:
                 delivered = 0
             if not delivered:
                 self._wakeup.clear()
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wakeup.wait(), timeout=idle)
-                except TimeoutError:
-                    pass
 
     async def drain_once(self, limit: int = 500) -> int:
         """Deliver what is due now; returns how many entries were delivered."""

@@ -88,7 +88,8 @@ async def test_a_role_agent_can_act_and_is_told_what_to_ask_for_otherwise(runtim
     assert taken.ok and taken.text.startswith("#1 is yours")
 
 
-@pytest.mark.parametrize("name,initials", [("Sam Lee", "SL"), ("sam_lee", "SL"), ("sam", "SA"), ("Mary Jane Watson Parker", "MJW"),
-                                           ("李小龙", "李小"), ("🎉🎉", "AG"), ("élodie dupont", "ÉD"), ("x", "X")])
+@pytest.mark.parametrize("name,initials", [("Sam Lee", "SL"), ("sam_lee", "SL"), ("sam", "SA"), ("x", "X"),
+                                           ("Mary Jane Watson Parker", "MJW"), ("李小龙", "李小"), ("🎉🎉", "AG"),
+                                           ("élodie dupont", "ÉD")])
 def test_initials_from_a_display_name(name, initials):
     assert initials_for(name) == initials

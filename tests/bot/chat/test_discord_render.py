@@ -19,7 +19,8 @@ HOSTILE = [
     "@everyone look", "@here", "@Everyone @HERE", "<@123456789012345678>", "<@!123456789012345678>", "<@&123456789012345678>",
     "<#123456789012345678>", "</claim:123456789012345678>", "<t:1700000000:R>", "[free refund](https://evil.example)",
     "**bold** __under__ ~~gone~~ `code` ```block``` ||spoiler||", "# Heading\n## Two\n-# small\n> quote\n>>> all",
-    "- list\n* star\n1. one", "back\\slash \\*not bold\\*", "\u202eRTL override\u202c and עברית ערבית", "zero\u200bwidth @\u200beveryone",
+    "- list\n* star\n1. one", "back\\slash \\*not bold\\*", "\u202eRTL override\u202c and עברית ערבית",
+    "zero\u200bwidth @\u200beveryone",
     "emoji 🎉👍🏽‍♀️ and ＦＵＬＬＷＩＤＴＨ", "https://example.com/a_b_c?x=*y*", "<https://example.com>", "a" * 5000,
 ]
 
