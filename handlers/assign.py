@@ -51,5 +51,7 @@ def _target(desk: Desk, session, request: Request) -> Agent:
         found = next((a for a in agents if name in (a.name.lower(), a.initials.lower(), a.name.split()[0].lower())
                       and any(c.name == a.name for c in desk.config.agents)), None)
     if found is None:
-        raise Refusal(f"{who} is not a socialdesk agent. Pick someone listed under [[agents]] in socialdesk.toml.")
+        roles = desk.config.chat_role_names(request.actor.platform)
+        also = f", or someone with the {request.actor.platform} role {' or '.join(roles)}" if roles else ""
+        raise Refusal(f"{who} is not a socialdesk agent. Pick someone listed under [[agents]] in socialdesk.toml{also}.")
     return found

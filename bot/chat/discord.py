@@ -86,10 +86,7 @@ class DiscordChat:
         channel_id = await self.channel_id(channel)
         payload = conversation_message(view, key)
         if await self._is_forum(channel_id, declared=self._styles.get(channel)):
-            post = await self._call("create a forum post", "Send Messages", Route(
-                "POST", "/channels/{channel_id}/threads", channel_id=channel_id),
-                json={"name": thread_name(view), "auto_archive_duration": ARCHIVE_AFTER, "message": payload})
-            return ChatRef(channel_id, post["id"])
+            return ChatRef(channel_id, await self._create_post(channel_id, thread_name(view), payload))
         message = await self._send(channel_id, payload, key, "Send Messages")
         await self._start_thread(channel_id, message["id"], thread_name(view))
         return ChatRef(channel_id, message["id"])
@@ -116,11 +113,7 @@ class DiscordChat:
         channel_id = await self.channel_id(channel)
         payload = notice_message(message, key)
         if await self._is_forum(channel_id):
-            name = " ".join(message.text.split())[:THREAD_NAME_LIMIT] or "socialdesk"
-            post = await self._call("create a forum post", "Send Messages", Route(
-                "POST", "/channels/{channel_id}/threads", channel_id=channel_id),
-                json={"name": name, "auto_archive_duration": ARCHIVE_AFTER, "message": payload})
-            return post["id"]
+            return await self._create_post(channel_id, " ".join(message.text.split()) or "socialdesk", payload)
         return (await self._send(channel_id, payload, key, "Send Messages"))["id"]
 
     async def find_message(self, channel: str, thread_id: str | None, key: str) -> str | None:
@@ -195,6 +188,13 @@ class DiscordChat:
             raise ChatError(f"the route's style is {declared!r} but Discord channel {channel_id} is {kind}: set style = "
                             f"\"{'forum' if forum else 'thread'}\" on the route, or route to another channel", retryable=False)
         return forum
+
+    async def _create_post(self, forum_id: str, name: str, payload: dict) -> str:
+        """A forum post: the thread and its first message in one call (which takes no nonce); returns its id."""
+        post = await self._call("create a forum post", "Send Messages", Route(
+            "POST", "/channels/{channel_id}/threads", channel_id=forum_id),
+            json={"name": name[:THREAD_NAME_LIMIT], "auto_archive_duration": ARCHIVE_AFTER, "message": payload})
+        return post["id"]
 
     async def _send(self, channel_id: str, payload: dict, key: str, needs: str) -> dict:
         return await self._call("send a message", needs, Route("POST", "/channels/{channel_id}/messages", channel_id=channel_id),

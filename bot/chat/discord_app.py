@@ -24,6 +24,7 @@ import discord
 from discord import app_commands
 from sqlmodel import Session, select
 
+from bot.chat.base import ChatError
 from bot.chat.discord import DiscordChat
 from bot.chat.discord_render import answer_chunks, reply_modal, unescape
 from bot.commands import CommandError, parse_slash, parse_thread_message
@@ -101,8 +102,8 @@ def _command(name: str, usage: str, needs_number: bool, run) -> app_commands.Com
     async def without_number(interaction: discord.Interaction, text: str | None = None) -> None:
         await run(interaction, None, text)
 
-    words = usage.split(" ", 2 if needs_number else 1)[1 + needs_number:]
-    described = {"text": f"e.g. {words[0]}"[:100] if words else "Anything more (optional)"}
+    example = " ".join(usage.split()[2 if needs_number else 1:])  # "/reply 42 Thanks…" -> "Thanks…"
+    described = {"text": f"e.g. {example}"[:100] if example else "Anything more (optional)"}
     if needs_number:
         described["number"] = "The conversation's number (#42); leave it out inside the conversation's thread"
     callback = app_commands.describe(**described)(with_number if needs_number else without_number)
@@ -163,7 +164,7 @@ class DiscordListeners:
             await interaction.response.send_modal(reply_modal(number, suggestion, self.runtime.reply_limit(number)))
         elif action == "use":
             await interaction.response.send_modal(reply_modal(
-                number, suggestion_on(interaction.message, int(match.group(3))), self.runtime.reply_limit(number)))
+                number, suggestion_on(interaction.message, int(match.group(3) or 0)), self.runtime.reply_limit(number)))
         elif action == "reply_modal":
             await self.submit_reply(interaction, number)
         else:
@@ -189,25 +190,26 @@ class DiscordListeners:
         number = self.conversation_for_thread(message.channel)
         if number is None:
             return  # not a socialdesk conversation
-        where, author = str(message.channel.id), str(message.author.id)
+        where = str(message.channel.id)
         text = "\n".join([message.content, *(a.url for a in message.attachments)]).strip()
         if not text:
-            await self.chat.answer(where, author, "I found no text in this message (a sticker?), so nothing was saved. "
-                                   "If every message gets this answer, the bot's Message Content intent is off: see "
-                                   "README, Discord setup.", reply_to=str(message.id))
+            await self._answer(message, "I found no text in this message (a sticker?), so nothing was saved. If every "
+                               "message gets this answer, the bot's Message Content intent is off: see README, Discord setup.")
             return
-        actor = actor_of(message.author)
         try:
-            request = parse_thread_message(text, number, actor, message_id=f"{where}:{message.id}")
+            request = parse_thread_message(text, number, actor_of(message.author), message_id=f"{where}:{message.id}")
         except CommandError as error:
-            await self.chat.answer(where, author, str(error), reply_to=str(message.id))
+            await self._answer(message, str(error))
             return
         mentioned = tuple(actor_of(m) for m in message.mentions)
         outcome = await self._dispatch(dataclasses.replace(request, mentioned=mentioned))
-        if request.command == "note" and outcome.ok:
+        if request.command != "note" or not outcome.ok:
+            await self._answer(message, outcome.text)
+            return
+        try:
             await self.chat.react(where, str(message.id), NOTE_SAVED)
-        else:
-            await self.chat.answer(where, author, outcome.text, reply_to=str(message.id))
+        except ChatError as error:
+            log.error("Discord: note saved, but the %s reaction on message %s failed: %s", NOTE_SAVED, message.id, error)
 
     # --- helpers ---------------------------------------------------------------------------------
 
@@ -236,6 +238,13 @@ class DiscordListeners:
             if member is not None:
                 found.append(actor_of(member))
         return tuple(found)
+
+    async def _answer(self, message: discord.Message, text: str) -> None:
+        """Reply to a thread message, pinging only its author (Discord has no private messages outside interactions)."""
+        try:
+            await self.chat.answer(str(message.channel.id), str(message.author.id), text, reply_to=str(message.id))
+        except ChatError as error:
+            log.error("Discord: could not answer %s in %s (%r): %s", message.author.id, message.channel.id, text, error)
 
     async def _dispatch(self, request: Request) -> Outcome:
         try:

@@ -433,7 +433,7 @@ class FakeDiscord:
 
     def _get_guild_channels(self, body, query, guild_id) -> list:
         self._require_guild(guild_id)
-        return [copy.deepcopy(c) for c in self._channels.values() if c["type"] not in (PUBLIC_THREAD,)]
+        return [copy.deepcopy(c) for c in self._channels.values() if c["type"] != PUBLIC_THREAD]
 
     def _get_roles(self, body, query, guild_id) -> list:
         self._require_guild(guild_id)

@@ -183,6 +183,10 @@ async def test_roles_decide_who_may_act(desk):
     handed = await desk.interact(desk.fake.command(desk.users["lena"], "assign", thread_id, number=2,
                                                    text=f"<@{desk.users['sam']}>"))
     assert handed[0]["content"] == "#2 is now Sam Lee's; they are mentioned in its thread."  # Sam never used socialdesk
+    not_an_agent = await desk.interact(desk.fake.command(desk.users["lena"], "assign", thread_id, number=1,
+                                                         text=f"<@{desk.users['stranger']}>"))
+    assert not_an_agent[0]["content"].endswith("is not a socialdesk agent. Pick someone listed under [[agents]] in "
+                                               "socialdesk.toml, or someone with the discord role Support or Support Lead.")
     taken = await desk.interact(desk.fake.command(desk.users["sam"], "claim", thread_id, number=1))
     assert "is owned by Kim_Park" in taken[0]["content"]  # an agent cannot take a teammate's conversation...
     taken = await desk.interact(desk.fake.command(desk.users["lena"], "claim", thread_id, number=1))
