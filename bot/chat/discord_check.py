@@ -77,5 +77,6 @@ def _channel(channels: list[discord.abc.GuildChannel], member: discord.Member, n
     needed = NEEDED if forum else {**NEEDED, **NEEDED_IN_TEXT_CHANNELS}
     missing = [label for flag, label in needed.items() if not getattr(granted, flag)]
     if missing:
-        return Finding(False, what, f"the bot lacks {', '.join(missing)} there")
+        return Finding(False, what, f"the bot lacks {', '.join(missing)} there (grant them, or invite the bot again "
+                                    f"with permissions={PERMISSIONS_INTEGER})")
     return Finding(True, what, f"conversations as {'forum posts' if forum else 'threads on messages'}; permissions ok")

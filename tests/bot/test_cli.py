@@ -125,6 +125,20 @@ def test_check_tries_the_discord_token_server_channels_and_permissions(tmp_path,
     assert "ok Discord channel #social-desk — conversations as forum posts; permissions ok" in output
     assert "failed Discord channel #escalations — the bot lacks Create Public Threads there" in output
     assert "failed Discord channel #nowhere — not found in the server" in output
+    assert "Message Content intent" not in output
+
+
+def test_check_says_the_message_content_intent_is_off_and_the_readme_has_the_permissions(tmp_path, monkeypatch):
+    from bot.chat.discord_check import PERMISSIONS_INTEGER
+
+    with FakeDiscord.in_thread() as fake:
+        fake.add_channel("social-desk", GUILD_FORUM)
+        fake.application_flags = 0
+        discord_project(tmp_path, monkeypatch, fake, '[[routes]]\nplatform = "discord"\nchannel = "#social-desk"\n',
+                        DISCORD_BOT_TOKEN=fake.token)
+        result = runner.invoke(app, ["check"])
+    assert result.exit_code == 1 and "failed  Discord Message Content intent — off: turn it on" in result.output
+    assert f"permissions={PERMISSIONS_INTEGER}" in (ROOT / "README.md").read_text()
 
 
 def test_check_reports_a_refused_discord_token(tmp_path, monkeypatch):

@@ -83,6 +83,7 @@ class FakeDiscord:
         self.token = token
         self.api_url = self.gateway_url = ""
         self.message_content_enabled = True  # the privileged intent, as toggled in the Developer Portal
+        self.application_flags = 1 << 19  # GATEWAY_MESSAGE_CONTENT_LIMITED: the intent is on for an unverified app
         self.global_limit: int | None = None  # requests per second before a global 429 (Discord: 50)
         self._clock = clock
         self._lock = threading.RLock()
@@ -413,7 +414,7 @@ class FakeDiscord:
     def _get_application(self, body, query) -> dict:
         return {"id": self.application_id, "name": "socialdesk", "icon": None, "description": "", "bot_public": False,
                 "bot_require_code_grant": False, "owner": self._user(self.new_id(), "owner"), "verify_key": "0" * 64,
-                "flags": 1 << 19, "bot": copy.deepcopy(self.bot), "summary": "", "team": None,
+                "flags": self.application_flags, "bot": copy.deepcopy(self.bot), "summary": "", "team": None,
                 "interactions_endpoint_url": None, "redirect_uris": [], "install_params": None}
 
     def _get_gateway_bot(self, body, query) -> dict:
@@ -613,7 +614,7 @@ class FakeDiscord:
                 return
             ready = {"v": 10, "user": copy.deepcopy(self.bot), "guilds": [{"id": self.guild_id, "unavailable": True}],
                      "session_id": f"session-{self.new_id()}", "resume_gateway_url": self.gateway_url,
-                     "shard": [0, 1], "application": {"id": self.application_id, "flags": 1 << 19},
+                     "shard": [0, 1], "application": {"id": self.application_id, "flags": self.application_flags},
                      "private_channels": [], "relationships": [], "presences": [], "user_settings": {}}
             guild = self._guild(full=True)
         self._sockets.append(socket)
