@@ -1,10 +1,11 @@
-"""Kill `socialdesk run` (SIGKILL) in the middle of delivering to Discord, restart it, and check exactly-once.
+"""`socialdesk run` as a process against the fake Discord: killed mid-delivery, and serving Slack at the same time.
 
 Discord forgets nonces after a few minutes, so each kill also wipes the fake's nonce memory: what
 prevents doubles after the restart is finding the interrupted message by the ref in its footer.
 """
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -15,15 +16,16 @@ from pathlib import Path
 
 from bot.chat.discord_render import ref_of
 from tests.fakes.discord_api import GUILD_FORUM, FakeDiscord
-from tests.test_crash_recovery import CUSTOMERS, FOLLOW_UPS, wait_for, write_posts
+from tests.fakes.slack_api import FakeSlack
+from tests.test_crash_recovery import CUSTOMERS, FOLLOW_UPS, free_port, wait_for, write_posts
 
 
-def start_bot(tmp_path: Path, fake: FakeDiscord) -> subprocess.Popen:
+def start_bot(tmp_path: Path, fake: FakeDiscord, **env: str) -> subprocess.Popen:
     env = {**os.environ, "SOCIALDESK_CONFIG": str(tmp_path / "socialdesk.toml"), "DISCORD_BOT_TOKEN": fake.token,
-           "DISCORD_API_URL": fake.api_url, "DISCORD_GATEWAY_URL": fake.gateway_url, "SLACK_BOT_TOKEN": ""}
+           "DISCORD_API_URL": fake.api_url, "DISCORD_GATEWAY_URL": fake.gateway_url, "SLACK_BOT_TOKEN": "", **env}
     env.pop("DATABASE_URL", None)
-    return subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
-                            stderr=open(tmp_path / "bot.log", "ab"))
+    command = [sys.executable, "-m", "bot", "run", "--mode", "http", "--host", "127.0.0.1", "--port", str(free_port())]
+    return subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=open(tmp_path / "bot.log", "ab"))
 
 
 def sent(fake: FakeDiscord) -> int:
@@ -68,3 +70,31 @@ def test_kill_mid_delivery_then_restart_delivers_everything_to_discord_exactly_o
             follow_ups = [m for m in fake.messages(post["id"]) if "follow-up" in (m["embeds"][0].get("description") or "")]
             assert len(follow_ups) == FOLLOW_UPS, post["name"]
         assert fake.identified and all(i["intents"] & (1 << 15) for i in fake.identified)  # the gateway was used too
+
+
+def test_one_process_serves_slack_and_discord_at_once(tmp_path):
+    (tmp_path / "x.jsonl").write_text(json.dumps({"id": "x1", "author": {"handle": "carla"}, "text": "@acme my order?",
+                                                  "created_at": "2026-11-02T09:00:00Z"}) + "\n")
+    (tmp_path / "community.jsonl").write_text(json.dumps({"id": "c1", "author": {"handle": "dana"}, "text": "@acme bug!",
+                                                          "created_at": "2026-11-02T09:00:00Z"}) + "\n")
+    with FakeDiscord.in_thread() as fake, FakeSlack.in_thread() as slack:
+        forum = fake.add_channel("community-desk", GUILD_FORUM)
+        channel = slack.add_channel("social-desk")
+        (tmp_path / "socialdesk.toml").write_text(
+            '[brand]\nname = "Acme"\nhandles = ["@acme"]\n'
+            '[[sources]]\nname = "x"\ntype = "replay"\npath = "x.jsonl"\npoll_every = "1s"\n'
+            '[[sources]]\nname = "community"\ntype = "replay"\npath = "community.jsonl"\npoll_every = "1s"\n'
+            '[[routes]]\nsource = "community"\nplatform = "discord"\nchannel = "#community-desk"\n'
+            '[[routes]]\nchannel = "#social-desk"\n'
+            f'[discord]\nguild_id = "{fake.guild_id}"\n'
+        )
+        bot = start_bot(tmp_path, fake, SLACK_BOT_TOKEN=slack.token, SLACK_API_URL=slack.base_url,
+                        SLACK_SIGNING_SECRET="s3cret", SLACK_APP_TOKEN="")
+        both = wait_for(lambda: slack.messages(channel) and fake.threads(forum), 60, bot)
+        bot.send_signal(signal.SIGTERM)
+        assert bot.wait(timeout=30) == 0, (tmp_path / "bot.log").read_text()[-3000:]
+        assert both, (tmp_path / "bot.log").read_text()[-3000:]
+        (slack_parent,) = slack.messages(channel)
+        (discord_post,) = fake.threads(forum)
+    assert "@carla" in json.dumps(slack_parent["blocks"]) and "dana" not in json.dumps(slack_parent["blocks"])
+    assert discord_post["name"].endswith(" · Replay · @dana: @acme bug!")
