@@ -5,9 +5,10 @@ import asyncio
 import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.chat.base import Suggestions
 from bot.chat.discord import point_at
 from bot.chat.discord_app import DeskBot
 from bot.clock import FakeClock
@@ -30,6 +31,17 @@ class DiscordDesk:
     tmp_path: Path
     channel: str  # the routed channel's id
     users: dict[str, str]  # sam, kim (Support role), lena (Support Lead role), jane (in [[agents]]), stranger -> user id
+    offered: list[Suggestions] = field(default_factory=list)  # the suggestions the adapter was given to post
+
+    def __post_init__(self) -> None:
+        chat, post_in_thread = self.bot.chat, self.bot.chat.post_in_thread
+
+        async def recording(ref, message, key):
+            if isinstance(message, Suggestions):
+                self.offered.append(message)
+            return await post_in_thread(ref, message, key)
+
+        chat.post_in_thread = recording
 
     def add_posts(self, *items: dict) -> None:
         with (self.tmp_path / "posts.jsonl").open("a", encoding="utf-8") as handle:

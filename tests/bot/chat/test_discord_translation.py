@@ -3,11 +3,9 @@ from __future__ import annotations
 
 import discord
 import pytest
-from sqlmodel import Session
 
 from bot.chat.discord_app import actor_of, modal_value, suggestion_on
 from bot.commands import parse_thread_message
-from storage.models import Conversation
 from tests.auxil.discord_desk import AGENT_ROLE, discord_desk, post_item
 
 
@@ -56,9 +54,7 @@ async def test_a_button_press_carries_its_message_and_presser(desk):
     pressed = interaction(desk, desk.fake.button(desk.users["kim"], suggestions, "sd:use:1:1"))
     assert pressed.type is discord.InteractionType.component and pressed.data["custom_id"] == "sd:use:1:1"
     assert actor_of(pressed.user).user_id == desk.users["kim"]
-    with Session(desk.runtime.engine) as session:
-        offered = await desk.runtime.outbox.suggest_for(session, session.get(Conversation, 1))
-    assert suggestion_on(pressed.message, 1) == offered[1].text
+    assert suggestion_on(pressed.message, 1) == desk.offered[0].texts[1]
     assert suggestion_on(pressed.message, 9) == ""
 
 
