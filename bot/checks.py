@@ -76,6 +76,8 @@ async def run_checks(secrets: Secrets, config: DeskConfig, db_url: str, console:
     await _check_llm(secrets, config, line)
     if any(r.platform == "slack" for r in config.routes):
         await _check_slack(secrets, line)
+    if any(r.platform == "discord" for r in config.routes) or secrets.discord_bot_token:
+        await _check_discord(secrets, config, line)
     return problems
 
 
@@ -115,3 +117,18 @@ async def _check_slack(secrets: Secrets, line) -> None:
         line(OK, "SLACK_BOT_TOKEN", f"{_mask(secrets.slack_bot_token)}: bot {response['user']} in {response['team']}")
     except Exception as error:
         line(BAD, "SLACK_BOT_TOKEN", f"{_mask(secrets.slack_bot_token)}: {error}")
+
+
+async def _check_discord(secrets: Secrets, config: DeskConfig, line) -> None:
+    if not secrets.discord_bot_token:
+        line(MISSING, "DISCORD_BOT_TOKEN", "put the bot's token in .env (README, Discord setup)")
+        return
+    if config.discord is None:
+        line(MISSING, "[discord]", "add it to socialdesk.toml with guild_id (your server's id)")
+        return
+    from bot.chat.discord_check import check_discord
+
+    for ok, what, detail in await check_discord(secrets, config):
+        if what == "DISCORD_BOT_TOKEN":
+            detail = f"{_mask(secrets.discord_bot_token)}: {detail}"
+        line(OK if ok else BAD, what, detail)

@@ -148,7 +148,7 @@ class Outbox:
     async def _deliver_target(self, target: str, entries: list[OutboxEntry]) -> int:
         """Deliver one target's entries in order, pacing them; stop at the first one that must wait."""
         loop = asyncio.get_running_loop()
-        bucket = self._buckets.setdefault(target, TokenBucket(self.config.per_channel_per_second, self.config.burst))
+        bucket = self._bucket(target)
         delivered = 0
         for entry in entries:
             throttled_until = self._throttled_until.get(target)
@@ -165,6 +165,15 @@ class Outbox:
             elif outcome == "wait":
                 break
         return delivered
+
+    def _bucket(self, target: str) -> TokenBucket:
+        """A target's pace: a chat adapter's own `pace` (per second, burst) if it has one (Discord), else [outbox]'s."""
+        if target not in self._buckets:
+            kind, _, rest = target.partition(":")
+            pace = getattr(self.chats.get(rest.partition(":")[0]), "pace", None) if kind == "chat" else None
+            rate, burst = pace or (self.config.per_channel_per_second, self.config.burst)
+            self._buckets[target] = TokenBucket(rate, burst)
+        return self._buckets[target]
 
     async def _deliver(self, entry: OutboxEntry, lease: timedelta = LEASE) -> str:
         claimed = self._claim(entry, lease)

@@ -5,6 +5,8 @@ import asyncio
 import logging
 from pathlib import Path
 
+from sqlmodel import Session
+
 from bot.agents import sync_agents
 from bot.chat.base import ChatPort
 from bot.clock import Clock, SystemClock
@@ -15,8 +17,10 @@ from bot.settings import DeskConfig, Secrets
 from bot.sources import build_source
 from bot.suggest import Suggester, TemplateSuggester
 from bot.suggestions import SuggestionMaker
+from bot.views import latest_post
 from handlers.context import Desk
 from storage.db import make_engine, session_scope, upgrade
+from storage.models import Conversation
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +75,27 @@ class Runtime:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+
+    def reply_limit(self, number: int) -> int:
+        """The reply length limit of conversation #number's network (0 when unknown), for the reply modal's hint."""
+        with Session(self.engine) as session:
+            conversation = session.get(Conversation, number)
+        source = self.sources.get(conversation.source_name) if conversation else None
+        return source.max_length if source else 0
+
+    async def first_suggestion(self, number: int) -> str:
+        """A suggestion to pre-fill the reply modal: the newest stored one, else an offline one. Instant, since
+        Slack and Discord want the modal within 3 seconds."""
+        with Session(self.engine) as session:
+            conversation = session.get(Conversation, number)
+            if conversation is None:
+                return ""
+            stored = self.suggestions.latest(session, number)
+            if stored:
+                return stored[0]
+            request = self.suggestions.request_for(session, conversation, latest_post(session, number))
+        found = await self.suggestions.offline.suggest(request)
+        return found[0].text if found else ""
 
     async def close(self) -> None:
         for source in self.sources.values():

@@ -18,6 +18,7 @@ PRIORITIES = ("urgent", "high", "normal", "low")
 Priority = Literal["urgent", "high", "normal", "low"]
 _DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d)\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+SNOWFLAKE = r"^\d{15,21}$"  # a Discord id (guild, channel, user, role)
 
 
 class ConfigError(Exception):
@@ -64,9 +65,10 @@ class RouteConfig(Strict):
     """Where conversations go in chat. Routes are tried in order; the first match wins."""
 
     channel: str = Field(min_length=1)
-    platform: Literal["slack", "console"] = "slack"
+    platform: Literal["slack", "discord", "console"] = "slack"
     source: str | None = None
     priority: Priority | None = None
+    style: Literal["forum", "thread"] | None = None  # Discord: a forum post, or a thread on a message; None: by channel kind
 
 
 class AgentConfig(Strict):
@@ -74,6 +76,7 @@ class AgentConfig(Strict):
     initials: str = Field(min_length=1, max_length=8)
     role: Literal["agent", "lead"] = "agent"
     slack: str | None = Field(default=None, pattern=r"^[UW][A-Z0-9]+$")
+    discord: str | None = Field(default=None, pattern=SNOWFLAKE)
     console: str | None = None
 
 
@@ -149,6 +152,35 @@ class LlmConfig(Strict):
     knowledge: str | None = None  # file of the team's answers (FAQ, known outages); default prompts/knowledge.md
 
 
+class DiscordRolesConfig(Strict):
+    """Discord roles (by name or id) whose members act as socialdesk agents or leads."""
+
+    lead: list[str] = []
+    agent: list[str] = []
+
+
+class DiscordConfig(Strict):
+    """The Discord server socialdesk serves, who may act there, and the delivery pace."""
+
+    guild_id: str = Field(pattern=SNOWFLAKE)
+    roles: DiscordRolesConfig = DiscordRolesConfig()
+    per_channel_per_second: float = Field(default=5.0, gt=0)  # per routed channel (forum or text channel)
+    burst: int = Field(default=5, ge=1)
+    requests_per_second: float = Field(default=40.0, gt=0, le=50)  # every REST call; Discord's global limit is 50/s
+
+    @property
+    def pace(self) -> tuple[float, int]:
+        return self.per_channel_per_second, self.burst
+
+    def role_for(self, roles: tuple[str, ...]) -> Literal["lead", "agent"] | None:
+        """The socialdesk role of a member holding `roles` (ids and names); names match case-insensitively."""
+        held = {role.casefold() for role in roles}
+        for socialdesk_role in ("lead", "agent"):
+            if any(name.casefold() in held for name in getattr(self.roles, socialdesk_role)):
+                return socialdesk_role
+        return None
+
+
 class DeskConfig(Strict):
     """The whole of socialdesk.toml."""
 
@@ -159,6 +191,7 @@ class DeskConfig(Strict):
     sla: SlaConfig = SlaConfig()
     outbox: OutboxConfig = OutboxConfig()
     llm: LlmConfig = LlmConfig()
+    discord: DiscordConfig | None = None
     database_path: str = "socialdesk.db"
 
     @model_validator(mode="after")
@@ -170,7 +203,12 @@ class DeskConfig(Strict):
         for i, route in enumerate(self.routes):
             if route.source and route.source not in names:
                 raise ValueError(f"routes[{i}].source: no source named {route.source!r} (have: {', '.join(names) or 'none'})")
-        for key in ("slack", "console"):
+        for i, route in enumerate(self.routes):
+            if route.platform == "discord" and self.discord is None:
+                raise ValueError(f"routes[{i}]: platform 'discord' needs a [discord] block with guild_id (the server id)")
+            if route.style and route.platform != "discord":
+                raise ValueError(f"routes[{i}].style: only Discord routes have a style (forum or thread)")
+        for key in ("slack", "discord", "console"):
             ids = [getattr(a, key) for a in self.agents if getattr(a, key)]
             for agent_id in {i for i in ids if ids.count(i) > 1}:
                 raise ValueError(f"agents: {key} user {agent_id!r} is listed twice")
@@ -188,6 +226,19 @@ class DeskConfig(Strict):
     def agent(self, platform: str, user_id: str) -> AgentConfig | None:
         return next((a for a in self.agents if getattr(a, platform, None) == user_id), None)
 
+    def chat_role(self, platform: str, roles: tuple[str, ...]) -> Literal["lead", "agent"] | None:
+        """The socialdesk role that a chat platform's own roles grant (Discord), or None."""
+        platform_config = getattr(self, platform, None)
+        if not roles or not hasattr(platform_config, "role_for"):
+            return None
+        return platform_config.role_for(roles)
+
+    def chat_role_names(self, platform: str) -> list[str]:
+        """The chat roles that make someone an agent on `platform`, for telling people what to ask for."""
+        platform_config = getattr(self, platform, None)
+        roles = getattr(platform_config, "roles", None)
+        return [*roles.agent, *roles.lead] if roles else []
+
 
 class Secrets(BaseSettings):
     """Environment variables (and `.env`). Nothing here is ever printed in full."""
@@ -199,6 +250,9 @@ class Secrets(BaseSettings):
     slack_app_token: str | None = None
     slack_signing_secret: str | None = None
     slack_api_url: str = "https://slack.com/api/"
+    discord_bot_token: str | None = None
+    discord_api_url: str = "https://discord.com/api/v10"
+    discord_gateway_url: str = "wss://gateway.discord.gg/"
     port: int = 3000
     openai_api_key: str | None = None
     azure_openai_api_key: str | None = None

@@ -4,9 +4,10 @@ import re
 from sqlmodel import select
 
 from bot import outbox_entries
-from bot.agents import agent_for
 from handlers.claim import take
-from handlers.context import Desk, Outcome, Request, Refusal, audit, owner_name, require_agent, require_conversation
+from handlers.context import (
+    Actor, Desk, Outcome, Request, Refusal, actor_agent, audit, owner_name, require_agent, require_conversation,
+)
 from storage.models import Agent
 
 USAGE = "/assign 42 @teammate"
@@ -41,12 +42,16 @@ def _target(desk: Desk, session, request: Request) -> Agent:
         raise Refusal(f"Assign to whom? Usage: {USAGE}")
     match = _MENTION.match(who)
     if match:
-        found = agent_for(session, desk.config, request.actor.platform, match.group(1))
+        user_id = match.group(1)
+        mentioned = next((a for a in request.mentioned if a.user_id == user_id), Actor(request.actor.platform, user_id))
+        found = actor_agent(session, desk, mentioned)
     else:
         name = who.lstrip("@").lower()
         agents = session.exec(select(Agent)).all()
         found = next((a for a in agents if name in (a.name.lower(), a.initials.lower(), a.name.split()[0].lower())
                       and any(c.name == a.name for c in desk.config.agents)), None)
     if found is None:
-        raise Refusal(f"{who} is not a socialdesk agent. Pick someone listed under [[agents]] in socialdesk.toml.")
+        roles = desk.config.chat_role_names(request.actor.platform)
+        also = f", or someone with the {request.actor.platform} role {' or '.join(roles)}" if roles else ""
+        raise Refusal(f"{who} is not a socialdesk agent. Pick someone listed under [[agents]] in socialdesk.toml{also}.")
     return found

@@ -17,8 +17,12 @@ from storage.models import Agent, AuditEvent, Conversation
 
 @dataclass(frozen=True)
 class Actor:
+    """A chat user. Platforms with roles (Discord) pass them, ids and names, with the user's display name."""
+
     platform: str
     user_id: str
+    roles: tuple[str, ...] = ()
+    display_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,7 @@ class Request:
     number: int | None = None  # the conversation number (#42)
     args: str = ""
     message_id: str | None = None  # the chat message that carried it (notes dedupe on it)
+    mentioned: tuple[Actor, ...] = ()  # users mentioned in `args`, with their roles, where the platform knows them
 
 
 @dataclass(frozen=True)
@@ -68,11 +73,18 @@ class Desk:
         self.on_change()
 
 
+def actor_agent(session: Session, desk: Desk, actor: Actor) -> Agent | None:
+    return agent_for(session, desk.config, actor.platform, actor.user_id, roles=actor.roles,
+                     display_name=actor.display_name)
+
+
 def require_agent(desk: Desk, session: Session, actor: Actor, doing: str) -> Agent:
-    agent = agent_for(session, desk.config, actor.platform, actor.user_id)
+    agent = actor_agent(session, desk, actor)
     if agent is None:
+        roles = desk.config.chat_role_names(actor.platform)
+        ask = f"Ask an admin for the {actor.platform} role {' or '.join(roles)}, or a lead" if roles else "Ask a lead"
         raise Refusal(
-            f"Only socialdesk agents can {doing}. Ask a lead to add you to [[agents]] in socialdesk.toml "
+            f"Only socialdesk agents can {doing}. {ask} to add you to [[agents]] in socialdesk.toml "
             f"(your {actor.platform} id is {actor.user_id})."
         )
     return agent

@@ -1,8 +1,7 @@
 """A thread message that is not a command: an internal note, never published."""
 from sqlalchemy.exc import IntegrityError
 
-from bot.agents import agent_for
-from handlers.context import Desk, Outcome, Request, audit, require_conversation
+from handlers.context import Desk, Outcome, Request, actor_agent, audit, require_conversation
 from storage.models import Note
 
 
@@ -13,7 +12,7 @@ async def run(desk: Desk, request: Request) -> Outcome:
     try:
         with desk.session() as session:
             conversation = require_conversation(session, request.number, "!note text")
-            agent = agent_for(session, desk.config, request.actor.platform, request.actor.user_id)
+            agent = actor_agent(session, desk, request.actor)
             author = agent.name if agent else f"{request.actor.platform}:{request.actor.user_id}"
             session.add(Note(conversation_id=conversation.id, customer_id=conversation.customer_id, author=author,
                              text=text, chat_platform=request.actor.platform, chat_message_id=request.message_id,

@@ -65,6 +65,7 @@ class Notice:
     text: str
     mention_chat_id: str | None = None
     link: str | None = None
+    mention_group_id: str | None = None  # the on-call group: a Slack user group, a Discord role
 
 
 ThreadMessage = CustomerPost | Suggestions | Notice
@@ -89,6 +90,9 @@ class ChatPort(Protocol):
 
     async def post_in_thread(self, ref: ChatRef, message: ThreadMessage, key: str) -> str:
         """Post into the conversation's thread; returns the new message's id."""
+
+    async def post_to_channel(self, channel: str, message: Notice, key: str) -> str:
+        """A bot message at the top of a channel (SLA escalations, the daily digest); returns its id."""
 
     async def find_message(self, channel: str, thread_id: str | None, key: str) -> str | None:
         """After a crash mid-send: the id of the message posted with `key`, if it exists."""

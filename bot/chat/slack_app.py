@@ -22,7 +22,6 @@ from bot.chat.slack import SlackChat
 from bot.chat.slack_render import held_blocks, reply_modal
 from bot.commands import CommandError, parse_slash, parse_thread_message
 from bot.runtime import Runtime
-from bot.views import latest_post
 from handlers import USAGE, dispatch
 from handlers.context import Actor, Outcome, Request
 from storage.models import Conversation
@@ -93,27 +92,10 @@ class SlackListeners:
     async def open_reply_modal(self, body: dict, client: AsyncWebClient) -> None:
         value = json.loads(body["actions"][0]["value"])
         number = int(value["n"])
-        suggestion = value.get("text") or await self._first_suggestion(number)
-        with Session(self.runtime.engine) as session:
-            conversation = session.get(Conversation, number)
-            source = self.runtime.sources.get(conversation.source_name) if conversation else None
+        suggestion = value.get("text") or await self.runtime.first_suggestion(number)
         channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id", "")
-        max_length = source.max_length if source else 0
-        await client.views_open(trigger_id=body["trigger_id"], view=reply_modal(number, suggestion, max_length, channel))
-
-    async def _first_suggestion(self, number: int) -> str:
-        """The newest stored suggestion, else an offline one (instant: the modal must open within 3 seconds)."""
-        suggestions = self.runtime.suggestions
-        with Session(self.runtime.engine) as session:
-            conversation = session.get(Conversation, number)
-            if conversation is None:
-                return ""
-            stored = suggestions.latest(session, number)
-            if stored:
-                return stored[0]
-            request = suggestions.request_for(session, conversation, latest_post(session, number))
-        found = await suggestions.offline.suggest(request)
-        return found[0].text if found else ""
+        modal = reply_modal(number, suggestion, self.runtime.reply_limit(number), channel)
+        await client.views_open(trigger_id=body["trigger_id"], view=modal)
 
     async def submit_reply_modal(self, ack, body: dict, view: dict) -> None:
         meta = json.loads(view.get("private_metadata") or "{}")

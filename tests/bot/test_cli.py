@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from bot.cli import app
 from storage.db import head_revision
 from tests.fakes.openai_api import FakeOpenAI
+from tests.fakes.discord_api import GUILD_FORUM, GUILD_TEXT, FakeDiscord
 from tests.fakes.slack_api import FakeSlack
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,7 +24,8 @@ def project(tmp_path: Path, monkeypatch, **env) -> Path:
     (tmp_path / "posts.jsonl").write_text("")
     monkeypatch.chdir(tmp_path)
     for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_API_URL", "DATABASE_URL",
-                 "SOCIALDESK_CONFIG", "OPENAI_API_KEY", "AZURE_OPENAI_API_KEY", "AZURE_OPENAI_ENDPOINT"):
+                 "SOCIALDESK_CONFIG", "OPENAI_API_KEY", "AZURE_OPENAI_API_KEY", "AZURE_OPENAI_ENDPOINT",
+                 "DISCORD_BOT_TOKEN", "DISCORD_API_URL", "DISCORD_GATEWAY_URL"):
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
@@ -114,3 +116,69 @@ def test_the_demo_runs_a_script_offline(tmp_path):
     published = next(tmp_path.glob("socialdesk-demo-*")) / "published.jsonl"
     (record,) = [json.loads(line) for line in published.read_text().splitlines()]
     assert record["text"] == "So sorry Carla, we're checking with the courier now! ^AD"
+
+
+def discord_project(tmp_path: Path, monkeypatch, fake: FakeDiscord, routes: str, **env) -> Path:
+    project(tmp_path, monkeypatch, DISCORD_API_URL=fake.api_url, DISCORD_GATEWAY_URL=fake.gateway_url, **env)
+    (tmp_path / "socialdesk.toml").write_text(
+        '[brand]\nname = "Acme"\n[[sources]]\nname = "replay"\ntype = "replay"\npath = "posts.jsonl"\n'
+        f'[discord]\nguild_id = "{fake.guild_id}"\nroles = {{ agent = ["Support"] }}\n{routes}')
+    return tmp_path
+
+
+def test_check_tries_the_discord_token_server_channels_and_permissions(tmp_path, monkeypatch):
+    with FakeDiscord.in_thread() as fake:
+        fake.add_channel("social-desk", GUILD_FORUM)
+        escalations = fake.add_channel("escalations", GUILD_TEXT)
+        fake.deny(escalations, "create_threads")
+        routes = ('[[routes]]\nplatform = "discord"\nchannel = "#social-desk"\nstyle = "forum"\n'
+                  '[[routes]]\npriority = "urgent"\nplatform = "discord"\nchannel = "#escalations"\n'
+                  '[[routes]]\nplatform = "discord"\nchannel = "#nowhere"\n')
+        discord_project(tmp_path, monkeypatch, fake, routes, DISCORD_BOT_TOKEN=fake.token)
+        result = runner.invoke(app, ["check"])
+    output = " ".join(result.output.split())
+    assert result.exit_code == 1, result.output
+    assert "ok DISCORD_BOT_TOKEN" in output and "bot socialdesk" in output and fake.token not in output
+    assert f"ok Discord server — Acme Community ({fake.guild_id})" in output
+    assert "ok Discord channel #social-desk — conversations as forum posts; permissions ok" in output
+    assert "failed Discord channel #escalations — the bot lacks Create Public Threads there" in output
+    assert "failed Discord channel #nowhere — not found in the server" in output
+    assert "Message Content intent" not in output
+
+
+def test_check_says_the_message_content_intent_is_off_and_the_readme_has_the_permissions(tmp_path, monkeypatch):
+    from bot.chat.discord_check import PERMISSIONS_INTEGER
+
+    with FakeDiscord.in_thread() as fake:
+        fake.add_channel("social-desk", GUILD_FORUM)
+        fake.application_flags = 0
+        discord_project(tmp_path, monkeypatch, fake, '[[routes]]\nplatform = "discord"\nchannel = "#social-desk"\n',
+                        DISCORD_BOT_TOKEN=fake.token)
+        result = runner.invoke(app, ["check"])
+    assert result.exit_code == 1 and "failed  Discord Message Content intent — off: turn it on" in result.output
+    assert f"permissions={PERMISSIONS_INTEGER}" in (ROOT / "README.md").read_text()
+
+
+def test_check_reports_a_refused_discord_token(tmp_path, monkeypatch):
+    with FakeDiscord.in_thread() as fake:
+        fake.add_channel("social-desk", GUILD_FORUM)
+        routes = '[[routes]]\nplatform = "discord"\nchannel = "#social-desk"\n'
+        discord_project(tmp_path, monkeypatch, fake, routes, DISCORD_BOT_TOKEN="not-the-token-at-all")
+        result = runner.invoke(app, ["check"])
+    assert result.exit_code == 1 and "failed  DISCORD_BOT_TOKEN" in result.output and "refused by Discord" in result.output
+
+
+def test_run_names_the_missing_discord_credentials(tmp_path, monkeypatch):
+    with FakeDiscord.in_thread() as fake:
+        discord_project(tmp_path, monkeypatch, fake, '[[routes]]\nplatform = "discord"\nchannel = "#social-desk"\n')
+        result = runner.invoke(app, ["run"])
+        assert result.exit_code == 2 and "A route posts to Discord but DISCORD_BOT_TOKEN is not set" in result.output
+        monkeypatch.setenv("DISCORD_BOT_TOKEN", "not-the-token-at-all")
+        result = runner.invoke(app, ["run"])
+        assert result.exit_code == 2 and "DISCORD_BOT_TOKEN was refused by Discord" in result.output
+    project(tmp_path, monkeypatch, DISCORD_BOT_TOKEN="x" * 30)  # the example config routes to Slack only
+    result = runner.invoke(app, ["run"])
+    assert result.exit_code == 2 and "A route posts to Slack but SLACK_BOT_TOKEN is not set" in result.output
+    project(tmp_path, monkeypatch, SLACK_BOT_TOKEN="xoxb-1", DISCORD_BOT_TOKEN="x" * 30)
+    result = runner.invoke(app, ["run"])
+    assert result.exit_code == 2 and "DISCORD_BOT_TOKEN is set but socialdesk.toml has no [discord] block" in result.output

@@ -82,3 +82,43 @@ def test_business_hours_are_validated():
         parse_config(minimal(sla={"business_hours": {"timezone": "UTC", "start": "18:00", "end": "09:00"}}))
     with pytest.raises(ConfigError, match="sla.business_hours.days"):
         parse_config(minimal(sla={"business_hours": {"timezone": "UTC", "days": ["someday"]}}))
+
+
+DISCORD = {"guild_id": "111111111111111111", "roles": {"agent": ["Support"], "lead": ["Support Lead", "222222222222222222"]}}
+
+
+def test_a_discord_route_needs_the_discord_block():
+    with pytest.raises(ConfigError, match=r"routes\[0\]: platform 'discord' needs a \[discord\] block with guild_id"):
+        parse_config(minimal(routes=[{"channel": "#desk", "platform": "discord"}]))
+    config = parse_config(minimal(routes=[{"channel": "#desk", "platform": "discord", "style": "forum"}], discord=DISCORD))
+    assert config.routes[0].style == "forum" and config.discord.pace == (5.0, 5)
+
+
+def test_only_discord_routes_have_a_style_and_ids_are_snowflakes():
+    with pytest.raises(ConfigError, match=r"routes\[0\].style: only Discord routes have a style"):
+        parse_config(minimal(routes=[{"channel": "#desk", "style": "thread"}]))
+    with pytest.raises(ConfigError, match="discord.guild_id: String should match pattern"):
+        parse_config(minimal(discord={"guild_id": "acme"}))
+    with pytest.raises(ConfigError, match="discord.requests_per_second: Input should be less than or equal to 50"):
+        parse_config(minimal(discord={**DISCORD, "requests_per_second": 60}))
+    agents = [{"name": "A", "initials": "A", "discord": "333333333333333333"},
+              {"name": "B", "initials": "B", "discord": "333333333333333333"}]
+    with pytest.raises(ConfigError, match="discord user '333333333333333333' is listed twice"):
+        parse_config(minimal(agents=agents, discord=DISCORD))
+
+
+def test_discord_roles_map_to_socialdesk_roles_by_name_or_id():
+    config = parse_config(minimal(discord=DISCORD))
+    assert config.chat_role("discord", ("999", "support")) == "agent"  # names match whatever their case
+    assert config.chat_role("discord", ("Support", "222222222222222222")) == "lead"  # the higher role wins
+    assert config.chat_role("discord", ("Moderators",)) is None and config.chat_role("discord", ()) is None
+    assert config.chat_role("slack", ("Support",)) is None  # Slack has no role mapping
+    assert config.chat_role_names("discord") == ["Support", "Support Lead", "222222222222222222"]
+    assert parse_config(minimal()).chat_role("discord", ("Support",)) is None
+
+
+def test_discord_secrets_have_defaults(monkeypatch):
+    monkeypatch.delenv("DISCORD_BOT_TOKEN", raising=False)
+    secrets = load_secrets(_env_file=None)
+    assert secrets.discord_bot_token is None and secrets.discord_api_url == "https://discord.com/api/v10"
+    assert secrets.discord_gateway_url == "wss://gateway.discord.gg/"

@@ -1,0 +1,283 @@
+"""Discord inbound: application commands, buttons, the reply modal and thread messages, via discord.py.
+
+The application commands are built from the handlers' registry (handlers.USAGE / NEEDS_NUMBER):
+each gets an integer `number` option when it needs a conversation (optional inside that
+conversation's thread) and a string `text` option for the rest, so a command added to handlers/
+appears on Discord with no code here. They are synced to the one server in [discord] (a guild
+sync takes effect at once). Every interaction is deferred (ephemeral) first and answered with a
+followup when the handler is done, well within Discord's 3-second limit; the Reply… button is
+the exception, because a modal must be the immediate answer: its suggestion gets 1.5 seconds.
+
+Inside a conversation's thread, `!reply text` and the other `!` commands work as on Slack and any
+other message is an internal note (confirmed with a 📝 reaction). Discord has no ephemeral
+messages outside interactions, so an answer to a thread message is a reply to it in the thread
+that pings only its author. Reading thread messages needs the Message Content intent.
+"""
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import logging
+import re
+
+import discord
+from discord import app_commands
+from sqlmodel import Session, select
+
+from bot.chat.base import ChatError
+from bot.chat.discord import DiscordChat
+from bot.chat.discord_render import answer_chunks, reply_modal, unescape
+from bot.commands import CommandError, parse_slash, parse_thread_message
+from bot.runtime import Runtime
+from handlers import COMMANDS, NEEDS_NUMBER, USAGE, dispatch
+from handlers.context import Actor, Outcome, Request
+from storage.models import Conversation
+
+log = logging.getLogger(__name__)
+NOTE_SAVED = "📝"
+_MENTION = re.compile(r"<@!?(\d{15,21})>")
+_CUSTOM_ID = re.compile(r"^sd:(claim|resolve|reply|use|reply_modal):(\d{1,12})(?::(\d))?$")
+
+
+def intents() -> discord.Intents:
+    """Guilds (channels, threads and roles, for role names), guild messages, and their text (privileged)."""
+    wanted = discord.Intents.none()
+    wanted.guilds = True
+    wanted.guild_messages = True
+    wanted.message_content = True
+    return wanted
+
+
+class DeskBot(discord.Client):
+    """The gateway connection: commands, buttons, modals and thread messages in the configured server."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        config = runtime.config
+        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False  # socialdesk has no use for voice
+        super().__init__(intents=intents(), allowed_mentions=discord.AllowedMentions.none(),
+                         max_ratelimit_timeout=30.0, chunk_guilds_at_startup=False)
+        self.guild_id = int(config.discord.guild_id)
+        styles = {r.channel: r.style for r in config.routes if r.platform == "discord" and r.style}
+        self.chat = DiscordChat(self, config.discord, styles)
+        self.listeners = DiscordListeners(runtime, self.chat, self.guild_id)
+        self.tree = build_tree(self, self.listeners)
+
+    async def setup_hook(self) -> None:
+        """After login, before the gateway: register the commands in the server (a guild sync applies at once)."""
+        guild = discord.Object(self.guild_id)
+        self.tree.copy_global_to(guild=guild)
+        try:
+            synced = await self.tree.sync(guild=guild)
+            log.info("Discord: %d commands registered in server %s", len(synced), self.guild_id)
+        except discord.HTTPException as error:
+            log.error("Discord: could not register the commands in server %s (%s). Invite the bot with the "
+                      "applications.commands scope (README, Discord setup); buttons and threads still work.",
+                      self.guild_id, error)
+
+    async def on_ready(self) -> None:
+        log.info("connected to Discord as %s", self.user)
+
+    async def on_message(self, message: discord.Message) -> None:
+        await self.listeners.thread_message(message)
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """Buttons and modal submits (application commands are the tree's)."""
+        if interaction.type in (discord.InteractionType.component, discord.InteractionType.modal_submit):
+            await self.listeners.component(interaction)
+
+
+def build_tree(client: discord.Client, listeners: DiscordListeners) -> app_commands.CommandTree:
+    tree = app_commands.CommandTree(client)
+    for name, usage in USAGE.items():
+        tree.add_command(_command(name, usage, name in NEEDS_NUMBER, listeners.command))
+    return tree
+
+
+def _command(name: str, usage: str, needs_number: bool, run) -> app_commands.Command:
+    async def with_number(interaction: discord.Interaction, number: app_commands.Range[int, 1] | None = None,
+                          text: str | None = None) -> None:
+        await run(interaction, number, text)
+
+    async def without_number(interaction: discord.Interaction, text: str | None = None) -> None:
+        await run(interaction, None, text)
+
+    example = " ".join(usage.split()[2 if needs_number else 1:])  # "/reply 42 Thanks…" -> "Thanks…"
+    described = {"text": f"e.g. {example}"[:100] if example else "Anything more (optional)"}
+    if needs_number:
+        described["number"] = "The conversation's number (#42); leave it out inside the conversation's thread"
+    callback = app_commands.describe(**described)(with_number if needs_number else without_number)
+    return app_commands.Command(name=name, description=_description(name, usage), callback=callback)
+
+
+def _description(name: str, usage: str) -> str:
+    """The handler module's summary line without its '/name N:' head, else the usage (Discord allows 100 characters)."""
+    doc = inspect.getmodule(COMMANDS[name]).__doc__ or ""
+    summary = doc.strip().split("\n")[0].split(": ", 1)[-1].strip() if doc.strip() else f"Usage: {usage}"
+    return (summary[:1].upper() + summary[1:])[:100]
+
+
+def actor_of(user: discord.abc.User) -> Actor:
+    """The neutral actor behind a Discord user: their role ids and names (for the role mapping), their display name."""
+    roles = [role for role in getattr(user, "roles", []) if not role.is_default()]
+    names = tuple(str(role.id) for role in roles) + tuple(role.name for role in roles)
+    return Actor("discord", str(user.id), roles=names, display_name=user.display_name)
+
+
+class DiscordListeners:
+    """Translate Discord interactions and messages into handler requests, and outcomes back into answers."""
+
+    def __init__(self, runtime: Runtime, chat: DiscordChat, guild_id: int) -> None:
+        self.runtime = runtime
+        self.chat = chat
+        self.guild_id = guild_id
+
+    # --- application commands --------------------------------------------------------------------
+
+    async def command(self, interaction: discord.Interaction, number: int | None, text: str | None) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        try:
+            request = await self.command_request(interaction, number, text)
+        except CommandError as error:
+            await self._followup(interaction, str(error))
+            return
+        await self._followup(interaction, (await self._dispatch(request)).text)
+
+    async def command_request(self, interaction: discord.Interaction, number: int | None, text: str | None) -> Request:
+        """`/claim 42`, or `/claim` inside #42's thread, as a handler request; mentioned users come with their roles."""
+        name = interaction.command.name
+        if number is None and name in NEEDS_NUMBER:
+            number = self.conversation_for_thread(interaction.channel)
+        typed = " ".join(part for part in (str(number) if number else "", (text or "").strip()) if part)
+        request = parse_slash(name, typed, actor_of(interaction.user))
+        return dataclasses.replace(request, mentioned=await self.mentioned(interaction.guild, request.args))
+
+    # --- buttons and the reply modal -----------------------------------------------------------------
+
+    async def component(self, interaction: discord.Interaction) -> None:
+        match = _CUSTOM_ID.match((interaction.data or {}).get("custom_id", ""))
+        if match is None:
+            return  # not ours
+        action, number = match.group(1), int(match.group(2))
+        if action == "reply":
+            suggestion = await self.runtime.first_suggestion(number)
+            await interaction.response.send_modal(reply_modal(number, suggestion, self.runtime.reply_limit(number)))
+        elif action == "use":
+            await interaction.response.send_modal(reply_modal(
+                number, suggestion_on(interaction.message, int(match.group(3) or 0)), self.runtime.reply_limit(number)))
+        elif action == "reply_modal":
+            await self.submit_reply(interaction, number)
+        else:
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            outcome = await self._dispatch(Request(command=action, actor=actor_of(interaction.user), number=number))
+            await self._followup(interaction, outcome.text)
+
+    async def submit_reply(self, interaction: discord.Interaction, number: int) -> None:
+        """Discord cannot show an error inside a submitted modal: a refusal comes back with the text, so nothing is lost."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        text = modal_value(interaction.data, "text").strip()
+        outcome = await self._dispatch(Request(command="reply", actor=actor_of(interaction.user), number=number, args=text))
+        answer = outcome.text if outcome.ok else f"{outcome.text}\n\nYour reply, to fix and send again:\n{_quoted(text)}"
+        await self._followup(interaction, answer)
+
+    # --- messages in a conversation's thread -----------------------------------------------------
+
+    async def thread_message(self, message: discord.Message) -> None:
+        if message.author.bot or message.webhook_id or message.guild is None or message.guild.id != self.guild_id:
+            return
+        if message.type not in (discord.MessageType.default, discord.MessageType.reply):
+            return
+        number = self.conversation_for_thread(message.channel)
+        if number is None:
+            return  # not a socialdesk conversation
+        where = str(message.channel.id)
+        text = "\n".join([message.content, *(a.url for a in message.attachments)]).strip()
+        if not text:
+            await self._answer(message, "I found no text in this message (a sticker?), so nothing was saved. If every "
+                               "message gets this answer, the bot's Message Content intent is off: see README, Discord setup.")
+            return
+        try:
+            request = parse_thread_message(text, number, actor_of(message.author), message_id=f"{where}:{message.id}")
+        except CommandError as error:
+            await self._answer(message, str(error))
+            return
+        mentioned = tuple(actor_of(m) for m in message.mentions)
+        outcome = await self._dispatch(dataclasses.replace(request, mentioned=mentioned))
+        if request.command != "note" or not outcome.ok:
+            await self._answer(message, outcome.text)
+            return
+        try:
+            await self.chat.react(where, str(message.id), NOTE_SAVED)
+        except ChatError as error:
+            log.error("Discord: note saved, but the %s reaction on message %s failed: %s", NOTE_SAVED, message.id, error)
+
+    # --- helpers ---------------------------------------------------------------------------------
+
+    def conversation_for_thread(self, channel) -> int | None:
+        """The conversation whose thread `channel` is (a discord.Thread, or any channel-like object with an id)."""
+        if channel is None:
+            return None
+        query = select(Conversation.id).where(Conversation.chat_platform == "discord",
+                                              Conversation.chat_thread_id == str(channel.id))
+        parent_id = getattr(channel, "parent_id", None)
+        if parent_id:
+            query = query.where(Conversation.chat_channel == str(parent_id))
+        with Session(self.runtime.engine) as session:
+            return session.exec(query).first()
+
+    async def mentioned(self, guild: discord.Guild | None, text: str) -> tuple[Actor, ...]:
+        """The members mentioned in a command's text, with their roles (fetched when not cached)."""
+        found = []
+        for user_id in dict.fromkeys(_MENTION.findall(text)):
+            member = guild.get_member(int(user_id)) if guild else None
+            if member is None and guild is not None:
+                try:
+                    member = await guild.fetch_member(int(user_id))
+                except discord.HTTPException:
+                    continue  # not in the server: the handler says so
+            if member is not None:
+                found.append(actor_of(member))
+        return tuple(found)
+
+    async def _answer(self, message: discord.Message, text: str) -> None:
+        """Reply to a thread message, pinging only its author (Discord has no private messages outside interactions)."""
+        try:
+            await self.chat.answer(str(message.channel.id), str(message.author.id), text, reply_to=str(message.id))
+        except ChatError as error:
+            log.error("Discord: could not answer %s in %s (%r): %s", message.author.id, message.channel.id, text, error)
+
+    async def _dispatch(self, request: Request) -> Outcome:
+        try:
+            return await dispatch(self.runtime.desk, request)
+        except Exception as error:
+            log.exception("Discord: %s by %s failed", request.command, request.actor.user_id)
+            return Outcome(f"socialdesk failed to run {request.command}: {error.__class__.__name__}. It is in the logs; "
+                           "try again, and tell whoever runs socialdesk if it keeps happening.", ok=False)
+
+    @staticmethod
+    async def _followup(interaction: discord.Interaction, text: str) -> None:
+        for chunk in answer_chunks(text):
+            await interaction.followup.send(chunk, ephemeral=True, allowed_mentions=discord.AllowedMentions.none())
+
+
+def suggestion_on(message: discord.Message | None, index: int) -> str:
+    """The text of suggestion `index` on a suggestions message, as it was before rendering escaped it."""
+    fields = message.embeds[0].fields if message and message.embeds else []
+    return unescape(fields[index].value) if index < len(fields) else ""
+
+
+def modal_value(data: dict | None, custom_id: str) -> str:
+    """A text input's value in a modal submit (in an action row, or in a label as newer modals send it)."""
+    stack = list((data or {}).get("components", []))
+    while stack:
+        component = stack.pop()
+        if component.get("custom_id") == custom_id and "value" in component:
+            return component["value"] or ""
+        stack.extend(component.get("components", []))
+        if component.get("component"):
+            stack.append(component["component"])
+    return ""
+
+
+def _quoted(text: str) -> str:
+    return "```\n" + text.replace("```", "`\u200b``") + "\n```"
+

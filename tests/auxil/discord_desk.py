@@ -1,0 +1,130 @@
+"""A runtime served to a fake Discord over the wire: the real discord.py client, its REST calls and its gateway."""
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.chat.base import Suggestions
+from bot.chat.discord import point_at
+from bot.chat.discord_app import DeskBot
+from bot.clock import FakeClock
+from bot.poller import poll_once
+from bot.runtime import Runtime
+from bot.settings import Secrets
+from tests.auxil.desk import make_runtime
+from tests.fakes.discord_api import GUILD_FORUM, GUILD_TEXT, FakeDiscord
+
+AGENT_ROLE, LEAD_ROLE = "Support", "Support Lead"
+DEFAULTS = Secrets.model_fields
+
+
+@dataclass
+class DiscordDesk:
+    fake: FakeDiscord
+    runtime: Runtime
+    bot: DeskBot
+    clock: FakeClock
+    tmp_path: Path
+    channel: str  # the routed channel's id
+    users: dict[str, str]  # sam, kim (Support role), lena (Support Lead role), jane (in [[agents]]), stranger -> user id
+    offered: list[Suggestions] = field(default_factory=list)  # the suggestions the adapter was given to post
+
+    def __post_init__(self) -> None:
+        chat, post_in_thread = self.bot.chat, self.bot.chat.post_in_thread
+
+        async def recording(ref, message, key):
+            if isinstance(message, Suggestions):
+                self.offered.append(message)
+            return await post_in_thread(ref, message, key)
+
+        chat.post_in_thread = recording
+
+    def add_posts(self, *items: dict) -> None:
+        with (self.tmp_path / "posts.jsonl").open("a", encoding="utf-8") as handle:
+            for item in items:
+                handle.write(json.dumps(item, ensure_ascii=False) + "\n")
+
+    async def settle(self) -> None:
+        """Ingest what was added, deliver the outbox, and let the gateway events reach the bot."""
+        await poll_once(self.runtime.engine, self.runtime.config, self.runtime.sources["replay"], self.clock)
+        for _ in range(4):
+            await self.runtime.outbox.drain_once()
+            await asyncio.sleep(0.02)
+
+    async def until(self, found: Callable[[], object], timeout: float = 10.0):
+        """Wait for the bot to react to an event (its answers travel over real sockets)."""
+        for _ in range(int(timeout / 0.01)):
+            value = found()
+            if value:
+                return value
+            await asyncio.sleep(0.01)
+        raise AssertionError("the bot did not answer in time")
+
+    async def interact(self, payload: dict, answers: int = 1) -> list[dict]:
+        """Send an interaction and return the bot's followups (ephemeral answers) once `answers` arrived."""
+        token = await self.fake.interact(payload)
+        return await self.until(lambda: len(self.fake.followups(token)) >= answers and self.fake.followups(token))
+
+    def conversation_thread(self, number: int) -> dict:
+        return next(t for t in self.fake.threads(self.channel) if t["name"].startswith(f"#{number} "))
+
+    def first_message(self, number: int) -> dict:
+        """The conversation's embed: the forum post's first message, or the message its thread was started on."""
+        thread = self.conversation_thread(number)
+        where = thread["id"] if self.fake.channel(self.channel)["type"] == GUILD_FORUM else self.channel
+        return next(m for m in self.fake.messages(where) if m["id"] == thread["id"])
+
+    def thread_messages(self, number: int) -> list[dict]:
+        thread = self.conversation_thread(number)
+        return [m for m in self.fake.messages(thread["id"]) if m["id"] != thread["id"]]
+
+
+def post_item(n: int, text: str, **extra) -> dict:
+    return {"id": f"x{n}", "network": "x", "author": {"handle": "carla", "name": "Carla Diaz"}, "text": text,
+            "created_at": "2026-11-02T09:00:00Z", "url": f"https://x.com/carla/status/{n}", **extra}
+
+
+@asynccontextmanager
+async def discord_desk(tmp_path: Path, *, style: str = "forum", route_style: str | None = None, db_url: str | None = None,
+                       **discord_overrides) -> AsyncIterator[DiscordDesk]:
+    """`style`: the routed channel is a forum or a text channel; `route_style`: what the route says (None: nothing)."""
+    async with FakeDiscord() as fake:
+        channel = fake.add_channel("social-desk", GUILD_FORUM if style == "forum" else GUILD_TEXT)
+        fake.add_role(AGENT_ROLE)
+        fake.add_role(LEAD_ROLE)
+        users = {
+            "sam": fake.add_member(name="sam", nick="Sam Lee", roles=(AGENT_ROLE,)),
+            "kim": fake.add_member(name="kim_park", roles=(AGENT_ROLE,)),
+            "lena": fake.add_member(name="lena", nick="Lena Ortiz", roles=(LEAD_ROLE,)),
+            "jane": fake.add_member(name="jane"),
+            "stranger": fake.add_member(name="stranger"),
+        }
+        point_at(fake.api_url, fake.gateway_url)
+        (tmp_path / "posts.jsonl").touch()
+        discord_config = {"guild_id": fake.guild_id, "roles": {"agent": [AGENT_ROLE], "lead": [LEAD_ROLE]},
+                          "per_channel_per_second": 1000, "burst": 1000, **discord_overrides}
+        runtime, _, clock = make_runtime(
+            db_url or f"sqlite:///{tmp_path / 'db.sqlite'}", tmp_path, discord=discord_config,
+            routes=[{"platform": "discord", "channel": "#social-desk", **({"style": route_style} if route_style else {})}],
+            agents=[{"name": "Jane Doe", "initials": "JD", "role": "lead", "discord": users["jane"]}],
+        )
+        runtime.chats.clear()
+        bot = DeskBot(runtime)
+        gateway = None
+        try:
+            await bot.login(fake.token)
+            runtime.add_chat(bot.chat)
+            gateway = asyncio.create_task(bot.connect())
+            desk = DiscordDesk(fake, runtime, bot, clock, tmp_path, channel, users)
+            await desk.until(lambda: bot.get_guild(int(fake.guild_id)))  # GUILD_CREATE is in (on_ready comes 2 s later)
+            yield desk
+        finally:
+            await bot.close()
+            if gateway is not None:
+                await asyncio.gather(gateway, return_exceptions=True)
+            await runtime.close()
+            point_at(DEFAULTS["discord_api_url"].default, DEFAULTS["discord_gateway_url"].default)

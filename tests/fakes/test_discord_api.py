@@ -1,0 +1,130 @@
+"""The fake Discord answers like Discord: checked over raw HTTP and WebSocket, and with discord.py itself."""
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import aiohttp
+import discord
+import pytest
+
+from bot.chat.discord import point_at
+from bot.cli import _start_discord
+from bot.settings import Secrets
+from tests.auxil.desk import make_runtime
+from tests.auxil.discord_desk import DEFAULTS
+from tests.fakes.discord_api import GUILD_FORUM, GUILD_TEXT, FakeDiscord
+
+
+@pytest.fixture
+async def fake():
+    async with FakeDiscord() as fake:
+        yield fake
+
+
+async def rest(fake, method: str, path: str, body=None, token: str | None = None):
+    headers = {"Authorization": f"Bot {token or fake.token}"}
+    async with aiohttp.ClientSession() as session, session.request(method, fake.api_url + path, json=body,
+                                                                     headers=headers) as response:
+        return response.status, response.headers, (await response.json() if response.status != 204 else None)
+
+
+async def test_answers_are_json_with_rate_limit_headers_and_errors_have_codes(fake):
+    text = fake.add_channel("general", GUILD_TEXT)
+    status, headers, me = await rest(fake, "GET", "/users/@me")
+    assert status == 200 and headers["Content-Type"] == "application/json" and me["bot"] is True
+    assert {"X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset-After", "X-RateLimit-Bucket"} <= set(headers)
+    assert (await rest(fake, "GET", "/users/@me", token="wrong"))[0] == 401
+    assert (await rest(fake, "GET", "/channels/1"))[2] == {"code": 10003, "message": "Unknown Channel"}
+    assert (await rest(fake, "POST", f"/channels/{text}/messages", {"content": ""}))[2]["code"] == 50006
+    status, _, body = await rest(fake, "POST", f"/channels/{text}/messages", {"content": "x" * 2001})
+    assert status == 400 and body["code"] == 50035 and "content" in body["errors"]
+    forum = fake.add_channel("desk", GUILD_FORUM)
+    assert (await rest(fake, "POST", f"/channels/{forum}/messages", {"content": "hi"}))[2]["code"] == 40058
+
+
+async def test_a_429_looks_like_discords(fake):
+    text = fake.add_channel("general", GUILD_TEXT)
+    fake.rate_limit("POST /channels/{id}/messages", retry_after=2.5, is_global=True)
+    status, headers, body = await rest(fake, "POST", f"/channels/{text}/messages", {"content": "hi"})
+    assert status == 429 and body == {"message": "You are being rate limited.", "retry_after": 2.5, "global": True}
+    assert headers["Retry-After"] == "2.500" and headers["X-RateLimit-Global"] == "true" and headers["Via"]
+    assert (await rest(fake, "POST", f"/channels/{text}/messages", {"content": "hi"}))[0] == 200
+
+
+async def test_nonces_and_mentions_work_as_on_discord(fake):
+    text = fake.add_channel("general", GUILD_TEXT)
+    role = fake.add_role("On call")
+    user = fake.add_member(name="sam")
+    body = {"content": f"<@{user}> <@&{role}> @everyone", "nonce": "abc", "enforce_nonce": True}
+    _, _, first = await rest(fake, "POST", f"/channels/{text}/messages", body)
+    _, _, again = await rest(fake, "POST", f"/channels/{text}/messages", body)
+    assert first["id"] == again["id"] and first["nonce"] == "abc" and len(fake.messages(text)) == 1
+    assert [u["id"] for u in first["mentions"]] == [user] and first["mention_roles"] == [role] and first["mention_everyone"]
+    _, _, quiet = await rest(fake, "POST", f"/channels/{text}/messages",
+                             {**body, "nonce": "def", "allowed_mentions": {"parse": [], "roles": [int(role)]}})
+    assert quiet["mentions"] == [] and quiet["mention_roles"] == [role] and not quiet["mention_everyone"]
+    assert "nonce" not in fake.messages(text)[0]  # only in the answer, as on Discord
+
+
+async def test_the_gateway_says_hello_and_sends_ready_and_the_guild(fake):
+    fake.add_channel("desk", GUILD_FORUM)
+    async with aiohttp.ClientSession() as session, session.ws_connect(fake.gateway_url) as socket:
+        hello = await socket.receive_json()
+        assert hello["op"] == 10 and hello["d"]["heartbeat_interval"] == 41250
+        await socket.send_json({"op": 2, "d": {"token": fake.token, "intents": (1 << 0) | (1 << 9) | (1 << 15),
+                                               "properties": {"os": "linux", "browser": "x", "device": "x"}}})
+        ready, guild = await socket.receive_json(), await socket.receive_json()
+        assert (ready["t"], guild["t"]) == ("READY", "GUILD_CREATE") and ready["d"]["guilds"][0]["unavailable"]
+        assert [c["name"] for c in guild["d"]["channels"]] == ["desk"] and guild["d"]["id"] == fake.guild_id
+        await socket.send_json({"op": 1, "d": 2})
+        assert (await socket.receive_json())["op"] == 11
+
+
+@pytest.mark.parametrize("problem,code", [("token", 4004), ("intent", 4014)])
+async def test_the_gateway_refuses_a_bad_token_and_an_intent_not_enabled(fake, problem, code):
+    fake.message_content_enabled = problem != "intent"
+    token = "wrong" if problem == "token" else fake.token
+    async with aiohttp.ClientSession() as session, session.ws_connect(fake.gateway_url) as socket:
+        await socket.receive_json()
+        await socket.send_json({"op": 2, "d": {"token": token, "intents": 1 << 15, "properties": {}}})
+        assert (await socket.receive()).type == aiohttp.WSMsgType.CLOSE
+    assert fake.gateway_closes == [code]
+
+
+async def test_socialdesk_stops_with_the_reason_when_the_intent_is_off(fake, tmp_path, caplog):
+    fake.message_content_enabled = False
+    (tmp_path / "posts.jsonl").touch()
+    runtime, _, _ = make_runtime(f"sqlite:///{tmp_path / 'db.sqlite'}", tmp_path, discord={"guild_id": fake.guild_id},
+                                 routes=[{"platform": "discord", "channel": "#desk"}])
+    secrets = Secrets(_env_file=None, discord_bot_token=fake.token, discord_api_url=fake.api_url,
+                      discord_gateway_url=fake.gateway_url)
+    stop = asyncio.Event()
+    try:
+        with caplog.at_level(logging.CRITICAL, logger="bot.cli"):
+            close = await _start_discord(runtime, secrets, stop)
+            await asyncio.wait_for(stop.wait(), 10)
+            await close()
+    finally:
+        await runtime.close()
+        point_at(DEFAULTS["discord_api_url"].default, DEFAULTS["discord_gateway_url"].default)
+    assert fake.gateway_closes == [4014]
+    assert "Turn on the Message Content intent" in caplog.text and "Privileged Gateway Intents" in caplog.text
+
+
+async def test_discord_py_reads_what_the_fake_stores(fake):
+    forum = fake.add_channel("desk", GUILD_FORUM)
+    point_at(fake.api_url, fake.gateway_url)
+    client = discord.Client(intents=discord.Intents.none())
+    try:
+        await client.login(fake.token)
+        guild = await client.fetch_guild(int(fake.guild_id))
+        channels = {c.name: c for c in await guild.fetch_channels()}
+        assert isinstance(channels["desk"], discord.ForumChannel)
+        post = await channels["desk"].create_thread(name="#1 · X · @carla", content="hello",
+                                                    embed=discord.Embed(description="first"))
+        assert post.thread.id == post.message.id and post.message.embeds[0].description == "first"
+        assert fake.threads(forum)[0]["owner_id"] == fake.bot["id"]
+    finally:
+        await client.close()
+        point_at(DEFAULTS["discord_api_url"].default, DEFAULTS["discord_gateway_url"].default)
