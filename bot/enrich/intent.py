@@ -76,12 +76,15 @@ BUG = _rules(
          r"errore|si blocca|crasha|non funziona|non si (?:apre|accende|avvia|carica|sincronizza|collega)|"
          r"foutmelding|crasht|werkt niet|loopt vast|start niet|kan niet inloggen|"
          r"fungerar inte|kraschar|virker ikke|nie działa|zawiesza|błąd|hata|çöküyor|açılmıyor|çalışmıyor|"
+         r"dej(?:ó|ado) de funcionar|parou de funcionar|smesso di funzionare|slutade fungera|przesta\w+ działać|"
+         r"çalışmayı bıraktı|holdt op med at virke|sluttet å virke|doet het niet|"
+         r"(?:geht|funktioniert|lädt|startet)\b.{0,30}\bnicht mehr|"
          r"(?:kann|können) (?:ich |wir )?(?:mich |uns )?nicht (?:mehr )?(?:einloggen|anmelden)|"
          r"(?:einloggen|anmelden|login) (?:geht|funktioniert) nicht|no puedo (?:entrar|iniciar sesión)|"
          r"je n'arrive pas à me connecter|não consigo (?:entrar|logar|acessar)|non riesco ad accedere)\b")),
-    (2, (r"エラー|起動し(?:ない|なく|ません)|起動できな|動かな|動きません|フリーズ|落ちる|バグ|不具合|クラッシュ|"
-         r"開けません|ログインできな|ログインできません|同期できな|闪退|崩溃|错误|打不开|无法登录|卡死|"
-         r"오류|에러|튕겨|로그인이 안|작동이 안|ошибк|не работает|вылетает|зависает|баг")),
+    (2, (r"エラー|起動し(?:ない|なく|ません)|起動できな|動かな|動きません|壊れ|故障|フリーズ|落ちる|バグ|不具合|クラッシュ|"
+         r"開けません|ログインできな|ログインできません|同期できな|闪退|崩溃|错误|打不开|无法登录|卡死|坏了|用不了|"
+         r"오류|에러|튕겨|고장|로그인이 안|작동이 안|ошибк|не работает|вылетает|зависает|сломал|баг")),
 )
 COMPLAINT = _rules(
     (2, (r"\b(?:never (?:arrived|came|received|showed up|got|shipped)|(?:hasn'?t|has not|haven'?t|didn'?t|did not|"
@@ -137,6 +140,8 @@ COMPLAINT = _rules(
 SUBJECTS = _rules(
     (1, (r"\b(?:orders?|package|parcel|delivery|courier|driver|shipment|shipping|subscription|account|service|"
          r"support|product|item|quality|fees?|staff|agent|invoice|bill|pedido|paquete|envío|entrega|servicio|"
+         r"repartidor|mensajero|agente|livreur|fahrer|zusteller|entregador|atendente|corriere|fattorino|bezorger|"
+         r"koerier|kurier|kurye|"
          r"atención|commande|colis|livraison|bestellung|paket|lieferung|kundenservice|encomenda|atendimento|ordine|"
          r"pacco|consegna|servizio|assistenza|bestelling|pakket|levering|bezorging|klantenservice|beställning|"
          r"leverans|sipariş|kargo|zamówienie|paczka)\b|注文|配送|サポート|対応|订单|快递|客服|주문|배송")),
@@ -174,7 +179,7 @@ QUESTION = _rules(
     (1.5, (r"\b(?:how (?:do|can|to|does|long|much|many)|is (?:it|there) (?:possible|a way)|is there|are there|"
            r"do you (?:have|know|ship|offer|support|sell|deliver|accept)|can (?:i|you|we)|any (?:way|idea|news|"
            r"update|plans)|anyone know|does anyone|wondering|i was wondering|what(?:'s| is) the|where (?:can|do|is)|"
-           r"when (?:will|does|is|can)|let me know)\b")),
+           r"when (?:will|does|is|can)|let me know|what'?s (?:up|going on|happening) with)\b")),
     # requests (to be called back, to be sent something, to have something changed): answered like questions
     (1.5, (r"\b(?:(?:call|text|email|e-mail|ring|notify|contact|dm|message) me|get back to me|"
            r"please|pls|plz|i need (?:a|an|the|my|to)|i'?d like to|i would like to|"

@@ -138,12 +138,14 @@ SPANISH = _lexicon(
         falta incompleto incompleta perdido perdida
     -1.5: fallo fallos falla bloqueado bloqueada mal molesto molesta
     -2: malo mala malos malas roto rota rotos rotas estropeado estropeada defectuoso defectuosa dañado dañada
-        peor decepcionado decepcionada decepción decepcionante harto harta enfadado enfadada abusivo
+        peor decepcionado decepcionada decepción decepcionante harto harta enfadado enfadada abusivo maleducado
+        maleducada grosero grosera desagradable
     -2.5: inútil ridículo ridícula incompetentes cabreado cabreada indignado indignada
     -3: pésimo pésima pésimos horrible horribles terrible terribles asco asqueroso vergüenza vergonzoso
         estafa estafadores timo inaceptable lamentable desastre desastroso indignante
     """,
-    phrases={"no está mal": 1, "muchas gracias": 2, "sigo esperando": -2, "todavía espero": -2,
+    phrases={"no está mal": 1, "muchas gracias": 2, "dejó de funcionar": -2, "dejado de funcionar": -2,
+             "sigo esperando": -2, "todavía espero": -2,
              "nunca más": -3, "gracias de antemano": 0, "sin respuesta": -2, "dos veces": -0.5,
              "mi dinero": -0.5, "buenos días": 0, "buenas tardes": 0, "buenas noches": 0},
     negators="no nunca nada nadie ni jamás tampoco sin",
@@ -167,7 +169,8 @@ FRENCH = _lexicon(
     -1: problème problèmes erreur retard retardé lent lente perdu perdue manque incomplet incomplète
     -1.5: bloqué bloquée plante bug bugs agacé agacée
     -2: mauvais mauvaise déçu déçue décevant décevante déception cassé cassée cassés abîmé abîmée endommagé
-        endommagée défectueux défectueuse pire énervé énervée marre inutile
+        endommagée défectueux défectueuse pire énervé énervée marre inutile désagréable impoli impolie grossier
+        grossière
     -2.5: nul nulle ridicule incompétent incompétents furieux furieuse honte dégoûté dégoûtée
     -3: horrible honteux honteuse scandaleux scandaleuse inadmissible inacceptable lamentable catastrophique
         catastrophe arnaque arnaqueurs escroquerie minable pitoyable déplorable
@@ -193,7 +196,7 @@ GERMAN = _lexicon(
     -1: problem probleme fehler langsam verspätet verspätung teuer warten wartezeit fehlt
     -1.5: absturz stürzt abgestürzt warteschleife
     -2: schlecht schlechte schlechter schlechtes enttäuscht enttäuschend enttäuschung kaputt defekt beschädigt
-        ärgerlich verärgert sauer nervig genervt peinlich unmöglich
+        ärgerlich verärgert sauer nervig genervt peinlich unmöglich unfreundlich unhöflich
     -2.5: wütend nutzlos unbrauchbar mies
     -3: katastrophe katastrophal unverschämt frechheit skandal skandalös miserabel grauenhaft schrecklich
         furchtbar beschissen abzocke betrug betrüger inakzeptabel
@@ -220,11 +223,12 @@ PORTUGUESE = _lexicon(
     -1: problema problemas erro atraso atrasado atrasada demora demorado lento lenta falta
     -1.5: trava travando mal defeito
     -2: ruim quebrado quebrada estragado estragada danificado danificada defeituoso pior chateado chateada
-        irritado irritada insatisfeito insatisfeita decepção decepcionado decepcionada decepcionante
+        irritado irritada insatisfeito insatisfeita decepção decepcionado decepcionada decepcionante grosseiro
+        grosseira rude
     -2.5: inútil absurdo ridículo vergonha golpe porcaria
     -3: péssimo péssima horrível terrível vergonhoso inaceitável lamentável fraude nojento lixo
     """,
-    phrases={"muito obrigado": 2, "muito obrigada": 2, "ainda não": -1.5, "ainda estou esperando": -2,
+    phrases={"muito obrigado": 2, "muito obrigada": 2, "parou de funcionar": -2, "ainda não": -1.5, "ainda estou esperando": -2,
              "nunca mais": -3, "desde já obrigado": 0, "desde já obrigada": 0, "desde já agradeço": 0,
              "duas vezes": -0.5, "não consigo": -1.5, "sem resposta": -2, "bom dia": 0, "boa tarde": 0,
              "boa noite": 0},
@@ -248,12 +252,12 @@ ITALIAN = _lexicon(
     -1: problema problemi errore ritardo lento lenta manca
     -1.5: blocca bloccato bloccata
     -2: deluso delusa delusione deludente brutto brutta rotto rotta danneggiato danneggiata difettoso peggio
-        peggiore inutile
+        peggiore inutile scortese maleducato maleducata sgarbato sgarbata
     -2.5: arrabbiato arrabbiata ridicolo ridicola
     -3: pessimo pessima pessimi schifo vergogna vergognoso vergognosa orribile terribile inaccettabile truffa
         truffatori scandaloso scandalosa disastro indecente
     """,
-    phrases={"grazie mille": 2, "non male": 1, "non ancora": -1.5, "ancora non": -1.5,
+    phrases={"grazie mille": 2, "non male": 1, "smesso di funzionare": -2, "non ancora": -1.5, "ancora non": -1.5,
              "sto ancora aspettando": -2, "mai più": -3, "grazie in anticipo": 0, "nessuna risposta": -2,
              "due volte": -0.5},
     negators="non mai niente nulla nessuno nessuna né senza",
@@ -274,13 +278,14 @@ DUTCH = _lexicon(
     -0.5: wachten wacht
     -1: probleem problemen fout traag vertraging duur jammer kwijt
     -1.5: foutmelding crasht balen
-    -2: slecht slechte teleurgesteld teleurstellend teleurstelling kapot beschadigd defect boos irritant
+    -2: slecht slechte teleurgesteld teleurstellend teleurstelling kapot beschadigd defect boos irritant onbeleefd
+        onvriendelijk
     -2.5: onbruikbaar
     -3: waardeloos belachelijk schandalig verschrikkelijk vreselijk oplichters oplichting bagger
     """,
     phrases={"niet slecht": 1, "nog steeds niet": -1.5, "wacht nog steeds": -2, "nooit meer": -3,
              "alvast bedankt": 0, "hartelijk dank": 2, "twee keer": -0.5, "geen reactie": -2,
-             "geen antwoord": -2, "loopt vast": -2},
+             "geen antwoord": -2, "loopt vast": -2, "doet het niet": -2},
     negators="niet geen nooit niets niks niemand zonder",
     intensifiers="1.5: heel erg zeer echt super zo ontzettend 0.6: beetje",
     contrast="maar echter hoewel",
@@ -296,10 +301,10 @@ SWEDISH = _lexicon(
     1.5: tack bra trevlig
     0.75: snabb snabbt
     -1: problem fel långsam försenad
-    -2: dålig dåligt dåliga besviken trasig trasigt arg irriterad
+    -2: dålig dåligt dåliga besviken trasig trasigt arg irriterad otrevlig oförskämd
     -3: sämst värdelös katastrof skandal bedrägeri
     """,
-    phrases={"tack så mycket": 2, "aldrig mer": -3},
+    phrases={"tack så mycket": 2, "aldrig mer": -3, "slutade fungera": -2},
     negators="inte ingen inget inga aldrig utan ej",
     intensifiers="1.5: mycket väldigt riktigt så",
     contrast="men dock",
@@ -313,9 +318,10 @@ DANISH_NORWEGIAN = _lexicon(
     2: super
     1.5: tak takk god godt fint
     -1: problem forsinket
-    -2: dårlig dårligt skuffet skuffende
+    -2: dårlig dårligt skuffet skuffende uhøflig
     -3: elendig
     """,
+    phrases={"holdt op med at virke": -2, "sluttet å virke": -2},
     negators="ikke ingen aldrig aldri uden uten",
     intensifiers="1.5: meget veldig",
     contrast="men",
@@ -331,9 +337,10 @@ POLISH = _lexicon(
     1.5: dziękuję dzięki dobry dobrze
     -1: problem błąd wolno
     -1.5: zawiesza zawiesił
-    -2: zły źle rozczarowany rozczarowana zepsuty zepsuta uszkodzony uszkodzona
+    -2: zły źle rozczarowany rozczarowana zepsuty zepsuta uszkodzony uszkodzona niegrzeczny niemiły
     -3: fatalny fatalnie beznadziejny beznadziejnie okropny okropnie tragedia oszustwo skandal
     """,
+    phrases={"przestał działać": -2, "przestała działać": -2, "przestało działać": -2},
     negators="nie nigdy nic nikt bez żaden żadna",
     intensifiers="1.5: bardzo naprawdę",
     contrast="ale jednak",
@@ -348,10 +355,10 @@ TURKISH = _lexicon(
     1.5: teşekkürler teşekkür sağol iyi
     -1: sorun hata gecikme geç
     -1.5: gelmedi ulaşmadı açılmıyor
-    -2: kötü bozuk kırık hasarlı çalışmıyor
+    -2: kötü bozuk kırık hasarlı çalışmıyor kaba
     -3: berbat rezalet rezil dolandırıcı
     """,
-    phrases={"memnun değilim": -2, "bir daha asla": -3},
+    phrases={"memnun değilim": -2, "bir daha asla": -3, "çalışmayı bıraktı": -2},
     negators="değil hiç",
     intensifiers="1.5: çok gerçekten",
     contrast="ama fakat",
@@ -400,7 +407,7 @@ SUBSTRINGS = {
     # Chinese
     "谢谢": 2, "感谢": 2, "很好": 2, "太好了": 2.5, "喜欢": 2, "满意": 2, "完美": 2.5, "好用": 2, "给力": 2,
     "失望": -2, "太差": -3, "差劲": -2.5, "垃圾": -3, "还没到": -1.5, "没收到": -1.5, "闪退": -2, "崩溃": -2,
-    "骗子": -3, "糟糕": -2.5, "生气": -2, "不能用": -2, "投诉": -1.5, "退款": -1,
+    "骗子": -3, "糟糕": -2.5, "生气": -2, "不能用": -2, "用不了": -2, "坏了": -2, "态度差": -2.5, "投诉": -1.5, "退款": -1,
     # Korean
     "감사": 2, "고맙": 2, "최고": 3, "좋아요": 2, "좋네요": 2, "좋습니다": 2, "만족": 2, "훌륭": 2.5, "친절": 1.5,
     "최악": -3, "늦": -1.5, "안 왔": -1.5, "안 와": -1.5, "실망": -2, "짜증": -2, "오류": -1.5, "고장": -1.5,
