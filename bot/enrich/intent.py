@@ -20,15 +20,19 @@ def _rules(*weighted: tuple[float, str]) -> list[tuple[float, re.Pattern[str]]]:
 
 SPAM = _rules(
     (1, r"\b(?:crypto|krypto|cripto|bitcoin|btc|usdt|nft|airdrop|forex|casino|betting|onlyfans|trading signals?)"),
+    # money offered for nothing
     (1, (r"\b(?:giveaway|free (?:followers|money|iphone|gift|gift ?card|crypto)|claim (?:your|now|it)|to claim|"
-         r"earn \$?\d+|make money|money fast|(?:work(?:ing)? )?from home|no experience|passive income|"
-         r"guaranteed (?:profit|income|returns?)|\d+ ?% (?:profit|returns?|gains?)|double your|limited offer|act now|"
-         r"100% free|promo code)\b")),
-    (1, (r"\b(?:gana(?:r)? dinero|desde casa|sin experiencia|gagne[rz]? de l'argent|sans expérience|"
-         r"geld verdienen|von zu hause|ohne erfahrung|gewinn\w* garantiert|garantiert\w* gewinn|ganh[ea]r? dinheiro|"
-         r"sem experiência|guadagn\w+ soldi|senza esperienza|zonder ervaring)\b")),
+         r"earn \$?\d+|make money|money fast|passive income|guaranteed (?:profit|income|returns?)|"
+         r"\d+ ?% (?:profit|returns?|gains?)|double your|limited offer|act now|100% free|promo code|"
+         r"(?:verdien\w*|gana\w*|gagne\w*|ganh\w*|guadagn\w*) (?:[$€£] ?)?\d+|gana(?:r)? dinero|"
+         r"gagne[rz]? de l'argent|geld verdienen|gewinn\w* garantiert|garantiert\w* gewinn|ganh[ea]r? dinheiro|"
+         r"guadagn\w+ soldi)\b")),
+    # ... with no effort
+    (1, (r"\b(?:(?:work(?:ing)? )?from home|no experience|desde casa|sin experiencia|von zu hause|ohne erfahrung|"
+         r"depuis chez (?:vous|toi)|sans expérience|sem experiência|senza esperienza|zonder ervaring)\b")),
     (1, r"\b(?:bit\.ly|tinyurl\.com|goo\.gl|cutt\.ly|t\.me|wa\.me|shorturl\.at)/"),
     (1, (r"\b(?:click (?:here|the link|my link|link)|check (?:my|out my) (?:bio|profile|page)|dm me|link in bio|"
+         r"link (?:im profil|en (?:mi )?bio|dans (?:ma )?bio|na bio|nel profilo)|"
          r"(?:join|beitreten|únete|rejoins?)\b.{0,20}\b(?:telegram|whatsapp)|(?:telegram|whatsapp)\b.{0,20}"
          r"\b(?:join|beitreten|únete|rejoins?)|escr[ií]beme|écris-moi|schreib mir|scrivimi)\b")),
     (2, r"#?\b(?:followback|follow ?back|f4f|follow for follow|follow me|sub4sub|like4like)\b"),
