@@ -19,6 +19,7 @@ def _rules(*weighted: tuple[float, str]) -> list[tuple[float, re.Pattern[str]]]:
 
 
 SPAM = _rules(
+    # word starts, so compounds count too: cryptocurrency, Krypto-Signale
     (1, r"\b(?:crypto|krypto|cripto|bitcoin|btc|usdt|nft|airdrop|forex|casino|betting|onlyfans|trading signals?)"),
     # money offered for nothing
     (1, (r"\b(?:giveaway|free (?:followers|money|iphone|gift|gift ?card|crypto)|claim (?:your|now|it)|to claim|"

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 
-def weighted(spec: str) -> dict[str, float]:
+def _weighted(spec: str) -> dict[str, float]:
     """'3: love amazing  2: great' -> {"love": 3.0, "amazing": 3.0, "great": 2.0}."""
     words: dict[str, float] = {}
     for weight, group in re.findall(r"(-?[\d.]+):\s*([^:]+?)(?=\s+-?[\d.]+:|\s*$)", spec.strip()):
@@ -44,7 +44,7 @@ class Lexicon:
 
 def _lexicon(words: str, *, phrases: dict[str, float] | None = None, negators: str = "", intensifiers: str = "",
              contrast: str = "", expected: str = "", thanks: str = "") -> Lexicon:
-    return Lexicon(weighted(words), phrases or {}, frozenset(negators.split()), weighted(intensifiers),
+    return Lexicon(_weighted(words), phrases or {}, frozenset(negators.split()), _weighted(intensifiers),
                    frozenset(contrast.split()), frozenset(expected.split()), frozenset(thanks.split()))
 
 

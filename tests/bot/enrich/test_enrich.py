@@ -55,7 +55,7 @@ def test_intent_and_priority(text, intent, priority):
 
 @pytest.mark.parametrize("text,intent,sentiment", [
     ("@acme my parcel came without the charger", "complaint", "negative"),  # a problem, told without feeling words
-    ("@acme the export gives me an empty CSV file", "bug_report", "negative"),
+    ("@acme the monthly report downloads as a blank PDF", "bug_report", "negative"),
     ("@acme parcel came today, thank you", "praise", "positive"),
     ("WIN a FREE iPhone!!! amazing giveaway, claim now bit.ly/x", "spam", "neutral"),  # spam's hype is no one's feeling
     ("@acme do you ship to Canada?", "question", "neutral"),
