@@ -1,9 +1,11 @@
 """Evaluate enrichment and suggestions on labelled posts; prints one figure a line.
 
-    python bench/eval_enrich.py [--data FILE] [--model NAME] [--base-url URL] [--config socialdesk.toml]
+    python bench/eval_enrich.py [--data FILE ...] [--model NAME] [--base-url URL] [--config socialdesk.toml]
 
 FILE has one JSON object a line: text, lang, sentiment, intent, pii [{type, text}] (the format
-of shared/data/posts-labelled.jsonl, the default). Offline mode: the rules in bot/enrich and the
+of shared/data/posts-labelled.jsonl, the default). Several files are read one after the other and
+each gets its own figures, after a `data: FILE` line (`--data bench/data/*.jsonl` gives the held-out
+sets; `--data` may also be repeated). Offline mode: the rules in bot/enrich and the
 template suggester. Suggestions are checked by the same guards as agents' replies, against the
 strictest network limit (X's 280) with a signature added.
 
@@ -148,11 +150,21 @@ async def evaluate(rows: list[dict], model: ModelSuggester | None = None, provid
         f"PII recall with the right type: {len(typed_gold & typed_got) / len(typed_gold):.2f}" if typed_gold else "",
     ]
     if model is not None:
-        try:
-            model_readings, notes = await online(rows, model)
-        finally:
-            await model.client.close()
+        model_readings, notes = await online(rows, model)
         lines += [f"mode: {provider}", *figures(rows, model_readings), *notes]
+    return lines
+
+
+async def evaluate_files(datasets: list[tuple[Path, list[dict]]], model: ModelSuggester | None, provider: str) -> list[str]:
+    """The figures of each file; a `data:` line names the file when there are several."""
+    lines = []
+    try:
+        for path, rows in datasets:
+            lines += [f"data: {path}"] if len(datasets) > 1 else []
+            lines += await evaluate(rows, model, provider)
+    finally:
+        if model is not None:
+            await model.client.close()
     return lines
 
 
@@ -168,18 +180,21 @@ def model_from_args(args: argparse.Namespace) -> tuple[ModelSuggester | None, st
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help=f"labelled JSONL (default {DEFAULT_DATA})")
+    parser.add_argument("--data", type=Path, nargs="+", action="extend",
+                        help=f"labelled JSONL files, figures for each (default {DEFAULT_DATA})")
     parser.add_argument("--model", help="the model to evaluate too (needs a key in the environment or .env)")
     parser.add_argument("--base-url", help="an OpenAI-compatible server (default OpenAI, or [llm] base_url)")
     parser.add_argument("--config", type=Path, help="take [llm] from this socialdesk.toml")
     args = parser.parse_args()
-    if not args.data.exists():
-        sys.exit(f"{args.data} not found; give a labelled JSONL file with --data")
-    rows = [json.loads(line) for line in args.data.read_text(encoding="utf-8").splitlines() if line.strip()]
+    paths = args.data or [DEFAULT_DATA]
+    if missing := [str(path) for path in paths if not path.exists()]:
+        sys.exit(f"{', '.join(missing)} not found; give labelled JSONL files with --data")
+    datasets = [(path, [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()])
+                for path in paths]
     model, provider = model_from_args(args)
     if model is None and (args.model or args.base_url or args.config):
         print(f"no model: {provider}", file=sys.stderr)
-    for line in asyncio.run(evaluate(rows, model, provider)):
+    for line in asyncio.run(evaluate_files(datasets, model, provider)):
         if line:
             print(line)
 

@@ -36,12 +36,30 @@ def enrich(text: str, *, followers: int | None = None) -> Enrichment:
     `followers` may nudge the priority of a post that already shows a problem; it never decides alone.
     """
     readable = unicodedata.normalize("NFKC", _INVISIBLE.sub("", text))
-    sentiment = detect_sentiment(readable)
-    intent = detect_intent(readable, sentiment)
+    language = detect_language(readable)
+    tone = detect_sentiment(readable, language)
+    intent = detect_intent(readable, tone)
+    sentiment = _settled(tone, intent)
     return Enrichment(
-        language=detect_language(readable),
+        language=language,
         sentiment=sentiment,
         intent=intent,
-        priority=detect_priority(readable, sentiment, intent, followers),
+        priority=detect_priority(readable, tone, intent, followers),  # how strongly it is said, not the label
         pii=find_pii(text),  # on the original text: matches are verbatim substrings with their offsets
     )
+
+
+def _settled(sentiment: str, intent: str) -> str:
+    """The customer's feeling once we know what the post is.
+
+    Spam's enthusiasm is nobody's feeling about the brand. A complaint or a bug report tells of a
+    problem, so it is negative even when no word of it is ("my parcel came without the charger"); a
+    thank-you is positive even when its words are plain ("parcel came, thank you").
+    """
+    if intent == "spam":
+        return "neutral"
+    if sentiment == "neutral" and intent in ("complaint", "bug_report"):
+        return "negative"
+    if sentiment == "neutral" and intent == "praise":
+        return "positive"
+    return sentiment

@@ -85,6 +85,7 @@ _NOT_A_VALUE = frozenset([
 _STREET_EN = (r"street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|way|court|ct|place|pl|square|sq|"
               r"terrace|crescent|close|parkway|pkwy|highway|hwy|circle|cir|trail|row|mews|gardens|grove")
 _UNIT = r"(?:,?\s*(?:apt|apartment|unit|suite|ste|flat|floor|fl|#)\.?\s*[\w-]{1,6})?"
+_QUADRANT = r"(?:\s+(?-i:[NS][EW]?|[EW])\b\.?)?"  # 1600 Pennsylvania Ave NW
 _TAIL = (r"(?:,?\s+(?-i:[A-Z][\w'.-]{1,30})(?:\s(?-i:[A-Z][\w'.-]{1,30})){0,2},?\s+"  # City, ST 12345 / City AB1 2CD
          r"(?:(?-i:[A-Z]{2})\s+\d{5}(?:-\d{4})?|(?-i:[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}|[A-Z]\d[A-Z]\s?\d[A-Z]\d)))?"
          r"(?:,?\s+\d{4,5}(?:\s?(?-i:[A-Z]{2}))?\s+(?-i:[A-ZÀ-Ý][\w'-]{1,30}))?")  # , 75002 Paris / 1012 AB Amsterdam
@@ -100,7 +101,7 @@ _COMPOUND_STREET = ("straße", "strasse", "str.", "weg", "gasse", "platz", "alle
 # for quickly; an earlier one wins when two overlap.
 ADDRESSES = tuple(re.compile(pattern, re.IGNORECASE) for pattern in (
     # 42 Elm Street, Springfield IL 62704 / 10 Downing St, London SW1A 2AA / 350 5th Avenue
-    rf"\b\d{{1,5}}[a-z]?,?\s+(?:{_PROPER_WORD}\s+){{1,4}}(?=[a-z])(?:{_STREET_EN})\b\.?{_UNIT}{_TAIL}",
+    rf"\b\d{{1,5}}[a-z]?,?\s+(?:{_PROPER_WORD}\s+){{1,4}}(?=[a-z])(?:{_STREET_EN})\b\.?{_QUADRANT}{_UNIT}{_TAIL}",
     # 42 elm street
     (rf"\b\d{{1,5}}[a-z]?,?\s+(?:{_PLAIN_WORD}\s+){{1,3}}(?=[a-z])(?:street|avenue|road|boulevard|lane)\b\.?"
      rf"{_UNIT}{_TAIL}"),

@@ -9,14 +9,14 @@ from bot.enrich.language import detect_language
 
 @pytest.mark.parametrize("text,language", [
     ("@acme my package still hasn't arrived, what is going on?", "en"),
-    ("the checkout button does nothing on Firefox", "en"),
-    ("best purchase I made this year 🔥🔥", "en"),
+    ("the search box does nothing on my phone", "en"),
+    ("honestly the best blender I've owned 🔥", "en"),
     ("@acme hola, ¿dónde está mi pedido? Ya pasaron dos semanas", "es"),
     ("la aplicación se cierra sola cada vez que intento pagar", "es"),
     ("@acme bonjour, ma commande n'est toujours pas arrivée", "fr"),
-    ("comment changer mon adresse de livraison ?", "fr"),
-    ("@acme meine Bestellung ist immer noch nicht da", "de"),
-    ("die App stürzt beim Start ab, seit dem letzten Update", "de"),
+    ("comment modifier mon mot de passe ?", "fr"),
+    ("@acme meine Rücksendung ist immer noch nicht bearbeitet", "de"),
+    ("die App stürzt ständig ab, seit dem letzten Update", "de"),
     ("@acme meu pedido ainda não chegou, o que aconteceu?", "pt"),
     ("o aplicativo trava toda hora depois da atualização", "pt"),
     ("@acme il mio ordine non è ancora arrivato, grazie", "it"),
@@ -32,17 +32,17 @@ from bot.enrich.language import detect_language
     ("comanda mea nu a ajuns încă, de ce?", "ro"),
     ("pesanan saya belum sampai, kenapa ya?", "id"),
     ("đơn hàng của tôi vẫn chưa được giao, tại sao vậy?", "vi"),
-    ("@acme 注文した商品がまだ届きません", "ja"),
-    ("迅速な対応ありがとうございました！", "ja"),
+    ("@acme 返品の手続きはどうすればいいですか", "ja"),
+    ("丁寧な説明ありがとうございました！", "ja"),
     ("@acme 我的订单还没到", "zh"),
     ("應用程式一打開就閃退", "zh"),
     ("@acme 주문한 상품이 아직 안 왔어요", "ko"),
-    ("@acme طلبي لم يصل بعد", "ar"),
+    ("@acme لم يصل الطرد حتى الآن", "ar"),
     ("سفارش من هنوز نرسیده است چرا؟", "fa"),
     ("@acme мой заказ до сих пор не пришёл", "ru"),
     ("моє замовлення досі не прийшло, чому?", "uk"),
     ("मेरा ऑर्डर अभी तक नहीं आया", "hi"),
-    ("สั่งของไปสองอาทิตย์แล้วยังไม่ได้รับเลย", "th"),
+    ("ยังไม่ได้รับสินค้าเลยครับ", "th"),
     ("ההזמנה שלי עדיין לא הגיעה", "he"),
     ("η παραγγελία μου δεν έχει φτάσει ακόμα", "el"),
 ])
@@ -57,7 +57,7 @@ def test_languages(text, language):
     ("this is broken again ¯\\_(ツ)_/¯ seriously", "en"),  # a kaomoji's katakana does not make it Japanese
     ("iPhone 15のアプリが起動しません", "ja"),  # product names in Latin letters inside Japanese
     ("Acme Support Team, mi pedido sigue sin llegar", "es"),  # an English brand name inside Spanish
-    ("@acme \u200fطلبي لم يصل بعد\u200f order #A-123", "ar"),  # right-to-left text with marks and a Latin order number
+    ("@acme \u200fلم يصل الطرد حتى الآن\u200f order #A-123", "ar"),  # right-to-left text with marks and a Latin order number
 ])
 def test_noise_is_ignored(text, language):
     assert detect_language(text) == language

@@ -1,4 +1,4 @@
-"""Lexicon sentiment on general cases, plus the figures on the team's hand-labelled sample."""
+"""Lexicon sentiment on general cases written for these tests, plus the issue's targets on every labelled set."""
 import json
 import time
 from pathlib import Path
@@ -8,15 +8,18 @@ import pytest
 from bot.enrich import enrich
 from bot.enrich.sentiment import detect_sentiment, sentiment_score
 
-LABELLED = next((folder / "shared/data/posts-labelled.jsonl" for folder in Path(__file__).resolve().parents
-                 if (folder / "shared/data/posts-labelled.jsonl").exists()), Path("shared/data/posts-labelled.jsonl"))
+REPO = Path(__file__).resolve().parents[3]
+# The held-out sets in bench/data, and the team's sample when shared/ is beside the checkout.
+LABELLED_SETS = sorted((REPO / "bench/data").glob("*.jsonl")) + [
+    folder / "shared/data/posts-labelled.jsonl" for folder in REPO.parents[:2]
+    if (folder / "shared/data/posts-labelled.jsonl").exists()][:1]
 
 
 @pytest.mark.parametrize("text,expected", [
     ("@acme thanks so much, you folks rock 🙌", "positive"),
     ("@acme worst service ever, still waiting for my refund 😡", "negative"),
     ("@acme do you ship to Canada?", "neutral"),
-    ("@acme what are your opening hours on Sunday?", "neutral"),
+    ("@acme what time does the Leeds store close on Saturday?", "neutral"),
     ("I have a question about billing", "neutral"),
     ("LOVE the new design", "positive"),
     ("the app keeps crashing", "negative"),
@@ -27,6 +30,9 @@ LABELLED = next((folder / "shared/data/posts-labelled.jsonl" for folder in Path(
     ("WHY IS MY ORDER LATE AGAIN", "negative"),
     ("I expected it to be good but it's awful", "negative"),
     ("it was slow at first but support was amazing", "positive"),
+    ("the courier was rude and the box was dented", "negative"),
+    ("I'd like to change my delivery slot, kind regards", "neutral"),  # "like" and "kind" are not feelings here
+    ("quick question: do you sell gift cards?", "neutral"),
 ])
 def test_everyday_posts(text, expected):
     assert detect_sentiment(text) == expected
@@ -37,23 +43,37 @@ def test_everyday_posts(text, expected):
     ("I'm not impressed", "negative"),
     ("this is NOT ok", "negative"),
     ("@acme not bad at all, really good update", "positive"),
-    ("not great, not terrible", "neutral"),
+    ("not great, not awful either", "neutral"),
     ("thanks for nothing", "negative"),
-    ("can't believe how easy setup was. 5 minutes!", "positive"),  # "can't" does not negate the praise
+    ("never had a problem with them", "neutral"),  # a negated problem is mildly good, not praise
+    ("I can't believe how good the new speaker sounds", "positive"),  # surprise, not negation
+    ("can't believe how rude the driver was", "negative"),
+    ("no explanation, no refund :(", "negative"),  # a negator does not flip an emoticon
 ])
 def test_negation(text, expected):
     assert detect_sentiment(text) == expected
 
 
-@pytest.mark.parametrize("text", [
-    "my package hasn't arrived yet",
-    "the app won't load since yesterday",
-    "I can't log in",
-    "nothing works",
-    "my order never came",
+@pytest.mark.parametrize("text,language", [
+    ("my package hasn't arrived yet", "en"),
+    ("the app won't load since yesterday", "en"),
+    ("I can't sign in on the website", "en"),
+    ("nothing works", "en"),
+    ("my order never came", "en"),
+    ("nobody answers the phone", "en"),
+    ("la app no carga desde ayer", "es"),
+    ("le colis n'est jamais arrivé", "fr"),  # "n'" elided onto the verb
+    ("ça marche pas depuis la mise à jour", "fr"),  # the negator after the verb
+    ("die App funktioniert seit gestern nicht", "de"),
+    ("het pakket is niet bezorgd", "nl"),
+    ("appen fungerar inte", "sv"),
 ])
-def test_a_negated_expectation_is_a_complaint(text):
-    assert detect_sentiment(text) == "negative"
+def test_a_negated_expectation_is_a_complaint(text, language):
+    assert detect_sentiment(text, language) == "negative"
+
+
+def test_a_negator_after_a_verb_counts_only_where_the_language_puts_it_there():
+    assert detect_sentiment("it arrived, no box though", "en") != "negative"
 
 
 def test_intensifiers_exclamation_marks_and_capitals_strengthen():
@@ -63,27 +83,40 @@ def test_intensifiers_exclamation_marks_and_capitals_strengthen():
     assert sentiment_score("this is BAD") < sentiment_score("this is bad")
     assert sentiment_score("slightly annoying") > sentiment_score("annoying")
     assert detect_sentiment("super annoying") == "negative" and detect_sentiment("super!") == "positive"
+    assert sentiment_score("la entrega fue muy lenta", "es") < sentiment_score("la entrega fue lenta", "es") < 0
 
 
 def test_politeness_is_not_delight():
     assert detect_sentiment("can you help me change my address? thanks") == "neutral"
     assert detect_sentiment("how do I cancel my subscription? thanks in advance") == "neutral"
+    assert detect_sentiment("podéis enviarme la factura, por favor? gracias", "es") == "neutral"
     assert detect_sentiment("thanks, that fixed it!") == "positive"
 
 
+def test_a_word_is_read_in_the_language_of_the_post():
+    assert detect_sentiment("el servicio funciona mal", "es") == "negative"  # Spanish "mal" is bad
+    assert detect_sentiment("ich versuche es noch mal", "de") == "neutral"  # German "mal" is once
+    assert detect_sentiment("buenas tardes, una consulta sobre mi factura", "es") == "neutral"  # a greeting
+
+
 @pytest.mark.parametrize("text,expected", [
-    ("mi pedido no ha llegado 😡", "negative"),
-    ("¡gracias por la ayuda tan rápida!", "positive"),
+    ("la lavadora llegó rota y nadie responde", "negative"),
+    ("muchas gracias, el técnico fue encantador", "positive"),
+    ("buenísimo el servicio", "positive"),  # a superlative of a known word
     ("merci beaucoup, c'est parfait", "positive"),
-    ("ma commande est bloquée depuis 10 jours, c'est inadmissible", "negative"),
-    ("die App funktioniert nicht", "negative"),
-    ("danke, super Service!", "positive"),
-    ("adorei o atendimento, obrigado!", "positive"),
-    ("il mio ordine è in ritardo di una settimana, pessimo", "negative"),
-    ("ありがとうございました！", "positive"),
-    ("太失望了", "negative"),
-    ("주문한 물건이 아직 안 왔어요", "negative"),
-    ("спасибо, всё отлично", "positive"),
+    ("colis abîmé et aucune réponse du service client, c'est honteux", "negative"),
+    ("vielen Dank, das ging wirklich schnell!", "positive"),
+    ("der Fahrer war total unfreundlich", "negative"),
+    ("o suporte foi ótimo, muito obrigada!", "positive"),
+    ("o carregador parou de funcionar", "negative"),
+    ("il pacco è arrivato danneggiato, che delusione", "negative"),
+    ("bellissima esperienza, grazie", "positive"),
+    ("top service, heel erg bedankt", "positive"),
+    ("het pakket is nog steeds niet bezorgd", "negative"),
+    ("対応が早くて助かりました", "positive"),
+    ("质量太差了", "negative"),
+    ("배송이 너무 늦어요", "negative"),
+    ("ужасный сервис, больше не закажу", "negative"),
 ])
 def test_other_languages(text, expected):
     assert detect_sentiment(text) == expected
@@ -115,10 +148,10 @@ def macro_f1(pairs: list[tuple[str, str]], labels: tuple[str, ...]) -> float:
     return sum(scores) / len(scores)
 
 
-@pytest.mark.skipif(not LABELLED.exists(), reason="shared/data/posts-labelled.jsonl is not beside this checkout")
-def test_figures_on_the_team_labelled_sample():
-    """The floor on the team's sample; the rules are written for the general case, not for these lines."""
-    rows = [json.loads(line) for line in LABELLED.read_text(encoding="utf-8").splitlines() if line.strip()]
+@pytest.mark.parametrize("path", LABELLED_SETS, ids=lambda path: path.name)
+def test_figures_on_every_labelled_set_meet_the_issue_targets(path):
+    """The issue's floor (sentiment macro-F1 on English >= 0.60, personal-data recall >= 0.95) on each set."""
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     found = [enrich(row["text"]) for row in rows]
     english = [(row["sentiment"], f.sentiment) for row, f in zip(rows, found, strict=True) if row["lang"] == "en"]
     assert macro_f1(english, ("positive", "neutral", "negative")) >= 0.60
