@@ -152,7 +152,7 @@ class DiscordListeners:
             await self._followup(interaction, str(error))
             return
         outcome = await self._dispatch(request)
-        await self._followup(interaction, outcome.text, self._held_view(outcome, request))
+        await self._followup(interaction, _answer_text(outcome, request), self._held_view(outcome, request))
 
     async def command_request(self, interaction: discord.Interaction, number: int | None, text: str | None) -> Request:
         """`/claim 42`, or `/claim` inside #42's thread, as a handler request; mentioned users come with their roles."""
@@ -198,8 +198,7 @@ class DiscordListeners:
         request = Request(command="reply", actor=actor_of(interaction.user), number=number,
                           args=f"--anyway {text}" if anyway else text)
         outcome = await self._dispatch(request)
-        answer = outcome.text if outcome.ok else f"{outcome.text}\n\nYour reply, to fix and send again:\n{_quoted(text)}"
-        await self._followup(interaction, answer, self._held_view(outcome, request))
+        await self._followup(interaction, _answer_text(outcome, request), self._held_view(outcome, request))
 
     async def confirm_anyway(self, interaction: discord.Interaction, number: int, token: str) -> None:
         """Publish anyway…, step one: what would go out, with Publish it / Cancel (Discord has no confirm dialog)."""
@@ -315,6 +314,15 @@ class DiscordListeners:
             buttons = view if view and index == len(chunks) else discord.utils.MISSING
             await interaction.followup.send(chunk, ephemeral=True, allowed_mentions=discord.AllowedMentions.none(),
                                             view=buttons)
+
+
+def _answer_text(outcome: Outcome, request: Request) -> str:
+    """The outcome; a reply that was not sent comes back with its text, to fix and send again (Discord keeps no copy
+    of what was typed in a command or a modal)."""
+    _, text = parse_flags(request.args)
+    if outcome.ok or request.command != "reply" or not text:
+        return outcome.text
+    return f"{outcome.text}\n\nYour reply, to fix and send again:\n{_quoted(text)}"
 
 
 def _refusal(held: HeldReply | None, user_id: str, number: int) -> str | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlmodel import Session, select
@@ -14,6 +15,7 @@ from storage.models import AuditEvent, Reply
 from tests.auxil.discord_desk import discord_desk, post_item
 
 EPHEMERAL = 64
+README = Path(__file__).resolve().parents[3] / "README.md"
 ASKS_FOR_EMAIL = "Sorry! What's your email address?"
 
 
@@ -48,6 +50,7 @@ async def test_a_held_command_reply_is_published_once_after_confirming_and_audit
     thread_id = desk.conversation_thread(1)["id"]
     (held,) = await desk.interact(desk.fake.command(desk.users["sam"], "reply", thread_id, number=1, text=ASKS_FOR_EMAIL))
     assert held["content"].startswith("Held, not sent") and held["flags"] & EPHEMERAL
+    assert held["content"].endswith(f"Your reply, to fix and send again:\n```\n{ASKS_FOR_EMAIL}\n```")  # nothing typed is lost
     anyway = buttons(held)["Publish anyway…"]
     assert re.fullmatch(r"sd:anyway:1:[A-Za-z0-9_-]{16}", anyway)  # a short token: the text stays on the server
     assert published(desk) == [] and audited(desk, "reply.guard_overridden") == []
@@ -152,3 +155,7 @@ def test_held_replies_expire_and_the_oldest_go_first():
     assert held.get(second) is None and held.get(third) is None  # ...then forgotten
     fourth = held.hold(4, "u1", "--anyway d")
     assert held.take(fourth).number == 4 and held.take(fourth) is None  # taken once
+
+
+def test_the_readme_says_how_long_a_held_reply_waits():
+    assert f"waits in socialdesk's memory for {KEEP.total_seconds() / 60:.0f} minutes" in " ".join(README.read_text().split())
