@@ -74,8 +74,12 @@ class DiscordDesk:
         """Send an interaction the bot answers without a followup (a message, or an edit of the pressed one) and
         return that answer once `done` says it is final."""
         token = await self.fake.interact(payload)
-        return await self.until(lambda: (self.fake.original(token) or None) and done(self.fake.original(token))
-                                and self.fake.original(token))
+
+        def answered() -> dict | None:
+            message = self.fake.original(token)
+            return message if message and done(message) else None
+
+        return await self.until(answered)
 
     def conversation_thread(self, number: int) -> dict:
         return next(t for t in self.fake.threads(self.channel) if t["name"].startswith(f"#{number} "))

@@ -4,8 +4,10 @@ Point discord.py at it with `bot.chat.discord.point_at(fake.api_url, fake.gatewa
 server (guild) with roles, members, text and forum channels, threads and messages; records every
 REST call; speaks the gateway (HELLO, IDENTIFY → READY + GUILD_CREATE, heartbeats) and sends the
 events Discord would (MESSAGE_CREATE, THREAD_CREATE, INTERACTION_CREATE); takes interaction
-callbacks and followups; and misbehaves on demand: 429s (per route or global) with Retry-After,
-missing permissions, a Message Content intent that is not enabled, a global request limit.
+callbacks (a message, an edit of the message whose button was pressed, a modal checked as Discord
+checks it) and followups, and edits the original response; and misbehaves on demand: 429s (per
+route or global) with Retry-After, missing permissions, a Message Content intent that is not
+enabled, a global request limit.
 
     async with FakeDiscord() as fake:          # on the running event loop
         ...
@@ -13,7 +15,7 @@ missing permissions, a Message Content intent that is not enabled, a global requ
         ...
 
 Shapes follow discord/discord-api-docs (resources/message, resources/channel, interactions/receiving-
-and-responding, topics/gateway, topics/rate-limits): errors are {"code", "message"[, "errors"]};
+and-responding, components/reference, topics/gateway, topics/rate-limits): errors are {"code", "message"[, "errors"]};
 a 429 carries Retry-After, X-RateLimit-* and Via headers and {"message", "retry_after", "global"}.
 Messages are stored as the REST API returns them. Mentions are computed as Discord does: from the
 content only (never from embeds), filtered by allowed_mentions (everything when it is absent).
