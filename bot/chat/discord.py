@@ -138,13 +138,18 @@ class DiscordChat:
 
     # --- beyond the ChatPort ---------------------------------------------------------------------
 
-    async def answer(self, channel_id: str, user_id: str, text: str, reply_to: str | None = None) -> None:
-        """Tell one person something where they wrote, as a reply to their message if given; nobody else is pinged."""
-        for index, chunk in enumerate(answer_chunks(text)):
+    async def answer(self, channel_id: str, user_id: str, text: str, reply_to: str | None = None,
+                     components: list[dict] | None = None) -> None:
+        """Tell one person something where they wrote, as a reply to their message if given; nobody else is pinged.
+        `components` (buttons) go under the last message."""
+        chunks = answer_chunks(text)
+        for index, chunk in enumerate(chunks):
             body = {"content": f"<@{user_id}> {chunk}" if index == 0 else chunk,
                     "allowed_mentions": allowed_mentions(users=(user_id,))}
             if reply_to and index == 0:
                 body["message_reference"] = {"message_id": reply_to, "fail_if_not_exists": False}
+            if components and index == len(chunks) - 1:
+                body["components"] = components
             await self._call("answer in the thread", "Send Messages in Threads", Route(
                 "POST", "/channels/{channel_id}/messages", channel_id=channel_id), json=body)
 

@@ -5,8 +5,15 @@ each gets an integer `number` option when it needs a conversation (optional insi
 conversation's thread) and a string `text` option for the rest, so a command added to handlers/
 appears on Discord with no code here. They are synced to the one server in [discord] (a guild
 sync takes effect at once). Every interaction is deferred (ephemeral) first and answered with a
-followup when the handler is done, well within Discord's 3-second limit; the Reply… button is
-the exception, because a modal must be the immediate answer: its suggestion gets 1.5 seconds.
+followup when the handler is done, well within Discord's 3-second limit. The exceptions answer at
+once with no slow work: the Reply… and Use… buttons (a modal must be the immediate answer; its
+suggestion is a stored or offline one) and the steps of "Publish anyway".
+
+A reply a personal-data guard holds comes back with a **Publish anyway…** button. Discord has no
+confirmation dialogs, so the button answers with socialdesk's own (the text, what the override
+means, Publish it / Cancel); Publish it sends the same reply again with --anyway, which the audit
+log records. The held reply waits in `HeldReplies` under a short token (a custom_id holds 100
+characters), and only its author can publish it.
 
 Inside a conversation's thread, `!reply text` and the other `!` commands work as on Slack and any
 other message is an internal note (confirmed with a 📝 reaction). Discord has no ephemeral
@@ -26,17 +33,20 @@ from sqlmodel import Session, select
 
 from bot.chat.base import ChatError
 from bot.chat.discord import DiscordChat
-from bot.chat.discord_render import answer_chunks, reply_modal, unescape
+from bot.chat.discord_held import KEEP, HeldReplies, HeldReply
+from bot.chat.discord_render import anyway_confirmation, answer_chunks, held_buttons, reply_modal, unescape
 from bot.commands import CommandError, parse_slash, parse_thread_message
 from bot.runtime import Runtime
 from handlers import COMMANDS, NEEDS_NUMBER, USAGE, dispatch
 from handlers.context import Actor, Outcome, Request
+from handlers.reply import parse_flags
 from storage.models import Conversation
 
 log = logging.getLogger(__name__)
 NOTE_SAVED = "📝"
 _MENTION = re.compile(r"<@!?(\d{15,21})>")
-_CUSTOM_ID = re.compile(r"^sd:(claim|resolve|reply|use|reply_modal):(\d{1,12})(?::(\d))?$")
+_CUSTOM_ID = re.compile(r"^sd:([a-z_]{1,20}):(\d{1,12})(?::([A-Za-z0-9_-]{1,32}))?$")  # sd:action:number[:more]
+PRESSED = {"claim", "resolve", "suggest"}  # buttons that run the command of their name on their conversation
 
 
 def intents() -> discord.Intents:
@@ -130,6 +140,7 @@ class DiscordListeners:
         self.runtime = runtime
         self.chat = chat
         self.guild_id = guild_id
+        self.held = HeldReplies(runtime.clock)
 
     # --- application commands --------------------------------------------------------------------
 
@@ -140,7 +151,8 @@ class DiscordListeners:
         except CommandError as error:
             await self._followup(interaction, str(error))
             return
-        await self._followup(interaction, (await self._dispatch(request)).text)
+        outcome = await self._dispatch(request)
+        await self._followup(interaction, _answer_text(outcome, request), self._held_view(outcome, request))
 
     async def command_request(self, interaction: discord.Interaction, number: int | None, text: str | None) -> Request:
         """`/claim 42`, or `/claim` inside #42's thread, as a handler request; mentioned users come with their roles."""
@@ -157,27 +169,67 @@ class DiscordListeners:
         match = _CUSTOM_ID.match((interaction.data or {}).get("custom_id", ""))
         if match is None:
             return  # not ours
-        action, number = match.group(1), int(match.group(2))
-        if action == "reply":
+        action, number, more = match.group(1), int(match.group(2)), match.group(3) or ""
+        if action in PRESSED:
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            request = Request(command=action, actor=actor_of(interaction.user), number=number)
+            await self._followup(interaction, (await self._dispatch(request)).text)
+        elif action == "reply":
             suggestion = await self.runtime.first_suggestion(number)
             await interaction.response.send_modal(reply_modal(number, suggestion, self.runtime.reply_limit(number)))
-        elif action == "use":
+        elif action == "use" and more.isdigit():
             await interaction.response.send_modal(reply_modal(
-                number, suggestion_on(interaction.message, int(match.group(3) or 0)), self.runtime.reply_limit(number)))
+                number, suggestion_on(interaction.message, int(more)), self.runtime.reply_limit(number)))
         elif action == "reply_modal":
             await self.submit_reply(interaction, number)
-        else:
-            await interaction.response.defer(ephemeral=True, thinking=True)
-            outcome = await self._dispatch(Request(command=action, actor=actor_of(interaction.user), number=number))
-            await self._followup(interaction, outcome.text)
+        elif action == "anyway":
+            await self.confirm_anyway(interaction, number, more)
+        elif action == "publish":
+            await self.publish_anyway(interaction, number, more)
+        elif action == "cancel":
+            await interaction.response.edit_message(content=f"Not published. Fix your reply to #{number} and send it "
+                                                    "again, or press Publish anyway… under it again.", embed=None, view=None)
 
     async def submit_reply(self, interaction: discord.Interaction, number: int) -> None:
         """Discord cannot show an error inside a submitted modal: a refusal comes back with the text, so nothing is lost."""
         await interaction.response.defer(ephemeral=True, thinking=True)
         text = modal_value(interaction.data, "text").strip()
-        outcome = await self._dispatch(Request(command="reply", actor=actor_of(interaction.user), number=number, args=text))
-        answer = outcome.text if outcome.ok else f"{outcome.text}\n\nYour reply, to fix and send again:\n{_quoted(text)}"
-        await self._followup(interaction, answer)
+        anyway = modal_checked(interaction.data, "anyway")
+        request = Request(command="reply", actor=actor_of(interaction.user), number=number,
+                          args=f"--anyway {text}" if anyway else text)
+        outcome = await self._dispatch(request)
+        await self._followup(interaction, _answer_text(outcome, request), self._held_view(outcome, request))
+
+    async def confirm_anyway(self, interaction: discord.Interaction, number: int, token: str) -> None:
+        """Publish anyway…, step one: what would go out, with Publish it / Cancel (Discord has no confirm dialog)."""
+        held = self.held.get(token)
+        refusal = _refusal(held, str(interaction.user.id), number)
+        if refusal:
+            await interaction.response.send_message(refusal, ephemeral=True, allowed_mentions=discord.AllowedMentions.none())
+            return
+        _, text = parse_flags(held.args)
+        await interaction.response.send_message(**anyway_confirmation(number, token, text), ephemeral=True,
+                                                allowed_mentions=discord.AllowedMentions.none())
+
+    async def publish_anyway(self, interaction: discord.Interaction, number: int, token: str) -> None:
+        """Step two: the same reply again with --anyway, once. The confirmation loses its buttons at once (the ack),
+        then says what happened."""
+        held = self.held.get(token)
+        refusal = _refusal(held, str(interaction.user.id), number)
+        if refusal:
+            await interaction.response.edit_message(content=refusal, embed=None, view=None)
+            return
+        self.held.take(token)
+        await interaction.response.edit_message(content=f"Publishing your reply to #{number}…", view=None)
+        outcome = await self._dispatch(Request(command="reply", actor=actor_of(interaction.user), number=held.number,
+                                               args=held.args))
+        await interaction.edit_original_response(content=answer_chunks(outcome.text)[0])
+
+    def _held_view(self, outcome: Outcome, request: Request) -> discord.ui.View | None:
+        """A held reply gets a "Publish anyway…" button; everything else is plain text."""
+        if not outcome.override:
+            return None
+        return held_buttons(request.number, self.held.hold(request.number, request.actor.user_id, outcome.override))
 
     # --- messages in a conversation's thread -----------------------------------------------------
 
@@ -203,7 +255,7 @@ class DiscordListeners:
         mentioned = tuple(actor_of(m) for m in message.mentions)
         outcome = await self._dispatch(dataclasses.replace(request, mentioned=mentioned))
         if request.command != "note" or not outcome.ok:
-            await self._answer(message, outcome.text)
+            await self._answer(message, outcome.text, self._held_view(outcome, request))
             return
         try:
             await self.chat.react(where, str(message.id), NOTE_SAVED)
@@ -238,10 +290,11 @@ class DiscordListeners:
                 found.append(actor_of(member))
         return tuple(found)
 
-    async def _answer(self, message: discord.Message, text: str) -> None:
+    async def _answer(self, message: discord.Message, text: str, view: discord.ui.View | None = None) -> None:
         """Reply to a thread message, pinging only its author (Discord has no private messages outside interactions)."""
         try:
-            await self.chat.answer(str(message.channel.id), str(message.author.id), text, reply_to=str(message.id))
+            await self.chat.answer(str(message.channel.id), str(message.author.id), text, reply_to=str(message.id),
+                                   components=view.to_components() if view else None)
         except ChatError as error:
             log.error("Discord: could not answer %s in %s (%r): %s", message.author.id, message.channel.id, text, error)
 
@@ -254,9 +307,33 @@ class DiscordListeners:
                            "try again, and tell whoever runs socialdesk if it keeps happening.", ok=False)
 
     @staticmethod
-    async def _followup(interaction: discord.Interaction, text: str) -> None:
-        for chunk in answer_chunks(text):
-            await interaction.followup.send(chunk, ephemeral=True, allowed_mentions=discord.AllowedMentions.none())
+    async def _followup(interaction: discord.Interaction, text: str, view: discord.ui.View | None = None) -> None:
+        """The answer, ephemeral, in messages of 2,000 characters; `view` (buttons) goes under the last one."""
+        chunks = answer_chunks(text)
+        for index, chunk in enumerate(chunks, 1):
+            buttons = view if view and index == len(chunks) else discord.utils.MISSING
+            await interaction.followup.send(chunk, ephemeral=True, allowed_mentions=discord.AllowedMentions.none(),
+                                            view=buttons)
+
+
+def _answer_text(outcome: Outcome, request: Request) -> str:
+    """The outcome; a reply that was not sent comes back with its text, to fix and send again (Discord keeps no copy
+    of what was typed in a command or a modal)."""
+    _, text = parse_flags(request.args)
+    if outcome.ok or request.command != "reply" or not text:
+        return outcome.text
+    return f"{outcome.text}\n\nYour reply, to fix and send again:\n{_quoted(text)}"
+
+
+def _refusal(held: HeldReply | None, user_id: str, number: int) -> str | None:
+    """What to tell whoever pressed a Publish anyway button when the held reply is gone or is not theirs."""
+    if held is None:
+        return (f"That held reply is no longer waiting: it was published, or socialdesk restarted, or "
+                f"{KEEP.total_seconds() / 60:.0f} minutes passed. To publish it anyway, send it again as "
+                f"`/reply {number} --anyway …`.")
+    if held.user_id != user_id:
+        return f"Only the teammate who wrote this reply can publish it anyway. To answer yourself, use `/reply {number} …`."
+    return None
 
 
 def suggestion_on(message: discord.Message | None, index: int) -> str:
@@ -267,15 +344,26 @@ def suggestion_on(message: discord.Message | None, index: int) -> str:
 
 def modal_value(data: dict | None, custom_id: str) -> str:
     """A text input's value in a modal submit (in an action row, or in a label as newer modals send it)."""
+    component = _modal_component(data, custom_id)
+    return (component.get("value") or "") if component else ""
+
+
+def modal_checked(data: dict | None, custom_id: str) -> bool:
+    """Whether a checkbox in a modal submit was ticked."""
+    component = _modal_component(data, custom_id)
+    return bool(component and component.get("value") is True)
+
+
+def _modal_component(data: dict | None, custom_id: str) -> dict | None:
     stack = list((data or {}).get("components", []))
     while stack:
         component = stack.pop()
         if component.get("custom_id") == custom_id and "value" in component:
-            return component["value"] or ""
+            return component
         stack.extend(component.get("components", []))
         if component.get("component"):
             stack.append(component["component"])
-    return ""
+    return None
 
 
 def _quoted(text: str) -> str:

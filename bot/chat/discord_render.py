@@ -1,4 +1,4 @@
-"""Discord rendering: embeds, buttons, the reply modal, and the allowed mentions of every message.
+"""Discord rendering: embeds, buttons, the reply modal, the held-reply prompts, and the allowed mentions of every message.
 
 Text from the internet goes through `escape`: markdown is escaped and mentions are broken with a
 zero-width space, so a post can neither ping nor restyle nor smuggle a masked link. Besides,
@@ -26,6 +26,7 @@ TITLE_LIMIT = 256
 THREAD_NAME_LIMIT = 100
 CONTENT_LIMIT = 2000
 MODAL_TEXT_LIMIT = 4000
+SHOWN_SUGGESTIONS = 5  # a "Use…" button each, in one row; "New suggestions" has its own row
 MODAL_TIMEOUT = 900  # seconds discord.py keeps an open modal in memory; a later submit is still handled
 ZWSP = "\u200b"
 _REF = re.compile(r"ref ([0-9a-f]{16})$")
@@ -148,15 +149,23 @@ def thread_message(message: ThreadMessage, key: str) -> dict:
         embed.set_footer(text=f"ref {ref(key)}")
         return _message(embeds=[embed])
     if isinstance(message, Suggestions):
-        embed = discord.Embed(title=f"💡 Suggested replies ({_plain(message.source)})"[:TITLE_LIMIT],
-                              description="Pick one to edit and send.")
-        for index, text in enumerate(message.texts[:5]):
-            embed.add_field(name=str(index + 1), value=fit(text, FIELD_LIMIT, tail="…"), inline=False)
-        embed.set_footer(text=f"ref {ref(key)}")
-        buttons = [_button(f"Use {i + 1}…", f"sd:use:{message.number}:{i}", discord.ButtonStyle.secondary)
-                   for i in range(min(len(message.texts), 5))]
-        return _message(embeds=[embed], components=_rows(buttons))
+        return suggestions_message(message, key)
     return notice_message(message, key)
+
+
+def suggestions_message(message: Suggestions, key: str) -> dict:
+    """Each suggestion with a Use… button, and a button for new ones. Says when they are offline, and why."""
+    where = f"offline: {message.offline_reason}" if message.offline_reason else message.source
+    texts = message.texts[:SHOWN_SUGGESTIONS]
+    head, hint = (("💡 Suggested replies", "Pick one to edit and send.") if texts
+                  else ("💡 No suggested reply this time", "Write your own, or ask for new ones."))
+    embed = discord.Embed(title=f"{head} ({fit(where, TITLE_LIMIT - len(head) - 3, _plain, '…')})", description=hint)
+    for index, text in enumerate(texts):
+        embed.add_field(name=str(index + 1), value=fit(text, FIELD_LIMIT, tail="…"), inline=False)
+    embed.set_footer(text=f"ref {ref(key)}")
+    use = [_button(f"Use {i + 1}…", f"sd:use:{message.number}:{i}", discord.ButtonStyle.secondary) for i in range(len(texts))]
+    again = _button("New suggestions", f"sd:suggest:{message.number}", discord.ButtonStyle.secondary)
+    return _message(embeds=[embed], components=_rows(use) + _rows([again]))
 
 
 def notice_message(notice: Notice, key: str) -> dict:
@@ -187,14 +196,53 @@ def answer_chunks(text: str) -> list[str]:
 
 
 def reply_modal(number: int, suggestion: str, max_length: int) -> discord.ui.Modal:
-    """Discord's modal must be the immediate answer to the button: nothing slow may happen before it."""
+    """The reply, pre-filled, and a "Publish anyway" box for a reply the personal-data guard would hold.
+
+    Discord's modal must be the immediate answer to the button: nothing slow may happen before it."""
     modal = discord.ui.Modal(title=f"Reply to #{number}", custom_id=f"sd:reply_modal:{number}", timeout=MODAL_TIMEOUT)
     hint = f"Your initials are added. Limit with them: {max_length} characters." if max_length else "Your initials are added."
-    modal.add_item(discord.ui.TextInput(
-        label="Your reply", custom_id="text", style=discord.TextStyle.paragraph, placeholder=hint[:100],
-        default=suggestion[:MODAL_TEXT_LIMIT] or None, max_length=MODAL_TEXT_LIMIT,
+    modal.add_item(discord.ui.Label(text="Your reply", description=hint, component=discord.ui.TextInput(
+        custom_id="text", style=discord.TextStyle.paragraph, default=suggestion[:MODAL_TEXT_LIMIT] or None,
+        max_length=MODAL_TEXT_LIMIT,
+    )))
+    modal.add_item(discord.ui.Label(
+        text="Publish anyway if the guard holds it", component=discord.ui.Checkbox(custom_id="anyway"),
+        description="Only for a reply you are sure about: the audit log records it. Length is always checked.",
     ))
     return modal
+
+
+def held_buttons(number: int, token: str) -> discord.ui.View:
+    """The button under a held reply. Discord has no confirmation dialogs, so it leads to socialdesk's own."""
+    return _Buttons(discord.ui.Button(label="Publish anyway…", custom_id=f"sd:anyway:{number}:{token}",
+                                      style=discord.ButtonStyle.danger))
+
+
+def anyway_confirmation(number: int, token: str, text: str) -> dict:
+    """The confirmation step: what goes out, what the override means, and the buttons to publish or not."""
+    embed = discord.Embed(description=fit(text, DESCRIPTION_LIMIT, tail=" …"))
+    return {
+        "content": f"**Publish your reply to #{number} anyway?** It goes out as written below, signed with your initials, "
+                   "and the audit log records that you overrode the personal-data guard.",
+        "embed": embed,
+        "view": _Buttons(
+            discord.ui.Button(label="Publish it", custom_id=f"sd:publish:{number}:{token}", style=discord.ButtonStyle.danger),
+            discord.ui.Button(label="Cancel", custom_id=f"sd:cancel:{number}:{token}", style=discord.ButtonStyle.secondary),
+        ),
+    }
+
+
+class _Buttons(discord.ui.View):
+    """Buttons on an answer to a teammate. DeskBot routes every press by its custom_id, so discord.py need not keep
+    the view in memory waiting for presses: it counts as finished from the start."""
+
+    def __init__(self, *buttons: discord.ui.Button) -> None:
+        super().__init__(timeout=None)
+        for button in buttons:
+            self.add_item(button)
+
+    def is_finished(self) -> bool:
+        return True
 
 
 def _message(*, content: str | None = None, embeds: list[discord.Embed], components: list[dict] | None = None,

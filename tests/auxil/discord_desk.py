@@ -53,6 +53,7 @@ class DiscordDesk:
         await poll_once(self.runtime.engine, self.runtime.config, self.runtime.sources["replay"], self.clock)
         for _ in range(4):
             await self.runtime.outbox.drain_once()
+            await self.runtime.outbox.settle()
             await asyncio.sleep(0.02)
 
     async def until(self, found: Callable[[], object], timeout: float = 10.0):
@@ -68,6 +69,17 @@ class DiscordDesk:
         """Send an interaction and return the bot's followups (ephemeral answers) once `answers` arrived."""
         token = await self.fake.interact(payload)
         return await self.until(lambda: len(self.fake.followups(token)) >= answers and self.fake.followups(token))
+
+    async def respond(self, payload: dict, done: Callable[[dict], bool] = lambda message: True) -> dict:
+        """Send an interaction the bot answers without a followup (a message, or an edit of the pressed one) and
+        return that answer once `done` says it is final."""
+        token = await self.fake.interact(payload)
+
+        def answered() -> dict | None:
+            message = self.fake.original(token)
+            return message if message and done(message) else None
+
+        return await self.until(answered)
 
     def conversation_thread(self, number: int) -> dict:
         return next(t for t in self.fake.threads(self.channel) if t["name"].startswith(f"#{number} "))
@@ -90,8 +102,10 @@ def post_item(n: int, text: str, **extra) -> dict:
 
 @asynccontextmanager
 async def discord_desk(tmp_path: Path, *, style: str = "forum", route_style: str | None = None, db_url: str | None = None,
+                       secrets: Secrets | None = None, llm: dict | None = None,
                        **discord_overrides) -> AsyncIterator[DiscordDesk]:
-    """`style`: the routed channel is a forum or a text channel; `route_style`: what the route says (None: nothing)."""
+    """`style`: the routed channel is a forum or a text channel; `route_style`: what the route says (None: nothing);
+    `secrets` with a model key and `llm` settings make suggestions online."""
     async with FakeDiscord() as fake:
         channel = fake.add_channel("social-desk", GUILD_FORUM if style == "forum" else GUILD_TEXT)
         fake.add_role(AGENT_ROLE)
@@ -108,7 +122,8 @@ async def discord_desk(tmp_path: Path, *, style: str = "forum", route_style: str
         discord_config = {"guild_id": fake.guild_id, "roles": {"agent": [AGENT_ROLE], "lead": [LEAD_ROLE]},
                           "per_channel_per_second": 1000, "burst": 1000, **discord_overrides}
         runtime, _, clock = make_runtime(
-            db_url or f"sqlite:///{tmp_path / 'db.sqlite'}", tmp_path, discord=discord_config,
+            db_url or f"sqlite:///{tmp_path / 'db.sqlite'}", tmp_path, secrets=secrets, discord=discord_config,
+            **({"llm": llm} if llm else {}),
             routes=[{"platform": "discord", "channel": "#social-desk", **({"style": route_style} if route_style else {})}],
             agents=[{"name": "Jane Doe", "initials": "JD", "role": "lead", "discord": users["jane"]}],
         )

@@ -4,8 +4,10 @@ Point discord.py at it with `bot.chat.discord.point_at(fake.api_url, fake.gatewa
 server (guild) with roles, members, text and forum channels, threads and messages; records every
 REST call; speaks the gateway (HELLO, IDENTIFY → READY + GUILD_CREATE, heartbeats) and sends the
 events Discord would (MESSAGE_CREATE, THREAD_CREATE, INTERACTION_CREATE); takes interaction
-callbacks and followups; and misbehaves on demand: 429s (per route or global) with Retry-After,
-missing permissions, a Message Content intent that is not enabled, a global request limit.
+callbacks (a message, an edit of the message whose button was pressed, a modal checked as Discord
+checks it) and followups, and edits the original response; and misbehaves on demand: 429s (per
+route or global) with Retry-After, missing permissions, a Message Content intent that is not
+enabled, a global request limit.
 
     async with FakeDiscord() as fake:          # on the running event loop
         ...
@@ -13,7 +15,7 @@ missing permissions, a Message Content intent that is not enabled, a global requ
         ...
 
 Shapes follow discord/discord-api-docs (resources/message, resources/channel, interactions/receiving-
-and-responding, topics/gateway, topics/rate-limits): errors are {"code", "message"[, "errors"]};
+and-responding, components/reference, topics/gateway, topics/rate-limits): errors are {"code", "message"[, "errors"]};
 a 429 carries Retry-After, X-RateLimit-* and Via headers and {"message", "retry_after", "global"}.
 Messages are stored as the REST API returns them. Mentions are computed as Discord does: from the
 content only (never from embeds), filtered by allowed_mentions (everything when it is absent).
@@ -40,6 +42,8 @@ TOKEN = "fake-discord-bot-token.0123456789"
 DISCORD_EPOCH_MS = 1_420_070_400_000
 FIRST_ID_MS = 1_793_610_000_000  # 2026-11-02: every new id is a millisecond later
 GUILD_TEXT, GUILD_FORUM, PUBLIC_THREAD = 0, 15, 11
+MESSAGE, THINKING, DEFERRED_UPDATE, UPDATE, MODAL = 4, 5, 6, 7, 9  # interaction callback types
+EPHEMERAL, LOADING = 1 << 6, 1 << 7  # message flags
 MESSAGE_CONTENT_INTENT = 1 << 15
 NONCE_WINDOW = 300.0  # seconds Discord remembers an enforced nonce ("the past few minutes")
 PERMISSION_BITS = {"view": 1 << 10, "send": 1 << 11, "send_in_threads": 1 << 38, "create_threads": 1 << 35,
@@ -106,6 +110,9 @@ class FakeDiscord:
         self._callbacks: dict[str, list[dict]] = defaultdict(list)  # interaction token -> callback bodies
         self._followups: dict[str, list[dict]] = defaultdict(list)  # interaction token -> messages
         self._interactions: dict[str, tuple[str, str]] = {}  # interaction id -> (token, channel id)
+        self._pressed: dict[str, str] = {}  # interaction token -> id of the message whose button was pressed
+        self._originals: dict[str, dict] = {}  # interaction token -> its original response (what @original edits)
+        self._answers: dict[str, dict] = {}  # message id -> a message sent through an interaction (ephemeral ones too)
         self._sockets: list[web.WebSocketResponse] = []
         self._identified: list[dict] = []
         self._gateway_closes: list[int] = []
@@ -243,8 +250,15 @@ class FakeDiscord:
             return copy.deepcopy(self._callbacks.get(token, []))
 
     def followups(self, token: str) -> list[dict]:
+        """Followup messages of the interaction with `token`, as they are now (edits included)."""
         with self._lock:
             return copy.deepcopy(self._followups.get(token, []))
+
+    def original(self, token: str) -> dict | None:
+        """The interaction's original response as it is now: the message a type 4 or 5 callback created, or for a
+        button, the message the button is on (which callbacks 6 and 7 and PATCH …/@original edit)."""
+        with self._lock:
+            return copy.deepcopy(self._originals.get(token))
 
     # --- running --------------------------------------------------------------------------------
 
@@ -310,6 +324,8 @@ class FakeDiscord:
         """Send an INTERACTION_CREATE; returns the interaction's token (to read its callbacks and followups)."""
         with self._lock:
             self._interactions[payload["id"]] = (payload["token"], payload["channel_id"])
+            if payload.get("message"):
+                self._pressed[payload["token"]] = payload["message"]["id"]
         await self.send_event("INTERACTION_CREATE", payload)
         return payload["token"]
 
@@ -332,14 +348,18 @@ class FakeDiscord:
         return self._interaction(2, user_id, channel_id, data)
 
     def button(self, user_id: str, message: dict, custom_id: str) -> dict:
-        """A button press (type 3) on `message` (as stored)."""
+        """A button press (type 3) on `message` (as stored: in a channel, or an answer to an interaction)."""
         data = {"custom_id": custom_id, "component_type": 2}
         return self._interaction(3, user_id, message["channel_id"], data, message=message)
 
-    def modal_submit(self, user_id: str, channel_id: str, custom_id: str, values: dict[str, str]) -> dict:
-        """A modal submit (type 5): text inputs by custom_id, in action rows as Discord sends them."""
-        rows = [{"type": 1, "components": [{"type": 4, "custom_id": k, "value": v}]} for k, v in values.items()]
-        return self._interaction(5, user_id, channel_id, {"custom_id": custom_id, "components": rows})
+    def modal_submit(self, user_id: str, channel_id: str, custom_id: str, values: dict[str, str | bool]) -> dict:
+        """A modal submit (type 5) of a modal built from labels, as Discord sends it: each field in a label (18), a text
+        input (4) for a string value, a checkbox (23) for a boolean."""
+        ids = itertools.count(1)
+        labels = [{"type": 18, "id": next(ids), "component": {"type": 23 if isinstance(value, bool) else 4, "id": next(ids),
+                                                              "custom_id": key, "value": value}}
+                  for key, value in values.items()]
+        return self._interaction(5, user_id, channel_id, {"custom_id": custom_id, "components": labels})
 
     # --- the REST API ---------------------------------------------------------------------------
 
@@ -512,11 +532,7 @@ class FakeDiscord:
         message = self._find_message(channel_id, message_id)
         if message["author"]["id"] != self.bot["id"]:
             raise _Refusal(403, 50005, "Cannot edit a message authored by another user")
-        content = _content(body, required=False)
-        message.update(content)
-        message["mentions"], message["mention_roles"], message["mention_everyone"] = self._mentions(
-            message.get("content", ""), body.get("allowed_mentions"))
-        message["edited_timestamp"] = _iso_now()
+        self._edit(message, body)
         return copy.deepcopy(message)
 
     def _post_thread_from_message(self, body, query, channel_id, message_id) -> dict:
@@ -554,12 +570,28 @@ class FakeDiscord:
             raise _Refusal(404, 10062, "Unknown interaction")
         if self._callbacks[token]:
             raise _Refusal(400, 40060, "Interaction has already been acknowledged.")
+        kind, data = body.get("type"), body.get("data") or {}
+        channel_id = self._interactions[interaction_id][1]
+        if kind == MODAL:
+            _check_modal(data)
+        elif kind in (MESSAGE, THINKING):
+            content = _content(data, required=kind == MESSAGE)
+            message = self._build_message(self.new_id(), channel_id, self.bot, content, data.get("allowed_mentions"))
+            message["flags"] = data.get("flags", 0) | (LOADING if kind == THINKING else 0)
+            self._originals[token] = self._answers[message["id"]] = message
+        elif kind in (DEFERRED_UPDATE, UPDATE):
+            pressed = self._pressed.get(token)
+            if pressed is None:
+                raise _Refusal(400, 40004, "Interaction is not a message component interaction")
+            message = self._answers.get(pressed) or self._find_message(channel_id, pressed)
+            if kind == UPDATE:
+                self._edit(message, data)
+            self._originals[token] = message
         self._callbacks[token].append(body)
         if query.get("with_response") not in ("1", "true", "True"):
             return None
-        data = body.get("data") or {}
-        return {"interaction": {"id": interaction_id, "type": 2, "response_message_loading": body.get("type") == 5,
-                                "response_message_ephemeral": bool(data.get("flags", 0) & 64)}}
+        return {"interaction": {"id": interaction_id, "type": 2, "response_message_loading": kind == THINKING,
+                                "response_message_ephemeral": bool(data.get("flags", 0) & EPHEMERAL)}}
 
     def _post_followup(self, body, query, application_id, token) -> dict:
         channel_id = next((channel for known, channel in self._interactions.values() if known == token), None)
@@ -570,16 +602,22 @@ class FakeDiscord:
         message["flags"] = body.get("flags", 0)
         message["webhook_id"] = application_id
         self._followups[token].append(message)
+        self._answers[message["id"]] = message
         return copy.deepcopy(message)
 
     def _patch_original(self, body, query, application_id, token) -> dict:
-        channel_id = next((channel for known, channel in self._interactions.values() if known == token), None)
-        if channel_id is None:
-            raise _Refusal(404, 10015, "Unknown Webhook")
-        message = self._build_message(self.new_id(), channel_id, self.bot, _content(body, required=False),
-                                      body.get("allowed_mentions"))
-        self._followups[token].append({**message, "original": True})
+        if token not in self._originals:
+            raise _Refusal(404, 10008, "Unknown Message")  # nothing answered yet (or a modal, which is no message)
+        message = self._originals[token]
+        self._edit(message, body)
         return copy.deepcopy(message)
+
+    def _edit(self, message: dict, body: dict) -> None:
+        """Edit a message as PATCH does: only the fields given change; mentions are worked out again."""
+        message.update(_content(body, required=False))
+        message["mentions"], message["mention_roles"], message["mention_everyone"] = self._mentions(
+            message.get("content", ""), body.get("allowed_mentions"))
+        message["edited_timestamp"] = _iso_now()
 
     # --- the gateway ----------------------------------------------------------------------------
 
@@ -825,6 +863,43 @@ def _content(body: dict, *, required: bool) -> dict:
     if required and not (content.get("content") or content.get("embeds") or content.get("components")):
         raise _Refusal(400, 50006, "Cannot send an empty message")
     return content
+
+
+MODAL_TITLE, LABEL, LABEL_DESCRIPTION, PLACEHOLDER, TEXT_VALUE = 45, 45, 100, 100, 4000
+IN_LABEL = {3, 4, 5, 6, 7, 8, 19, 21, 22, 23}  # what a label may hold (components/reference, Label)
+
+
+def _check_modal(data: dict) -> None:
+    """A modal as Discord checks it: a title, 1 to 5 labels (or legacy action rows of one text input), and within
+    them text inputs and checkboxes of the documented sizes."""
+    errors: dict[str, Any] = {}
+    components = data.get("components") or []
+    if not 1 <= len(str(data.get("title") or "")) <= MODAL_TITLE:
+        errors["title"] = "Must be between 1 and 45 in length."
+    if not 1 <= len(components) <= 5:
+        errors["components"] = "Must be between 1 and 5 in length."
+    for index, component in enumerate(components):
+        if component.get("type") == 18:
+            label, inner = component.get("label") or "", component.get("component") or {}
+            if not 1 <= len(label) <= LABEL or len(component.get("description") or "") > LABEL_DESCRIPTION:
+                errors[f"components.{index}"] = "A label's text is 1 to 45 characters, its description at most 100."
+            elif inner.get("type") not in IN_LABEL or inner.get("type") == 4 and not _text_input_fits(inner):
+                errors[f"components.{index}.component"] = "Invalid component in a label."
+        elif component.get("type") == 1:
+            inputs = component.get("components") or []
+            if len(inputs) != 1 or inputs[0].get("type") != 4 or not _text_input_fits(inputs[0]) or not inputs[0].get("label"):
+                errors[f"components.{index}"] = "An action row in a modal holds one labelled text input."
+        else:
+            errors[f"components.{index}"] = "Modals hold labels (or action rows of one text input)."
+    if errors:
+        raise _Refusal(400, 50035, "Invalid Form Body", errors={k: {"_errors": [{"code": "INVALID", "message": v}]}
+                                                                for k, v in errors.items()})
+
+
+def _text_input_fits(component: dict) -> bool:
+    return (1 <= len(component.get("custom_id") or "") <= 100 and len(component.get("value") or "") <= TEXT_VALUE
+            and len(component.get("placeholder") or "") <= PLACEHOLDER
+            and 1 <= component.get("max_length", TEXT_VALUE) <= TEXT_VALUE)
 
 
 def _rate_limited(retry_after: float | None, is_global: bool) -> _Refusal:

@@ -128,3 +128,59 @@ async def test_discord_py_reads_what_the_fake_stores(fake):
     finally:
         await client.close()
         point_at(DEFAULTS["discord_api_url"].default, DEFAULTS["discord_gateway_url"].default)
+
+
+async def interaction_rest(fake, method: str, path: str, body: dict):
+    """An interaction callback or webhook call, which Discord takes without the bot token."""
+    async with aiohttp.ClientSession() as session, session.request(method, fake.api_url + path, json=body) as response:
+        return response.status, (await response.json() if response.status != 204 else None)
+
+
+async def answer(fake, payload: dict, callback: dict):
+    """Send the interaction, then answer it with `callback` as the bot would."""
+    await fake.interact(payload)
+    return await interaction_rest(fake, "POST", f"/interactions/{payload['id']}/{payload['token']}/callback", callback)
+
+
+async def test_modals_are_checked_as_discord_checks_them(fake):
+    text = fake.add_channel("general", GUILD_TEXT)
+    user = fake.add_member(name="sam")
+
+    async def open_modal(components: list[dict], title: str = "Reply to #1") -> tuple[int, dict | None]:
+        pressed = fake.button(user, {"id": fake.new_id(), "channel_id": text}, "sd:reply:1")
+        return await answer(fake, pressed, {"type": 9, "data": {"custom_id": "m", "title": title, "components": components}})
+
+    text_input = {"type": 4, "custom_id": "text", "style": 2, "value": "hi"}
+    checkbox = {"type": 23, "custom_id": "anyway"}
+    box = {"type": 18, "label": "Publish anyway", "description": "d" * 100, "component": checkbox}
+    assert (await open_modal([{"type": 18, "label": "Your reply", "component": text_input}, box]))[0] == 204
+    assert (await open_modal([{"type": 1, "components": [{**text_input, "label": "Your reply"}]}]))[0] == 204  # legacy rows
+    for components, title in [
+        ([{"type": 18, "label": "x" * 46, "component": text_input}], "ok"),  # a label holds 45 characters
+        ([{"type": 18, "label": "x", "description": "d" * 101, "component": checkbox}], "ok"),
+        ([{"type": 18, "label": "x", "component": {**text_input, "value": "v" * 4001}}], "ok"),
+        ([{"type": 1, "components": [checkbox]}], "ok"),  # a checkbox lives in a label only
+        ([{"type": 18, "label": "x", "component": text_input}], "t" * 46),
+        ([], "ok"),
+    ]:
+        status, body = await open_modal(components, title)
+        assert (status, body["code"]) == (400, 50035)
+
+
+async def test_answers_to_buttons_are_messages_that_later_presses_edit(fake):
+    text = fake.add_channel("general", GUILD_TEXT)
+    user = fake.add_member(name="sam")
+    row = [{"type": 1, "components": [{"type": 2, "style": 4, "label": "Publish it", "custom_id": "sd:publish:1:t"}]}]
+    first = fake.button(user, {"id": fake.new_id(), "channel_id": text}, "sd:anyway:1:t")
+    assert (await answer(fake, first, {"type": 4, "data": {"content": "Sure?", "flags": 64, "components": row}}))[0] == 204
+    asking = fake.original(first["token"])
+    assert asking["content"] == "Sure?" and asking["flags"] == 64 and asking["components"] == row
+
+    pressed = fake.button(user, asking, "sd:publish:1:t")
+    assert (await answer(fake, pressed, {"type": 7, "data": {"content": "Publishing…", "components": []}}))[0] == 204
+    original = f"/webhooks/{fake.application_id}/{pressed['token']}/messages/@original"
+    status, edited = await interaction_rest(fake, "PATCH", original, {"content": "Published."})
+    assert status == 200 and edited["id"] == asking["id"] and edited["components"] == []
+    assert fake.original(first["token"])["content"] == "Published." and fake.original(first["token"])["edited_timestamp"]
+    status, body = await answer(fake, fake.command(user, "queue", text), {"type": 7, "data": {"content": "x"}})
+    assert (status, body["code"]) == (400, 40004)  # only a button's answer can update its message

@@ -6,9 +6,12 @@ import json
 import pytest
 from sqlmodel import Session, select
 
+from bot import llm
+from bot.settings import Secrets
 from handlers import NEEDS_NUMBER, USAGE
 from storage.models import Agent, AuditEvent, Conversation, Note
 from tests.auxil.discord_desk import discord_desk, post_item
+from tests.fakes.openai_api import FakeOpenAI, server_error
 
 EPHEMERAL = 64
 
@@ -17,6 +20,11 @@ EPHEMERAL = 64
 async def desk(tmp_path):
     async with discord_desk(tmp_path) as desk:
         yield desk
+
+
+def modal_fields(callback: dict) -> dict[str, dict]:
+    """The fields of a modal the bot opened, by custom_id (each in a label)."""
+    return {label["component"]["custom_id"]: label["component"] for label in callback["data"]["components"]}
 
 
 def published(desk) -> list[dict]:
@@ -143,8 +151,8 @@ async def test_reply_button_opens_a_prefilled_modal_and_a_refused_reply_keeps_it
     token = await desk.fake.interact(desk.fake.button(desk.users["kim"], desk.first_message(1), "sd:reply:1"))
     (callback,) = await desk.until(lambda: desk.fake.callbacks(token))
     assert callback["type"] == 9 and callback["data"]["custom_id"] == "sd:reply_modal:1"
-    (field,) = callback["data"]["components"][0]["components"]
-    assert field["custom_id"] == "text" and field["value"] == await desk.runtime.first_suggestion(1) != ""
+    field = modal_fields(callback)["text"]
+    assert field["value"] == await desk.runtime.first_suggestion(1) != ""
 
     thread_id = desk.conversation_thread(1)["id"]
     too_long = "x" * 600
@@ -166,7 +174,30 @@ async def test_use_button_puts_the_suggestion_as_written_into_the_modal(desk):
     for index, text in enumerate(offered.texts):  # ...and put back into the modal as written
         token = await desk.fake.interact(desk.fake.button(desk.users["sam"], suggestions, f"sd:use:1:{index}"))
         (callback,) = await desk.until(lambda token=token: desk.fake.callbacks(token))
-        assert callback["data"]["components"][0]["components"][0]["value"] == text
+        assert modal_fields(callback)["text"]["value"] == text
+
+
+async def test_suggestions_say_why_they_are_offline_and_the_button_asks_again(tmp_path, monkeypatch):
+    monkeypatch.setattr(llm, "RETRY_DELAY", 0.0)
+    key = Secrets(_env_file=None, openai_api_key="sk-test-key")
+    async with FakeOpenAI() as api, discord_desk(tmp_path, secrets=key, llm={"base_url": api.base_url, "max_retries": 0}) as desk:
+        api.script(server_error(503))
+        desk.add_posts(post_item(1, "@acme my parcel is late"))
+        await desk.settle()
+        (offline,) = [m for m in desk.thread_messages(1) if m["embeds"][0].get("title", "").startswith("💡")]
+        assert offline["embeds"][0]["title"] == "💡 Suggested replies (offline: the model service failed (HTTP 503))"
+        again = offline["components"][-1]["components"]
+        assert [(b["label"], b["custom_id"]) for b in again] == [("New suggestions", "sd:suggest:1")]
+
+        token = await desk.fake.interact(desk.fake.button(desk.users["sam"], offline, "sd:suggest:1"))
+        (answer,) = await desk.until(lambda: desk.fake.followups(token))
+        assert desk.fake.callbacks(token) == [{"type": 5, "data": {"flags": EPHEMERAL}}]  # acknowledged at once
+        assert answer["content"] == "New suggestions for #1 are on their way; they will appear in its thread."
+        await desk.settle()
+        titles = [m["embeds"][0]["title"] for m in desk.thread_messages(1) if m["embeds"][0].get("title", "").startswith("💡")]
+        assert titles == [offline["embeds"][0]["title"], "💡 Suggested replies (gpt-4o-mini)"]  # the model is back
+        refused = await desk.interact(desk.fake.button(desk.users["stranger"], offline, "sd:suggest:1"))
+        assert refused[0]["content"].startswith("Only socialdesk agents can ask for suggestions")
 
 
 async def test_roles_decide_who_may_act(desk):

@@ -9,8 +9,8 @@ import pytest
 
 from bot.chat.base import ConversationView, CustomerPost, Notice, Suggestions
 from bot.chat.discord_render import (
-    CONTENT_LIMIT, DESCRIPTION_LIMIT, FIELD_LIMIT, THREAD_NAME_LIMIT, answer_chunks, conversation_message, escape, fit,
-    notice_message, ref, ref_of, reply_modal, thread_message, thread_name, unescape,
+    CONTENT_LIMIT, DESCRIPTION_LIMIT, FIELD_LIMIT, THREAD_NAME_LIMIT, answer_chunks, anyway_confirmation, conversation_message,
+    escape, fit, held_buttons, notice_message, ref, ref_of, reply_modal, thread_message, thread_name, unescape,
 )
 
 OWNER, ROLE = "123456789012345678", "223456789012345678"
@@ -152,10 +152,46 @@ def test_answers_are_split_between_lines_and_ping_nobody():
     assert answer_chunks("x" * 4500) == ["x" * 2000, "x" * 2000, "x" * 500]
 
 
-def test_the_reply_modal_is_prefilled_and_limited():
+def test_the_reply_modal_is_prefilled_and_limited_with_a_publish_anyway_box():
     modal = reply_modal(42, "Hi Carla " * 600, 280).to_dict()
     assert modal["custom_id"] == "sd:reply_modal:42" and modal["title"] == "Reply to #42"
-    (text_input,) = modal["components"][0]["components"]
+    reply, anyway = modal["components"]  # labels, as Discord recommends for every modal field
+    assert (reply["type"], reply["label"]) == (18, "Your reply")
+    assert reply["description"] == "Your initials are added. Limit with them: 280 characters."  # shown even when filled
+    text_input = reply["component"]
     assert text_input["custom_id"] == "text" and len(text_input["value"]) == 4000 and text_input["max_length"] == 4000
-    assert text_input["placeholder"] == "Your initials are added. Limit with them: 280 characters."
-    assert "value" not in reply_modal(42, "", 0).to_dict()["components"][0]["components"][0]
+    assert (anyway["type"], anyway["component"]) == (18, {"type": 23, "custom_id": "anyway", "default": False})
+    assert len(anyway["label"]) <= 45 and len(anyway["description"]) <= 100 and "audit log" in anyway["description"]
+    assert "value" not in reply_modal(42, "", 0).to_dict()["components"][0]["component"]
+
+
+def test_suggestions_say_when_they_are_offline_and_why_and_can_be_asked_for_again(as_message):
+    offline = as_message(thread_message(Suggestions(7, ("Sorry!",), "offline", "the model did not answer within 20s"), "s"))
+    assert offline.embeds[0].title == "💡 Suggested replies (offline: the model did not answer within 20s)"
+    use, again = offline.components
+    assert [b.custom_id for b in use.children] == ["sd:use:7:0"]
+    assert [(b.label, b.custom_id) for b in again.children] == [("New suggestions", "sd:suggest:7")]
+    online = as_message(thread_message(Suggestions(7, ("Sorry!",), "gpt-4o-mini"), "s"))
+    assert online.embeds[0].title == "💡 Suggested replies (gpt-4o-mini)"
+    none = as_message(thread_message(Suggestions(7, (), "offline", "the model service failed (HTTP 503)"), "s"))
+    assert none.embeds[0].title == "💡 No suggested reply this time (offline: the model service failed (HTTP 503))"
+    assert none.embeds[0].description == "Write your own, or ask for new ones." and none.embeds[0].fields == []
+    (only,) = none.components
+    assert [b.custom_id for b in only.children] == ["sd:suggest:7"]
+    long_reason = as_message(thread_message(Suggestions(7, ("Hi",) * 9, "offline", "why " * 200), "s"))
+    assert len(long_reason.embeds[0].title) <= 256 and long_reason.embeds[0].title.endswith("…)")
+    assert len(long_reason.embeds[0].fields) == 5 and len(long_reason.components[0].children) == 5
+
+
+def test_a_held_reply_gets_a_button_that_asks_first():
+    (row,) = held_buttons(42, "tok_en-123").to_components()
+    (button,) = row["components"]
+    assert (button["label"], button["custom_id"], button["style"]) == ("Publish anyway…", "sd:anyway:42:tok_en-123", 4)
+    asking = anyway_confirmation(42, "tok_en-123", "Sorry! What's your *email*? " + "x" * 5000)
+    assert "Publish your reply to #42 anyway?" in asking["content"] and "audit log" in asking["content"]
+    assert asking["embed"].description.startswith("Sorry! What's your \\*email\\*?")
+    assert len(asking["embed"].description) <= DESCRIPTION_LIMIT
+    (row,) = asking["view"].to_components()
+    assert [(b["label"], b["custom_id"], b["style"]) for b in row["components"]] == [
+        ("Publish it", "sd:publish:42:tok_en-123", 4), ("Cancel", "sd:cancel:42:tok_en-123", 2)]
+    assert asking["view"].is_finished()  # presses are routed by custom_id: discord.py keeps no copy waiting for them

@@ -4,7 +4,7 @@ from __future__ import annotations
 import discord
 import pytest
 
-from bot.chat.discord_app import actor_of, modal_value, suggestion_on
+from bot.chat.discord_app import actor_of, modal_checked, modal_value, suggestion_on
 from bot.commands import parse_thread_message
 from tests.auxil.discord_desk import AGENT_ROLE, discord_desk, post_item
 
@@ -68,6 +68,14 @@ async def test_a_modal_submit_is_read_in_either_layout(desk, components):
     submitted = interaction(desk, payload)
     assert submitted.type is discord.InteractionType.modal_submit
     assert modal_value(submitted.data, "text") == "Sorry!" and modal_value(submitted.data, "other") == ""
+
+
+@pytest.mark.parametrize(("ticked", "expected"), [(True, True), (False, False), (None, False)])
+async def test_the_publish_anyway_box_is_read_from_its_label(desk, ticked, expected):
+    values = {"text": "Sorry!", **({"anyway": ticked} if ticked is not None else {})}
+    submitted = interaction(desk, desk.fake.modal_submit(desk.users["kim"], desk.channel, "sd:reply_modal:1", values))
+    assert submitted.data["components"][-1]["component"]["type"] == (23 if ticked is not None else 4)
+    assert modal_checked(submitted.data, "anyway") is expected and modal_value(submitted.data, "text") == "Sorry!"
 
 
 async def test_a_thread_message_from_the_gateway_becomes_a_note_or_a_command(desk):
