@@ -5,11 +5,14 @@ import asyncio
 import logging
 from pathlib import Path
 
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot import jobs
 from bot.agents import sync_agents
 from bot.chat.base import ChatPort
 from bot.clock import Clock, SystemClock
+from bot.lease import Lease
 from bot.outbox import Outbox
-from bot.poller import poll_forever
 from bot.settings import DeskConfig
 from bot.sources import build_source
 from bot.suggest import Suggester, TemplateSuggester
@@ -41,28 +44,25 @@ class Runtime:
         self.chats: dict[str, ChatPort] = {}
         self.outbox = Outbox(
             self.engine, chats=self.chats, sources=self.sources, suggester=suggester or TemplateSuggester(),
-            clock=self.clock, config=config.outbox, brand=config.brand.name,
+            clock=self.clock, config=config.outbox, brand=config.brand.name, sla=config.sla,
         )
         self.desk = Desk(self.engine, config, self.clock, self.sources, on_change=self.outbox.poke)
+        self.lease = Lease(self.engine, self.clock, config.scheduler.lease)
+        self.scheduler: AsyncIOScheduler | None = None  # set while run() runs
+        self.poll_failures: dict[str, int] = {}  # consecutive failures per source, for the poll backoff
 
     def add_chat(self, chat: ChatPort) -> None:
         self.chats[chat.platform] = chat
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Poll every source and deliver the outbox until `stop` is set."""
-        intervals = {s.name: s.poll_every.total_seconds() for s in self.config.sources}
-        tasks = [asyncio.create_task(self.outbox.run(stop), name="outbox")]
-        for name, source in self.sources.items():
-            tasks.append(asyncio.create_task(
-                poll_forever(self.engine, self.config, source, self.clock, intervals[name], stop, self.outbox.poke),
-                name=f"poll:{name}",
-            ))
+        """Run the scheduled jobs (polls, outbox, SLA sweep, digest, retention) until `stop` is set.
+
+        Every replica serves chat; the jobs run only while this process holds the lease."""
+        scheduler = await jobs.start(self)
         try:
             await stop.wait()
         finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            await jobs.stop(self, scheduler)
 
     async def close(self) -> None:
         for source in self.sources.values():

@@ -1,5 +1,5 @@
 """What a teammate can do. Every command is a plain async function `run(desk, request) -> Outcome`."""
-from handlers import assign, claim, desk, note, queue, reply, resolve
+from handlers import assign, claim, desk, note, queue, reply, resolve, sla, snooze, stats
 from handlers.context import Desk, Outcome, Refusal, Request
 
 COMMANDS = {
@@ -10,6 +10,9 @@ COMMANDS = {
     "note": note.run,
     "queue": queue.run,
     "desk": desk.run,
+    "snooze": snooze.run,
+    "sla": sla.run,
+    "stats": stats.run,
 }
 USAGE = {
     "claim": claim.USAGE,
@@ -18,8 +21,11 @@ USAGE = {
     "resolve": resolve.USAGE,
     "queue": queue.USAGE,
     "desk": desk.USAGE,
+    "snooze": snooze.USAGE,
+    "sla": sla.USAGE,
+    "stats": stats.USAGE,
 }
-NEEDS_NUMBER = {"claim", "assign", "reply", "resolve"}
+NEEDS_NUMBER = {"claim", "assign", "reply", "resolve", "snooze"}
 
 
 async def dispatch(desk: Desk, request: Request) -> Outcome:
