@@ -1,20 +1,21 @@
 """What an SLA nudge says, written when it is delivered, and whether it should still be sent at all.
 
 The sweep queues a nudge for a clock and a stage; by the time the outbox delivers it, a reply may
-have been published, the conversation resolved or snoozed, or a later stage queued. Such a nudge
-is stale and is dropped, so a reply, a resolve or a snooze stops the nudges at once.
+be on its way or published, the conversation resolved or snoozed, or a later stage queued. Such a
+nudge is stale and is dropped, so a reply, a resolve or a snooze stops the nudges at once. (If
+the reply then fails to publish, its agent is told and the reminders carry on.)
 """
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from bot.chat.base import Notice
 from bot.settings import SlaConfig
 from bot.sla_clocks import BREACH, NAMES, RESOLUTION, TARGETS, WARN, reminders_sent
 from bot.wording import clock_time, plain, span
-from storage.models import Agent, Conversation, ConversationStatus, Customer, SlaClock
+from storage.models import Agent, Conversation, ConversationStatus, Customer, Reply, ReplyStatus, SlaClock
 
 ASLEEP = (ConversationStatus.RESOLVED, ConversationStatus.SNOOZED)
 
@@ -23,7 +24,7 @@ def thread_nudge(session: Session, config: SlaConfig, conversation: Conversation
                  now: datetime) -> Notice | None:
     """The warning, breach or reminder for the thread, mentioning the owner or else the on-call group."""
     clock = session.get(SlaClock, payload["clock"])
-    if not _running(clock, conversation) or clock.stage != payload["stage"]:
+    if not _running(session, clock, conversation) or clock.stage != payload["stage"]:
         return None
     platform = conversation.chat_platform
     owner = session.get(Agent, conversation.assignee_id) if conversation.assignee_id else None
@@ -36,7 +37,7 @@ def escalation(session: Session, config: SlaConfig, conversation: Conversation, 
                now: datetime) -> Notice | None:
     """The breach as announced in the escalation channel, unless it has been dealt with meanwhile."""
     clock = session.get(SlaClock, payload["clock"])
-    if not _running(clock, conversation):
+    if not _running(session, clock, conversation):
         return None
     customer = session.get(Customer, conversation.customer_id)
     owner = session.get(Agent, conversation.assignee_id) if conversation.assignee_id else None
@@ -48,8 +49,11 @@ def escalation(session: Session, config: SlaConfig, conversation: Conversation, 
     ).strip())
 
 
-def _running(clock: SlaClock | None, conversation: Conversation) -> bool:
-    return clock is not None and not clock.stopped_at and not clock.paused_at and conversation.status not in ASLEEP
+def _running(session: Session, clock: SlaClock | None, conversation: Conversation) -> bool:
+    if clock is None or clock.stopped_at or clock.paused_at or conversation.status in ASLEEP:
+        return False
+    publishing = select(Reply.id).where(Reply.conversation_id == conversation.id, Reply.status == ReplyStatus.PUBLISHING)
+    return clock.kind == RESOLUTION or session.exec(publishing).first() is None
 
 
 def _thread_text(config: SlaConfig, conversation: Conversation, clock: SlaClock, now: datetime) -> str:

@@ -28,7 +28,7 @@ from sqlmodel import Session, select
 from bot import sla
 from bot.settings import DeskConfig
 from bot.sla_clocks import FIRST, NEXT, RESOLUTION, RESPONDED, RESOLVED
-from bot.wording import plain, span, time_left
+from bot.wording import count, plain, span, time_left
 from storage.models import Agent, Conversation, ConversationStatus, Customer, SlaClock
 
 UNASSIGNED = "unassigned"
@@ -112,7 +112,7 @@ def _measure(config: DeskConfig, clock: SlaClock, network: str, intent: str, age
 def overview(ctx: StatsContext) -> list[str]:
     first = ctx.of(FIRST)
     spam = sum(c.spam for c in first)
-    head = f"{len(first)} conversations {ctx.window.label}" + (f" ({spam} spam)" if spam else "") + "."
+    head = f"{count(len(first), 'conversation')} {ctx.window.label}" + (f" ({spam} spam)" if spam else "") + "."
     if not first:
         return [head]
     return [
@@ -133,7 +133,7 @@ def by_network(ctx: StatsContext) -> list[str]:
 
 def attainment_today(ctx: StatsContext) -> list[str]:
     first = ctx.of(FIRST)
-    return [f"{ctx.window.label.capitalize()}: {len(first)} conversations · first responses on time "
+    return [f"{ctx.window.label.capitalize()}: {count(len(first), 'conversation')} · first responses on time "
             f"{_attainment(first)} · next responses {_attainment(ctx.of(NEXT))} · overdue now {len(overdue(ctx))}."]
 
 
@@ -182,7 +182,7 @@ def _grouped(ctx: StatsContext, title: str, key: Callable[[Measured], str]) -> l
     for name in sorted(groups, key=lambda g: (g == UNASSIGNED, g.lower())):
         first = [c for c in groups[name] if c.kind == FIRST]
         answered = [c for c in first if c.responded]
-        lines.append(f"• {name}: {len(answered)} first responses, {_times(first)} · "
+        lines.append(f"• {name}: {count(len(answered), 'first response')}, {_times(first)} · "
                      f"response rate {_rate(first)} · on time {_attainment(groups[name])}")
     return lines
 

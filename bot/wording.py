@@ -35,3 +35,8 @@ def clock_time(moment: datetime, zone: str, now: datetime) -> str:
     if local.date() == now.astimezone(tz).date():
         return f"{local:%H:%M %Z}"
     return f"{local:%a} {local.day} {local:%b %H:%M %Z}"
+
+
+def count(number: int, noun: str) -> str:
+    """'1 conversation', '3 conversations'."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
