@@ -31,10 +31,16 @@ MAX_SWEEP_BATCHES = 20  # per run, so a backlog after an outage cannot hog the w
 _runtimes: dict[str, Runtime] = {}
 
 
-async def start(runtime: Runtime) -> AsyncIOScheduler:
-    """Register `runtime`, try for the lease, and start its jobs."""
+def register(runtime: Runtime) -> str:
+    """The plain key job callbacks find `runtime` by."""
     key = f"runtime-{id(runtime)}"
     _runtimes[key] = runtime
+    return key
+
+
+async def start(runtime: Runtime) -> AsyncIOScheduler:
+    """Register `runtime`, try for the lease, and start its jobs."""
+    key = register(runtime)
     await asyncio.to_thread(runtime.lease.refresh)
     config = runtime.config
     scheduler = AsyncIOScheduler(timezone=UTC, job_defaults={"coalesce": True, "max_instances": 1,
@@ -117,7 +123,8 @@ async def sweep_sla(key: str) -> None:
         return
     handled = 0
     for _ in range(MAX_SWEEP_BATCHES):
-        batch = await asyncio.to_thread(sla_sweep.sweep, runtime.engine, runtime.config.sla, runtime.clock.now())
+        batch = await asyncio.to_thread(sla_sweep.sweep, runtime.engine, runtime.config.sla, runtime.clock.now(),
+                                        sla_sweep.BATCH)
         handled += batch
         if batch < sla_sweep.BATCH:
             break
