@@ -38,22 +38,23 @@ OVERDUE_SHOWN = 10
 @dataclass(frozen=True)
 class Window:
     start: datetime
-    end: datetime
+    end: datetime | None  # None: up to now
     label: str  # "in the last 7 days", "today", "yesterday"
 
 
 def last(length: timedelta, now: datetime) -> Window:
     days = length / timedelta(days=1)
     label = f"in the last {int(days)} days" if days == int(days) and days > 1 else f"in the last {span(length)}"
-    return Window(now - length, now, label)
+    return Window(now - length, None, label)
 
 
 def day(zone: str, now: datetime, days_ago: int) -> Window:
     """Today (0) or yesterday (1) in the team's time zone."""
     tz = ZoneInfo(zone)
     midnight = datetime.combine(now.astimezone(tz).date() - timedelta(days=days_ago), datetime.min.time(), tz)
-    end = datetime.combine(midnight.date() + timedelta(days=1), datetime.min.time(), tz)
-    return Window(midnight, min(end, now), "today" if days_ago == 0 else "yesterday")
+    if days_ago == 0:
+        return Window(midnight, None, "today")
+    return Window(midnight, datetime.combine(midnight.date() + timedelta(days=1), datetime.min.time(), tz), "yesterday")
 
 
 @dataclass(frozen=True)
@@ -83,12 +84,14 @@ class StatsContext:
 
 def context(session: Session, config: DeskConfig, window: Window, now: datetime) -> StatsContext:
     agents = {a.id: a.name for a in session.exec(select(Agent))}
-    rows = session.exec(
+    query = (
         select(SlaClock, Conversation.network, Conversation.intent, Conversation.assignee_id)
         .join(Conversation, Conversation.id == SlaClock.conversation_id)
-        .where(SlaClock.kind.in_((FIRST, NEXT, RESOLUTION)), SlaClock.started_at >= window.start,
-               SlaClock.started_at < window.end)
-    ).all()
+        .where(SlaClock.kind.in_((FIRST, NEXT, RESOLUTION)), SlaClock.started_at >= window.start)
+    )
+    if window.end is not None:
+        query = query.where(SlaClock.started_at < window.end)
+    rows = session.exec(query).all()
     clocks = tuple(_measure(config, clock, network, intent, agents.get(clock.agent_id or assignee, UNASSIGNED), now)
                    for clock, network, intent, assignee in rows)
     return StatsContext(session, config, window, now, clocks)

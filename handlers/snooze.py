@@ -18,7 +18,7 @@ from storage.models import ConversationStatus
 
 USAGE = "/snooze 42 2h (or: until 17:00, until tomorrow 9:00, until 2026-12-01, off)"
 LONGEST = timedelta(days=30)
-_UNTIL = re.compile(r"^until\s+(?:(tomorrow)|(\d{4}-\d{2}-\d{2}))?\s*(?:(\d{1,2})[:.](\d{2}))?$", re.I)
+_UNTIL = re.compile(r"^until(?:\s+(?:(tomorrow)|(\d{4}-\d{2}-\d{2})))?\s*(?:(\d{1,2})[:.](\d{2}))?$", re.I)
 
 
 async def run(desk: Desk, request: Request) -> Outcome:
