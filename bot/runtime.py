@@ -47,7 +47,8 @@ class Runtime:
             clock=self.clock, config=config.outbox, brand=config.brand.name, sla=config.sla,
         )
         self.desk = Desk(self.engine, config, self.clock, self.sources, on_change=self.outbox.poke)
-        self.lease = Lease(self.engine, self.clock, config.scheduler.lease)
+        # Real time, like the scheduler that renews it: the injected clock may run fast (the demo) or stand still (tests).
+        self.lease = Lease(self.engine, SystemClock(), config.scheduler.lease)
         self.scheduler: AsyncIOScheduler | None = None  # set while run() runs
         self.poll_failures: dict[str, int] = {}  # consecutive failures per source, for the poll backoff
 

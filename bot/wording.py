@@ -6,8 +6,10 @@ from zoneinfo import ZoneInfo
 
 
 def span(delta: timedelta) -> str:
-    """'5 min', '2 h', '3 h 20 min', '4 days'."""
+    """'under a minute', '5 min', '2 h', '3 h 20 min', '4 days'."""
     minutes = int(delta.total_seconds() // 60)
+    if minutes < 1:
+        return "under a minute"
     if minutes < 60:
         return f"{minutes} min"
     hours, minutes = divmod(minutes, 60)
