@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import uuid
 
+from sqlalchemy import insert
 from sqlmodel import Session, select
 
 from storage.models import Conversation, OutboxEntry, OutboxStatus, Post, Reply, SlaClock
@@ -27,15 +28,21 @@ def channel_target(platform: str, channel: str) -> str:
 
 
 def add(session: Session, *, key: str, kind: str, target: str, conversation_id: int | None, payload: dict, now) -> None:
-    if session.exec(select(OutboxEntry.id).where(OutboxEntry.key == key)).first() is not None:
+    add_many(session, [entry(key=key, kind=kind, target=target, conversation_id=conversation_id, payload=payload)], now)
+
+
+def entry(*, key: str, kind: str, target: str, conversation_id: int | None, payload: dict) -> dict:
+    return {"key": key, "kind": kind, "target": target, "conversation_id": conversation_id, "payload": payload}
+
+
+def add_many(session: Session, entries: list[dict], now) -> None:
+    """Queue `entries` (from `entry`) in order, leaving out keys already queued: one lookup, one insert."""
+    if not entries:
         return
-    session.add(
-        OutboxEntry(
-            key=key, kind=kind, target=target, conversation_id=conversation_id,
-            payload=payload, available_at=now, created_at=now,
-        )
-    )
-    session.flush()
+    queued = set(session.exec(select(OutboxEntry.key).where(OutboxEntry.key.in_([e["key"] for e in entries]))))
+    new = [{**e, "available_at": now, "created_at": now} for e in entries if e["key"] not in queued]
+    if new:
+        session.exec(insert(OutboxEntry), params=new)
 
 
 def open_conversation(session: Session, conversation: Conversation, post: Post, now) -> None:
@@ -83,15 +90,15 @@ def nudge_key(clock: SlaClock, stage: str) -> str:
     return f"conv:{clock.conversation_id}:sla:{label}:{stage}"
 
 
-def nudge(session: Session, conversation: Conversation, clock: SlaClock, stage: str, now) -> None:
-    add(session, key=nudge_key(clock, stage), kind=NUDGE, target=chat_target(conversation),
-        conversation_id=conversation.id, payload={"clock": clock.id, "stage": stage}, now=now)
+def nudge(conversation: Conversation, clock: SlaClock, stage: str) -> dict:
+    return entry(key=nudge_key(clock, stage), kind=NUDGE, target=chat_target(conversation),
+                 conversation_id=conversation.id, payload={"clock": clock.id, "stage": stage})
 
 
-def escalate(session: Session, conversation: Conversation, clock: SlaClock, channel: str, now) -> None:
-    add(session, key=nudge_key(clock, "breach") + ":escalate", kind=ESCALATE,
-        target=channel_target(conversation.chat_platform, channel), conversation_id=conversation.id,
-        payload={"clock": clock.id, "channel": channel}, now=now)
+def escalation(conversation: Conversation, clock: SlaClock, channel: str) -> dict:
+    return entry(key=nudge_key(clock, "breach") + ":escalate", kind=ESCALATE,
+                 target=channel_target(conversation.chat_platform, channel), conversation_id=conversation.id,
+                 payload={"clock": clock.id, "channel": channel})
 
 
 def channel_post(session: Session, *, key: str, platform: str, channel: str, text: str, now) -> None:

@@ -3,15 +3,15 @@
 It reads only what is due (`SlaClock.next_nudge_at` and `Conversation.snoozed_until`, both
 indexed), so its cost follows the conversations that need a nudge, never the stored total.
 A clock's new stage and its outbox entry (deterministic key) commit together: a restart, a
-second replica or a second sweep finds the stage already taken and the key already queued.
+second replica or a second sweep finds the stage already taken and the key already queued. (Two
+sweepers racing on the same batch: one commits, the other's insert hits the unique key and its
+whole batch rolls back, to be looked at again by the next sweep.)
 """
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from bot import outbox_entries, sla, sla_clocks
 from bot.nudges import ASLEEP, escalation_channel
@@ -20,7 +20,6 @@ from bot.sla_clocks import BREACH, REMIND, RESOLUTION, WARN
 from storage.db import session_scope
 from storage.models import Conversation, SlaClock
 
-log = logging.getLogger(__name__)
 BATCH = 500
 
 
@@ -39,12 +38,8 @@ def sweep(engine, config: SlaConfig, now: datetime, limit: int = BATCH) -> int:
         ).all()
         conversations = {c.id: c for c in session.exec(
             select(Conversation).where(Conversation.id.in_({clock.conversation_id for clock in clocks})))}
-        for clock in clocks:
-            try:
-                with session.begin_nested():
-                    _look_at(session, config, conversations[clock.conversation_id], clock, now)
-            except IntegrityError:  # another sweeper queued the same nudge first: it is sent once either way
-                log.info("sla: nudge for clock %s already queued elsewhere", clock.id)
+        entries = [e for clock in clocks for e in _look_at(config, conversations[clock.conversation_id], clock, now)]
+        outbox_entries.add_many(session, entries, now)
     return len(snoozed) + len(clocks)
 
 
@@ -59,21 +54,23 @@ def due_stage(clock: SlaClock, now: datetime) -> str | None:
     return None
 
 
-def _look_at(session: Session, config: SlaConfig, conversation: Conversation, clock: SlaClock, now: datetime) -> None:
+def _look_at(config: SlaConfig, conversation: Conversation, clock: SlaClock, now: datetime) -> list[dict]:
+    """Move `clock` to the nudge due now, if any; returns the outbox entries to queue for it."""
     if clock.stopped_at or clock.paused_at or conversation.status in ASLEEP:
         clock.next_nudge_at = None  # resuming reschedules it
-        return
+        return []
     stage = due_stage(clock, now)
     if stage is None:
         sla_clocks.schedule(config, clock)
-        return
+        return []
     quiet_until = sla.quiet_until(config, conversation.priority, now)
     if quiet_until:
         clock.next_nudge_at = quiet_until  # sent once when quiet hours end, whatever fell due meanwhile
-        return
+        return []
     clock.stage, clock.last_nudge_at = stage, now
     sla_clocks.schedule(config, clock)
-    outbox_entries.nudge(session, conversation, clock, stage, now)
+    entries = [outbox_entries.nudge(conversation, clock, stage)]
     channel = escalation_channel(config, conversation.chat_platform)
     if stage == BREACH and channel:
-        outbox_entries.escalate(session, conversation, clock, channel, now)
+        entries.append(outbox_entries.escalation(conversation, clock, channel))
+    return entries
