@@ -14,7 +14,7 @@ import logging
 import os
 import socket
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import or_, update
 from sqlalchemy.engine import Engine
@@ -113,3 +113,15 @@ class Lease:
 def current_holder(engine: Engine, name: str = JOBS) -> LeaseRow | None:
     with session_scope(engine) as session:
         return session.get(LeaseRow, name)
+
+
+def describe(row: LeaseRow | None, now: datetime | None = None) -> str:
+    """For /desk status: which replica runs the scheduled jobs (lease times are real time, not the injected clock)."""
+    now = now or datetime.now(UTC)
+    if row is None:
+        return "Scheduled jobs: not started yet; start `socialdesk run`."
+    who = ":".join(row.holder.split(":")[:2])  # host:pid
+    if row.expires_at < now:
+        return (f"Scheduled jobs: NOT RUNNING. The lease of {who} ran out at {row.expires_at:%H:%M:%S} UTC; "
+                "check that a `socialdesk run` is up.")
+    return f"Scheduled jobs: run by {who} since {row.acquired_at:%H:%M} UTC."

@@ -1,5 +1,7 @@
 """The scheduled jobs: wired on APScheduler, run only by the lease holder, polls back off as the network says."""
 import json
+import os
+import socket
 from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session
@@ -8,6 +10,8 @@ from bot import jobs
 from bot.lease import Lease
 from bot.poller import poll_on_schedule
 from bot.sources.base import SourceError
+from handlers import dispatch
+from handlers.context import Actor, Request
 from storage.models import SourceCursor
 from tests.auxil import factories
 from tests.auxil.desk import feed, make_runtime
@@ -57,6 +61,8 @@ async def test_the_scheduler_has_every_job_and_a_poke_runs_the_outbox_now(db_url
         assert found["poll:replay"].trigger.interval == timedelta(seconds=60)
         assert all(job.args[0] == found["lease"].args[0] and isinstance(job.args[0], str) for job in found.values())
         assert runtime.lease.held()
+        status = await dispatch(runtime.desk, Request("desk", Actor("slack", "USAM"), args="status"))
+        assert f"Scheduled jobs: run by {socket.gethostname()}:{os.getpid()} since" in status.text
         scheduler.modify_job("outbox", next_run_time=datetime.now(UTC) + timedelta(hours=1))
         runtime.outbox.poke()
         assert scheduler.get_job("outbox").next_run_time <= datetime.now(UTC)

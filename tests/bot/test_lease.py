@@ -3,11 +3,12 @@ import os
 import socket
 import subprocess
 import sys
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from bot.clock import FakeClock
-from bot.lease import Lease, current_holder, dead_here
+from bot.lease import Lease, current_holder, dead_here, describe
 from storage.db import make_engine, upgrade
+from storage.models import Lease as LeaseRow
 
 PERIOD = timedelta(seconds=30)
 
@@ -60,3 +61,11 @@ def test_a_holder_that_died_on_this_host_is_replaced_at_once(db_url):
     assert restarted.refresh(), "no need to wait for a dead process's lease"
     assert not alive.refresh()
     engine.dispose()
+
+
+def test_desk_status_says_which_replica_runs_the_jobs():
+    now = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+    assert describe(None, now) == "Scheduled jobs: not started yet; start `socialdesk run`."
+    row = LeaseRow(name="jobs", holder="web-2:4711:abc123", expires_at=now + PERIOD, acquired_at=now - PERIOD)
+    assert describe(row, now) == "Scheduled jobs: run by web-2:4711 since 08:59 UTC."
+    assert describe(row, now + 2 * PERIOD).startswith("Scheduled jobs: NOT RUNNING. The lease of web-2:4711 ran out at")
