@@ -27,7 +27,7 @@ logging.getLogger("apscheduler").setLevel(logging.WARNING)  # not a line per job
 OUTBOX_TICK = 1.0  # seconds between outbox drains when nothing pokes it
 DIGEST_CHECK = 60.0  # seconds between checks whether today's digest is due
 PURGE_EVERY = 3600.0
-MAX_SWEEP_BATCHES = 20  # per run, so a backlog after an outage cannot hog the worker thread
+MAX_SWEEP_BATCHES = 100  # per run (10,000 nudges), so a backlog after an outage cannot hog the worker thread
 
 _runtimes: dict[str, Runtime] = {}
 

@@ -61,10 +61,11 @@ class Replica:
                "SLACK_API_URL": slack.base_url, "SLACK_SIGNING_SECRET": slack_wire.SIGNING_SECRET, "SLACK_APP_TOKEN": "",
                "DATABASE_URL": database_url}
         self.log = tmp_path / f"{name}.log"
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "bot", "run", "--mode", "http", "--host", "127.0.0.1", "--port", str(self.port)],
-            cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=open(self.log, "ab"),
-        )
+        with open(self.log, "ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "bot", "run", "--mode", "http", "--host", "127.0.0.1", "--port", str(self.port)],
+                cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=log,
+            )
 
     def slash(self, command: str, text_: str, user: str, channel: str, response_url: str) -> int:
         body, kind = slack_wire.slash_command(command, text_, user, channel, response_url)
