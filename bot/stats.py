@@ -1,7 +1,8 @@
 """Figures for /stats, /sla and the daily digest: response times, response rate, SLA attainment.
 
 Definitions (the README repeats them):
-- A conversation counts in the window its first post was written in.
+- A conversation counts in the window its first post was written in; a next response, in the
+  window of the customer's post it answers (each clock counts where it started).
 - Response time: from the customer's post to the published response, in business time where the
   policy counts business time (wall-clock time for around-the-clock priorities).
 - Response rate: conversations with a published response, out of all but spam.
