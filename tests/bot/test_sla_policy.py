@@ -74,6 +74,9 @@ def test_a_pause_extends_a_due_time_by_the_working_time_it_covered():
     assert sla.extend(config, "normal", due, berlin(2026, 11, 6, 16), berlin(2026, 11, 9, 10)) == berlin(2026, 11, 9, 13)
     # a pause over the weekend only moves nothing
     assert sla.extend(config, "normal", due, berlin(2026, 11, 7, 9), berlin(2026, 11, 8, 20)) == due
+    # Christmas Day is a holiday and the 26th-27th a weekend: 24 Dec 16-17 and 28 Dec 9-10 count
+    christmas = sla.extend(config, "high", berlin(2026, 12, 28, 12), berlin(2026, 12, 24, 16), berlin(2026, 12, 28, 10))
+    assert christmas == berlin(2026, 12, 28, 14)
     # across the spring-forward night the window keeps its eight hours
     spring = sla.extend(config, "normal", berlin(2026, 3, 30, 10), berlin(2026, 3, 27, 16), berlin(2026, 3, 30, 9, 30))
     assert spring == berlin(2026, 3, 30, 11, 30)
