@@ -119,7 +119,6 @@ def snooze(session: Session, config: SlaConfig, conversation: Conversation, unti
 
 def wake(session: Session, config: SlaConfig, conversation: Conversation, now: datetime, why: str) -> None:
     """End a snooze: back in the queue with its clocks running again, and the thread is told `why`."""
-    until = conversation.snoozed_until
     clocks = running(session, conversation.id)
     waiting_on_us = any(c.kind in RESPONSE for c in clocks) or conversation.first_responded_at is None
     if waiting_on_us:
@@ -129,8 +128,7 @@ def wake(session: Session, config: SlaConfig, conversation: Conversation, now: d
     conversation.snoozed_until = None
     conversation.updated_at = now
     follow(session, config, conversation, now, clocks)
-    stamp = int((until or now).timestamp())
-    outbox_entries.notice(session, conversation, f"conv:{conversation.id}:snooze:{stamp}:over",
+    outbox_entries.notice(session, conversation, f"conv:{conversation.id}:snooze:{int(now.timestamp())}:over",
                           f"{why} #{conversation.id} is back in the queue.", now)
     outbox_entries.refresh_parent(session, conversation, now)
 
