@@ -64,7 +64,7 @@ async def evaluate(rows: list[dict]) -> list[str]:
         f"posts: {len(rows)} in {len(languages)} languages ({languages.get('en', 0)} English)",
         f"language accuracy: {sum(r['lang'] == f.language for r, f in zip(rows, found, strict=True)) / len(rows):.2f}",
         f"sentiment macro-F1 (en): {macro_f1(english, sentiments):.2f}",
-        f"sentiment macro-F1 (all): {macro_f1([(r['sentiment'], f.sentiment) for r, f in zip(rows, found, strict=True)], sentiments):.2f}",  # noqa: E501
+        f"sentiment macro-F1 (all): {macro_f1([(r['sentiment'], f.sentiment) for r, f in zip(rows, found, strict=True)], sentiments):.2f}",
         f"intent macro-F1: {macro_f1([(r['intent'], f.intent) for r, f in zip(rows, found, strict=True)], intents):.2f}",
         f"PII recall: {len(gold & got) / len(gold):.2f}" if gold else "PII recall: n/a (no labelled personal data)",
         f"PII precision: {len(gold & got) / len(got):.2f}" if got else "PII precision: n/a (nothing found)",

@@ -96,7 +96,7 @@ class BusinessHoursConfig(Strict):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r}; use a name like 'Europe/Berlin' or 'America/New_York'") from None
+            raise ValueError(f"unknown time zone {value!r}; use a name like 'Europe/Berlin' or 'America/New_York'")
         return value
 
     @model_validator(mode="after")

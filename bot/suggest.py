@@ -103,7 +103,7 @@ def address_name(customer_name: str) -> str:
 
 _TITLES = frozenset({"dr", "mr", "mrs", "ms", "miss", "mx", "prof", "sir", "sr", "sra", "herr", "frau", "mme", "m"})
 # Display names that start like a sentence rather than a name ("not a bot", "the real deal").
-_NOT_A_NAME = frozenset(["a", "an", "the", "not", "no", "just", "i", "im", "i'm", "your", "my", "our", "this", "that", "official", "real", "team", "support", "admin", "bot", "anonymous", "unknown", "user", "guest"])  # noqa: E501
+_NOT_A_NAME = frozenset(["a", "an", "the", "not", "no", "just", "i", "im", "i'm", "your", "my", "our", "this", "that", "official", "real", "team", "support", "admin", "bot", "anonymous", "unknown", "user", "guest"])
 
 
 def _section(request: SuggestionRequest) -> str:

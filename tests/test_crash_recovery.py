@@ -69,7 +69,7 @@ def test_kill_mid_delivery_then_restart_delivers_everything_exactly_once(tmp_pat
         posted = lambda: len(slack.calls_to("chat.postMessage"))  # noqa: E731
         for kill_after in (5, 23, 41):  # three kills at different points of the delivery
             bot = start_bot(tmp_path, slack)
-            reached = wait_for(lambda n=kill_after: posted() >= n, 60, bot)
+            reached = wait_for(lambda: posted() >= kill_after, 60, bot)
             bot.send_signal(signal.SIGKILL)
             bot.wait()
             assert reached, (tmp_path / "bot.log").read_text()[-3000:]

@@ -39,8 +39,8 @@ BUG = _rules(
     (2, (r"\b(?:can'?t|cannot|unable to|couldn'?t|not able to|won'?t let me) (?:log ?in|login|sign ?in|"
          r"access|reset|check ?out|pay)\b")),
     (2, (r"\b(?:(?:does|returns|shows|displays|loads) nothing|stopped (?:working|syncing|loading|updating|"
-         r"sending|opening)|no longer (?:works|loads|opens|syncs)|(?:won'?t|doesn'?t|does not|will not) let me|just spins|keeps spinning|"  # noqa: E501
-         r"drain\w* (?:my |the )?battery|overheat\w*|keeps (?:crashing|failing|logging me out|loading|spinning)|stuck on|blank (?:page|"  # noqa: E501
+         r"sending|opening)|no longer (?:works|loads|opens|syncs)|(?:won'?t|doesn'?t|does not|will not) let me|just spins|keeps spinning|"
+         r"drain\w* (?:my |the )?battery|overheat\w*|keeps (?:crashing|failing|logging me out|loading|spinning)|stuck on|blank (?:page|"
          r"screen)|white screen|black screen|broken link|infinite loop|logged me out|"
          r"(?:site|app|website|server|service|checkout|login|dashboard|api) (?:is |seems |went )?down|"
          r"(?:trouble|problems?|issues?) (?:with|logging|signing) (?:\w+ ){0,2}(?:app|site|website|"

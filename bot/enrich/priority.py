@@ -19,7 +19,7 @@ URGENT = re.compile(
     r"\b(?:urgent(?:ly)?|asap|emergency|immediately|charged (?:me )?(?:twice|two times|three times|double)|"
     r"double[- ]charged|hacked|fraud(?:ulent)?|stolen|unauthori[sz]ed|outage|(?:site|app|website|service|"
     r"platform|server|checkout|payments?|api|everything) (?:is |are |seems |went )?(?:down|offline)|"
-    r"down for (?:me|everyone|everybody|anyone)|(?:is|are) (?:it|the \w+|\w+) (?:down|offline)\b|can'?t (?:log ?in|login|sign ?in|access|pay)|cannot (?:log ?in|login|sign ?in|access|pay)|"  # noqa: E501
+    r"down for (?:me|everyone|everybody|anyone)|(?:is|are) (?:it|the \w+|\w+) (?:down|offline)\b|can'?t (?:log ?in|login|sign ?in|access|pay)|cannot (?:log ?in|login|sign ?in|access|pay)|"
     r"unable to (?:log ?in|login|sign ?in|access|pay)|locked out|data (?:breach|leak)|leaked|security (?:issue|hole)|"
     r"safety|dangerous|fire|smoke|burn(?:ed|t|ing)?|injur\w*|electric shock|allergic|"
     r"lawyer|legal action|sue you|chargeback|"

@@ -59,8 +59,8 @@ WORDS = _lexicon("""
         waardeloos berbat rezalet
 """)
 # Verbs a customer expects to happen: no feeling on their own, a complaint when negated.
-EXPECTED = frozenset(["arrive", "arrived", "arriving", "come", "came", "received", "receive", "get", "got", "work", "works", "working", "worked", "load", "loads", "loading", "open", "opens", "opening", "respond", "responded", "responding", "reply", "replied", "answer", "answered", "help", "helped", "deliver", "delivered", "show", "showed", "sync", "syncing", "connect", "connecting", "start", "starts", "started", "log", "login", "sign", "access", "refunded", "fix", "fixed", "charge", "ship", "shipped", "update", "updating", "updated", "upload", "uploading", "download", "downloading", "install", "save", "saving", "send", "sending", "sent", "play", "pay", "print", "let"])  # noqa: E501
-NEGATORS = frozenset(["not", "no", "never", "none", "neither", "nor", "without", "hardly", "barely", "cannot", "cant", "dont", "doesnt", "didnt", "isnt", "wasnt", "wont", "arent", "havent", "hasnt", "shouldnt", "wouldnt", "couldnt", "aint", "nothing", "pas", "jamais", "nicht", "kein", "keine", "keinen", "nie", "niemals", "niet", "geen", "nooit", "inte", "ikke", "não", "non", "nunca"])  # noqa: E501
+EXPECTED = frozenset(["arrive", "arrived", "arriving", "come", "came", "received", "receive", "get", "got", "work", "works", "working", "worked", "load", "loads", "loading", "open", "opens", "opening", "respond", "responded", "responding", "reply", "replied", "answer", "answered", "help", "helped", "deliver", "delivered", "show", "showed", "sync", "syncing", "connect", "connecting", "start", "starts", "started", "log", "login", "sign", "access", "refunded", "fix", "fixed", "charge", "ship", "shipped", "update", "updating", "updated", "upload", "uploading", "download", "downloading", "install", "save", "saving", "send", "sending", "sent", "play", "pay", "print", "let"])
+NEGATORS = frozenset(["not", "no", "never", "none", "neither", "nor", "without", "hardly", "barely", "cannot", "cant", "dont", "doesnt", "didnt", "isnt", "wasnt", "wont", "arent", "havent", "hasnt", "shouldnt", "wouldnt", "couldnt", "aint", "nothing", "pas", "jamais", "nicht", "kein", "keine", "keinen", "nie", "niemals", "niet", "geen", "nooit", "inte", "ikke", "não", "non", "nunca"])
 INTENSIFIERS = {"very": 1.5, "really": 1.5, "so": 1.5, "extremely": 1.8, "super": 1.5, "totally": 1.5,
                 "absolutely": 1.8, "completely": 1.5, "incredibly": 1.8, "insanely": 1.8, "ridiculously": 1.5,
                 "too": 1.3, "such": 1.3, "most": 1.3, "truly": 1.5, "seriously": 1.3, "muy": 1.5, "très": 1.5,
@@ -83,7 +83,7 @@ PHRASES = {
     "would order again": 2.5, "would buy again": 2.5, "10/10": 2.5, "5/5": 2.5, "five stars": 2.5, "5 stars": 2,
     "top notch": 2.5, "not acceptable": -2.5, "got charged": -1.5, "still charged": -2, "in circles": -2,
     "need a human": -1.5, "sigo esperando": -2, "todavía espero": -2, "j'attends toujours": -2, "warte immer noch": -2,
-    "ainda estou esperando": -2, "continuo esperando": -2, "sto ancora aspettando": -2, "wacht nog steeds": -2, "not okay": -1.5, "what gives": -1, "let down": -2,  # noqa: E501
+    "ainda estou esperando": -2, "continuo esperando": -2, "sto ancora aspettando": -2, "wacht nog steeds": -2, "not okay": -1.5, "what gives": -1, "let down": -2,
     # a few of other languages' complaints whose negation comes after the verb
     "no funciona": -2, "no ha llegado": -1.5, "no llegó": -1.5, "ne marche pas": -2, "ne fonctionne pas": -2,
     "toujours pas": -1.5, "funktioniert nicht": -2, "immer noch nicht": -1.5, "não funciona": -2,

@@ -13,7 +13,7 @@ INTENTS = ("complaint", "bug_report", "question", "praise", "sales_lead", "other
 LANGUAGES = ("en", "es", "fr", "de", "pt", "it", "nl")
 TEMPLATE_FILES = sorted((PROMPTS_DIR / "suggestions").glob("*.toml"))
 PRIVATE_CHANNEL = re.compile(
-    r"(?<![A-Za-z])DMs?(?![A-Za-z])|direct message|private message|mensaje (?:directo|privado)|message privé|\bMP\b|Direktnachricht|"  # noqa: E501
+    r"(?<![A-Za-z])DMs?(?![A-Za-z])|direct message|private message|mensaje (?:directo|privado)|message privé|\bMP\b|Direktnachricht|"
     r"private Nachricht|mensagem (?:direta|privada)|messaggio privato|in privato|privébericht", re.IGNORECASE)
 
 

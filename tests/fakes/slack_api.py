@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import contextlib
 import copy
 import itertools
 import json
@@ -587,8 +586,10 @@ async def _read_params(request: web.Request) -> dict:
             params.update({key: value for key, value in form.items() if isinstance(value, str)})
     for key in JSON_FIELDS:
         if isinstance(params.get(key), str):
-            with contextlib.suppress(ValueError):  # left as a string: the method answers invalid_blocks_format / ...
+            try:
                 params[key] = json.loads(params[key])
+            except ValueError:
+                pass  # left as a string: the method answers invalid_blocks_format / invalid_metadata_format
     return params
 
 

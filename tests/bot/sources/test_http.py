@@ -94,8 +94,7 @@ async def test_429_without_retry_after_waits_for_the_reset(server, client):
 
 @pytest.mark.parametrize("fault,retryable,words", [
     ({"status": 503, "body": "upstream down"}, True, "server error 503 (upstream down)"),
-    ({"status": 401, "body": '{"error": "invalid_token"}'}, False,
-     "credentials rejected (401: invalid_token); check EXAMPLE_TOKEN"),
+    ({"status": 401, "body": '{"error": "invalid_token"}'}, False, "credentials rejected (401: invalid_token); check EXAMPLE_TOKEN"),
     ({"status": 404, "body": '{"error": "Record not found"}'}, False, "not found"),
     ({"status": 403, "body": '{"detail": "Your access level cannot use this endpoint"}'}, False, "access level"),
     ({"status": 200, "body": '{"data": [1, 2'}, True, "malformed JSON"),
