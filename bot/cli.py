@@ -43,12 +43,13 @@ def demo(
     interval: float = typer.Option(2.0, help="Seconds between sample posts arriving."),
     name: str = typer.Option("Alex Demo", "--name", help="Your name as the demo's agent."),
     initials: str = typer.Option("AD", help="Your initials, used to sign replies."),
+    fast: bool = typer.Option(False, "--fast", help="Time runs 60x fast: SLA warnings and breaches within a minute."),
 ) -> None:
     """Run the whole loop offline: sample posts arrive in the terminal; claim and reply at the prompt."""
     from bot.demo import run_demo
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    asyncio.run(run_demo(interval, name, initials, console))
+    asyncio.run(run_demo(interval, name, initials, console, fast=fast))
 
 
 @app.command()

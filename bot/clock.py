@@ -1,6 +1,8 @@
 """Injected time: production uses the system clock, tests and the demo move a fake one."""
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -23,3 +25,17 @@ class FakeClock:
 
     def advance(self, delta: timedelta) -> None:
         self._now += delta
+
+
+class FastClock:
+    """Time that runs `speed` times faster than real time from its creation: `socialdesk demo --fast`."""
+
+    def __init__(self, speed: float, *, start: datetime | None = None,
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
+        self.speed = speed
+        self._start = start or datetime.now(UTC)
+        self._monotonic = monotonic
+        self._began = monotonic()
+
+    def now(self) -> datetime:
+        return self._start + timedelta(seconds=(self._monotonic() - self._began) * self.speed)

@@ -9,7 +9,6 @@ import asyncio
 import json
 import sys
 import tempfile
-from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from rich.console import Console
 from sqlmodel import Session, func, select
 
 from bot.chat.console import ConsoleChat
+from bot.clock import Clock, FastClock, SystemClock
 from bot.commands import CommandError, parse_slash, parse_thread_message
 from bot.poller import poll_once
 from bot.runtime import Runtime
@@ -33,6 +33,8 @@ HELP = """Commands (the same as in Slack):
   /resolve N           close #N
   /suggest N           new suggested replies for #N
   /queue               open conversations, the most pressing first
+  /snooze N 2h         put #N aside (its SLA clocks pause); /snooze N off brings it back
+  /sla, /stats         the response-time policy and today's figures; response times and attainment
   #N text              write in #N's thread: an internal note, or !claim, !assign @sam, !reply text, !resolve
   help, quit"""
 
@@ -40,6 +42,9 @@ HELP = """Commands (the same as in Slack):
 def sample_posts() -> list[dict]:
     text = resources.files("bot").joinpath("demo_posts.jsonl").read_text(encoding="utf-8")
     return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+FAST = 60  # --fast: a demo minute per real second, so a warning and a breach show within a minute
 
 
 def demo_config(workdir: Path, name: str, initials: str) -> dict:
@@ -53,22 +58,25 @@ def demo_config(workdir: Path, name: str, initials: str) -> dict:
             {"name": "Sam Lee", "initials": "SL", "console": "sam"},
         ],
         "outbox": {"per_channel_per_second": 50, "burst": 50},
+        "sla": {"sweep_every": 1, "escalation": {"console": {"channel": "#escalations", "on_call": "on-call"}}},
     }
 
 
-async def run_demo(interval: float, name: str, initials: str, console: Console | None = None) -> Path:
+async def run_demo(interval: float, name: str, initials: str, console: Console | None = None, fast: bool = False) -> Path:
     console = console or Console(highlight=False)
     workdir = Path(tempfile.mkdtemp(prefix="socialdesk-demo-"))
     incoming = workdir / "incoming.jsonl"
     incoming.touch()
     config = parse_config(demo_config(workdir, name, initials), where="demo config")
-    runtime = Runtime(config, database_url=database_url(None, workdir / "demo.db"))
+    clock = FastClock(FAST) if fast else SystemClock()
+    runtime = Runtime(config, database_url=database_url(None, workdir / "demo.db"), clock=clock)
     chat = ConsoleChat(console)
     runtime.add_chat(chat)
     stop = asyncio.Event()
-    console.print(f"[bold]socialdesk demo[/] — offline, data in {workdir}\n{HELP}\n")
+    pace = f" Time runs {FAST}× fast: an urgent post (15 min target) is overdue within a minute." if fast else ""
+    console.print(f"[bold]socialdesk demo[/] — offline, data in {workdir}.{pace}\n{HELP}\n")
     running = asyncio.create_task(runtime.run(stop))
-    feeding = asyncio.create_task(_feed(incoming, sample_posts(), interval))
+    feeding = asyncio.create_task(_feed(incoming, sample_posts(), interval, clock))
     try:
         await _prompt(runtime, chat, feeding)
         await feeding
@@ -81,10 +89,10 @@ async def run_demo(interval: float, name: str, initials: str, console: Console |
     return workdir
 
 
-async def _feed(incoming: Path, posts: list[dict], interval: float) -> None:
+async def _feed(incoming: Path, posts: list[dict], interval: float, clock: Clock) -> None:
     """Append the sample posts one by one, as if customers were writing right now."""
     for post in posts:
-        post = {**post, "created_at": datetime.now(UTC).isoformat()}
+        post = {**post, "created_at": clock.now().isoformat()}
         with incoming.open("a", encoding="utf-8") as handle:
             handle.write(json.dumps(post, ensure_ascii=False) + "\n")
         await asyncio.sleep(interval)

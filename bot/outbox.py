@@ -11,10 +11,10 @@ neither a chat channel nor the next drain.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -22,10 +22,11 @@ from sqlalchemy import or_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from bot import nudges, sla_clocks
 from bot import outbox_entries as kinds
 from bot.chat.base import ChatError, ChatPort, ChatRef, Notice
 from bot.clock import Clock
-from bot.settings import OutboxConfig
+from bot.settings import OutboxConfig, SlaConfig
 from bot.sources.base import OutboundReply, Published, Source, SourceError
 from bot.suggestions import SuggestionMaker
 from bot.views import conversation_view, customer_post_view
@@ -71,6 +72,7 @@ class Outbox:
         suggestions: SuggestionMaker,
         clock: Clock,
         config: OutboxConfig,
+        sla: SlaConfig | None = None,
     ) -> None:
         self.engine = engine
         self.chats = chats
@@ -79,6 +81,10 @@ class Outbox:
         self.clock = clock
         self.config = config
         self._running: dict[int, asyncio.Task] = {}  # suggestion requests being worked, by entry id
+        self.sla = sla or SlaConfig()
+        self.on_poke: Callable[[], None] = lambda: None  # the runtime asks its scheduler for a drain now
+        self.may_deliver: Callable[[], bool] = lambda: True  # False once another replica took over the jobs
+        self.draining = False
         self._buckets: dict[str, TokenBucket] = {}
         self._throttled_until: dict[str, datetime] = {}
         self._wakeup = asyncio.Event()
@@ -86,28 +92,32 @@ class Outbox:
     def poke(self) -> None:
         """Something was queued: deliver now rather than at the next tick."""
         self._wakeup.set()
-
-    async def run(self, stop: asyncio.Event, idle: float = 1.0) -> None:
-        try:
-            while not stop.is_set():
-                try:
-                    delivered = await self.drain_once()
-                except Exception:
-                    log.exception("outbox: drain failed; retrying shortly")
-                    delivered = 0
-                if not delivered:
-                    self._wakeup.clear()
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._wakeup.wait(), timeout=idle)
-        finally:
-            for task in self._running.values():
-                task.cancel()  # its lease runs out and a later run takes the request up again
-            await self.settle()
+        self.on_poke()
 
     async def settle(self) -> None:
         """Wait for the suggestion requests being worked (tests, the demo, shutdown)."""
         while self._running:
             await asyncio.gather(*self._running.values(), return_exceptions=True)
+
+    async def stop(self) -> None:
+        """Shutdown: cancel the suggestion requests being worked; their leases run out and a later run takes them up."""
+        for task in self._running.values():
+            task.cancel()
+        await self.settle()
+
+    async def drain(self) -> int:
+        """Deliver until nothing is due, including whatever is queued (poked) meanwhile."""
+        total = 0
+        self.draining = True
+        try:
+            while True:
+                self._wakeup.clear()
+                delivered = await self.drain_once()
+                total += delivered
+                if not delivered and not self._wakeup.is_set():
+                    return total
+        finally:
+            self.draining = False
 
     async def drain_once(self, limit: int = 500) -> int:
         """Deliver what is due now; returns how many entries were delivered (suggestion requests, worked in
@@ -151,6 +161,8 @@ class Outbox:
         bucket = self._bucket(target)
         delivered = 0
         for entry in entries:
+            if not self.may_deliver():
+                break
             throttled_until = self._throttled_until.get(target)
             if throttled_until and throttled_until > self.clock.now():
                 break
@@ -264,16 +276,22 @@ class Outbox:
 
     # --- performing each kind -------------------------------------------------------------
 
+    def _chat(self, platform: str) -> ChatPort:
+        chat = self.chats.get(platform)
+        if chat is None:
+            raise ChatError(f"no chat adapter for {platform!r} is running", retryable=False)
+        return chat
+
     async def _perform(self, entry: OutboxEntry) -> dict:
         if entry.kind == kinds.PUBLISH:
             return await self._publish(entry)
         if entry.kind == kinds.SUGGEST:
             return await self.suggestions.make(entry)
+        if entry.kind in (kinds.CHANNEL, kinds.ESCALATE):
+            return await self._post_to_channel(entry)
         with Session(self.engine) as session:
             conversation = session.get(Conversation, entry.conversation_id)
-            chat = self.chats.get(conversation.chat_platform)
-            if chat is None:
-                raise ChatError(f"no chat adapter for {conversation.chat_platform!r} is running", retryable=False)
+            chat = self._chat(conversation.chat_platform)
             if entry.kind == kinds.OPEN:
                 return await self._open(session, chat, conversation, entry)
             if not conversation.chat_thread_id:
@@ -291,6 +309,25 @@ class Outbox:
         if message is None:
             return {"skipped": "nothing to say"}
         return {"message_id": await chat.post_in_thread(ref, message, entry.key)}
+
+    async def _post_to_channel(self, entry: OutboxEntry) -> dict:
+        """A top-level message of the bot's own: an escalation (dropped if no longer overdue) or the digest."""
+        channel = entry.payload["channel"]
+        with Session(self.engine) as session:
+            if entry.kind == kinds.ESCALATE:
+                conversation = session.get(Conversation, entry.conversation_id)
+                platform = conversation.chat_platform
+                message = nudges.escalation(session, self.sla, conversation, entry.payload, self.clock.now())
+            else:
+                platform, message = entry.payload["platform"], Notice(text=entry.payload["text"])
+        chat = self._chat(platform)
+        if entry.attempts > 1:
+            found = await chat.find_message(channel, None, entry.key)
+            if found:
+                return {"message_id": found, "reconciled": True}
+        if message is None:
+            return {"skipped": "dealt with before it was delivered"}
+        return {"message_id": await chat.post_to_channel(channel, message, entry.key)}
 
     @staticmethod
     def _raise_if_parent_failed(session: Session, conversation: Conversation) -> None:
@@ -316,6 +353,8 @@ class Outbox:
             mention = session.get(Agent, payload["mention_agent"]) if payload.get("mention_agent") else None
             return Notice(text=payload["text"], link=payload.get("link"),
                           mention_chat_id=getattr(mention, f"{conversation.chat_platform}_user_id", None))
+        if entry.kind == kinds.NUDGE:
+            return nudges.thread_nudge(session, self.sla, conversation, entry.payload, self.clock.now())
         if entry.kind == kinds.SUGGESTIONS:
             return self.suggestions.view(session, conversation, entry.payload.get("request", ""))
         raise ChatError(f"unknown outbox kind {entry.kind!r}", retryable=False)
@@ -353,7 +392,9 @@ class Outbox:
         conversation.first_responded_at = conversation.first_responded_at or published_at
         if conversation.status != ConversationStatus.RESOLVED:
             conversation.status = ConversationStatus.AWAITING_CUSTOMER
+            conversation.snoozed_until = None
         conversation.updated_at = self.clock.now()
+        sla_clocks.responded(session, self.sla, conversation, published_at, agent.id, self.clock.now())
         session.add(AuditEvent(at=self.clock.now(), actor=agent.name, action="reply.published",
                                conversation_id=conversation.id,
                                detail={"reply_id": reply.id, "external_id": reply.external_id, "url": reply.url,

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import uuid
 
+from sqlalchemy import insert
 from sqlmodel import Session, select
 
-from storage.models import Conversation, OutboxEntry, OutboxStatus, Post, Reply
+from storage.models import Conversation, OutboxEntry, OutboxStatus, Post, Reply, SlaClock
 
 OPEN = "chat.open"
 POST = "chat.post"
@@ -14,23 +15,36 @@ SUGGEST = "llm.suggest"
 LLM = "llm"  # the target of suggestion requests: worked concurrently, away from the chat channels' queues
 UPDATE = "chat.update"
 NOTICE = "chat.notice"
+NUDGE = "chat.nudge"  # an SLA warning, breach or reminder in the thread, checked against the clock when delivered
+ESCALATE = "chat.escalate"  # a breach announced in the escalation channel, checked likewise
+CHANNEL = "chat.channel"  # a message of the bot's own at the top level of a channel (the digest)
 PUBLISH = "source.publish"
 
 
 def chat_target(conversation: Conversation) -> str:
-    return f"chat:{conversation.chat_platform}:{conversation.chat_channel}"
+    return channel_target(conversation.chat_platform, conversation.chat_channel)
+
+
+def channel_target(platform: str, channel: str) -> str:
+    return f"chat:{platform}:{channel}"
 
 
 def add(session: Session, *, key: str, kind: str, target: str, conversation_id: int | None, payload: dict, now) -> None:
-    if session.exec(select(OutboxEntry.id).where(OutboxEntry.key == key)).first() is not None:
+    add_many(session, [entry(key=key, kind=kind, target=target, conversation_id=conversation_id, payload=payload)], now)
+
+
+def entry(*, key: str, kind: str, target: str, conversation_id: int | None, payload: dict) -> dict:
+    return {"key": key, "kind": kind, "target": target, "conversation_id": conversation_id, "payload": payload}
+
+
+def add_many(session: Session, entries: list[dict], now) -> None:
+    """Queue `entries` (from `entry`) in order, leaving out keys already queued: one lookup, one insert."""
+    if not entries:
         return
-    session.add(
-        OutboxEntry(
-            key=key, kind=kind, target=target, conversation_id=conversation_id,
-            payload=payload, available_at=now, created_at=now,
-        )
-    )
-    session.flush()
+    queued = set(session.exec(select(OutboxEntry.key).where(OutboxEntry.key.in_([e["key"] for e in entries]))))
+    new = [{**e, "available_at": now, "created_at": now} for e in entries if e["key"] not in queued]
+    if new:
+        session.exec(insert(OutboxEntry), params=new)
 
 
 def open_conversation(session: Session, conversation: Conversation, post: Post, now) -> None:
@@ -83,3 +97,25 @@ def notice(session: Session, conversation: Conversation, key: str, text: str, no
 def publish(session: Session, conversation: Conversation, reply: Reply, now) -> None:
     add(session, key=f"reply:{reply.id}", kind=PUBLISH, target=f"source:{conversation.source_name}",
         conversation_id=conversation.id, payload={"reply_id": reply.id}, now=now)
+
+
+def nudge_key(clock: SlaClock, stage: str) -> str:
+    """`conv:42:sla:first:warn`, `conv:42:sla:next:2:remind:3`: one key per clock and stage, so never sent twice."""
+    label = f"next:{clock.cycle}" if clock.kind == "next" else clock.kind
+    return f"conv:{clock.conversation_id}:sla:{label}:{stage}"
+
+
+def nudge(conversation: Conversation, clock: SlaClock, stage: str) -> dict:
+    return entry(key=nudge_key(clock, stage), kind=NUDGE, target=chat_target(conversation),
+                 conversation_id=conversation.id, payload={"clock": clock.id, "stage": stage})
+
+
+def escalation(conversation: Conversation, clock: SlaClock, channel: str) -> dict:
+    return entry(key=nudge_key(clock, "breach") + ":escalate", kind=ESCALATE,
+                 target=channel_target(conversation.chat_platform, channel), conversation_id=conversation.id,
+                 payload={"clock": clock.id, "channel": channel})
+
+
+def channel_post(session: Session, *, key: str, platform: str, channel: str, text: str, now) -> None:
+    add(session, key=key, kind=CHANNEL, target=channel_target(platform, channel), conversation_id=None,
+        payload={"platform": platform, "channel": channel, "text": text}, now=now)

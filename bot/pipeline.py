@@ -10,10 +10,9 @@ from dataclasses import asdict, dataclass
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from bot import outbox_entries
+from bot import outbox_entries, sla_clocks
 from bot.enrich import enrich
 from bot.settings import DeskConfig
-from bot.sla import first_response_due
 from bot.sources.base import InboundPost
 from storage.models import Conversation, ConversationStatus, Customer, Post
 
@@ -56,9 +55,9 @@ def _store(session: Session, config: DeskConfig, source_name: str, inbound: Inbo
     found = enrich(inbound.text, followers=inbound.author.followers)
     conversation = _open_conversation(session, inbound, customer.id)
     opened = conversation is None
+    written = min(inbound.created_at, now)  # SLA clocks start when the customer wrote (never in the future)
     if opened:
         route = config.route_for(source_name, found.priority)
-        created = min(inbound.created_at, now)
         conversation = Conversation(
             source_name=source_name,
             network=inbound.network,
@@ -71,14 +70,14 @@ def _store(session: Session, config: DeskConfig, source_name: str, inbound: Inbo
             has_pii=bool(found.pii),
             opened_at=now,
             updated_at=now,
-            first_response_due_at=first_response_due(config.sla, created, found.priority),
             chat_platform=route.platform,
             chat_channel=route.channel,
         )
         session.add(conversation)
         session.flush()
+        sla_clocks.opened(session, config.sla, conversation, written)
     else:
-        _absorb(conversation, found, now)
+        _absorb(session, config, conversation, found, written, now)
     post = Post(
         source_name=source_name,
         network=inbound.network,
@@ -144,16 +143,20 @@ def _open_conversation(session: Session, inbound: InboundPost, customer_id: int)
     return found
 
 
-def _absorb(conversation: Conversation, found, now) -> None:
+def _absorb(session: Session, config: DeskConfig, conversation: Conversation, found, written, now) -> None:
     """A later post of the customer: the ball is back in the team's court, maybe more urgently."""
+    priority_before = conversation.priority
     if PRIORITY_RANK[found.priority] > PRIORITY_RANK[conversation.priority]:
         conversation.priority = found.priority
     if found.sentiment == "negative":
         conversation.sentiment = "negative"
     conversation.has_pii = conversation.has_pii or bool(found.pii)
+    if conversation.status == ConversationStatus.SNOOZED:
+        sla_clocks.wake(session, config.sla, conversation, now, "The customer wrote again:")
     if conversation.status == ConversationStatus.AWAITING_CUSTOMER:
         conversation.status = ConversationStatus.CLAIMED if conversation.assignee_id else ConversationStatus.NEW
     conversation.updated_at = now
+    sla_clocks.customer_wrote(session, config.sla, conversation, written, now, priority_before)
 
 
 def _jsonable(raw: dict) -> dict:

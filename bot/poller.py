@@ -5,10 +5,9 @@ where the last stored page ended: no gap, no duplicate.
 """
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import random
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy.engine import Engine
@@ -73,23 +72,28 @@ def _record_next_poll(engine: Engine, name: str, at) -> None:
         session.add(state)
 
 
-async def poll_forever(engine, config, source: Source, clock: Clock, every: float, stop: asyncio.Event,
-                       on_new=lambda: None) -> None:
-    """Poll on an interval; on errors wait as the network says (Retry-After) or back off with jitter."""
-    failures = 0
-    while not stop.is_set():
-        try:
-            if await poll_once(engine, config, source, clock):
-                on_new()
-            failures, wait = 0, every
-        except SourceError as error:
-            failures += 1
-            wait = error.retry_after or min(900.0, every * 2 ** failures) * random.uniform(0.8, 1.2)
-            log.warning("source %s: %s; next try in %.0fs", source.name, error, wait)
-        except Exception:
-            failures += 1
-            wait = min(900.0, every * 2 ** failures)
-            log.exception("source %s: unexpected error; next try in %.0fs", source.name, wait)
-        _record_next_poll(engine, source.name, clock.now() + timedelta(seconds=wait))
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=wait)
+@dataclass(frozen=True)
+class PollOutcome:
+    new: int  # posts stored
+    failures: int  # consecutive failures so far
+    wait: float  # seconds until the next poll
+
+
+async def poll_on_schedule(engine: Engine, config: DeskConfig, source: Source, clock: Clock, every: float,
+                           failures: int) -> PollOutcome:
+    """One scheduled poll. The next one comes after the interval; after an error, when the network says
+    (Retry-After) or after a jittered backoff. The next poll's time is stored for the source's health."""
+    new = 0
+    try:
+        new = await poll_once(engine, config, source, clock)
+        failures, wait = 0, every
+    except SourceError as error:
+        failures += 1
+        wait = error.retry_after or min(900.0, every * 2 ** failures) * random.uniform(0.8, 1.2)
+        log.warning("source %s: %s; next try in %.0fs", source.name, error, wait)
+    except Exception:
+        failures += 1
+        wait = min(900.0, every * 2 ** failures)
+        log.exception("source %s: unexpected error; next try in %.0fs", source.name, wait)
+    _record_next_poll(engine, source.name, clock.now() + timedelta(seconds=wait))
+    return PollOutcome(new, failures, wait)

@@ -5,14 +5,16 @@ import asyncio
 import logging
 from pathlib import Path
 
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlmodel import Session
 
+from bot import jobs
 from bot.agents import sync_agents
 from bot.chat.base import ChatPort
 from bot.clock import Clock, SystemClock
-from bot.outbox import Outbox
-from bot.poller import poll_forever
+from bot.lease import Lease
 from bot.llm import ModelSuggester, build_client, describe_provider
+from bot.outbox import Outbox
 from bot.settings import DeskConfig, Secrets
 from bot.sources import build_source
 from bot.suggest import Suggester, TemplateSuggester
@@ -54,27 +56,25 @@ class Runtime:
             model=ModelSuggester(client, config.llm, self.clock, base_dir) if client else None,
         )
         self.outbox = Outbox(self.engine, chats=self.chats, sources=self.sources, suggestions=self.suggestions,
-                             clock=self.clock, config=config.outbox)
+                             clock=self.clock, config=config.outbox, sla=config.sla)
         self.desk = Desk(self.engine, config, self.clock, self.sources, on_change=self.outbox.poke)
+        # Real time, like the scheduler that renews it: the injected clock may run fast (the demo) or stand still (tests).
+        self.lease = Lease(self.engine, SystemClock(), config.scheduler.lease)
+        self.scheduler: AsyncIOScheduler | None = None  # set while run() runs
+        self.poll_failures: dict[str, int] = {}  # consecutive failures per source, for the poll backoff
 
     def add_chat(self, chat: ChatPort) -> None:
         self.chats[chat.platform] = chat
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Poll every source and deliver the outbox until `stop` is set."""
-        intervals = {s.name: s.poll_every.total_seconds() for s in self.config.sources}
-        tasks = [asyncio.create_task(self.outbox.run(stop), name="outbox")]
-        for name, source in self.sources.items():
-            tasks.append(asyncio.create_task(
-                poll_forever(self.engine, self.config, source, self.clock, intervals[name], stop, self.outbox.poke),
-                name=f"poll:{name}",
-            ))
+        """Run the scheduled jobs (polls, outbox, SLA sweep, digest, retention) until `stop` is set.
+
+        Every replica serves chat; the jobs run only while this process holds the lease."""
+        scheduler = await jobs.start(self)
         try:
             await stop.wait()
         finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            await jobs.stop(self, scheduler)
 
     def reply_limit(self, number: int) -> int:
         """The reply length limit of conversation #number's network (0 when unknown), for the reply modal's hint."""

@@ -109,6 +109,63 @@ class BusinessHoursConfig(Strict):
         return self
 
 
+Intent = Literal["question", "complaint", "bug_report", "praise", "sales_lead", "spam", "other"]
+ChatPlatform = Literal["slack", "discord", "console"]
+_ON_CALL = {"slack": (r"^S[A-Z0-9]+$", "a user group id like S0123ABCD"), "discord": (r"^\d{5,25}$", "a role id (digits)"),
+            "console": (r"^\S+$", "a name")}
+
+
+def _all_priorities(value: dict) -> dict:
+    missing = [p for p in PRIORITIES if p not in value]
+    if missing:
+        raise ValueError(f"missing a target for {', '.join(missing)} (give all of {', '.join(PRIORITIES)})")
+    return value
+
+
+class SlaOverride(Strict):
+    """Targets for one network and/or intent; a priority left out keeps the default target."""
+
+    network: str | None = None
+    intent: Intent | None = None
+    first_response: dict[Priority, Duration] = {}
+    next_response: dict[Priority, Duration] = {}
+    resolution: dict[Priority, Duration] = {}
+
+    @model_validator(mode="after")
+    def _says_something(self) -> SlaOverride:
+        if not self.network and not self.intent:
+            raise ValueError("an override needs `network` and/or `intent` to say what it applies to")
+        if not (self.first_response or self.next_response or self.resolution):
+            raise ValueError("an override needs at least one of first_response, next_response, resolution")
+        return self
+
+
+class QuietHoursConfig(Strict):
+    """No nudges in this daily window (it may span midnight), except for urgent conversations."""
+
+    start: time
+    end: time
+    timezone: str | None = None  # default: the business hours' zone, else UTC
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        return value if value is None else BusinessHoursConfig._known_zone(value)
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> QuietHoursConfig:
+        if self.start == self.end:
+            raise ValueError("start and end are equal: leave [sla.quiet_hours] out for no quiet hours")
+        return self
+
+
+class EscalationConfig(Strict):
+    """Per chat platform: where breaches are announced, and who is mentioned when nobody owns a conversation."""
+
+    channel: str | None = None
+    on_call: str | None = None  # a Slack user group id (S…), a Discord role id
+
+
 class SlaConfig(Strict):
     business_hours: BusinessHoursConfig | None = None  # None: every target runs around the clock
     around_the_clock: list[Priority] = ["urgent"]
@@ -120,14 +177,76 @@ class SlaConfig(Strict):
             "low": timedelta(hours=24),
         }
     )
+    next_response: dict[Priority, Duration] = Field(
+        default_factory=lambda: {
+            "urgent": timedelta(minutes=30),
+            "high": timedelta(hours=2),
+            "normal": timedelta(hours=8),
+            "low": timedelta(hours=48),
+        }
+    )
+    resolution: dict[Priority, Duration] = Field(
+        default_factory=lambda: {
+            "urgent": timedelta(hours=4),
+            "high": timedelta(hours=8),
+            "normal": timedelta(hours=24),
+            "low": timedelta(hours=40),
+        }
+    )
+    overrides: list[SlaOverride] = []  # tried in order; the first that matches and names the priority wins
+    warn_at: float = Field(default=0.75, gt=0, lt=1)  # share of a target after which the thread is warned
+    remind_after: Duration = timedelta(minutes=30)  # first reminder after a breach; each next one waits twice as long
+    remind_cap: Duration = timedelta(hours=4)  # ... but never longer than this
+    sweep_every: Duration = timedelta(seconds=30)
+    quiet_hours: QuietHoursConfig | None = None
+    escalation: dict[ChatPlatform, EscalationConfig] = {}
 
-    @field_validator("first_response")
+    @field_validator("first_response", "next_response", "resolution")
     @classmethod
     def _all_priorities(cls, value: dict) -> dict:
-        missing = [p for p in PRIORITIES if p not in value]
-        if missing:
-            raise ValueError(f"missing a target for {', '.join(missing)} (give all of {', '.join(PRIORITIES)})")
-        return value
+        return _all_priorities(value)
+
+    @model_validator(mode="after")
+    def _on_call_ids(self) -> SlaConfig:
+        for platform, escalation in self.escalation.items():
+            pattern, expected = _ON_CALL[platform]
+            if escalation.on_call and not re.match(pattern, escalation.on_call):
+                raise ValueError(f"escalation.{platform}.on_call: expected {expected}, got {escalation.on_call!r}")
+        return self
+
+    def target(self, kind: str, priority: str, network: str, intent: str) -> timedelta:
+        """The target of `kind` (first_response, next_response, resolution) for a conversation."""
+        for override in self.overrides:
+            if override.network not in (None, network) or override.intent not in (None, intent):
+                continue
+            if priority in getattr(override, kind):
+                return getattr(override, kind)[priority]
+        return getattr(self, kind)[priority]
+
+    @property
+    def timezone(self) -> str:
+        """The team's time zone: for quiet hours, 'today' and the digest."""
+        return self.business_hours.timezone if self.business_hours else "UTC"
+
+
+class DigestConfig(Strict):
+    """A daily summary posted at `at` (the team's time zone) to `channel`: yesterday's figures, what is overdue now."""
+
+    channel: str = Field(min_length=1)
+    platform: ChatPlatform = "slack"
+    at: time = time(9)
+
+
+class RetentionConfig(Strict):
+    """Resolved conversations older than `resolved_after` lose their post texts, raw payloads and notes."""
+
+    resolved_after: Duration
+
+
+class SchedulerConfig(Strict):
+    """One replica at a time runs the scheduled jobs; it holds a lease row and renews it every third of `lease`."""
+
+    lease: Duration = timedelta(seconds=30)
 
 
 class OutboxConfig(Strict):
@@ -193,6 +312,9 @@ class DeskConfig(Strict):
     llm: LlmConfig = LlmConfig()
     discord: DiscordConfig | None = None
     database_path: str = "socialdesk.db"
+    digest: DigestConfig | None = None
+    retention: RetentionConfig | None = None
+    scheduler: SchedulerConfig = SchedulerConfig()
 
     @model_validator(mode="after")
     def _consistent(self) -> DeskConfig:

@@ -17,13 +17,12 @@ from datetime import timedelta
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bot import outbox_entries
+from bot import outbox_entries, sla_clocks
 from bot.chat.base import Suggestions
 from bot.clock import Clock
 from bot.llm import ModelSuggester, ModelUnavailable, Usage
 from bot.pipeline import PRIORITY_RANK
 from bot.settings import DeskConfig
-from bot.sla import first_response_due
 from bot.sources.base import Source
 from bot.suggest import Suggester, Suggestion, SuggestionRequest
 from storage.db import session_scope
@@ -178,10 +177,7 @@ class SuggestionMaker:
             post.priority = analysis["urgency"]
         if PRIORITY_RANK[analysis["urgency"]] > PRIORITY_RANK[conversation.priority]:
             conversation.priority = analysis["urgency"]
-            if not conversation.first_responded_at:
-                opened = session.get(Post, first).created_at
-                conversation.first_response_due_at = first_response_due(
-                    self.config.sla, min(opened, conversation.opened_at), conversation.priority)
+            sla_clocks.reprioritised(session, self.config.sla, conversation, self.clock.now())
         if session.is_modified(conversation):
             conversation.updated_at = self.clock.now()
             outbox_entries.refresh_parent(session, conversation, self.clock.now())

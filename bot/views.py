@@ -41,10 +41,11 @@ def conversation_view(session: Session, conversation: Conversation, platform: st
         intent=conversation.intent,
         priority=conversation.priority,
         status=conversation.status,
-        due_at=None if conversation.first_responded_at else conversation.first_response_due_at,
+        due_at=conversation.response_due_at,
         owner_name=owner.name if owner else None,
         owner_chat_id=owner_chat_id,
         has_pii=conversation.has_pii,
+        snoozed_until=conversation.snoozed_until,
     )
 
 

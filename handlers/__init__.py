@@ -1,5 +1,5 @@
 """What a teammate can do. Every command is a plain async function `run(desk, request) -> Outcome`."""
-from handlers import assign, claim, desk, note, queue, reply, resolve, suggest
+from handlers import assign, claim, desk, note, queue, reply, resolve, sla, snooze, stats, suggest
 from handlers.context import Desk, Held, Outcome, Refusal, Request
 
 COMMANDS = {
@@ -11,6 +11,9 @@ COMMANDS = {
     "queue": queue.run,
     "desk": desk.run,
     "suggest": suggest.run,
+    "snooze": snooze.run,
+    "sla": sla.run,
+    "stats": stats.run,
 }
 USAGE = {
     "claim": claim.USAGE,
@@ -20,8 +23,11 @@ USAGE = {
     "queue": queue.USAGE,
     "desk": desk.USAGE,
     "suggest": suggest.USAGE,
+    "snooze": snooze.USAGE,
+    "sla": sla.USAGE,
+    "stats": stats.USAGE,
 }
-NEEDS_NUMBER = {"claim", "assign", "reply", "resolve", "suggest"}
+NEEDS_NUMBER = {"claim", "assign", "reply", "resolve", "suggest", "snooze"}
 
 
 async def dispatch(desk: Desk, request: Request) -> Outcome:

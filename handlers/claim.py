@@ -31,5 +31,6 @@ def take(session, desk: Desk, conversation, agent) -> None:
     if conversation.status in (ConversationStatus.NEW, ConversationStatus.RESOLVED):
         conversation.status = ConversationStatus.CLAIMED
         conversation.resolved_at = None
+        conversation.purged_at = None  # reopened: what is written from now on falls under retention again
     conversation.updated_at = desk.clock.now()
     outbox_entries.refresh_parent(session, conversation, desk.clock.now())

@@ -1,36 +1,16 @@
 """/queue: the open conversations, the most pressing first, with time left, priority and owner."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlmodel import select
 
+from bot.wording import clock_time, plain, time_left
 from handlers.context import Desk, Outcome, Request, require_agent
 from storage.models import Agent, Conversation, ConversationStatus, Customer
 
 USAGE = "/queue"
 SHOWN = 20
-
-
-def time_left(due: datetime | None, now: datetime) -> str:
-    if due is None:
-        return "answered"
-    left = due - now
-    words = _span(abs(left))
-    return f"due in {words}" if left >= timedelta() else f"OVERDUE by {words}"
-
-
-def _span(delta: timedelta) -> str:
-    minutes = int(delta.total_seconds() // 60)
-    if minutes < 60:
-        return f"{minutes} min"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes} min" if hours < 48 else f"{hours // 24} days"
-
-
-def _plain(handle: str) -> str:
-    """Handles come from the internet: keep them from turning into chat markup."""
-    return "".join(ch for ch in handle if ch not in "<>&")
 
 
 async def run(desk: Desk, request: Request) -> Outcome:
@@ -45,16 +25,27 @@ async def run(desk: Desk, request: Request) -> Outcome:
         ).all()
     if not rows:
         return Outcome("The queue is empty: every conversation is resolved.")
-    pending = sorted(rows, key=lambda row: (row[0].first_responded_at is not None,
-                                            row[0].first_response_due_at or now, row[0].id))
+    pending = sorted(rows, key=lambda row: _urgency(row[0], now))
     lines = [f"{len(rows)} open, most pressing first:"]
     for conversation, customer, owner in pending[:SHOWN]:
-        due = None if conversation.first_responded_at else conversation.first_response_due_at
+        if conversation.snoozed_until:
+            when = f"snoozed until {clock_time(conversation.snoozed_until, desk.config.sla.timezone, now)}"
+        else:
+            when = time_left(conversation.response_due_at, now)
         lines.append(
-            f"#{conversation.id} {conversation.priority} · {time_left(due, now)} · {conversation.network} "
-            f"@{_plain(customer.handle)} · {conversation.status.replace('_', ' ')} · "
+            f"#{conversation.id} {conversation.priority} · {when} · {conversation.network} "
+            f"@{plain(customer.handle)} · {conversation.status.replace('_', ' ')} · "
             f"{owner.name if owner else 'nobody'}"
         )
     if len(rows) > SHOWN:
         lines.append(f"…and {len(rows) - SHOWN} more.")
     return Outcome("\n".join(lines))
+
+
+def _urgency(conversation: Conversation, now: datetime) -> tuple:
+    """Waiting on the team, soonest due first; then snoozed, soonest back first; then waiting on the customer."""
+    if conversation.response_due_at:
+        return 0, conversation.response_due_at, conversation.id
+    if conversation.snoozed_until:
+        return 1, conversation.snoozed_until, conversation.id
+    return 2, now, conversation.id

@@ -1,5 +1,5 @@
 """/resolve N: close a conversation (a later post by the customer opens a new one)."""
-from bot import outbox_entries
+from bot import outbox_entries, sla_clocks
 from handlers.context import Desk, Outcome, Request, audit, require_agent, require_conversation
 from storage.models import ConversationStatus
 
@@ -16,6 +16,8 @@ async def run(desk: Desk, request: Request) -> Outcome:
         conversation.status = ConversationStatus.RESOLVED
         conversation.resolved_at = now
         conversation.updated_at = now
+        conversation.snoozed_until = None
+        sla_clocks.resolved(session, conversation, now)
         audit(session, desk, agent.name, "resolve", conversation)
         outbox_entries.notice(session, conversation, f"conv:{conversation.id}:resolve:{now.timestamp()}",
                               f"Resolved by {agent.name}.", now)

@@ -66,6 +66,9 @@ class Conversation(SQLModel, table=True):
         Index("ix_conversation_thread", "network", "thread_root_id", "customer_id", "status"),
         Index("ix_conversation_open_due", "status", "first_response_due_at"),
         Index("ix_conversation_chat", "chat_channel", "chat_thread_id"),
+        Index("ix_conversation_opened", "opened_at"),
+        Index("ix_conversation_snoozed", "snoozed_until"),
+        Index("ix_conversation_unpurged", "purged_at", "resolved_at"),
     )
     id: int | None = Field(default=None, primary_key=True)
     source_name: str = Field(max_length=64)
@@ -83,7 +86,10 @@ class Conversation(SQLModel, table=True):
     updated_at: datetime = Field(sa_type=UTCDateTime)
     first_response_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     first_responded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    response_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # the running response clock's
     resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    snoozed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    purged_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # texts removed after the retention period
     chat_platform: str = Field(default="", max_length=16)
     chat_channel: str = Field(default="", max_length=128)
     chat_thread_id: str | None = Field(default=None, max_length=128)
@@ -146,6 +152,45 @@ class AuditEvent(SQLModel, table=True):
     action: str = Field(max_length=64)
     conversation_id: int | None = Field(default=None, index=True)
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class SlaClock(SQLModel, table=True):
+    """One response-time target being measured: a first response, the n-th next response, or the resolution.
+
+    A clock runs from `started_at` until a response is published or the conversation is resolved
+    (`stopped_at`); while paused, `due_at` and `warn_at` move on by the business time that passes.
+    `stage` is the last nudge queued; `next_nudge_at` (indexed) is when the sweep looks at it again.
+    """
+
+    __table_args__ = (
+        UniqueConstraint("conversation_id", "kind", "cycle", name="uq_slaclock_cycle"),
+        Index("ix_slaclock_next_nudge", "next_nudge_at"),
+        Index("ix_slaclock_started", "kind", "started_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: int = Field(foreign_key="conversation.id")
+    kind: str = Field(max_length=16)  # first | next | resolution
+    cycle: int = 0  # which next response (1, 2, ...); 0 for first and resolution
+    priority: str = Field(max_length=16)
+    started_at: datetime = Field(sa_type=UTCDateTime)
+    warn_at: datetime = Field(sa_type=UTCDateTime)
+    due_at: datetime = Field(sa_type=UTCDateTime)
+    paused_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    stopped_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    outcome: str | None = Field(default=None, max_length=16)  # responded | resolved
+    agent_id: int | None = Field(default=None, foreign_key="agent.id")  # who responded
+    stage: str = Field(default="", max_length=32)  # "", warn, breach, remind:N
+    last_nudge_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    next_nudge_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Lease(SQLModel, table=True):
+    """Who runs the scheduled jobs: the holder renews `expires_at`; once it has passed, anyone may take over."""
+
+    name: str = Field(primary_key=True, max_length=64)
+    holder: str = Field(max_length=255)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    acquired_at: datetime = Field(sa_type=UTCDateTime)
 
 
 class SourceCursor(SQLModel, table=True):

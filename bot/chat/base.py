@@ -37,6 +37,7 @@ class ConversationView:
     owner_chat_id: str | None
     has_pii: bool
     suggestion: str | None = None
+    snoozed_until: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -60,12 +61,12 @@ class Suggestions:
 
 @dataclass(frozen=True)
 class Notice:
-    """A short message of the bot's own in the thread (published, claimed, failed...)."""
+    """A short message of the bot's own: in a thread (published, claimed, an SLA nudge...) or a channel (the digest)."""
 
     text: str
-    mention_chat_id: str | None = None
+    mention_chat_id: str | None = None  # the owner
     link: str | None = None
-    mention_group_id: str | None = None  # the on-call group: a Slack user group, a Discord role
+    mention_group_id: str | None = None  # the on-call group (Slack user group S…, Discord role) when nobody owns it
 
 
 ThreadMessage = CustomerPost | Suggestions | Notice
@@ -92,7 +93,8 @@ class ChatPort(Protocol):
         """Post into the conversation's thread; returns the new message's id."""
 
     async def post_to_channel(self, channel: str, message: Notice, key: str) -> str:
-        """A bot message at the top of a channel (SLA escalations, the daily digest); returns its id."""
+        """Post at the top level of `channel` (an escalation, the digest); returns the new message's id.
+        `find_message(channel, None, key)` finds it after a crash."""
 
     async def find_message(self, channel: str, thread_id: str | None, key: str) -> str | None:
         """After a crash mid-send: the id of the message posted with `key`, if it exists."""

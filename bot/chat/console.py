@@ -50,10 +50,18 @@ class ConsoleChat:
             for index, text in enumerate(message.texts, 1):
                 self.console.print(f"      {index}. {escape(text)}")
         elif isinstance(message, Notice):
-            mention = f"@{escape(message.mention_chat_id)} " if message.mention_chat_id else ""
-            link = f" [dim]{escape(message.link)}[/]" if message.link else ""
-            self.console.print(f"{prefix} [magenta]{mention}{escape(message.text)}[/]{link}")
+            self.console.print(f"{prefix} {self._notice(message)}")
         return self._new_id(key)
+
+    async def post_to_channel(self, channel: str, message: Notice, key: str) -> str:
+        self.console.print(f"[bold]{escape(channel)}[/] {self._notice(message)}")
+        return self._new_id(key)
+
+    @staticmethod
+    def _notice(message: Notice) -> str:
+        mentions = [f"@{escape(who)} " for who in (message.mention_group_id, message.mention_chat_id) if who]
+        link = f" [dim]{escape(message.link)}[/]" if message.link else ""
+        return f"[magenta]{''.join(mentions)}{escape(message.text)}[/]{link}"
 
     async def find_message(self, channel: str, thread_id: str | None, key: str) -> str | None:
         return self._sent.get(key)
@@ -63,6 +71,8 @@ class ConsoleChat:
 
     def _panel(self, view: ConversationView, title: str) -> Panel:
         due = f"due {view.due_at:%H:%M} UTC" if view.due_at else "answered"
+        if view.snoozed_until:
+            due = f"snoozed until {view.snoozed_until:%H:%M} UTC"
         facts = (f"{view.sentiment} · {view.intent.replace('_', ' ')} · [{STYLE.get(view.priority, '')}]"
                  f"{view.priority}[/] · {due} · {view.status} · lang {view.language}")
         pii = "\n[yellow]⚠ contains personal data: don't repeat it; move to a private channel[/]" if view.has_pii else ""

@@ -9,7 +9,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.chat.base import ChatError, ChatRef, ConversationView, ThreadMessage
+from bot.chat.base import ChatError, ChatRef, ConversationView, Notice, ThreadMessage
 from bot.chat.slack_render import METADATA_EVENT, conversation_blocks, metadata, thread_blocks
 
 # Errors that will not go away by trying again: the setup needs fixing.
@@ -52,9 +52,15 @@ class SlackChat:
         await self._call("chat_update", channel=ref.channel, ts=ref.thread_id, text=text, blocks=blocks)
 
     async def post_in_thread(self, ref: ChatRef, message: ThreadMessage, key: str) -> str:
+        return await self._post(ref.channel, message, key, thread_ts=ref.thread_id)
+
+    async def post_to_channel(self, channel: str, message: Notice, key: str) -> str:
+        return await self._post(await self.channel_id(channel), message, key)
+
+    async def _post(self, channel: str, message: ThreadMessage, key: str, thread_ts: str | None = None) -> str:
         text, blocks = thread_blocks(message)
         response = await self._call(
-            "chat_postMessage", channel=ref.channel, thread_ts=ref.thread_id, text=text, blocks=blocks,
+            "chat_postMessage", channel=channel, thread_ts=thread_ts, text=text, blocks=blocks,
             metadata=metadata(key, 0), unfurl_links=False, unfurl_media=False,
         )
         return response["ts"]

@@ -41,8 +41,13 @@ def link(url: str, label: str) -> str:
     return f"<{safe_url}|{escape(label)}>"
 
 
+def slack_date(moment: datetime) -> str:
+    """A time every reader sees in their own time zone."""
+    return f"<!date^{int(moment.timestamp())}^{{time}} {{date_short_pretty}}|{moment:%Y-%m-%d %H:%M} UTC>"
+
+
 def due_text(due: datetime | None) -> str:
-    return f"due <!date^{int(due.timestamp())}^{{time}} {{date_short_pretty}}|{due:%Y-%m-%d %H:%M} UTC>" if due else "answered"
+    return f"due {slack_date(due)}" if due else "answered"
 
 
 def metadata(key: str, number: int) -> dict:
@@ -54,9 +59,10 @@ def conversation_blocks(view: ConversationView) -> tuple[str, list[dict]]:
     author = link(view.url, f"@{view.author_handle}")
     name = f" ({escape(view.author_name)})" if view.author_name and view.author_name != view.author_handle else ""
     owner = escape(view.owner_name) if view.owner_name else "nobody yet"
+    due = f"snoozed until {slack_date(view.snoozed_until)}" if view.snoozed_until else due_text(view.due_at)
     facts = " · ".join([
         f"{SENTIMENT.get(view.sentiment, '')} {view.sentiment}", view.intent.replace("_", " "),
-        PRIORITY.get(view.priority, view.priority), due_text(view.due_at),
+        PRIORITY.get(view.priority, view.priority), due,
         f"*{STATUS.get(view.status, view.status)}*", f"owner: {owner}", f"lang: {view.language}",
     ])
     blocks: list[dict] = [
@@ -88,6 +94,8 @@ def thread_blocks(message: ThreadMessage) -> tuple[str, list[dict]]:
     if isinstance(message, Suggestions):
         return suggestion_blocks(message)
     text = message.text
+    if message.mention_group_id:
+        text = f"<!subteam^{message.mention_group_id}> {text}"
     if message.mention_chat_id:
         text = f"<@{message.mention_chat_id}> {text}"
     if message.link:

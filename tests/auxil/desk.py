@@ -1,10 +1,14 @@
 """A runtime wired to fakes, for tests that drive the desk end to end."""
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from bot.clock import FakeClock
+from bot.pipeline import ingest
 from bot.runtime import Runtime
+from bot.sla_sweep import sweep
+from storage.db import session_scope
 from tests.auxil import factories
 from tests.fakes.chat import RecordingChat
 
@@ -18,3 +22,19 @@ def make_runtime(db_url: str, tmp_path: Path, chat=None, secrets=None,
     chat = chat or RecordingChat()
     runtime.add_chat(chat)
     return runtime, chat, clock
+
+
+def feed(runtime: Runtime, *posts) -> list:
+    """Ingest posts as the poller would, each in its own transaction."""
+    results = []
+    for inbound in posts:
+        with session_scope(runtime.engine) as session:
+            results.append(ingest(session, runtime.config, "replay", inbound, runtime.clock.now()))
+    return results
+
+
+async def tick(runtime: Runtime, clock: FakeClock, **advance) -> None:
+    """Let time pass, then do what the scheduled jobs would: sweep the SLAs and deliver the outbox."""
+    clock.advance(timedelta(**advance))
+    sweep(runtime.engine, runtime.config.sla, clock.now())
+    await runtime.outbox.drain()

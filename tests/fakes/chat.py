@@ -4,7 +4,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 
-from bot.chat.base import ChatError, ChatRef, ConversationView, ThreadMessage
+from bot.chat.base import ChatError, ChatRef, ConversationView, Notice, ThreadMessage
 
 
 class SimulatedCrash(BaseException):
@@ -25,6 +25,7 @@ class RecordingChat:
     platform: str = "slack"
     parents: list[Sent] = field(default_factory=list)
     replies: list[Sent] = field(default_factory=list)
+    channel_posts: list[Sent] = field(default_factory=list)  # top-level messages of the bot's own (post_to_channel)
     updates: list[tuple[ChatRef, ConversationView]] = field(default_factory=list)
     told: list[tuple[str, str, str]] = field(default_factory=list)
     failures: list[tuple[str, ChatError]] = field(default_factory=list)  # (channel or "*", error), used once each
@@ -62,8 +63,15 @@ class RecordingChat:
         self._after_send()
         return sent.message_id
 
+    async def post_to_channel(self, channel: str, message: Notice, key: str) -> str:
+        self._maybe_fail(channel)
+        sent = Sent(channel, None, f"{next(self._ids)}.0", key, message)
+        self.channel_posts.append(sent)
+        self._after_send()
+        return sent.message_id
+
     async def find_message(self, channel: str, thread_id: str | None, key: str) -> str | None:
-        pool = self.parents if thread_id is None else self.replies
+        pool = self.parents + self.channel_posts if thread_id is None else self.replies
         return next((s.message_id for s in pool if s.key == key and s.thread_id == thread_id), None)
 
     async def tell(self, channel: str, user_id: str, text: str, thread_id: str | None = None) -> None:

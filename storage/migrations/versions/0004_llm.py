@@ -1,7 +1,7 @@
 """llm: suggested replies per request, and the tokens and cost of each model call
 
 Revision ID: 0004_llm
-Revises: 0002_sources
+Revises: 0003_sla
 """
 from alembic import op
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ import storage.types
 
 
 revision = '0004_llm'
-down_revision = '0002_sources'
+down_revision = '0003_sla'
 branch_labels = None
 depends_on = None
 

@@ -62,3 +62,10 @@ def test_thread_messages():
     assert values == [{"n": 1, "text": "Sorry!"}, {"n": 1, "text": "Hi Carla"}]
     text, _ = thread_blocks(Notice(text="Assigned to Sam.", mention_chat_id="USAM", link="https://x.com/r/2"))
     assert text.startswith("<@USAM> Assigned to Sam.") and "<https://x.com/r/2|View>" in text
+
+
+def test_a_notice_mentions_the_on_call_group_and_a_snoozed_parent_says_until_when():
+    text, _ = thread_blocks(Notice(text="First response overdue.", mention_group_id="S0ONCALL"))
+    assert text == "<!subteam^S0ONCALL> First response overdue."
+    _, blocks = conversation_blocks(view(status="snoozed", due_at=None, snoozed_until=datetime(2026, 11, 2, 16, tzinfo=UTC)))
+    assert "snoozed until <!date^1793635200^" in all_text(blocks) and "answered" not in all_text(blocks)

@@ -1,0 +1,63 @@
+"""/sla: the response-time policy in a few lines, and how today is going."""
+from __future__ import annotations
+
+import asyncio
+
+from sqlmodel import Session
+
+from bot import stats
+from bot.nudges import escalation_channel
+from bot.settings import PRIORITIES, DeskConfig, SlaConfig
+from bot.wording import span
+from handlers.context import Desk, Outcome, Request, require_agent
+
+USAGE = "/sla"
+KINDS = (("first_response", "first response"), ("next_response", "next"), ("resolution", "resolution"))
+
+
+async def run(desk: Desk, request: Request) -> Outcome:
+    with desk.session() as session:
+        require_agent(desk, session, request.actor, "see the SLA policy")
+    today = await asyncio.to_thread(_today, desk)
+    return Outcome("\n".join([*policy(desk.config.sla, request.actor.platform), today]))
+
+
+def policy(config: SlaConfig, platform: str) -> list[str]:
+    lines = [f"SLA policy · {_hours(config)}"]
+    for priority in PRIORITIES:
+        lines.append(f"• {priority}: " + " · ".join(f"{name} {span(getattr(config, kind)[priority])}" for kind, name in KINDS))
+    for override in config.overrides:
+        where = ", ".join(f"{key} {value}" for key, value in (("network", override.network), ("intent", override.intent))
+                          if value)
+        targets = "; ".join(f"{name} " + ", ".join(f"{p} {span(t)}" for p, t in getattr(override, kind).items())
+                            for kind, name in KINDS if getattr(override, kind))
+        lines.append(f"• for {where}: {targets}")
+    channel = escalation_channel(config, platform)
+    quiet = config.quiet_hours
+    lines.append(
+        f"Nudges: a warning at {round(config.warn_at * 100)} % of a target · a breach in the thread"
+        + (f" and in {channel}" if channel else "")
+        + f" · reminders after {span(config.remind_after)}, doubling up to {span(config.remind_cap)}"
+        + (f" · quiet {quiet.start:%H:%M}–{quiet.end:%H:%M} (urgent still nudged)" if quiet else "")
+        + ". `/snooze N 2h` pauses a conversation's clocks."
+    )
+    return lines
+
+
+def _hours(config: SlaConfig) -> str:
+    hours = config.business_hours
+    if hours is None:
+        return "every target runs around the clock"
+    days = ", ".join(day.capitalize() for day in hours.days)
+    holidays = f", {len(hours.holidays)} holidays" if hours.holidays else ""
+    always = ", ".join(config.around_the_clock)
+    return (f"business hours {days} {hours.start:%H:%M}–{hours.end:%H:%M} {hours.timezone}{holidays}"
+            + (f" · {always} around the clock" if always else ""))
+
+
+def _today(desk: Desk) -> str:
+    config: DeskConfig = desk.config
+    now = desk.clock.now()
+    with Session(desk.engine) as session:
+        ctx = stats.context(session, config, stats.day(config.sla.timezone, now, days_ago=0), now)
+        return stats.render(ctx, [stats.attainment_today])

@@ -1,0 +1,39 @@
+"""/stats [7d]: response times, response rate and SLA attainment, overall, by agent and by network."""
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from sqlmodel import Session
+
+from bot import stats
+from bot.settings import parse_duration
+from handlers.context import Desk, Outcome, Refusal, Request, require_agent
+
+USAGE = "/stats [7d] (or 24h, 30d, today, yesterday)"
+LONGEST = timedelta(days=366)
+
+
+async def run(desk: Desk, request: Request) -> Outcome:
+    with desk.session() as session:
+        require_agent(desk, session, request.actor, "see the figures")
+    window = _window(desk, request.args.strip().lower())
+    return Outcome(await asyncio.to_thread(_figures, desk, window))
+
+
+def _window(desk: Desk, args: str) -> stats.Window:
+    now = desk.clock.now()
+    if args in ("today", "yesterday"):
+        return stats.day(desk.config.sla.timezone, now, days_ago=0 if args == "today" else 1)
+    try:
+        length = parse_duration(args or "7d")
+    except ValueError:
+        raise Refusal(f"I can't read {args!r} as a period. Usage: {USAGE}") from None
+    if length > LONGEST:
+        raise Refusal(f"{args} is longer than a year; ask for at most 366d.")
+    return stats.last(length, now)
+
+
+def _figures(desk: Desk, window: stats.Window) -> str:
+    with Session(desk.engine) as session:
+        return stats.render(stats.context(session, desk.config, window, desk.clock.now()), stats.SECTIONS)

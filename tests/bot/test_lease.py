@@ -1,0 +1,71 @@
+"""The scheduler lease: one holder at a time, renewal, takeover after expiry or the holder's death, hand-over."""
+import os
+import socket
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+
+from bot.clock import FakeClock
+from bot.lease import Lease, current_holder, dead_here, describe
+from storage.db import make_engine, upgrade
+from storage.models import Lease as LeaseRow
+
+PERIOD = timedelta(seconds=30)
+
+
+def leases(db_url, clock, *names):
+    engine = make_engine(db_url)
+    upgrade(engine)
+    return engine, [Lease(engine, clock, PERIOD, holder=name) for name in names]
+
+
+def test_one_holder_at_a_time_and_takeover_once_the_lease_runs_out(db_url):
+    clock = FakeClock()
+    engine, (a, b) = leases(db_url, clock, "replica-a", "replica-b")
+    assert a.refresh() and a.held()
+    assert not b.refresh() and not b.held()
+    for _ in range(6):  # a renews every third of the period: b never gets in
+        clock.advance(PERIOD / 3)
+        assert a.refresh() and not b.refresh()
+    assert current_holder(engine).holder == "replica-a"
+    clock.advance(PERIOD / 3 * 2)  # a stops renewing (it died, or hangs)
+    assert not b.refresh(), "not before the lease has run out"
+    assert a.held(), "a still counts itself the leader"
+    clock.advance(PERIOD / 3)
+    assert not a.held(), "a stops counting itself the leader before anyone else can take over"
+    clock.advance(timedelta(seconds=1))
+    assert b.refresh() and b.held()
+    assert current_holder(engine).holder == "replica-b" and current_holder(engine).acquired_at == clock.now()
+    assert not a.refresh() and not a.held(), "the old leader learns it lost the lease"
+    engine.dispose()
+
+
+def test_release_hands_over_at_the_next_attempt(db_url):
+    clock = FakeClock()
+    engine, (a, b) = leases(db_url, clock, "replica-a", "replica-b")
+    assert a.refresh()
+    a.release()
+    assert not a.held()
+    assert b.refresh()
+    engine.dispose()
+
+
+def test_a_holder_that_died_on_this_host_is_replaced_at_once(db_url):
+    clock = FakeClock()
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    engine, (dead, alive, restarted) = leases(db_url, clock, f"{socket.gethostname()}:{gone.pid}:abc123",
+                                              f"{socket.gethostname()}:{os.getppid()}:def456", "replica-b")
+    assert dead_here(dead.holder) and not dead_here(alive.holder) and not dead_here("elsewhere:1:abc")
+    assert dead.refresh()
+    assert restarted.refresh(), "no need to wait for a dead process's lease"
+    assert not alive.refresh()
+    engine.dispose()
+
+
+def test_desk_status_says_which_replica_runs_the_jobs():
+    now = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+    assert describe(None, now) == "Scheduled jobs: not started yet; start `socialdesk run`."
+    row = LeaseRow(name="jobs", holder="web-2:4711:abc123", expires_at=now + PERIOD, acquired_at=now - PERIOD)
+    assert describe(row, now) == "Scheduled jobs: run by web-2:4711 since 08:59 UTC."
+    assert describe(row, now + 2 * PERIOD).startswith("Scheduled jobs: NOT RUNNING. The lease of web-2:4711 ran out at")
