@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, select
 
 from bot import sla
+from bot.llm_usage import usage_lines
 from bot.settings import DeskConfig
 from bot.sla_clocks import FIRST, NEXT, RESOLUTION, RESPONDED, RESOLVED
 from bot.wording import count, plain, span, time_left
@@ -154,7 +155,12 @@ def overdue_now(ctx: StatsContext) -> list[str]:
     return lines
 
 
-SECTIONS: list[Callable[[StatsContext], list[str]]] = [overview, by_agent, by_network]
+def model_cost(ctx: StatsContext) -> list[str]:
+    """Tokens and cost of the suggested replies' model calls (nothing when suggestions were offline)."""
+    return usage_lines(ctx.session, ctx.window.start, ctx.config.llm.currency, until=ctx.window.end)
+
+
+SECTIONS: list[Callable[[StatsContext], list[str]]] = [overview, by_agent, by_network, model_cost]
 
 
 def render(ctx: StatsContext, sections: Iterable[Callable[[StatsContext], list[str]]]) -> str:

@@ -263,3 +263,16 @@ async def test_tokens_and_cost_are_recorded_per_conversation(online, api):
         (line,) = usage_lines(session, start)
         assert line.startswith("Model gpt-4o-mini-2024-07-18: 2 calls on 2 conversations, ")
         assert usage_lines(session, clock.now() + timedelta(seconds=1)) == []
+        assert usage_lines(session, start - timedelta(days=1), until=start) == []
+
+
+async def test_stats_show_the_models_tokens_and_cost_for_the_period(online, api):
+    runtime, _, clock = online()
+    feed(runtime, factories.post(external_id="s1"))
+    await drain(runtime)
+    shown = await dispatch(runtime.desk, Request("stats", Actor("slack", "UKIM"), args="7d"))
+    (line,) = [line for line in shown.text.splitlines() if line.startswith("Model ")]
+    assert line.startswith("Model gpt-4o-mini-2024-07-18: 1 call on 1 conversation, ") and line.endswith(" USD")
+    clock.advance(timedelta(days=2))
+    yesterday = await dispatch(runtime.desk, Request("stats", Actor("slack", "UKIM"), args="yesterday"))
+    assert yesterday.ok and "Model " not in yesterday.text
