@@ -78,12 +78,12 @@ class ApiClient:
         status, detail = response.status_code, _detail(response)
         where = f"{self.network} {response.request.method} {response.request.url.path}"
         if status == 429:
-            wait = _retry_after(response.headers, self.clock.now()) or self._reset_in(bucket)
+            wait = retry_after(response.headers, self.clock.now()) or self._reset_in(bucket)
             wait = (wait or DEFAULT_RETRY_AFTER) * random.uniform(1.0, 1.2)
             return SourceError(f"{where}: rate limited (429); waiting {wait:.0f}s", retry_after=wait)
         if status >= 500:
             return SourceError(f"{where}: server error {status} ({detail}); will retry",
-                               retry_after=_retry_after(response.headers, self.clock.now()))
+                               retry_after=retry_after(response.headers, self.clock.now()))
         if status == 401:
             return SourceError(f"{where}: credentials rejected (401: {detail}); {self.credential_hint}".rstrip("; "),
                                retryable=False)
@@ -142,7 +142,8 @@ def _reset_time(value: str | None, now: datetime) -> datetime | None:
     return now + timedelta(seconds=number)
 
 
-def _retry_after(headers: httpx.Headers, now: datetime) -> float | None:
+def retry_after(headers: httpx.Headers, now: datetime) -> float | None:
+    """Seconds the Retry-After header asks for (a number or an HTTP date), or None without a usable one."""
     value = headers.get("retry-after")
     if not value:
         return None
