@@ -75,8 +75,7 @@ class ApiClient:
                               f"({_snippet(response.text)}); will retry") from None
 
     def _error(self, response: httpx.Response, bucket: str) -> SourceError:
-        status, detail = response.status_code, _detail(response)
-        where = f"{self.network} {response.request.method} {response.request.url.path}"
+        status, detail, where = response.status_code, _detail(response), self._where(response)
         if status == 429:
             wait = retry_after(response.headers, self.clock.now()) or self._reset_in(bucket)
             wait = (wait or DEFAULT_RETRY_AFTER) * random.uniform(1.0, 1.2)
@@ -90,6 +89,10 @@ class ApiClient:
         if status == 404:
             return NotFound(f"{where}: not found (404: {detail}); it may have been deleted")
         return SourceError(f"{where}: refused ({status}: {detail})", retryable=False)
+
+    def _where(self, response: httpx.Response) -> str:
+        """'X POST /2/tweets': what an error message says failed."""
+        return f"{self.network} {response.request.method} {response.request.url.path}"
 
     def _reset_in(self, bucket: str) -> float | None:
         quota = self.quotas.get(bucket)
