@@ -110,9 +110,6 @@ class FakeOpenAI(LocalServer):
         while len(self.requests) < count:
             await asyncio.sleep(0.01)
 
-    def system_prompts(self) -> list[str]:
-        return [body["messages"][0]["content"] for body in self.requests]
-
     # --- server ---------------------------------------------------------------------------
 
     async def start(self) -> Self:
