@@ -16,7 +16,6 @@ until its Retry-After has passed.
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import json
 import logging
 import random
@@ -27,6 +26,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Literal, TypeVar
 
+import httpx
 import openai
 import pydantic
 from pydantic import BaseModel
@@ -34,6 +34,7 @@ from pydantic import BaseModel
 from bot.clock import Clock
 from bot.guards import check_reply, leaks_prompt, unknown_links
 from bot.settings import ConfigError, LlmConfig, Secrets
+from bot.sources.http import retry_after
 from bot.suggest import Suggestion, SuggestionRequest, as_published
 from prompts import PROMPTS_DIR, render
 
@@ -158,7 +159,7 @@ class ModelSuggester:
         except TimeoutError:
             raise ModelUnavailable(f"the model did not answer within {self.budget:.0f}s", usage) from None
         except openai.RateLimitError as error:
-            wait = _retry_after(error.response.headers)
+            wait = _retry_after(error.response.headers, self.clock.now())
             self._paused_until = self.clock.now() + timedelta(seconds=wait)
             log.warning("llm: rate-limited; offline suggestions until %s", self._paused_until)
             raise ModelUnavailable(f"the model provider is rate-limiting us; trying again after "
@@ -325,18 +326,10 @@ def _usage(raw, purpose: str, model: str) -> Usage:
         return Usage(model=model, purpose=purpose, input_tokens=0, output_tokens=0)
 
 
-def _retry_after(headers) -> float:
-    """Seconds to wait after a 429: Retry-After-Ms, Retry-After (seconds or an HTTP date), else a default."""
-    for header, divisor in (("retry-after-ms", 1000), ("retry-after", 1)):
-        value = headers.get(header)
-        if value is None:
-            continue
-        try:
-            return max(float(value) / divisor, 1.0)
-        except ValueError:
-            try:
-                when = email.utils.parsedate_to_datetime(value)
-                return max((when - datetime.now(when.tzinfo)).total_seconds(), 1.0)
-            except (TypeError, ValueError):
-                continue
-    return RATE_LIMIT_PAUSE
+def _retry_after(headers: httpx.Headers, now: datetime) -> float:
+    """Seconds to wait after a 429 (at least one): Retry-After-Ms, Retry-After (seconds or an HTTP date), else a default."""
+    try:
+        wait = float(headers["retry-after-ms"]) / 1000
+    except (KeyError, ValueError):
+        wait = retry_after(headers, now)
+    return RATE_LIMIT_PAUSE if wait is None else max(wait, 1.0)

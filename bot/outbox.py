@@ -24,7 +24,7 @@ from sqlmodel import Session, select
 
 from bot import nudges, sla_clocks
 from bot import outbox_entries as kinds
-from bot.chat.base import ChatError, ChatPort, ChatRef, Notice
+from bot.chat.base import ChatError, ChatPort, ChatRef, Notice, ThreadMessage
 from bot.clock import Clock
 from bot.settings import OutboxConfig, SlaConfig
 from bot.sources.base import OutboundReply, Published, Source, SourceError
@@ -302,13 +302,7 @@ class Outbox:
                 await chat.update_conversation(ref, conversation_view(session, conversation, chat.platform))
                 return {}
             message = self._thread_message(session, conversation, entry)
-        if entry.attempts > 1:
-            found = await chat.find_message(ref.channel, ref.thread_id, entry.key)
-            if found:
-                return {"message_id": found, "reconciled": True}
-        if message is None:
-            return {"skipped": "nothing to say"}
-        return {"message_id": await chat.post_in_thread(ref, message, entry.key)}
+        return await self._post_once(chat, entry, ref.channel, ref.thread_id, message, skipped="nothing to say")
 
     async def _post_to_channel(self, entry: OutboxEntry) -> dict:
         """A top-level message of the bot's own: an escalation (dropped if no longer overdue) or the digest."""
@@ -320,14 +314,23 @@ class Outbox:
                 message = nudges.escalation(session, self.sla, conversation, entry.payload, self.clock.now())
             else:
                 platform, message = entry.payload["platform"], Notice(text=entry.payload["text"])
-        chat = self._chat(platform)
+        return await self._post_once(self._chat(platform), entry, channel, None, message,
+                                     skipped="dealt with before it was delivered")
+
+    @staticmethod
+    async def _post_once(chat: ChatPort, entry: OutboxEntry, channel: str, thread_id: str | None,
+                         message: ThreadMessage | None, *, skipped: str) -> dict:
+        """Post `message` in the thread `thread_id` (None: at the top of `channel`) unless an earlier attempt got it
+        there (found by its key). A message that is None is not sent; `skipped` says why."""
         if entry.attempts > 1:
-            found = await chat.find_message(channel, None, entry.key)
+            found = await chat.find_message(channel, thread_id, entry.key)
             if found:
                 return {"message_id": found, "reconciled": True}
         if message is None:
-            return {"skipped": "dealt with before it was delivered"}
-        return {"message_id": await chat.post_to_channel(channel, message, entry.key)}
+            return {"skipped": skipped}
+        if thread_id is None:
+            return {"message_id": await chat.post_to_channel(channel, message, entry.key)}
+        return {"message_id": await chat.post_in_thread(ChatRef(channel, thread_id), message, entry.key)}
 
     @staticmethod
     def _raise_if_parent_failed(session: Session, conversation: Conversation) -> None:

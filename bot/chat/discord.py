@@ -34,7 +34,6 @@ from bot.settings import DiscordConfig
 log = logging.getLogger(__name__)
 FORUM_TYPES = {15, 16}  # GUILD_FORUM, GUILD_MEDIA: every message is a post (a thread)
 TEXT_TYPES = {0, 5}  # GUILD_TEXT, GUILD_ANNOUNCEMENT: threads start on a message
-THREAD_TYPES = {10, 11, 12}
 ARCHIVE_AFTER = 10080  # minutes of inactivity before Discord hides a thread from the channel list (7 days)
 REQUEST_BURST = 5
 SCAN_PAGES = 10  # find_message reads at most 1,000 recent messages of a channel or thread

@@ -40,8 +40,7 @@ class XrpcClient(ApiClient):
     def _error(self, response: httpx.Response, bucket: str) -> SourceError:
         error = super()._error(response, bucket)
         code, message = _xrpc_error(response)
-        text = str(error)
-        where = f"{self.network} {response.request.method} {response.request.url.path}"
+        text, where = str(error), self._where(response)
         if response.status_code == 400:
             text = f"{where}: refused ({code or 400}: {message or response.reason_phrase})"
         elif response.status_code == 401:

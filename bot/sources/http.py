@@ -75,21 +75,24 @@ class ApiClient:
                               f"({_snippet(response.text)}); will retry") from None
 
     def _error(self, response: httpx.Response, bucket: str) -> SourceError:
-        status, detail = response.status_code, _detail(response)
-        where = f"{self.network} {response.request.method} {response.request.url.path}"
+        status, detail, where = response.status_code, _detail(response), self._where(response)
         if status == 429:
-            wait = _retry_after(response.headers, self.clock.now()) or self._reset_in(bucket)
+            wait = retry_after(response.headers, self.clock.now()) or self._reset_in(bucket)
             wait = (wait or DEFAULT_RETRY_AFTER) * random.uniform(1.0, 1.2)
             return SourceError(f"{where}: rate limited (429); waiting {wait:.0f}s", retry_after=wait)
         if status >= 500:
             return SourceError(f"{where}: server error {status} ({detail}); will retry",
-                               retry_after=_retry_after(response.headers, self.clock.now()))
+                               retry_after=retry_after(response.headers, self.clock.now()))
         if status == 401:
             return SourceError(f"{where}: credentials rejected (401: {detail}); {self.credential_hint}".rstrip("; "),
                                retryable=False)
         if status == 404:
             return NotFound(f"{where}: not found (404: {detail}); it may have been deleted")
         return SourceError(f"{where}: refused ({status}: {detail})", retryable=False)
+
+    def _where(self, response: httpx.Response) -> str:
+        """'X POST /2/tweets': what an error message says failed."""
+        return f"{self.network} {response.request.method} {response.request.url.path}"
 
     def _reset_in(self, bucket: str) -> float | None:
         quota = self.quotas.get(bucket)
@@ -142,7 +145,8 @@ def _reset_time(value: str | None, now: datetime) -> datetime | None:
     return now + timedelta(seconds=number)
 
 
-def _retry_after(headers: httpx.Headers, now: datetime) -> float | None:
+def retry_after(headers: httpx.Headers, now: datetime) -> float | None:
+    """Seconds the Retry-After header asks for (a number or an HTTP date), or None without a usable one."""
     value = headers.get("retry-after")
     if not value:
         return None

@@ -40,8 +40,8 @@ from bot.clock import Clock
 from bot.settings import Duration
 from bot.sources.base import Author, InboundPost, OutboundReply, PollResult, Published, Quota, SourceError
 from bot.sources.filters import PostFilter
-from bot.sources.http import ApiClient, NotFound
-from bot.sources.mastodon_api import SCOPES, Account, Instance, MastodonApi, Notification, Status
+from bot.sources.http import NotFound
+from bot.sources.mastodon_api import SCOPES, Account, Instance, MastodonApi, MastodonClient, Notification, Status
 from bot.sources.mastodon_feeds import Found, IdFeed, SearchFeed, ThreadsFeed
 from bot.sources.mastodon_text import comparable, countable_length, html_to_text, mentions_of
 from bot.sources.options import NetworkOptions, SourceContext
@@ -96,7 +96,7 @@ class MastodonSource:
         self.clock = clock
         self.handles, self.keywords = handles, keywords
         self.host = urlsplit(options.base_url).netloc
-        self.client = ApiClient(
+        self.client = MastodonClient(
             "Mastodon", options.base_url, timeout=options.timeout.total_seconds(), clock=clock,
             headers={"Authorization": f"Bearer {token}", "User-Agent": "socialdesk"},
             credential_hint=f"check {token_variable} in .env: an access token from Preferences → Development "

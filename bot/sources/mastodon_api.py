@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any, Generic, TypeVar
 from urllib.parse import parse_qs, quote, urlsplit
 
+import httpx
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from bot.sources.base import SourceError
@@ -91,6 +92,17 @@ class Page(Generic[T]):
         return values[0] if values else None
 
 
+class MastodonClient(ApiClient):
+    """ApiClient that names the scopes to grant when Mastodon says the token lacks one."""
+
+    def _error(self, response: httpx.Response, bucket: str) -> SourceError:
+        error = super()._error(response, bucket)
+        if isinstance(error, NotFound) or _OUT_OF_SCOPE not in str(error):
+            return error
+        return SourceError(f"{error}; give the access token the scopes {SCOPES} "
+                           "(Preferences → Development → your application)", retryable=False)
+
+
 class MastodonApi:
     def __init__(self, client: ApiClient) -> None:
         self.client = client
@@ -98,18 +110,7 @@ class MastodonApi:
     async def _get(self, path: str, *, links: dict[str, str] | None = None, publishing: bool = False,
                    **params: Any) -> Any:
         """`publishing`: a read on the way to a reply, which may use the share of the limit polls leave."""
-        return await self._call("GET", path, links=links, write=publishing, params=params)
-
-    async def _call(self, method: str, path: str, **kwargs: Any) -> Any:
-        try:
-            return await self.client.request(method, path, bucket=BUCKET, **kwargs)
-        except NotFound:
-            raise
-        except SourceError as error:
-            if _OUT_OF_SCOPE in str(error):
-                raise SourceError(f"{error}; give the access token the scopes {SCOPES} "
-                                  "(Preferences → Development → your application)", retryable=False) from None
-            raise
+        return await self.client.request("GET", path, bucket=BUCKET, links=links, write=publishing, params=params)
 
     async def _page(self, model: type[T], path: str, *, key: str | None = None, publishing: bool = False,
                     **params: Any) -> Page[T]:
@@ -186,7 +187,8 @@ class MastodonApi:
     async def post_status(self, text: str, *, visibility: str, in_reply_to_id: str | None,
                           idempotency_key: str) -> Status:
         form = {"status": text, "visibility": visibility, **({"in_reply_to_id": in_reply_to_id} if in_reply_to_id else {})}
-        body = await self._call("POST", "/api/v1/statuses", data=form, headers={"Idempotency-Key": idempotency_key})
+        body = await self.client.request("POST", "/api/v1/statuses", bucket=BUCKET, data=form,
+                                         headers={"Idempotency-Key": idempotency_key})
         return self._one(Status, "POST /api/v1/statuses", body)
 
 

@@ -30,7 +30,7 @@ from bot.settings import ConfigError
 from bot.sources.base import Author, InboundPost, OutboundReply, PollResult, Published, Quota, SourceError
 from bot.sources.filters import PostFilter
 from bot.sources.options import NetworkOptions, SourceContext
-from bot.sources.x_text import url_spans, weighted_length
+from bot.sources.x_text import MAX_WEIGHTED_LENGTH, url_spans, weighted_length
 from bot.sources.x_wire import DmEvent, DuplicatePost, OAuth1, Page, Tweet, User, XApi, snowflake, snowflake_time
 
 log = logging.getLogger(__name__)
@@ -60,7 +60,7 @@ class XOptions(NetworkOptions):
     account: str | None = None  # the brand account read and answered as; default the tokens' account, else handles[0]
     user_id: str | None = Field(default=None, pattern=r"^\d+$")  # its numeric id, to skip the lookup
     mentions: bool = True
-    max_length: int = Field(default=280, ge=1, le=25_000)  # Premium accounts may post up to 25,000
+    max_length: int = Field(default=MAX_WEIGHTED_LENGTH, ge=1, le=25_000)  # Premium accounts may post up to 25,000
 
 
 def build(context: SourceContext) -> XSource:

@@ -52,9 +52,8 @@ class XApi(ApiClient):
     """ApiClient that reads X's own refusals: duplicates, unsummoned replies, credits, caps, 24-hour limits."""
 
     def _error(self, response: httpx.Response, bucket: str) -> SourceError:
-        status, detail = response.status_code, _detail(response)
+        status, detail, where = response.status_code, _detail(response), self._where(response)
         write = response.request.method != "GET"
-        where = f"X {response.request.method} {response.request.url.path}"
         if status == 403 and DUPLICATE in detail:
             return DuplicatePost(f"{where}: {detail}")
         if status == 403 and NOT_SUMMONED in detail:

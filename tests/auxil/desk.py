@@ -33,6 +33,13 @@ def feed(runtime: Runtime, *posts) -> list:
     return results
 
 
+async def drain(runtime: Runtime, rounds: int = 10) -> None:
+    """Deliver the outbox `rounds` times over, each time waiting for the suggestions being made in the background."""
+    for _ in range(rounds):
+        await runtime.outbox.drain_once()
+        await runtime.outbox.settle()
+
+
 async def tick(runtime: Runtime, clock: FakeClock, **advance) -> None:
     """Let time pass, then do what the scheduled jobs would: sweep the SLAs and deliver the outbox."""
     clock.advance(timedelta(**advance))

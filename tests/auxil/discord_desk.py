@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -15,6 +14,7 @@ from bot.clock import FakeClock
 from bot.poller import poll_once
 from bot.runtime import Runtime
 from bot.settings import Secrets
+from tests.auxil import factories
 from tests.auxil.desk import make_runtime
 from tests.fakes.discord_api import GUILD_FORUM, GUILD_TEXT, FakeDiscord
 
@@ -44,9 +44,7 @@ class DiscordDesk:
         chat.post_in_thread = recording
 
     def add_posts(self, *items: dict) -> None:
-        with (self.tmp_path / "posts.jsonl").open("a", encoding="utf-8") as handle:
-            for item in items:
-                handle.write(json.dumps(item, ensure_ascii=False) + "\n")
+        factories.add_posts(self.tmp_path, *items)
 
     async def settle(self) -> None:
         """Ingest what was added, deliver the outbox, and let the gateway events reach the bot."""
@@ -93,11 +91,6 @@ class DiscordDesk:
     def thread_messages(self, number: int) -> list[dict]:
         thread = self.conversation_thread(number)
         return [m for m in self.fake.messages(thread["id"]) if m["id"] != thread["id"]]
-
-
-def post_item(n: int, text: str, **extra) -> dict:
-    return {"id": f"x{n}", "network": "x", "author": {"handle": "carla", "name": "Carla Diaz"}, "text": text,
-            "created_at": "2026-11-02T09:00:00Z", "url": f"https://x.com/carla/status/{n}", **extra}
 
 
 @asynccontextmanager

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import itertools
+import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from bot.settings import DeskConfig, parse_config
 from bot.sources.base import Author, InboundPost
@@ -37,3 +39,16 @@ def post(text: str = "@acme my order never arrived, 2 weeks now", *, handle: str
         kind="reply" if reply_to else "mention", url=f"https://social.example/{handle}/{external_id}",
         reply_to_id=reply_to,
     )
+
+
+def post_item(n: int, text: str, **extra) -> dict:
+    """A line of the replay source's file: Carla's post number `n` on X."""
+    return {"id": f"x{n}", "network": "x", "author": {"handle": "carla", "name": "Carla Diaz"}, "text": text,
+            "created_at": "2026-11-02T09:00:00Z", "url": f"https://x.com/carla/status/{n}", **extra}
+
+
+def add_posts(tmp_path: Path, *items: dict) -> None:
+    """Append lines to posts.jsonl in `tmp_path`, the file `config()`'s replay source reads."""
+    with (tmp_path / "posts.jsonl").open("a", encoding="utf-8") as handle:
+        for item in items:
+            handle.write(json.dumps(item, ensure_ascii=False) + "\n")

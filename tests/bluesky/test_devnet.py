@@ -26,6 +26,7 @@ from handlers import dispatch
 from handlers.context import Actor, Request
 from storage.models import Conversation, OutboxEntry, Post, Reply, ReplyStatus
 from tests.auxil import factories
+from tests.auxil.desk import drain
 from tests.fakes.chat import RecordingChat
 
 LOGIN_DEADLINE = 30.0  # a fresh account may not log in at once
@@ -114,11 +115,6 @@ def runtime_for(db_url, tmp_path, devnet, brand: Account, monkeypatch, **source)
     chat = RecordingChat()
     runtime.add_chat(chat)
     return runtime, chat
-
-
-async def drain(runtime: Runtime) -> None:
-    for _ in range(6):
-        await runtime.outbox.drain_once()
 
 
 async def test_mention_and_keyword_reach_chat_and_the_reply_lands_in_the_thread(db_url, tmp_path, devnet, accounts,

@@ -12,7 +12,7 @@ from storage.models import Agent
 from tests.auxil import factories
 from tests.auxil.desk import make_runtime
 
-GUILD, SUPPORT, LEAD = "111111111111111111", "222222222222222222", "333333333333333333"
+GUILD, SUPPORT = "111111111111111111", "222222222222222222"
 LISTED = "444444444444444444"
 
 

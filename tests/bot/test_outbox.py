@@ -6,26 +6,13 @@ import pytest
 from sqlmodel import Session, select
 
 from bot.chat.base import ChatError, CustomerPost, Notice, Suggestions
-from bot.pipeline import ingest
 from handlers import dispatch
 from handlers.context import Actor, Request
-from storage.db import session_scope
 from storage.models import Conversation, OutboxEntry, OutboxStatus, Reply, ReplyStatus
 from tests.auxil import factories
-from tests.auxil.desk import make_runtime
+from tests.auxil.desk import drain, feed, make_runtime
+from tests.auxil.sources import dies_after_publishing
 from tests.fakes.chat import SimulatedCrash
-
-
-def feed(runtime, *posts):
-    with session_scope(runtime.engine) as session:
-        for inbound in posts:
-            ingest(session, runtime.config, "replay", inbound, runtime.clock.now())
-
-
-async def drain(runtime, rounds=10):
-    for _ in range(rounds):
-        await runtime.outbox.drain_once()
-        await runtime.outbox.settle()  # suggestions are made in the background
 
 
 def entries(runtime):
@@ -94,16 +81,8 @@ async def test_a_reply_is_published_once_even_across_a_crash(db_url, tmp_path):
     outcome = await dispatch(runtime.desk, Request("reply", Actor("slack", "USAM"), 1, "So sorry, we're on it"))
     assert outcome.ok
     source = runtime.sources["replay"]
-    real_publish = source.publish_reply
-
-    async def publish_then_die(reply):
-        await real_publish(reply)
-        raise SimulatedCrash("died after publishing")
-
-    source.publish_reply = publish_then_die
-    with pytest.raises(SimulatedCrash):
+    with dies_after_publishing(source, "died after publishing"), pytest.raises(SimulatedCrash):
         await runtime.outbox.drain_once()
-    source.publish_reply = real_publish
     clock.advance(timedelta(minutes=1))
     await drain(runtime)
     lines = (tmp_path / "replay-published.jsonl").read_text().splitlines()

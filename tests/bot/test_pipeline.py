@@ -4,19 +4,10 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session, func, select
 
-from bot.pipeline import ingest
 from storage.db import session_scope
 from storage.models import Conversation, ConversationStatus, OutboxEntry, Post
 from tests.auxil import factories
-from tests.auxil.desk import make_runtime
-
-
-def run_ingest(runtime, *posts):
-    results = []
-    for inbound in posts:
-        with session_scope(runtime.engine) as session:
-            results.append(ingest(session, runtime.config, "replay", inbound, runtime.clock.now()))
-    return results
+from tests.auxil.desk import feed, make_runtime
 
 
 def count(runtime, model) -> int:
@@ -31,7 +22,7 @@ def keys(runtime) -> list[str]:
 
 def test_a_new_post_opens_a_conversation_and_queues_chat(db_url, tmp_path):
     runtime, _, clock = make_runtime(db_url, tmp_path)
-    (result,) = run_ingest(runtime, factories.post("@acme I was charged twice, refund please!", external_id="a1"))
+    (result,) = feed(runtime, factories.post("@acme I was charged twice, refund please!", external_id="a1"))
     assert result.opened
     with Session(runtime.engine) as session:
         conversation = session.get(Conversation, result.conversation_id)
@@ -45,14 +36,14 @@ def test_a_new_post_opens_a_conversation_and_queues_chat(db_url, tmp_path):
 def test_the_same_post_twice_is_a_no_op(db_url, tmp_path):
     runtime, _, _ = make_runtime(db_url, tmp_path)
     post = factories.post(external_id="dup")
-    first, second = run_ingest(runtime, post, post)
+    first, second = feed(runtime, post, post)
     assert first is not None and second is None
     assert count(runtime, Post) == 1 and count(runtime, Conversation) == 1
 
 
 def test_follow_ups_in_the_same_thread_join_the_conversation(db_url, tmp_path):
     runtime, _, _ = make_runtime(db_url, tmp_path)
-    first, follow_up, other_customer = run_ingest(
+    first, follow_up, other_customer = feed(
         runtime,
         factories.post(external_id="r1"),
         factories.post("@acme hello?? still nothing", external_id="r2", thread_root="r1", reply_to="r1"),
@@ -66,23 +57,23 @@ def test_follow_ups_in_the_same_thread_join_the_conversation(db_url, tmp_path):
 
 def test_a_resolved_conversation_is_not_reopened(db_url, tmp_path):
     runtime, _, _ = make_runtime(db_url, tmp_path)
-    (first,) = run_ingest(runtime, factories.post(external_id="s1"))
+    (first,) = feed(runtime, factories.post(external_id="s1"))
     with session_scope(runtime.engine) as session:
         session.get(Conversation, first.conversation_id).status = ConversationStatus.RESOLVED
-    (later,) = run_ingest(runtime, factories.post("@acme it broke again", external_id="s2", thread_root="s1"))
+    (later,) = feed(runtime, factories.post("@acme it broke again", external_id="s2", thread_root="s1"))
     assert later.opened and later.conversation_id != first.conversation_id
 
 
 def test_the_brands_own_posts_are_not_customer_posts(db_url, tmp_path):
     runtime, _, _ = make_runtime(db_url, tmp_path)
-    (result,) = run_ingest(runtime, factories.post("We're looking into it!", handle="ACME"))
+    (result,) = feed(runtime, factories.post("We're looking into it!", handle="ACME"))
     assert result is None and count(runtime, Post) == 0
 
 
 def test_routes_by_priority(db_url, tmp_path):
     routes = [{"channel": "C0URGENT", "priority": "urgent"}, {"channel": "C0SOCIAL"}]
     runtime, _, _ = make_runtime(db_url, tmp_path, routes=routes)
-    urgent, calm = run_ingest(
+    urgent, calm = feed(
         runtime,
         factories.post("@acme URGENT my account was hacked and I was charged twice!!", external_id="u1"),
         factories.post("@acme do you ship to Canada?", external_id="u2", handle="ana"),
@@ -94,7 +85,7 @@ def test_routes_by_priority(db_url, tmp_path):
 
 def test_a_post_from_the_future_does_not_push_the_due_time_out(db_url, tmp_path):
     runtime, _, clock = make_runtime(db_url, tmp_path)
-    (result,) = run_ingest(runtime, factories.post(external_id="f1", minutes=600))
+    (result,) = feed(runtime, factories.post(external_id="f1", minutes=600))
     with Session(runtime.engine) as session:
         conversation = session.get(Conversation, result.conversation_id)
         assert conversation.first_response_due_at <= clock.now() + timedelta(hours=24)
@@ -106,7 +97,7 @@ def test_due_times_count_business_hours_except_around_the_clock(db_url, tmp_path
     friday_evening = datetime(2026, 11, 6, 17, 0, tzinfo=UTC)  # 18:00 in Berlin, after closing
     minutes = int((friday_evening - factories.T0) / timedelta(minutes=1))
     clock.advance(friday_evening - clock.now())
-    calm, urgent = run_ingest(
+    calm, urgent = feed(
         runtime,
         factories.post("@acme how do I export my data?", external_id="b1", minutes=minutes),
         factories.post("@acme URGENT I was charged twice!!", external_id="b2", handle="dan", minutes=minutes),
@@ -122,7 +113,7 @@ def test_due_times_count_business_hours_except_around_the_clock(db_url, tmp_path
 
 def test_a_private_message_continues_the_customers_open_conversation(db_url, tmp_path):
     runtime, _, _ = make_runtime(db_url, tmp_path)
-    public, direct, stranger_direct = run_ingest(
+    public, direct, stranger_direct = feed(
         runtime,
         factories.post("@acme my order never arrived", external_id="pub1"),
         replace(factories.post("here is my order number 12345", external_id="dm1", thread_root="dmconv1"), kind="direct"),
@@ -134,8 +125,8 @@ def test_a_private_message_continues_the_customers_open_conversation(db_url, tmp
 
 def test_a_private_message_after_a_resolved_conversation_opens_a_new_one(db_url, tmp_path):
     runtime, _, _ = make_runtime(db_url, tmp_path)
-    (public,) = run_ingest(runtime, factories.post(external_id="pub2"))
+    (public,) = feed(runtime, factories.post(external_id="pub2"))
     with session_scope(runtime.engine) as session:
         session.get(Conversation, public.conversation_id).status = ConversationStatus.RESOLVED
-    (direct,) = run_ingest(runtime, replace(factories.post(external_id="dm3", thread_root="dmconv3"), kind="direct"))
+    (direct,) = feed(runtime, replace(factories.post(external_id="dm3", thread_root="dmconv3"), kind="direct"))
     assert direct.opened and direct.conversation_id != public.conversation_id

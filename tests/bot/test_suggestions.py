@@ -12,14 +12,13 @@ from bot import llm
 from bot.chat.base import Suggestions
 from bot.llm_usage import usage_lines
 from bot.outbox import Outbox
-from bot.pipeline import ingest
 from bot.settings import Secrets
 from handlers import dispatch
 from handlers.context import Actor, Request
 from storage.db import session_scope
 from storage.models import Conversation, LlmUsage, Note, OutboxEntry, OutboxStatus, Post, SuggestionSet
 from tests.auxil import factories
-from tests.auxil.desk import make_runtime
+from tests.auxil.desk import drain, feed, make_runtime
 from tests.fakes.chat import SimulatedCrash
 from tests.fakes.openai_api import FakeOpenAI, analysis, server_error
 
@@ -51,17 +50,6 @@ async def online(db_url, tmp_path, api):
     yield start
     for runtime, _, _ in made:
         await runtime.close()
-
-
-def feed(runtime, *posts):
-    with session_scope(runtime.engine) as session:
-        return [ingest(session, runtime.config, "replay", inbound, runtime.clock.now()) for inbound in posts]
-
-
-async def drain(runtime, rounds=6):
-    for _ in range(rounds):
-        await runtime.outbox.drain_once()
-        await runtime.outbox.settle()
 
 
 def suggestions_in(chat) -> list[Suggestions]:

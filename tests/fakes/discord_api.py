@@ -30,13 +30,14 @@ import re
 import threading
 import time
 from collections import defaultdict, deque
-from collections.abc import Callable, Coroutine, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NamedTuple, Self
 
 from aiohttp import WSMsgType, web
+
+from tests.fakes.network_server import LocalServer
 
 TOKEN = "fake-discord-bot-token.0123456789"
 DISCORD_EPOCH_MS = 1_420_070_400_000
@@ -80,7 +81,7 @@ class _Refusal(Exception):
         self.headers = headers or {}
 
 
-class FakeDiscord:
+class FakeDiscord(LocalServer):
     """Discord on 127.0.0.1, an ephemeral port: `api_url` (…/api/v10) and `gateway_url` (ws://…/gateway)."""
 
     def __init__(self, token: str = TOKEN, *, clock: Callable[[], float] = time.monotonic) -> None:
@@ -117,7 +118,6 @@ class FakeDiscord:
         self._identified: list[dict] = []
         self._gateway_closes: list[int] = []
         self._seq = itertools.count(1)
-        self._runner: web.AppRunner | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._roles[self.guild_id] = self._role(self.guild_id, "@everyone", position=0)
         self.add_member(self.bot["id"], "socialdesk", bot=True)
@@ -266,10 +266,7 @@ class FakeDiscord:
         app = web.Application()
         app.router.add_route("*", "/api/v10/{path:.*}", self._rest)
         app.router.add_get("/gateway", self._gateway)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
-        port = self._runner.addresses[0][1]
+        port = await self._serve(app, access_log=None, shutdown_timeout=1.0)
         self.api_url = f"http://127.0.0.1:{port}/api/v10"
         self.gateway_url = f"ws://127.0.0.1:{port}/gateway"
         self._loop = asyncio.get_running_loop()
@@ -278,39 +275,7 @@ class FakeDiscord:
     async def stop(self) -> None:
         for socket in list(self._sockets):
             await socket.close()
-        if self._runner:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> Self:
-        return await self.start()
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.stop()
-
-    @classmethod
-    @contextmanager
-    def in_thread(cls, **kwargs: Any) -> Iterator[Self]:
-        """Serve from a daemon thread with its own event loop (for code under test in another process)."""
-        fake = cls(**kwargs)
-        loop = asyncio.new_event_loop()
-        thread = threading.Thread(target=loop.run_forever, name="fake-discord", daemon=True)
-        thread.start()
-        try:
-            asyncio.run_coroutine_threadsafe(fake.start(), loop).result(10)
-            yield fake
-        finally:
-            try:
-                asyncio.run_coroutine_threadsafe(fake.stop(), loop).result(10)
-            finally:
-                loop.call_soon_threadsafe(loop.stop)
-                thread.join(10)
-                loop.close()
-
-    def run_coroutine(self, coroutine: Coroutine, timeout: float = 10) -> Any:
-        """Run a coroutine (say, `interact`) on the server's loop from another thread and wait for it."""
-        assert self._loop is not None, "start the fake first"
-        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout)
+        await super().stop()
 
     # --- what people do in Discord (sent over the gateway) ---------------------------------------
 

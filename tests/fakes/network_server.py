@@ -1,7 +1,11 @@
-"""A base for fake social-network APIs: a real HTTP server on 127.0.0.1 with faults on demand.
+"""Bases for the fakes: a real HTTP server on 127.0.0.1, and for social networks, faults on demand.
 
-Subclasses (fake X, Mastodon, Reddit) add routes answering like the network's API. Every
-fake records the requests it got and can be told to misbehave for the next calls to a path:
+`LocalServer` serves a fake's aiohttp app on an ephemeral port, on the test's own loop
+(`async with FakeX(...) as server`) or from a daemon thread with a loop of its own
+(`with FakeSlack.in_thread() as slack`, for code under test that runs its own loop or process).
+
+`FakeNetwork` subclasses (fake X, Mastodon, Reddit, Bluesky) add routes answering like the network's
+API. Every such fake records the requests it got and can be told to misbehave for the next calls to a path:
 
     async with FakeNetwork() as server:
         server.fail("/2/tweets/search/recent", status=429, headers={"x-rate-limit-reset": "..."})
@@ -12,7 +16,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 from collections import defaultdict, deque
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Self
 
@@ -35,13 +42,58 @@ class Fault:
     delay: float = 0.0  # seconds before answering (then the normal answer if status is 0)
 
 
-class FakeNetwork:
+class LocalServer:
+    """A fake's aiohttp app on 127.0.0.1, an ephemeral port. Subclasses build the app in `start` and `_serve` it."""
+
+    _runner: web.AppRunner | None = None
+
+    async def start(self) -> Self:
+        raise NotImplementedError
+
+    async def stop(self) -> None:
+        if self._runner:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def _serve(self, app: web.Application, **runner: Any) -> int:
+        """Serve `app` (`runner`: web.AppRunner's options); returns the port."""
+        self._runner = web.AppRunner(app, **runner)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
+        return self._runner.addresses[0][1]
+
+    async def __aenter__(self) -> Self:
+        return await self.start()
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.stop()
+
+    @classmethod
+    @contextmanager
+    def in_thread(cls, **kwargs: Any) -> Iterator[Self]:
+        """Serve from a daemon thread with its own event loop (for code under test in another thread or process)."""
+        server = cls(**kwargs)
+        loop = asyncio.new_event_loop()
+        thread = threading.Thread(target=loop.run_forever, name=f"fake-{cls.__name__}", daemon=True)
+        thread.start()
+        try:
+            asyncio.run_coroutine_threadsafe(server.start(), loop).result(10)
+            yield server
+        finally:
+            try:
+                asyncio.run_coroutine_threadsafe(server.stop(), loop).result(10)
+            finally:
+                loop.call_soon_threadsafe(loop.stop)
+                thread.join(10)
+                loop.close()
+
+
+class FakeNetwork(LocalServer):
     def __init__(self) -> None:
         self.app = web.Application(middlewares=[self._record_and_fault])
         self.requests: list[Seen] = []
         self.headers: dict[str, str] = {}  # added to every normal answer (rate-limit headers, say)
         self._faults: dict[str, deque[Fault]] = defaultdict(deque)
-        self._runner: web.AppRunner | None = None
         self.base_url = ""
 
     def fail(self, path: str, times: int = 1, **fault: Any) -> None:
@@ -68,20 +120,5 @@ class FakeNetwork:
         return response
 
     async def start(self) -> Self:
-        self._runner = web.AppRunner(self.app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]
-        self.base_url = f"http://127.0.0.1:{port}"
+        self.base_url = f"http://127.0.0.1:{await self._serve(self.app)}"
         return self
-
-    async def stop(self) -> None:
-        if self._runner:
-            await self._runner.cleanup()
-
-    async def __aenter__(self) -> Self:
-        return await self.start()
-
-    async def __aexit__(self, *exc_info) -> None:
-        await self.stop()

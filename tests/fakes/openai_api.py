@@ -13,14 +13,14 @@ import asyncio
 import itertools
 import json
 import re
-import threading
 from collections import deque
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Self
 
 from aiohttp import web
+
+from tests.fakes.network_server import LocalServer
 
 CREATED = 1_767_225_600
 
@@ -79,7 +79,7 @@ def shortened(*replies: tuple[str, str]) -> Content:
 Behaviour = Content | Refusal | Failure | Callable[[dict], "Behaviour"]
 
 
-class FakeOpenAI:
+class FakeOpenAI(LocalServer):
     def __init__(self, model: str = "gpt-4o-mini-2024-07-18") -> None:
         self.model = model
         self.requests: list[dict] = []  # JSON bodies received, in order
@@ -90,7 +90,6 @@ class FakeOpenAI:
         self._open = asyncio.Event()
         self._open.set()
         self._ids = itertools.count(1)
-        self._runner: web.AppRunner | None = None
         self.base_url = self.root_url = ""
 
     # --- scripting ------------------------------------------------------------------------
@@ -111,9 +110,6 @@ class FakeOpenAI:
         while len(self.requests) < count:
             await asyncio.sleep(0.01)
 
-    def system_prompts(self) -> list[str]:
-        return [body["messages"][0]["content"] for body in self.requests]
-
     # --- server ---------------------------------------------------------------------------
 
     async def start(self) -> Self:
@@ -121,41 +117,13 @@ class FakeOpenAI:
         app.router.add_post("/v1/chat/completions", self._completions)
         app.router.add_post("/openai/deployments/{deployment}/chat/completions", self._completions)  # Azure
         app.router.add_get("/v1/models/{model}", self._model)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]
-        self.root_url = f"http://127.0.0.1:{port}"
+        self.root_url = f"http://127.0.0.1:{await self._serve(app)}"
         self.base_url = f"{self.root_url}/v1"
         return self
 
     async def stop(self) -> None:
         self.release()
-        if self._runner:
-            await self._runner.cleanup()
-
-    async def __aenter__(self) -> Self:
-        return await self.start()
-
-    @classmethod
-    @contextmanager
-    def in_thread(cls, **kwargs: Any) -> Iterator[Self]:
-        """Serve from a daemon thread with its own event loop (for code under test that runs its own loop)."""
-        api, loop = cls(**kwargs), asyncio.new_event_loop()
-        thread = threading.Thread(target=loop.run_forever, name="fake-openai", daemon=True)
-        thread.start()
-        try:
-            asyncio.run_coroutine_threadsafe(api.start(), loop).result(10)
-            yield api
-        finally:
-            asyncio.run_coroutine_threadsafe(api.stop(), loop).result(10)
-            loop.call_soon_threadsafe(loop.stop)
-            thread.join(10)
-            loop.close()
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.stop()
+        await super().stop()
 
     async def _model(self, request: web.Request) -> web.Response:
         return web.json_response({"id": request.match_info["model"], "object": "model", "created": CREATED,

@@ -26,12 +26,13 @@ import math
 import threading
 import time
 from collections import defaultdict, deque
-from collections.abc import Callable, Coroutine, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar, NamedTuple, Self
 
 from aiohttp import WSMsgType, web
+
+from tests.fakes.network_server import LocalServer
 
 TOKEN = "xoxb-fake-socialdesk-token"
 TEAM_ID, TEAM_NAME, TEAM_URL = "T0TEAM", "Acme", "https://acme.slack.com/"
@@ -74,7 +75,7 @@ class _Refusal(Exception):
         self.headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
 
 
-class FakeSlack:
+class FakeSlack(LocalServer):
     """The Slack Web API on 127.0.0.1, an ephemeral port; `base_url` ends with "/api/"."""
 
     team_id, bot_user_id, bot_id, app_id = TEAM_ID, BOT_USER_ID, BOT_ID, APP_ID
@@ -103,8 +104,6 @@ class FakeSlack:
         self._rate: _ChannelRate | None = None
         self._buckets: dict[str, tuple[float, float]] = {}  # channel id -> (tokens, when)
         self._sockets: list[web.WebSocketResponse] = []
-        self._runner: web.AppRunner | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
         self.add_user(BOT_USER_ID, BOT_NAME, "Socialdesk", is_bot=True)
         for name in channels:
             self.add_channel(name)
@@ -255,50 +254,14 @@ class FakeSlack:
         app.router.add_route("*", "/api/{method}", self._api)  # slack_sdk sends GET for reads, POST otherwise
         app.router.add_post("/response/{name:.*}", self._response_url)
         app.router.add_get("/socket", self._socket)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
-        port = self._runner.addresses[0][1]
+        port = await self._serve(app, access_log=None, shutdown_timeout=1.0)
         self.base_url = f"http://127.0.0.1:{port}/api/"
-        self._loop = asyncio.get_running_loop()
         return self
 
     async def stop(self) -> None:
         for socket in list(self._sockets):
             await socket.close()
-        if self._runner:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> Self:
-        return await self.start()
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.stop()
-
-    @classmethod
-    @contextmanager
-    def in_thread(cls, **kwargs: Any) -> Iterator[Self]:
-        """Serve from a daemon thread with its own event loop (for code under test in another thread or process)."""
-        slack = cls(**kwargs)
-        loop = asyncio.new_event_loop()
-        thread = threading.Thread(target=loop.run_forever, name="fake-slack", daemon=True)
-        thread.start()
-        try:
-            asyncio.run_coroutine_threadsafe(slack.start(), loop).result(10)
-            yield slack
-        finally:
-            try:
-                asyncio.run_coroutine_threadsafe(slack.stop(), loop).result(10)
-            finally:
-                loop.call_soon_threadsafe(loop.stop)
-                thread.join(10)
-                loop.close()
-
-    def run_coroutine(self, coroutine: Coroutine, timeout: float = 10) -> Any:
-        """Run a coroutine (e.g. send_envelope) on the server's loop from another thread and wait for it."""
-        assert self._loop is not None, "start the fake first"
-        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout)
+        await super().stop()
 
     # --- the wire -------------------------------------------------------------------------------
 

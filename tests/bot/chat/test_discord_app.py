@@ -10,7 +10,8 @@ from bot import llm
 from bot.settings import Secrets
 from handlers import NEEDS_NUMBER, USAGE
 from storage.models import Agent, AuditEvent, Conversation, Note
-from tests.auxil.discord_desk import discord_desk, post_item
+from tests.auxil.discord_desk import discord_desk
+from tests.auxil.factories import post_item
 from tests.fakes.openai_api import FakeOpenAI, server_error
 
 EPHEMERAL = 64

@@ -13,7 +13,8 @@ from bot.outbox import LEASE, TokenBucket
 from handlers import dispatch
 from handlers.context import Actor, Request
 from storage.models import OutboxEntry
-from tests.auxil.discord_desk import discord_desk, post_item
+from tests.auxil.discord_desk import discord_desk
+from tests.auxil.factories import post_item
 from tests.fakes.chat import SimulatedCrash
 from tests.fakes.discord_api import GUILD_FORUM, GUILD_TEXT
 

@@ -12,7 +12,8 @@ from sqlmodel import Session, select
 from bot.chat.discord_held import KEEP, HeldReplies
 from bot.clock import FakeClock
 from storage.models import AuditEvent, Reply
-from tests.auxil.discord_desk import discord_desk, post_item
+from tests.auxil.discord_desk import discord_desk
+from tests.auxil.factories import post_item
 
 EPHEMERAL = 64
 README = Path(__file__).resolve().parents[3] / "README.md"

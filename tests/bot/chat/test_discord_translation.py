@@ -6,7 +6,8 @@ import pytest
 
 from bot.chat.discord_app import actor_of, modal_checked, modal_value, suggestion_on
 from bot.commands import parse_thread_message
-from tests.auxil.discord_desk import AGENT_ROLE, discord_desk, post_item
+from tests.auxil.discord_desk import AGENT_ROLE, discord_desk
+from tests.auxil.factories import post_item
 
 
 @pytest.fixture

@@ -14,8 +14,10 @@ from bot.chat.slack_app import build_app, http_app
 from bot.poller import poll_once
 from storage.db import session_scope
 from storage.models import AuditEvent, Conversation, Note, OutboxEntry, Reply, ReplyStatus
+from tests.auxil import factories
 from tests.auxil import slack_requests as slack_wire
 from tests.auxil.desk import make_runtime
+from tests.auxil.factories import post_item
 from tests.fakes.slack_api import FakeSlack
 
 CHANNEL_NAME = "social-desk"
@@ -45,9 +47,7 @@ class Desk:
         self.clock = clock
 
     def add_posts(self, *items):
-        with (self.tmp_path / "posts.jsonl").open("a", encoding="utf-8") as handle:
-            for item in items:
-                handle.write(json.dumps(item, ensure_ascii=False) + "\n")
+        factories.add_posts(self.tmp_path, *items)
 
     async def settle(self):
         await poll_once(self.runtime.engine, self.runtime.config, self.runtime.sources["replay"], self.runtime.clock)
@@ -69,11 +69,6 @@ class Desk:
 
     def thread(self, ts):
         return self.slack.thread(self.channel, ts)
-
-
-def post_item(n, text, **extra):
-    return {"id": f"x{n}", "network": "x", "author": {"handle": "carla", "name": "Carla Diaz"}, "text": text,
-            "created_at": "2026-11-02T09:00:00Z", "url": f"https://x.com/carla/status/{n}", **extra}
 
 
 async def test_mention_to_thread_to_published_reply(desk):

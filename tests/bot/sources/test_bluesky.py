@@ -24,6 +24,7 @@ from handlers import dispatch
 from handlers.context import Actor, Request
 from storage.models import Post, Reply, ReplyStatus
 from tests.auxil.desk import make_runtime
+from tests.auxil.sources import dies_after_publishing, poll_all
 from tests.fakes.bluesky_api import TID, FakeBluesky
 from tests.fakes.chat import SimulatedCrash
 
@@ -51,17 +52,6 @@ def make_source(pds, clock, **options) -> BlueskySource:
     return BlueskySource("bluesky", BlueskyOptions(**settings), handle=BRAND, password=PASSWORD, handles=[BRAND],
                          keywords=options.pop("keywords", ["Acme", "acmee", "#acmesupport"]), clock=clock,
                          credential_hint="check BLUESKY_HANDLE and BLUESKY_APP_PASSWORD in .env")
-
-
-async def poll_all(source, cursor=None):
-    """Every page of one poll, as the poller would fetch them; returns (posts, cursor)."""
-    posts = []
-    while True:
-        page = await source.poll(cursor)
-        posts += page.posts
-        cursor = page.cursor
-        if not page.has_more:
-            return posts, cursor
 
 
 async def test_mentions_replies_quotes_and_keyword_hits_become_posts(pds, clock):
@@ -354,17 +344,9 @@ async def test_end_to_end_mention_to_chat_to_reply_in_the_thread_exactly_once(db
     outcome = await dispatch(runtime.desk, Request("reply", Actor("slack", "USAM"), 1, "So sorry, checking now"))
     assert outcome.ok, outcome.text
     source = runtime.sources["bluesky"]
-    real_publish = source.publish_reply
-
-    async def publish_then_die(reply):
-        await real_publish(reply)
-        raise SimulatedCrash("died after the PDS stored the post")
-
-    source.publish_reply = publish_then_die
-    with pytest.raises(SimulatedCrash):
+    with dies_after_publishing(source, "died after the PDS stored the post"), pytest.raises(SimulatedCrash):
         for _ in range(5):
             await runtime.outbox.drain_once()
-    source.publish_reply = real_publish
     clock.advance(timedelta(minutes=1))
     for _ in range(5):
         await runtime.outbox.drain_once()

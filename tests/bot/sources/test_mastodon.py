@@ -26,7 +26,8 @@ from handlers import dispatch
 from handlers.context import Actor, Request
 from storage.models import Post, Reply, ReplyStatus
 from tests.auxil import factories
-from tests.auxil.desk import make_runtime
+from tests.auxil.desk import drain, make_runtime
+from tests.auxil.sources import dies_after_publishing, poll_all
 from tests.fakes.chat import SimulatedCrash
 from tests.fakes.mastodon_api import FakeMastodon
 
@@ -57,22 +58,6 @@ async def source(fake, clock):
     made = make_source(fake, clock)
     yield made
     await made.close()
-
-
-async def poll_all(source, cursor=None):
-    """Every page until the source has no more, as the poller does; returns the posts and the last cursor."""
-    posts = []
-    while True:
-        page = await source.poll(cursor)
-        posts += page.posts
-        cursor = page.cursor
-        if not page.has_more:
-            return posts, cursor
-
-
-async def drain(runtime, rounds=10):
-    for _ in range(rounds):
-        await runtime.outbox.drain_once()
 
 
 def ago(**delta):
@@ -681,14 +666,8 @@ async def test_a_reply_is_published_once_across_a_crash(desk, db_url, tmp_path):
     await drain(runtime)
     await dispatch(runtime.desk, Request("reply", Actor("slack", "USAM"), 1, "Refund is on its way"))
     source = runtime.sources["fedi"]
-    real_publish = source.publish_reply
-
-    async def publish_then_die(reply):
-        await real_publish(reply)
-        raise SimulatedCrash("died after Mastodon took the status, before it was recorded")
-
-    source.publish_reply = publish_then_die
-    with pytest.raises(SimulatedCrash):
+    with (dies_after_publishing(source, "died after Mastodon took the status, before it was recorded"),
+          pytest.raises(SimulatedCrash)):
         await runtime.outbox.drain_once()
     fake.idempotency.clear()  # back more than an hour later: Mastodon no longer knows the Idempotency-Key
     second, _, second_clock = restarted(runtime, db_url, tmp_path)

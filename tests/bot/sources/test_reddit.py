@@ -12,6 +12,7 @@ from bot.settings import BrandConfig, ConfigError, SourceConfig
 from bot.sources import build_source
 from bot.sources.base import OutboundReply, SourceError
 from bot.sources.reddit import RedditSource
+from tests.auxil.sources import poll_all
 from tests.fakes.reddit_api import BRAND, CLIENT_ID, CLIENT_SECRET, PASSWORD, FakeReddit
 
 ACME = BrandConfig(name="Acme", handles=["@acme"], misspellings=["acmee"], hashtags=["#acmesupport"])
@@ -39,17 +40,6 @@ async def make(reddit):
     yield build
     for source in built:
         await source.close()
-
-
-async def poll_all(source, cursor=None):
-    """One poller round: every feed, as the poller pages while has_more; returns (posts, cursor)."""
-    posts = []
-    while True:
-        page = await source.poll(cursor)
-        posts += page.posts
-        cursor = page.cursor
-        if not page.has_more:
-            return posts, cursor
 
 
 def reply(text, in_reply_to, *, key="reply:1", private=False, to="u/carla"):

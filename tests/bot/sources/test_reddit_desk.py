@@ -16,7 +16,8 @@ from bot.sources.base import SourceError
 from handlers import dispatch
 from handlers.context import Actor, Request
 from storage.models import Conversation, Post, Reply, ReplyStatus, SourceCursor
-from tests.auxil.desk import make_runtime
+from tests.auxil.desk import drain, make_runtime
+from tests.auxil.sources import dies_after_publishing
 from tests.bot.test_cli import ROOT, project, runner
 from tests.fakes.chat import SimulatedCrash
 from tests.fakes.reddit_api import BRAND, CLIENT_ID, CLIENT_SECRET, PASSWORD, FakeReddit
@@ -65,11 +66,6 @@ def cursor(runtime) -> dict:
 
 async def poll(runtime, clock):
     return await poll_once(runtime.engine, runtime.config, runtime.sources["reddit"], clock)
-
-
-async def drain(runtime, rounds=6):
-    for _ in range(rounds):
-        await runtime.outbox.drain_once()
 
 
 async def test_a_restart_between_feeds_resumes_with_the_next_feed(reddit, desk):
@@ -153,14 +149,7 @@ async def test_a_reply_is_published_once_across_a_crash_mid_publish(reddit, desk
     await drain(runtime)
     assert (await dispatch(runtime.desk, Request("reply", SAM, 1, "We've refunded you"))).ok
     source = runtime.sources["reddit"]
-    real_publish = source.publish_reply
-
-    async def publish_then_die(reply):
-        await real_publish(reply)
-        raise SimulatedCrash("died after Reddit took the comment")
-
-    source.publish_reply = publish_then_die
-    with pytest.raises(SimulatedCrash):
+    with dies_after_publishing(source, "died after Reddit took the comment"), pytest.raises(SimulatedCrash):
         await runtime.outbox.drain_once()
 
     runtime, chat, clock = desk()  # restarted

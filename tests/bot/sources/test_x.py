@@ -20,6 +20,7 @@ from handlers import dispatch
 from handlers.context import Actor, Request
 from storage.models import Post, Reply, ReplyStatus
 from tests.auxil.desk import make_runtime
+from tests.auxil.sources import dies_after_publishing, poll_all
 from tests.fakes.chat import SimulatedCrash
 from tests.fakes.x_api import FakeX
 
@@ -47,16 +48,6 @@ def make(fake, clock, env=USER_ENV, **options):
     return build(context)
 
 
-async def read_all(source, cursor=None):
-    posts = []
-    while True:
-        page = await source.poll(cursor)
-        posts += page.posts
-        cursor = page.cursor
-        if not page.has_more:
-            return posts, cursor
-
-
 def reply_to(post_id: str, text: str = "So sorry! We're on it ^JD", **extra) -> OutboundReply:
     return OutboundReply(key="reply:1", text=text, in_reply_to=post_id, thread_root_id=extra.pop("root", post_id),
                          customer_handle=extra.pop("handle", "carla"), **extra)
@@ -80,7 +71,7 @@ async def test_mentions_replies_quotes_keywords_and_dms_become_the_right_posts(f
     fake.dm(fake.brand, "Happy to help", to=carla, minutes_ago=5)
     source = make(fake, clock, exclude_accounts=["spambot"], exclude_words=["giveaway"])
 
-    posts, _ = await read_all(source)
+    posts, _ = await poll_all(source)
 
     got = {p.external_id: p for p in posts}
     assert set(got) == {first, follow_up, answer, quote, keyword, dm}
@@ -102,7 +93,7 @@ async def test_mentions_replies_quotes_keywords_and_dms_become_the_right_posts(f
 async def test_reposts_are_kept_when_configured(fake, clock):
     bo = fake.add_user("bo")
     retweet = fake.post(bo, "RT @carla: @acme is great", retweet_of=fake.post(bo, "x", minutes_ago=9), minutes_ago=8)
-    posts, _ = await read_all(make(fake, clock, include_reposts=True, keywords=[], direct_messages=False))
+    posts, _ = await poll_all(make(fake, clock, include_reposts=True, keywords=[], direct_messages=False))
     assert [p.external_id for p in posts] == [retweet]
 
 
@@ -144,7 +135,7 @@ def stored(runtime) -> list[str]:
 async def test_search_pages_with_next_token_and_the_same_window(fake, clock):
     dan = fake.add_user("dan")
     hits = [fake.post(dan, f"acme idea number {n}", minutes_ago=50 - n) for n in range(13)]
-    posts, _ = await read_all(make(fake, clock, mentions=False, direct_messages=False, page_size=5))
+    posts, _ = await poll_all(make(fake, clock, mentions=False, direct_messages=False, page_size=5))
     assert sorted(p.external_id for p in posts) == sorted(hits)
     first, second = fake.seen("/2/tweets/search/recent")
     assert first.query["max_results"] == "10" and "next_token" not in first.query  # X's search minimum is 10
@@ -155,11 +146,11 @@ async def test_dm_pages_stop_where_the_last_round_ended(fake, clock):
     carla = fake.add_user("carla")
     old = [fake.dm(carla, f"old {n}", minutes_ago=60 - n) for n in range(3)]
     source = make(fake, clock, keywords=[], mentions=False, page_size=2)
-    posts, cursor = await read_all(source)
+    posts, cursor = await poll_all(source)
     assert sorted(p.external_id for p in posts) == sorted(old)
     new = fake.dm(carla, "and now?")
     requests = len(fake.seen("/2/dm_events"))
-    posts, _ = await read_all(source, cursor)
+    posts, _ = await poll_all(source, cursor)
     assert [p.external_id for p in posts] == [new]
     assert len(fake.seen("/2/dm_events")) == requests + 1, "one page reaches what the last round stored"
 
@@ -224,7 +215,7 @@ async def test_malformed_items_and_deleted_posts_are_skipped_with_a_log_line(fak
     fake.delete(gone)
     source = make(fake, clock, keywords=[], direct_messages=False)
     with caplog.at_level(logging.INFO):
-        posts, cursor = await read_all(source)
+        posts, cursor = await poll_all(source)
     assert [(p.external_id, p.reply_to_id) for p in posts] == [(again, gone)]
     assert f"Could not find tweet with referenced_tweets.id: [{gone}]" in caplog.text
 
@@ -233,7 +224,7 @@ async def test_malformed_items_and_deleted_posts_are_skipped_with_a_log_line(fak
         "data": [{"text": "no id"}, {"id": good, "text": "@acme fine", "author_id": carla}, "junk"],
         "meta": {"result_count": 3, "newest_id": good}}))
     with caplog.at_level(logging.INFO):
-        posts, _ = await read_all(source, cursor)
+        posts, _ = await poll_all(source, cursor)
     assert [p.external_id for p in posts] == [good]
     assert caplog.text.count("skipping a malformed mention") == 2
 
@@ -243,7 +234,7 @@ async def test_huge_and_odd_text_arrives_whole(fake, clock):
     odd = "مرحبا \u200b@acme 🧑\u200d🧑\u200d🧒 \u202eevil\u202c " + "long " * 5000
     long_post = fake.post(carla, odd[:270], note=odd, minutes_ago=5)
     hidden = fake.post(carla, "@acme A\u200bcmee is down again \u2066שלום\u2069", minutes_ago=4)
-    posts, _ = await read_all(make(fake, clock, direct_messages=False))
+    posts, _ = await poll_all(make(fake, clock, direct_messages=False))
     got = {p.external_id: p for p in posts}
     assert got[long_post].text == odd and got[hidden].text == "@acme A\u200bcmee is down again \u2066שלום\u2069"
 
@@ -257,14 +248,14 @@ async def test_a_feed_x_refuses_is_turned_off_and_the_others_go_on(fake, clock):
     with pytest.raises(SourceError, match="dms turned off until socialdesk restarts: .*dm.read is not permitted"):
         await source.poll(page.cursor)
     newer = fake.post(fake.add_user("bo"), "@acme hello?")
-    posts, _ = await read_all(source, page.cursor)
+    posts, _ = await poll_all(source, page.cursor)
     assert [p.external_id for p in posts] == [newer] and len(fake.seen("/2/dm_events")) == 1
 
 
 async def test_backfill_beyond_seven_days_is_cut_to_what_recent_search_covers(fake, clock, caplog):
     hit = fake.post(fake.add_user("dan"), "acme rocks", minutes_ago=60 * 24 * 3)
     with caplog.at_level(logging.WARNING):
-        posts, _ = await read_all(make(fake, clock, mentions=False, direct_messages=False, backfill="14d"))
+        posts, _ = await poll_all(make(fake, clock, mentions=False, direct_messages=False, backfill="14d"))
     assert [p.external_id for p in posts] == [hit]
     assert fake.seen("/2/tweets/search/recent")[0].query["start_time"] == "2026-10-26T09:01:00Z"
     assert "longer than the 7 days X's recent search covers" in caplog.text
@@ -379,16 +370,8 @@ async def test_end_to_end_mention_to_chat_then_reply_to_x_once_across_a_crash(db
     assert not too_long.ok and "the network allows 280" in too_long.text
     outcome = await dispatch(runtime.desk, Request("reply", Actor("slack", "USAM"), 1, "So sorry! Checking now"))
     assert outcome.ok
-    real_publish = source.publish_reply
-
-    async def publish_then_die(reply):
-        await real_publish(reply)
-        raise SimulatedCrash("died after X took the reply")
-
-    source.publish_reply = publish_then_die
-    with pytest.raises(SimulatedCrash):
+    with dies_after_publishing(source, "died after X took the reply"), pytest.raises(SimulatedCrash):
         await runtime.outbox.drain_once()
-    source.publish_reply = real_publish
     clock.advance(timedelta(minutes=1))
     for _ in range(5):
         await runtime.outbox.drain_once()
