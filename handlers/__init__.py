@@ -1,6 +1,10 @@
 """What a teammate can do. Every command is a plain async function `run(desk, request) -> Outcome`."""
+import logging
+
 from handlers import assign, claim, desk, note, queue, reply, resolve, sla, snooze, stats, suggest
 from handlers.context import Desk, Held, Outcome, Refusal, Request
+
+log = logging.getLogger(__name__)
 
 COMMANDS = {
     "claim": claim.run,
@@ -41,3 +45,8 @@ async def dispatch(desk: Desk, request: Request) -> Outcome:
         return Outcome(str(held), ok=False, override=held.override)
     except Refusal as refusal:
         return Outcome(str(refusal), ok=False)
+    except Exception as error:  # the teammate is told, whatever broke: nothing they type is dropped silently
+        log.exception("%s by %s:%s failed", request.command, request.actor.platform, request.actor.user_id)
+        return Outcome(f"socialdesk failed to run {request.command}: {error.__class__.__name__}. Nothing was changed. "
+                       "Try again; if it keeps happening, tell whoever runs socialdesk (the details are in its log).",
+                       ok=False)

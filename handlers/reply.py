@@ -74,3 +74,13 @@ async def run(desk: Desk, request: Request) -> Outcome:
     if private:
         where = "privately, as the customer wrote privately" if only_private else "privately"
     return Outcome(f"Reply to #{conversation.id} is being published {where}; the thread will show it with a link.")
+
+
+def with_reply_text(outcome: Outcome, request: Request) -> str:
+    """The outcome; a reply that was not sent comes back with its text, to fix and send again (a slash command or
+    a Discord modal keeps no copy of what was typed)."""
+    _, text = parse_flags(request.args)
+    if outcome.ok or request.command != "reply" or not text:
+        return outcome.text
+    fenced = text.replace("```", "`\u200b``")  # the text cannot close the code block early
+    return f"{outcome.text}\n\nYour reply, to fix and send again:\n```\n{fenced}\n```"

@@ -39,7 +39,7 @@ from bot.commands import CommandError, parse_slash, parse_thread_message
 from bot.runtime import Runtime
 from handlers import COMMANDS, NEEDS_NUMBER, USAGE, dispatch
 from handlers.context import Actor, Outcome, Request
-from handlers.reply import parse_flags
+from handlers.reply import parse_flags, with_reply_text
 from storage.models import Conversation
 
 log = logging.getLogger(__name__)
@@ -151,8 +151,8 @@ class DiscordListeners:
         except CommandError as error:
             await self._followup(interaction, str(error))
             return
-        outcome = await self._dispatch(request)
-        await self._followup(interaction, _answer_text(outcome, request), self._held_view(outcome, request))
+        outcome = await dispatch(self.runtime.desk, request)
+        await self._followup(interaction, with_reply_text(outcome, request), self._held_view(outcome, request))
 
     async def command_request(self, interaction: discord.Interaction, number: int | None, text: str | None) -> Request:
         """`/claim 42`, or `/claim` inside #42's thread, as a handler request; mentioned users come with their roles."""
@@ -173,7 +173,7 @@ class DiscordListeners:
         if action in PRESSED:
             await interaction.response.defer(ephemeral=True, thinking=True)
             request = Request(command=action, actor=actor_of(interaction.user), number=number)
-            await self._followup(interaction, (await self._dispatch(request)).text)
+            await self._followup(interaction, (await dispatch(self.runtime.desk, request)).text)
         elif action == "reply":
             suggestion = await self.runtime.first_suggestion(number)
             await interaction.response.send_modal(reply_modal(number, suggestion, self.runtime.reply_limit(number)))
@@ -197,8 +197,8 @@ class DiscordListeners:
         anyway = modal_checked(interaction.data, "anyway")
         request = Request(command="reply", actor=actor_of(interaction.user), number=number,
                           args=f"--anyway {text}" if anyway else text)
-        outcome = await self._dispatch(request)
-        await self._followup(interaction, _answer_text(outcome, request), self._held_view(outcome, request))
+        outcome = await dispatch(self.runtime.desk, request)
+        await self._followup(interaction, with_reply_text(outcome, request), self._held_view(outcome, request))
 
     async def confirm_anyway(self, interaction: discord.Interaction, number: int, token: str) -> None:
         """Publish anyway…, step one: what would go out, with Publish it / Cancel (Discord has no confirm dialog)."""
@@ -221,7 +221,7 @@ class DiscordListeners:
             return
         self.held.take(token)
         await interaction.response.edit_message(content=f"Publishing your reply to #{number}…", view=None)
-        outcome = await self._dispatch(Request(command="reply", actor=actor_of(interaction.user), number=held.number,
+        outcome = await dispatch(self.runtime.desk, Request(command="reply", actor=actor_of(interaction.user), number=held.number,
                                                args=held.args))
         await interaction.edit_original_response(content=answer_chunks(outcome.text)[0])
 
@@ -253,7 +253,7 @@ class DiscordListeners:
             await self._answer(message, str(error))
             return
         mentioned = tuple(actor_of(m) for m in message.mentions)
-        outcome = await self._dispatch(dataclasses.replace(request, mentioned=mentioned))
+        outcome = await dispatch(self.runtime.desk, dataclasses.replace(request, mentioned=mentioned))
         if request.command != "note" or not outcome.ok:
             await self._answer(message, outcome.text, self._held_view(outcome, request))
             return
@@ -298,14 +298,6 @@ class DiscordListeners:
         except ChatError as error:
             log.error("Discord: could not answer %s in %s (%r): %s", message.author.id, message.channel.id, text, error)
 
-    async def _dispatch(self, request: Request) -> Outcome:
-        try:
-            return await dispatch(self.runtime.desk, request)
-        except Exception as error:
-            log.exception("Discord: %s by %s failed", request.command, request.actor.user_id)
-            return Outcome(f"socialdesk failed to run {request.command}: {error.__class__.__name__}. It is in the logs; "
-                           "try again, and tell whoever runs socialdesk if it keeps happening.", ok=False)
-
     @staticmethod
     async def _followup(interaction: discord.Interaction, text: str, view: discord.ui.View | None = None) -> None:
         """The answer, ephemeral, in messages of 2,000 characters; `view` (buttons) goes under the last one."""
@@ -314,15 +306,6 @@ class DiscordListeners:
             buttons = view if view and index == len(chunks) else discord.utils.MISSING
             await interaction.followup.send(chunk, ephemeral=True, allowed_mentions=discord.AllowedMentions.none(),
                                             view=buttons)
-
-
-def _answer_text(outcome: Outcome, request: Request) -> str:
-    """The outcome; a reply that was not sent comes back with its text, to fix and send again (Discord keeps no copy
-    of what was typed in a command or a modal)."""
-    _, text = parse_flags(request.args)
-    if outcome.ok or request.command != "reply" or not text:
-        return outcome.text
-    return f"{outcome.text}\n\nYour reply, to fix and send again:\n{_quoted(text)}"
 
 
 def _refusal(held: HeldReply | None, user_id: str, number: int) -> str | None:
@@ -365,7 +348,4 @@ def _modal_component(data: dict | None, custom_id: str) -> dict | None:
             stack.append(component["component"])
     return None
 
-
-def _quoted(text: str) -> str:
-    return "```\n" + text.replace("```", "`\u200b``") + "\n```"
 

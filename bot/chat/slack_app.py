@@ -23,6 +23,7 @@ from bot.chat.slack_render import held_blocks, reply_modal
 from bot.commands import CommandError, parse_slash, parse_thread_message
 from bot.runtime import Runtime
 from handlers import USAGE, dispatch
+from handlers.reply import with_reply_text
 from handlers.context import Actor, Outcome, Request
 from storage.models import Conversation
 
@@ -68,7 +69,8 @@ class SlackListeners:
             await respond(text=str(error), response_type="ephemeral")
             return
         outcome = await dispatch(self.runtime.desk, request)
-        await respond(text=outcome.text, blocks=_blocks(outcome, request), response_type="ephemeral")
+        text = with_reply_text(outcome, request)  # a slash command keeps no copy of what was typed
+        await respond(text=text, blocks=_blocks(outcome, request, text), response_type="ephemeral")
 
     def button(self, command: str):
         async def pressed(body: dict, respond) -> None:
@@ -148,9 +150,9 @@ class SlackListeners:
             log.error("could not tell %s in %s %r: %s", user, channel, text, error)
 
 
-def _blocks(outcome: Outcome, request: Request) -> list[dict] | None:
-    """A held reply gets a "Publish anyway" button; everything else is plain text."""
-    return held_blocks(outcome.text, request.number, outcome.override) if outcome.override else None
+def _blocks(outcome: Outcome, request: Request, text: str | None = None) -> list[dict] | None:
+    """A held reply gets a "Publish anyway" button under `text` (default the outcome's); everything else is plain text."""
+    return held_blocks(text or outcome.text, request.number, outcome.override) if outcome.override else None
 
 
 def http_app(bolt: AsyncApp, path: str = "/slack/events") -> web.Application:

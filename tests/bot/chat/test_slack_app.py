@@ -7,7 +7,10 @@ from datetime import timedelta
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
+
+import handlers
 
 from bot.chat.slack import SlackChat, make_client
 from bot.chat.slack_app import build_app, http_app
@@ -264,3 +267,22 @@ async def test_socket_mode_receives_a_slash_command_and_acks_it(tmp_path):
         assert envelope in [ack.get("envelope_id") for ack in slack.socket_acks]
         assert "#1 is yours" in slack.responses[0]["text"]
         await runtime.close()
+
+
+async def test_a_failing_command_is_answered_and_a_refused_reply_comes_back_with_its_text(desk, monkeypatch):
+    desk.add_posts(post_item(1, "@acme hi"))
+    await desk.settle()
+
+    async def broken(_desk, _request):
+        raise OperationalError("UPDATE conversation", {}, Exception("database is locked"))
+
+    monkeypatch.setitem(handlers.COMMANDS, "claim", broken)
+    body, kind = slack_wire.slash_command("/claim", "1", "USAM", desk.channel, desk.response_url)
+    await desk.send(body, kind)
+    long_reply = "Sorry! " + "x" * 600
+    body, kind = slack_wire.slash_command("/reply", f"1 {long_reply}", "USAM", desk.channel, desk.response_url)
+    await desk.send(body, kind)
+    await desk.settle()
+    failed, refused = desk.slack.responses
+    assert "failed to run claim: OperationalError" in failed["text"] and "Nothing was changed" in failed["text"]
+    assert "Held, not sent" in refused["text"] and f"```\n{long_reply}\n```" in refused["text"]
