@@ -5,6 +5,7 @@ where the last stored page ended: no gap, no duplicate.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from sqlalchemy.engine import Engine
 from bot.clock import Clock
 from bot.pipeline import ingest
 from bot.settings import DeskConfig
-from bot.sources.base import Source, SourceError
+from bot.sources.base import PollResult, Source, SourceError
 from storage.db import session_scope
 from storage.models import SourceCursor
 
@@ -35,19 +36,23 @@ async def poll_once(engine: Engine, config: DeskConfig, source: Source, clock: C
         except SourceError as error:
             _record_error(engine, source, clock, str(error))
             raise
-        with session_scope(engine) as session:
-            now = clock.now()
-            for post in page.posts:
-                if ingest(session, config, source.name, post, now):
-                    new += 1
-            state = session.get(SourceCursor, source.name) or SourceCursor(source_name=source.name)
-            state.cursor = page.cursor
-            state.last_success_at = now
-            state.last_error = None
-            state.quota = quota_state(source)
-            session.add(state)
+        # Enriching and storing a page is CPU and database work: off the event loop, so chat stays answered.
+        new += await asyncio.to_thread(_store_page, engine, config, source, page, clock.now())
         if not page.has_more:
             break
+    return new
+
+
+def _store_page(engine: Engine, config: DeskConfig, source: Source, page: PollResult, now) -> int:
+    """The page's posts and the cursor after them, in one transaction; returns how many posts were new."""
+    with session_scope(engine) as session:
+        new = sum(1 for post in page.posts if ingest(session, config, source.name, post, now))
+        state = session.get(SourceCursor, source.name) or SourceCursor(source_name=source.name)
+        state.cursor = page.cursor
+        state.last_success_at = now
+        state.last_error = None
+        state.quota = quota_state(source)
+        session.add(state)
     return new
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+WRITE_OPTION = "socialdesk_writes"  # marks a session that will write (see _sqlite_begin)
 
 
 def database_url(url: str | None, sqlite_path: str | Path) -> str:
@@ -28,17 +29,27 @@ def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    dbapi_connection.isolation_level = None  # SQLAlchemy's "begin" event below starts every transaction
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+def _sqlite_begin(connection) -> None:
+    """A writing transaction (`session_scope`) takes SQLite's write lock when it starts, not at its first write:
+    one that read first and then wants to write while another holds the lock fails at once ("database is
+    locked") instead of waiting for busy_timeout. Read-only sessions take no lock (WAL)."""
+    immediate = connection.get_execution_options().get(WRITE_OPTION)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def alembic_config(engine: Engine) -> Config:
@@ -74,6 +85,7 @@ def current_revision(engine: Engine) -> str | None:
 def session_scope(engine: Engine) -> Iterator[Session]:
     """A session that commits on success and rolls back on error."""
     with Session(engine, expire_on_commit=False) as session:
+        session.connection(execution_options={WRITE_OPTION: True})
         try:
             yield session
             session.commit()
