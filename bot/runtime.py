@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from bot import jobs
 from bot.agents import sync_agents
@@ -75,6 +75,15 @@ class Runtime:
             await stop.wait()
         finally:
             await jobs.stop(self, scheduler)
+
+    def conversation_in_thread(self, platform: str, thread_id: str, channel: str | None = None) -> int | None:
+        """The number of the conversation whose chat thread `thread_id` is (in `channel`, when given), else None."""
+        query = select(Conversation.id).where(Conversation.chat_platform == platform,
+                                              Conversation.chat_thread_id == thread_id)
+        if channel is not None:
+            query = query.where(Conversation.chat_channel == channel)
+        with Session(self.engine) as session:
+            return session.exec(query).first()
 
     def reply_limit(self, number: int) -> int:
         """The reply length limit of conversation #number's network (0 when unknown), for the reply modal's hint."""

@@ -30,8 +30,9 @@ from bot import sla
 from bot.llm_usage import usage_lines
 from bot.settings import DeskConfig
 from bot.sla_clocks import FIRST, NEXT, RESOLUTION, RESPONDED, RESOLVED
+from bot.views import open_conversations
 from bot.wording import count, plain, span, time_left
-from storage.models import Agent, Conversation, ConversationStatus, Customer, SlaClock
+from storage.models import Agent, Conversation, Customer, SlaClock
 
 UNASSIGNED = "unassigned"
 OVERDUE_SHOWN = 10
@@ -169,13 +170,8 @@ def render(ctx: StatsContext, sections: Iterable[Callable[[StatsContext], list[s
 
 def overdue(ctx: StatsContext) -> list[tuple[Conversation, Customer, Agent | None]]:
     """Open conversations whose response is overdue now, the longest overdue first."""
-    return list(ctx.session.exec(
-        select(Conversation, Customer, Agent)
-        .join(Customer, Customer.id == Conversation.customer_id)
-        .join(Agent, Agent.id == Conversation.assignee_id, isouter=True)
-        .where(Conversation.status.in_(ConversationStatus.OPEN), Conversation.response_due_at < ctx.now)
-        .order_by(Conversation.response_due_at)
-    ).all())
+    query = open_conversations().where(Conversation.response_due_at < ctx.now).order_by(Conversation.response_due_at)
+    return list(ctx.session.exec(query).all())
 
 
 # --- figures ----------------------------------------------------------------------------------

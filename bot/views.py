@@ -4,7 +4,15 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from bot.chat.base import ConversationView, CustomerPost
-from storage.models import Agent, Conversation, Customer, Post
+from storage.models import Agent, Conversation, ConversationStatus, Customer, Post
+
+
+def open_conversations():
+    """A query for the open conversations, each with its customer and its owner (None when nobody owns it)."""
+    return (select(Conversation, Customer, Agent)
+            .join(Customer, Customer.id == Conversation.customer_id)
+            .join(Agent, Agent.id == Conversation.assignee_id, isouter=True)
+            .where(Conversation.status.in_(ConversationStatus.OPEN)))
 
 
 def first_post(session: Session, conversation_id: int) -> Post:

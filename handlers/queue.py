@@ -3,11 +3,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import select
-
+from bot.views import open_conversations
 from bot.wording import clock_time, plain, time_left
 from handlers.context import Desk, Outcome, Request, require_agent
-from storage.models import Agent, Conversation, ConversationStatus, Customer
+from storage.models import Conversation
 
 USAGE = "/queue"
 SHOWN = 20
@@ -17,12 +16,7 @@ async def run(desk: Desk, request: Request) -> Outcome:
     now = desk.clock.now()
     with desk.session() as session:
         require_agent(desk, session, request.actor, "see the queue")
-        rows = session.exec(
-            select(Conversation, Customer, Agent)
-            .join(Customer, Customer.id == Conversation.customer_id)
-            .join(Agent, Agent.id == Conversation.assignee_id, isouter=True)
-            .where(Conversation.status.in_(ConversationStatus.OPEN))
-        ).all()
+        rows = session.exec(open_conversations()).all()
     if not rows:
         return Outcome("The queue is empty: every conversation is resolved.")
     pending = sorted(rows, key=lambda row: _urgency(row[0], now))

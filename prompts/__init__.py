@@ -1,4 +1,5 @@
 """Prompt and reply templates, kept as files so a change shows in review."""
+from functools import cache
 from pathlib import Path
 from string import Template
 
@@ -16,4 +17,10 @@ def render(name: str, **values: object) -> str:
     A placeholder without a value raises KeyError: a typo in a prompt fails loudly, not silently.
     Values are inserted as they are and never read as templates themselves.
     """
-    return Template(load_text(name)).substitute({key: str(value) for key, value in values.items()})
+    return _template(name).substitute({key: str(value) for key, value in values.items()})
+
+
+@cache
+def _template(name: str) -> Template:
+    """Read once: the prompts ship with the code (the team's own material, bot/llm.py reads at every call)."""
+    return Template(load_text(name))

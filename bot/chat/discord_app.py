@@ -29,7 +29,6 @@ import re
 
 import discord
 from discord import app_commands
-from sqlmodel import Session, select
 
 from bot.chat.base import ChatError
 from bot.chat.discord import DiscordChat
@@ -40,7 +39,6 @@ from bot.runtime import Runtime
 from handlers import COMMANDS, NEEDS_NUMBER, USAGE, dispatch
 from handlers.context import Actor, Outcome, Request
 from handlers.reply import parse_flags, with_reply_text
-from storage.models import Conversation
 
 log = logging.getLogger(__name__)
 NOTE_SAVED = "📝"
@@ -268,13 +266,8 @@ class DiscordListeners:
         """The conversation whose thread `channel` is (a discord.Thread, or any channel-like object with an id)."""
         if channel is None:
             return None
-        query = select(Conversation.id).where(Conversation.chat_platform == "discord",
-                                              Conversation.chat_thread_id == str(channel.id))
         parent_id = getattr(channel, "parent_id", None)
-        if parent_id:
-            query = query.where(Conversation.chat_channel == str(parent_id))
-        with Session(self.runtime.engine) as session:
-            return session.exec(query).first()
+        return self.runtime.conversation_in_thread("discord", str(channel.id), str(parent_id) if parent_id else None)
 
     async def mentioned(self, guild: discord.Guild | None, text: str) -> tuple[Actor, ...]:
         """The members mentioned in a command's text, with their roles (fetched when not cached)."""

@@ -15,7 +15,6 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlmodel import Session, select
 
 from bot.chat.base import ChatError
 from bot.chat.slack import SlackChat
@@ -25,7 +24,6 @@ from bot.runtime import Runtime
 from handlers import USAGE, dispatch
 from handlers.reply import with_reply_text
 from handlers.context import Actor, Outcome, Request
-from storage.models import Conversation
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +118,7 @@ class SlackListeners:
         thread_ts, channel = event.get("thread_ts"), event.get("channel")
         if not thread_ts or thread_ts == event.get("ts") or "user" not in event:
             return
-        number = self._conversation_for_thread(channel, thread_ts)
+        number = self.runtime.conversation_in_thread("slack", thread_ts, channel)
         if number is None:
             return  # a thread that is not a socialdesk conversation
         actor = Actor("slack", event["user"])
@@ -132,15 +130,6 @@ class SlackListeners:
         outcome = await dispatch(self.runtime.desk, request)
         if request.command != "note" or not outcome.ok:
             await self._tell(channel, actor.user_id, outcome.text, thread_ts, blocks=_blocks(outcome, request))
-
-    def _conversation_for_thread(self, channel: str, thread_ts: str) -> int | None:
-        with Session(self.runtime.engine) as session:
-            query = select(Conversation.id).where(
-                Conversation.chat_platform == "slack",
-                Conversation.chat_channel == channel,
-                Conversation.chat_thread_id == thread_ts,
-            )
-            return session.exec(query).first()
 
     async def _tell(self, channel: str, user: str, text: str, thread_ts: str | None = None,
                     blocks: list[dict] | None = None) -> None:

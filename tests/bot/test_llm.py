@@ -14,25 +14,18 @@ from bot.clock import FakeClock
 from bot.llm import ModelSuggester, ModelUnavailable, build_client
 from bot.settings import ConfigError, LlmConfig, Secrets
 from bot.suggest import SuggestionRequest
-from tests.fakes.openai_api import Content, FakeOpenAI, Refusal, analysis, rate_limited, server_error, shortened
-
-KEY = Secrets(_env_file=None, openai_api_key="sk-test-key")
-
+from tests.auxil.model import MODEL_KEY, fake_model
+from tests.fakes.openai_api import Content, Refusal, analysis, rate_limited, server_error, shortened
 
 @pytest.fixture
-async def api():
-    async with FakeOpenAI() as server:
+async def api(monkeypatch):
+    async with fake_model(monkeypatch) as server:
         yield server
-
-
-@pytest.fixture(autouse=True)
-def no_retry_wait(monkeypatch):
-    monkeypatch.setattr(llm, "RETRY_DELAY", 0.0)
 
 
 def model(api, clock=None, tmp_path=None, **config) -> ModelSuggester:
     settings = LlmConfig(base_url=api.base_url, **{"max_retries": 0, **config})
-    return ModelSuggester(build_client(settings, KEY), settings, clock or FakeClock(), base_dir=tmp_path or llm.PROMPTS_DIR)
+    return ModelSuggester(build_client(settings, MODEL_KEY), settings, clock or FakeClock(), base_dir=tmp_path or llm.PROMPTS_DIR)
 
 
 def request(text="@acme my order never arrived, 2 weeks now", **overrides) -> SuggestionRequest:
@@ -202,7 +195,7 @@ async def test_the_concurrency_cap_holds(api):
 
 def test_offline_without_a_key_or_when_disabled():
     assert build_client(LlmConfig(), Secrets(_env_file=None)) is None
-    assert build_client(LlmConfig(enabled=False), KEY) is None
+    assert build_client(LlmConfig(enabled=False), MODEL_KEY) is None
 
 
 async def test_azure_uses_the_deployment_and_api_key_header(api):

@@ -8,33 +8,26 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
-from bot import llm
 from bot.chat.base import Suggestions
 from bot.llm_usage import usage_lines
 from bot.outbox import Outbox
-from bot.settings import Secrets
 from handlers import dispatch
 from handlers.context import Actor, Request
 from storage.db import session_scope
 from storage.models import Conversation, LlmUsage, Note, OutboxEntry, OutboxStatus, Post, SuggestionSet
 from tests.auxil import factories
 from tests.auxil.desk import drain, feed, make_runtime
+from tests.auxil.model import MODEL_KEY, fake_model
 from tests.fakes.chat import SimulatedCrash
-from tests.fakes.openai_api import FakeOpenAI, analysis, server_error
+from tests.fakes.openai_api import analysis, server_error
 
-KEY = Secrets(_env_file=None, openai_api_key="sk-test-key")
 PRICES = {"input_price_per_million": 0.15, "output_price_per_million": 0.60}
 
 
 @pytest.fixture
-async def api():
-    async with FakeOpenAI() as server:
+async def api(monkeypatch):
+    async with fake_model(monkeypatch) as server:
         yield server
-
-
-@pytest.fixture(autouse=True)
-def no_retry_wait(monkeypatch):
-    monkeypatch.setattr(llm, "RETRY_DELAY", 0.0)
 
 
 @pytest.fixture
@@ -43,7 +36,7 @@ async def online(db_url, tmp_path, api):
     made = []
 
     def start(**llm_config):
-        made.append(make_runtime(db_url, tmp_path, secrets=KEY,
+        made.append(make_runtime(db_url, tmp_path, secrets=MODEL_KEY,
                                  llm={"base_url": api.base_url, "max_retries": 0, **PRICES, **llm_config}))
         return made[-1]
 

@@ -6,13 +6,12 @@ import json
 import pytest
 from sqlmodel import Session, select
 
-from bot import llm
-from bot.settings import Secrets
 from handlers import NEEDS_NUMBER, USAGE
 from storage.models import Agent, AuditEvent, Conversation, Note
 from tests.auxil.discord_desk import discord_desk
 from tests.auxil.factories import post_item
-from tests.fakes.openai_api import FakeOpenAI, server_error
+from tests.auxil.model import MODEL_KEY, fake_model
+from tests.fakes.openai_api import server_error
 
 EPHEMERAL = 64
 
@@ -179,9 +178,8 @@ async def test_use_button_puts_the_suggestion_as_written_into_the_modal(desk):
 
 
 async def test_suggestions_say_why_they_are_offline_and_the_button_asks_again(tmp_path, monkeypatch):
-    monkeypatch.setattr(llm, "RETRY_DELAY", 0.0)
-    key = Secrets(_env_file=None, openai_api_key="sk-test-key")
-    async with FakeOpenAI() as api, discord_desk(tmp_path, secrets=key, llm={"base_url": api.base_url, "max_retries": 0}) as desk:
+    async with (fake_model(monkeypatch) as api,
+                discord_desk(tmp_path, secrets=MODEL_KEY, llm={"base_url": api.base_url, "max_retries": 0}) as desk):
         api.script(server_error(503))
         desk.add_posts(post_item(1, "@acme my parcel is late"))
         await desk.settle()
