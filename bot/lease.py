@@ -4,7 +4,7 @@ The holder renews it every third of the lease period. A replica may take it only
 expired, with one conditional UPDATE, so two replicas can never both win (PostgreSQL re-checks
 the condition on the row a concurrent winner just wrote; SQLite serialises writers). If the
 holder dies, its lease runs out and a standby takes over at its next attempt: within a lease
-period and a third (at once when the dead holder was on the same host, as after a restart).
+period and a third (at once when the dead holder was a process of the same host and PID namespace, as after a restart).
 The holder counts itself the leader only until a margin before its own expiry, so an old
 leader stops before a new one can start.
 """
@@ -29,20 +29,30 @@ JOBS = "jobs"
 
 
 def holder_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+    """host:pid:pid-namespace:random. The namespace tells two containers that share a host name (both pid 1,
+    say) apart, so neither mistakes the other for a dead process of its own."""
+    return f"{socket.gethostname()}:{os.getpid()}:{_pid_namespace()}:{uuid.uuid4().hex[:6]}"
+
+
+def _pid_namespace() -> str:
+    try:
+        return os.readlink("/proc/self/ns/pid").removeprefix("pid:[").removesuffix("]")
+    except OSError:
+        return "-"  # no /proc (not Linux): one namespace per host
 
 
 def dead_here(holder: str) -> bool:
-    """A holder on this host whose process is gone (or whose pid is now ours: a restart), so a restarted
-    single process need not wait for its own old lease to run out. Elsewhere, only expiry counts."""
-    host, _, rest = holder.partition(":")
-    pid = rest.partition(":")[0]
-    if host != socket.gethostname() or not pid.isdigit():
+    """A holder in this host's and this process namespace whose process is gone (or whose pid is now ours: a
+    restart), so a restarted single process need not wait for its own old lease to run out. Elsewhere, or for
+    a holder named otherwise, only expiry counts."""
+    parts = holder.split(":")
+    if len(parts) != 4 or parts[0] != socket.gethostname() or parts[2] != _pid_namespace() or not parts[1].isdigit():
         return False
-    if int(pid) == os.getpid():
+    pid = int(parts[1])
+    if pid == os.getpid():
         return True
     try:
-        os.kill(int(pid), 0)
+        os.kill(pid, 0)
     except ProcessLookupError:
         return True
     except PermissionError:

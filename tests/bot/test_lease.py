@@ -6,7 +6,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 
 from bot.clock import FakeClock
-from bot.lease import Lease, current_holder, dead_here, describe
+from bot.lease import Lease, _pid_namespace, current_holder, dead_here, describe, holder_name
 from storage.db import make_engine, upgrade
 from storage.models import Lease as LeaseRow
 
@@ -54,9 +54,10 @@ def test_a_holder_that_died_on_this_host_is_replaced_at_once(db_url):
     clock = FakeClock()
     gone = subprocess.Popen([sys.executable, "-c", "pass"])
     gone.wait()
-    engine, (dead, alive, restarted) = leases(db_url, clock, f"{socket.gethostname()}:{gone.pid}:abc123",
-                                              f"{socket.gethostname()}:{os.getppid()}:def456", "replica-b")
-    assert dead_here(dead.holder) and not dead_here(alive.holder) and not dead_here("elsewhere:1:abc")
+    here = f"{socket.gethostname()}:{{pid}}:{_pid_namespace()}:{{tag}}"
+    engine, (dead, alive, restarted) = leases(db_url, clock, here.format(pid=gone.pid, tag="abc123"),
+                                              here.format(pid=os.getppid(), tag="def456"), "replica-b")
+    assert dead_here(dead.holder) and not dead_here(alive.holder) and not dead_here("elsewhere:1:-:abc")
     assert dead.refresh()
     assert restarted.refresh(), "no need to wait for a dead process's lease"
     assert not alive.refresh()
@@ -69,3 +70,12 @@ def test_desk_status_says_which_replica_runs_the_jobs():
     row = LeaseRow(name="jobs", holder="web-2:4711:abc123", expires_at=now + PERIOD, acquired_at=now - PERIOD)
     assert describe(row, now) == "Scheduled jobs: run by web-2:4711 since 08:59 UTC."
     assert describe(row, now + 2 * PERIOD).startswith("Scheduled jobs: NOT RUNNING. The lease of web-2:4711 ran out at")
+
+
+def test_a_holder_in_another_pid_namespace_on_the_same_host_waits_for_expiry():
+    """Two containers sharing a host name (host networking), both pid 1: neither is a dead process of the other."""
+    other_container = f"{socket.gethostname()}:{os.getpid()}:4026530000:abc123"
+    same_pid_elsewhere = f"{socket.gethostname()}:1:4026530000:def456"
+    assert _pid_namespace() != "4026530000"
+    assert not dead_here(other_container) and not dead_here(same_pid_elsewhere)
+    assert holder_name().split(":")[:3] == [socket.gethostname(), str(os.getpid()), _pid_namespace()]
