@@ -17,7 +17,8 @@ _DATA = "|".join((
     r"zip code|post ?code|password|passcode|pin code|user ?name|user ?id|login (?:details|name|id)|"
     r"order (?:number|no\.?|#|id|reference)|account (?:number|no\.?|id|details)|customer (?:number|id)|"
     r"(?:credit |debit )card|card (?:number|details)|payment (?:details|info(?:rmation)?)|billing (?:details|info)|"
-    r"cvv|cvc|security code|expiry date|iban|bank details|sort code|routing number|date of birth|social security",
+    r"cvv|cvc|security code|expiry date|iban|bank details|sort code|routing number|date of birth|social security|"
+    r"(?:last )?(?:4|four) digits|(?:your|ur) (?:handle|@)",
     # es
     r"correo(?: electrónico)?|tel[eé]fono|m[oó]vil|celular|direcci[oó]n(?: postal)?|c[oó]digo postal|contraseña|"
     r"clave|(?:nombre de )?usuario|datos (?:de pago|bancarios|de (?:la )?tarjeta)|tarjeta de cr[eé]dito|"
@@ -42,9 +43,10 @@ _DATA = "|".join((
     r"cart[aã]o de cr[eé]dito|n[uú]mero d[oa] (?:pedido|cart[aã]o|conta|sua conta)|n[uú]mero do seu pedido",
 ))
 _ASK = "|".join((
-    r"send|share|give|provide|tell|post|reply with|include|confirm|need|what(?:'s| is| are)|drop|leave|enter|type|"
+    r"send|share|give|provide|tell|post|reply with|include|confirm|need|what(?:'s| is| are)|which|drop|leave|enter|type|"
     r"write|let us know|let me know|can we (?:have|get)|could we (?:have|get)|may we have",
     r"env[ií]\w*|comp[aá]rt\w*|ind[ií]ca\w*|pass?[ae]\w*|p[aá]sa\w*|manda\w*|dinos|dime|danos|dame|facilít\w*|proporcion\w*|"
+    r"decir(?:nos|me)?|d[ií]ga(?:nos|me)?|"
     r"escr[ií]b\w*|d[eé]ja\w*|cu[aá]l es|necesitamos|nos das",
     r"envoy\w*|donn\w*|indiqu\w*|communiqu\w*|transmet\w*|partag\w*|[ée]cri\w*|laiss\w*|quel(?:le)? est|"
     r"pr[ée]cis\w*|fourni\w*|dites-nous|renseign\w*",
@@ -59,7 +61,7 @@ _ASK = "|".join((
 # German and Dutch put the verb last: "Könnten Sie uns Ihre Bestellnummer geben?"; "…, please?" asks too.
 _ASK_AFTER = (r"geben|nennen|mitteilen|schicken|senden|zukommen lassen|bitte|doorgeven|sturen|geven|delen|weten|"
               r"please|por favor|s'il vous pla[iî]t|per favore|alstublieft|alsjeblieft")
-ASKS_FOR_DATA = re.compile(rf"\b(?:{_ASK})\b[^.!?\n]{{0,40}}?\b(?:{_DATA})\b", re.I)
+ASKS_FOR_DATA = re.compile(rf"\b(?:{_ASK})\b[^.!?\n]{{0,40}}?\b(?:{_DATA})(?!\w)", re.I)  # "order #" ends in no word
 ASKS_FOR_DATA_AFTER = re.compile(rf"\b(?:{_DATA})\b[^.!?\n]{{0,30}}?\b(?:{_ASK_AFTER})\b", re.I)
 # Japanese has no spaces (so no word boundaries): the data, a particle, then the request.
 ASKS_FOR_DATA_JA = re.compile(

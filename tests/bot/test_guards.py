@@ -81,6 +81,17 @@ ASKED_IN_PUBLIC = {
 }
 
 
+@pytest.mark.parametrize("text", [
+    "¿Nos puedes decir tu número de pedido?",
+    "Which email did you sign up with?",
+    "Reply with the last 4 digits of your card.",
+    "Send your order # here and we'll look.",
+    "What's your handle on our app?",
+])
+def test_phrasings_an_audit_found_are_caught(text):
+    assert codes(text) == ["asks_for_personal_data"]
+
+
 @pytest.mark.parametrize(("language", "text"),
                          [(language, text) for language, texts in ASKED_IN_PUBLIC.items() for text in texts])
 def test_every_kind_of_personal_data_asked_for_in_public_is_caught(language, text):
@@ -106,6 +117,8 @@ def test_every_kind_of_personal_data_asked_for_in_public_is_caught(language, tex
     "We'll send you a gift card as a thank-you!",
     "Tell us if the login works now.",
     "Schick uns eine E-Mail mit deiner Bestellnummer.",
+    "Let us know and we'll handle it right away.",
+    "Which version of the app are you on?",
 ])
 def test_private_channels_warnings_and_mentions_are_fine(text):
     assert codes(text) == []
