@@ -64,8 +64,8 @@ async def run_checks(secrets: Secrets, config: DeskConfig, db_url: str, console:
             line(BAD, what, str(error))
             continue
         try:
-            await source.poll(None)
-            line(OK, what, "reachable" if source_config.enabled else "disabled")
+            who = await source.verify()  # no posts read: on X a read is billed
+            line(OK, what, who if source_config.enabled else f"{who} (disabled)")
         except Exception as error:
             line(BAD, what, str(error))
         finally:

@@ -112,6 +112,10 @@ class Source(Protocol):
     def count_length(self, text: str) -> int:
         """Length of `text` the way the network counts it (X weighs URLs, Bluesky counts graphemes...)."""
 
+    async def verify(self) -> str:
+        """One cheap authenticated call (no posts read, nothing billed per post): who socialdesk is signed in as.
+        Raises SourceError with what to fix. `socialdesk check` shows the answer."""
+
     async def poll(self, cursor: str | None) -> PollResult:
         """Posts newer than `cursor`, oldest first, and the cursor to store once they are saved."""
 

@@ -148,6 +148,10 @@ class BlueskySource:
 
     # --- reading ------------------------------------------------------------------------------
 
+    async def verify(self) -> str:
+        did = await self.session.ensure()
+        return f"signed in as {self.session.handle} ({did})"
+
     async def poll(self, cursor: str | None) -> PollResult:
         """One page of the stream being swept; `has_more` until every stream has been swept this round."""
         try:

@@ -123,6 +123,10 @@ class MastodonSource:
 
     # --- reading -------------------------------------------------------------------------
 
+    async def verify(self) -> str:
+        me = await self._ready()
+        return f"signed in as @{self._full(me.acct)}; replies up to {self.max_length} characters"
+
     async def _ready(self) -> Account:
         """Who the brand is and what the instance allows; asked once, on the first poll or publish."""
         async with self._starting:

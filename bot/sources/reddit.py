@@ -201,6 +201,9 @@ class RedditSource:
             return None
         return post
 
+    async def verify(self) -> str:
+        return f"signed in as u/{await self._whoami()}"
+
     async def _whoami(self) -> str:
         """The account's name as Reddit spells it; also proves the credentials on the first poll."""
         if self._me is None:

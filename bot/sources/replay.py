@@ -59,6 +59,11 @@ class ReplaySource:
     def quota(self) -> list:
         return []
 
+    async def verify(self) -> str:
+        if not self.path.exists():
+            raise SourceError(f"replay file {self.path} does not exist")
+        return f"reading {self.path}"
+
     async def poll(self, cursor: str | None) -> PollResult:
         return await asyncio.to_thread(self._read_batch, int(cursor or 0))
 

@@ -305,6 +305,11 @@ class XSource:
 
     # --- the brand and other accounts -------------------------------------------------------
 
+    async def verify(self) -> str:
+        brand = await self._brand_account()
+        access = "reads and replies" if self._user_context else "reads only (no user tokens: replies cannot be published)"
+        return f"@{brand.username}: {access}"
+
     async def _brand_account(self) -> User:
         """Looked up once: the tokens' own account (/2/users/me), or the configured one by username."""
         if self._brand is None:

@@ -358,3 +358,10 @@ async def test_end_to_end_mention_to_chat_to_reply_in_the_thread_exactly_once(db
         (reply,) = session.exec(select(Reply)).all()
         assert reply.status == ReplyStatus.PUBLISHED and reply.external_id == uri
     await runtime.close()
+
+
+async def test_verify_signs_in_and_reads_no_posts(pds, clock):
+    source = make_source(pds, clock)
+    assert await source.verify() == f"signed in as {BRAND} ({pds.brand.did})"
+    assert [r.path for r in pds.requests] == ["/xrpc/com.atproto.server.createSession"]
+    await source.close()

@@ -392,7 +392,7 @@ async def test_a_missing_scope_names_the_scopes_to_grant(fake, source):
 
 
 @pytest.mark.parametrize("token,line", [
-    ("t0ken", "ok  source fedi (mastodon) — reachable"),
+    ("t0ken", "ok  source fedi (mastodon) — signed in as @acme@social.example; replies up to 500 characters"),
     ("revoked", "failed  source fedi (mastodon) — Mastodon GET /api/v1/accounts/verify_credentials: credentials "
                 "rejected (401: The access token is invalid); check MASTODON_ACCESS_TOKEN in .env"),
 ])
@@ -402,6 +402,7 @@ async def test_socialdesk_check_tries_the_token(fake, tmp_path, monkeypatch, tok
     console = Console(record=True, width=400)
     await run_checks(Secrets(socialdesk_config=tmp_path / "socialdesk.toml"), config, f"sqlite:///{tmp_path}/c.db", console)
     assert line in console.export_text()
+    assert not fake.seen("/api/v1/notifications")  # a check reads no posts
 
 
 def test_configuration_problems_are_named(fake, clock):

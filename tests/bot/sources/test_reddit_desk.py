@@ -192,7 +192,7 @@ async def test_a_too_long_reply_is_held_with_reddits_numbers(reddit, desk):
 
 
 @pytest.mark.parametrize("password,line", [
-    (PASSWORD, "ok source reddit (reddit) — reachable"),
+    (PASSWORD, "ok source reddit (reddit) — signed in as u/AcmeSupport"),
     ("wrong", "failed source reddit (reddit) — Reddit refused the login of u/AcmeSupport (invalid_grant): "
               "check REDDIT_USERNAME and REDDIT_PASSWORD in .env"),
 ])
@@ -205,3 +205,4 @@ async def test_socialdesk_check_tries_the_reddit_login(reddit, tmp_path, monkeyp
     reddit.clock = FakeClock()
     result = await asyncio.to_thread(runner.invoke, app, ["check"])  # the CLI runs its own loop; the fake serves on ours
     assert line in " ".join(result.output.split()), result.output
+    assert not reddit.seen("/message/inbox") and not reddit.seen("/search")  # a check reads no posts

@@ -385,3 +385,12 @@ async def test_end_to_end_mention_to_chat_then_reply_to_x_once_across_a_crash(db
     notice = [m for m in chat.thread(parent.message_id) if isinstance(m, Notice)][-1]
     assert notice.text.startswith("Published publicly by Sam Lee") and notice.link == f"https://x.com/acme/status/{on_x['id']}"
     await runtime.close()
+
+
+async def test_verify_names_the_account_and_reads_no_posts(fake, clock):
+    full, reader = make(fake, clock), make(fake, clock, env=BEARER_ENV, account="acme")
+    assert await full.verify() == "@acme: reads and replies"
+    assert (await reader.verify()).startswith("@acme: reads only")
+    assert [r.path for r in fake.requests] == ["/2/users/me", "/2/users/by/username/acme"]
+    await full.close()
+    await reader.close()
