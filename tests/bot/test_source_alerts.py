@@ -53,15 +53,16 @@ async def poll(runtime: Runtime, clock: FakeClock, **later) -> int:
     return outcome.new
 
 
-def texts(*chats: RecordingChat) -> list[tuple[str, str]]:
-    return [(sent.channel, sent.body.text) for chat in chats for sent in chat.channel_posts]
+def posted(*chats: RecordingChat) -> int:
+    """How many top-level messages the bot posted in `chats`."""
+    return sum(len(chat.channel_posts) for chat in chats)
 
 
 async def test_a_revoked_token_is_told_once_per_channel_across_restarts_and_its_recovery_once(db_url, tmp_path, clock,
                                                                                            fake):
     slack, discord = RecordingChat("slack"), RecordingChat("discord")
     runtime = start(db_url, tmp_path, clock, fake, slack, discord, sla=ESCALATION)
-    assert await poll(runtime, clock) == 1 and not texts(slack, discord)
+    assert await poll(runtime, clock) == 1 and posted(slack, discord) == 0
 
     fake.token = "new-t0ken"  # an admin revoked the token socialdesk uses
     await poll(runtime, clock, minutes=1)
@@ -77,12 +78,13 @@ async def test_a_revoked_token_is_told_once_per_channel_across_restarts_and_its_
     for minutes in (2, 5, 10):  # the backoff's next tries fail the same way
         await poll(runtime, clock, minutes=minutes)
     await runtime.close()
-    replicas = [start(db_url, tmp_path, clock, fake, slack, discord, sla=ESCALATION) for _ in range(2)]  # a restart, twice
+    # A restart, as two replicas on the same database.
+    replicas = [start(db_url, tmp_path, clock, fake, slack, discord, sla=ESCALATION) for _ in range(2)]
     for replica in replicas:
         await poll(replica, clock, minutes=5)
     for replica in replicas:
         await replica.close()
-    assert len(texts(slack, discord)) == 2
+    assert posted(slack, discord) == 2
 
     fake.token = "t0ken"  # socialdesk's token works again
     restarted = start(db_url, tmp_path, clock, fake, slack, discord, sla=ESCALATION)
@@ -94,7 +96,7 @@ async def test_a_revoked_token_is_told_once_per_channel_across_restarts_and_its_
     assert [s.channel for s in discord.channel_posts] == ["#escalations", "#escalations"]
 
     await poll(restarted, clock, minutes=1)
-    assert len(texts(slack, discord)) == 4
+    assert posted(slack, discord) == 4
     await restarted.close()
 
 
