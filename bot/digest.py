@@ -1,4 +1,4 @@
-"""The daily digest: yesterday's figures and what is overdue now, posted once a day to a channel.
+"""The daily digest: yesterday's figures, what is overdue and which sources fail now, posted once a day to a channel.
 
 The job checks every minute whether the digest's time has come in the team's time zone; the
 outbox key carries the date, so a restart, a takeover by another replica or a second check on
@@ -12,12 +12,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from bot import outbox_entries, stats
+from bot import outbox_entries, source_alerts, stats
 from bot.settings import DeskConfig
 from storage.db import session_scope
 from storage.models import OutboxEntry
 
-SECTIONS = (stats.overview, stats.overdue_now)
+SECTIONS = (stats.overview, stats.overdue_now, source_alerts.failing_now)
 
 
 def queue_digest(engine: Engine, config: DeskConfig, now: datetime) -> bool:

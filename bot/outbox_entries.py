@@ -17,7 +17,7 @@ UPDATE = "chat.update"
 NOTICE = "chat.notice"
 NUDGE = "chat.nudge"  # an SLA warning, breach or reminder in the thread, checked against the clock when delivered
 ESCALATE = "chat.escalate"  # a breach announced in the escalation channel, checked likewise
-CHANNEL = "chat.channel"  # a message of the bot's own at the top level of a channel (the digest)
+CHANNEL = "chat.channel"  # a message of the bot's own at the top level of a channel (the digest, source alerts)
 PUBLISH = "source.publish"
 
 

@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from sqlalchemy.engine import Engine
 
+from bot import source_alerts
 from bot.clock import Clock
 from bot.pipeline import ingest
 from bot.settings import DeskConfig
@@ -34,7 +35,7 @@ async def poll_once(engine: Engine, config: DeskConfig, source: Source, clock: C
         try:
             page = await source.poll(cursor)
         except SourceError as error:
-            _record_error(engine, source, clock, str(error))
+            await asyncio.to_thread(_record_error, engine, config, source, clock, error)
             raise
         # Enriching and storing a page is CPU and database work: off the event loop, so chat stays answered.
         new += await asyncio.to_thread(_store_page, engine, config, source, page, clock.now())
@@ -44,7 +45,8 @@ async def poll_once(engine: Engine, config: DeskConfig, source: Source, clock: C
 
 
 def _store_page(engine: Engine, config: DeskConfig, source: Source, page: PollResult, now) -> int:
-    """The page's posts and the cursor after them, in one transaction; returns how many posts were new."""
+    """The page's posts and the cursor after them, in one transaction (with the news that a failing source
+    recovered); returns how many posts were new."""
     with session_scope(engine) as session:
         new = sum(1 for post in page.posts if ingest(session, config, source.name, post, now))
         state = session.get(SourceCursor, source.name) or SourceCursor(source_name=source.name)
@@ -52,6 +54,7 @@ def _store_page(engine: Engine, config: DeskConfig, source: Source, page: PollRe
         state.last_success_at = now
         state.last_error = None
         state.quota = quota_state(source)
+        source_alerts.record_success(session, config, state, now)
         session.add(state)
     return new
 
@@ -61,12 +64,14 @@ def quota_state(source: Source) -> list[dict]:
              "reset_at": q.reset_at.isoformat() if q.reset_at else None} for q in source.quota()]
 
 
-def _record_error(engine: Engine, source: Source, clock: Clock, error: str) -> None:
+def _record_error(engine: Engine, config: DeskConfig, source: Source, clock: Clock, error: SourceError) -> None:
+    """The error on the source's health row, and the team's alert once it is due, in one transaction."""
     with session_scope(engine) as session:
         state = session.get(SourceCursor, source.name) or SourceCursor(source_name=source.name)
-        state.last_error = error
+        state.last_error = str(error)
         state.last_error_at = clock.now()
         state.quota = quota_state(source)
+        source_alerts.record_failure(session, config, state, error, clock.now())
         session.add(state)
 
 

@@ -237,6 +237,13 @@ class DigestConfig(Strict):
     at: time = time(9)
 
 
+class SourceAlertsConfig(Strict):
+    """A failing source is announced in the escalation channels: at once when only a person can fix it (a revoked
+    token, no credits), else once it has kept failing for `after` (a few 5xx in a row are no news)."""
+
+    after: Duration = timedelta(minutes=15)
+
+
 class RetentionConfig(Strict):
     """Resolved conversations older than `resolved_after` lose their post texts, raw payloads and notes."""
 
@@ -314,6 +321,7 @@ class DeskConfig(Strict):
     database_path: str = "socialdesk.db"
     digest: DigestConfig | None = None
     retention: RetentionConfig | None = None
+    source_alerts: SourceAlertsConfig = SourceAlertsConfig()
     scheduler: SchedulerConfig = SchedulerConfig()
 
     @model_validator(mode="after")

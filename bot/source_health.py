@@ -22,6 +22,7 @@ class SourceHealth:
     last_success_at: datetime | None
     last_error: str | None
     last_error_at: datetime | None
+    failing_since: datetime | None  # the first error since the last success
     next_poll_at: datetime | None
     quota: list[dict]
 
@@ -35,7 +36,7 @@ def source_health(session: Session, config: DeskConfig) -> list[SourceHealth]:
     for source in config.sources:
         state = session.get(SourceCursor, source.name) or SourceCursor(source_name=source.name)
         found.append(SourceHealth(source.name, source.type, source.enabled, state.last_success_at, state.last_error,
-                                  state.last_error_at, state.next_poll_at, list(state.quota or [])))
+                                  state.last_error_at, state.failing_since, state.next_poll_at, list(state.quota or [])))
     return found
 
 
@@ -44,7 +45,7 @@ def describe(health: SourceHealth, now: datetime) -> str:
     if not health.enabled:
         return f"{health.name} ({health.type}): disabled in socialdesk.toml"
     if health.failing:
-        state = f"FAILING since {_ago(health.last_error_at, now)}: {health.last_error}"
+        state = f"FAILING since {_ago(health.failing_since or health.last_error_at, now)}: {health.last_error}"
         if health.last_success_at:
             state += f" (last success {_ago(health.last_success_at, now)})"
     elif health.last_success_at:

@@ -199,6 +199,7 @@ class SourceCursor(SQLModel, table=True):
     last_success_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_error: str | None = Field(default=None, sa_column=Column(Text))
     last_error_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    failing_since: datetime | None = Field(default=None, sa_type=UTCDateTime)  # the first error since the last success
     next_poll_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     quota: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
 

@@ -90,12 +90,16 @@ class Quota:
 
 
 class SourceError(Exception):
-    """A call to the network failed. `retryable` says whether trying later may help."""
+    """A call to the network failed. `retryable` says whether trying later may help; `needs_action` whether a person
+    must act first (fix a token, add credits), by default when it is not retryable: a failing poll that needs action
+    is announced to the team at once (bot/source_alerts.py)."""
 
-    def __init__(self, message: str, *, retryable: bool = True, retry_after: float | None = None) -> None:
+    def __init__(self, message: str, *, retryable: bool = True, retry_after: float | None = None,
+                 needs_action: bool | None = None) -> None:
         super().__init__(message)
         self.retryable = retryable
         self.retry_after = retry_after
+        self.needs_action = not retryable if needs_action is None else needs_action
 
 
 class PrivateChannelUnavailable(SourceError):

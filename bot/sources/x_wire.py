@@ -62,7 +62,8 @@ class XApi(ApiClient):
         if status == 402 or (status == 429 and "usage-capped" in response.text):
             what = "out of API credits" if status == 402 else "over X's monthly usage cap"
             message = f"{where}: {what} ({status}: {detail}); add credits or raise the cap at console.x.com"
-            return SourceError(message, retryable=not write, retry_after=None if write else OUT_OF_CREDITS_WAIT)
+            return SourceError(message, retryable=not write, retry_after=None if write else OUT_OF_CREDITS_WAIT,
+                               needs_action=True)
         if status == 429:
             daily = self._daily_reset(response.headers)
             if daily is not None:

@@ -19,7 +19,7 @@ from bot.sources.x import XOptions, build, search_query
 from handlers import dispatch
 from handlers.context import Actor, Request
 from storage.models import Post, Reply, ReplyStatus
-from tests.auxil.desk import make_runtime
+from tests.auxil.desk import drain, make_runtime
 from tests.auxil.sources import dies_after_publishing, poll_all
 from tests.fakes.chat import SimulatedCrash
 from tests.fakes.x_api import FakeX
@@ -200,6 +200,21 @@ async def test_failures_say_what_happened_and_what_to_do(fake, clock, fault, env
     with pytest.raises(SourceError) as failed:
         await source.poll(None)
     assert failed.value.retryable is retryable and words in str(failed.value)
+    assert failed.value.needs_action is (fault["status"] in (401, 402, 403))  # a person must act: the team is told at once
+
+
+async def test_running_out_of_credits_is_told_at_once_though_reading_retries(db_url, tmp_path, fake, clock):
+    runtime, chat, _ = make_runtime(db_url, tmp_path, sla={"escalation": {"slack": {"channel": "C0ESCALATE"}}})
+    fake.fail(MENTIONS, status=402, body='{"title": "Payment Required", "detail": "credits depleted", '
+                                         '"type": "https://api.x.com/2/problems/credits-depleted"}')
+    source = make(fake, clock, keywords=[], direct_messages=False)
+    with pytest.raises(SourceError) as failed:
+        await poll_once(runtime.engine, runtime.config, source, clock)
+    assert failed.value.retryable and failed.value.retry_after == 900
+    await drain(runtime)
+    (alert,) = chat.channel_posts
+    assert alert.channel == "C0ESCALATE" and alert.body.text.startswith("🔌 Source x has been failing since 09:00 UTC")
+    assert "out of API credits (402: credits depleted); add credits or raise the cap at console.x.com" in alert.body.text
 
 
 async def test_the_wrong_token_is_refused_by_the_fake_as_by_x(fake, clock):
