@@ -70,7 +70,7 @@ async def run_demo(interval: float, name: str, initials: str, console: Console |
     config = parse_config(demo_config(workdir, name, initials), where="demo config")
     clock = FastClock(FAST) if fast else SystemClock()
     runtime = Runtime(config, database_url=database_url(None, workdir / "demo.db"), clock=clock)
-    chat = ConsoleChat(console)
+    chat = ConsoleChat(console, clock, config.sla.timezone)
     runtime.add_chat(chat)
     stop = asyncio.Event()
     pace = f" Time runs {FAST}× fast: an urgent post (15 min target) is overdue within a minute." if fast else ""
