@@ -33,6 +33,7 @@ HELP = """Commands (the same as in Slack):
   /resolve N           close #N
   /suggest N           new suggested replies for #N
   /queue               open conversations, the most pressing first
+  /queue mine urgent   only yours, only urgent (also unowned, high, x, mastodon, page 2…)
   /snooze N 2h         put #N aside (its SLA clocks pause); /snooze N off brings it back
   /sla, /stats         the response-time policy and today's figures; response times and attainment
   #N text              write in #N's thread: an internal note, or !claim, !assign @sam, !reply text, !resolve
