@@ -13,7 +13,7 @@ from sqlmodel import Session
 from bot.settings import PRIORITIES
 from bot.sources import TYPES
 from bot.views import PRESSING_FIRST, count_open, open_conversations
-from bot.wording import clock_time, plain, time_left
+from bot.wording import day_time, plain, time_left
 from handlers.context import Desk, Outcome, Refusal, Request, require_agent
 from storage.models import Conversation
 
@@ -96,7 +96,7 @@ def _listing(desk: Desk, wanted: Wanted, agent_id: int) -> str:
     lines = [f"{total} open{_scope(wanted)}, most pressing first{paging}:"]
     for conversation, customer, owner in rows:
         if conversation.snoozed_until:
-            when = f"snoozed until {clock_time(conversation.snoozed_until, desk.config.sla.timezone, now)}"
+            when = f"snoozed until {day_time(conversation.snoozed_until, desk.config.sla.timezone, now)}"
         else:
             when = time_left(conversation.response_due_at, now)
         lines.append(
