@@ -33,6 +33,7 @@ HELP = """Commands (the same as in Slack):
   /resolve N           close #N
   /suggest N           new suggested replies for #N
   /queue               open conversations, the most pressing first
+  /queue mine urgent   only yours, only urgent (also unowned, high, x, mastodon, page 2…)
   /snooze N 2h         put #N aside (its SLA clocks pause); /snooze N off brings it back
   /sla, /stats         the response-time policy and today's figures; response times and attainment
   #N text              write in #N's thread: an internal note, or !claim, !assign @sam, !reply text, !resolve
@@ -70,7 +71,7 @@ async def run_demo(interval: float, name: str, initials: str, console: Console |
     config = parse_config(demo_config(workdir, name, initials), where="demo config")
     clock = FastClock(FAST) if fast else SystemClock()
     runtime = Runtime(config, database_url=database_url(None, workdir / "demo.db"), clock=clock)
-    chat = ConsoleChat(console)
+    chat = ConsoleChat(console, clock, config.sla.timezone)
     runtime.add_chat(chat)
     stop = asyncio.Event()
     pace = f" Time runs {FAST}× fast: an urgent post (15 min target) is overdue within a minute." if fast else ""

@@ -1,18 +1,33 @@
 """Building the neutral chat views from the database."""
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlalchemy import case
+from sqlmodel import Session, func, select
 
 from bot.chat.base import ConversationView, CustomerPost
 from storage.models import Agent, Conversation, ConversationStatus, Customer, Post
 
 
-def open_conversations():
-    """A query for the open conversations, each with its customer and its owner (None when nobody owns it)."""
+IS_OPEN = Conversation.status.in_(ConversationStatus.OPEN)
+# Waiting on the team, soonest due first; then snoozed, soonest back first; then waiting on the customer, oldest first.
+PRESSING_FIRST = (
+    case((Conversation.response_due_at.is_not(None), 0), (Conversation.snoozed_until.is_not(None), 1), else_=2),
+    func.coalesce(Conversation.response_due_at, Conversation.snoozed_until),
+    Conversation.id,
+)
+
+
+def open_conversations(*where):
+    """A query for the open conversations matching `where`, each with its customer and its owner (None when nobody owns it)."""
     return (select(Conversation, Customer, Agent)
             .join(Customer, Customer.id == Conversation.customer_id)
             .join(Agent, Agent.id == Conversation.assignee_id, isouter=True)
-            .where(Conversation.status.in_(ConversationStatus.OPEN)))
+            .where(IS_OPEN, *where))
+
+
+def count_open(session: Session, *where) -> int:
+    """How many open conversations match `where`, counted by the database."""
+    return session.exec(select(func.count()).select_from(Conversation).where(IS_OPEN, *where)).one()
 
 
 def first_post(session: Session, conversation_id: int) -> Post:

@@ -1,29 +1,102 @@
-"""/queue: the open conversations, the most pressing first, with time left, priority and owner."""
+"""/queue [mine|unowned] [urgent…] [x…] [page 2]: the open conversations, the most pressing first, with time left and owner.
+
+The database filters, sorts and pages (LIMIT/OFFSET), so a queue of thousands stays quick; only one
+page of rows ever reaches Python.
+"""
 from __future__ import annotations
 
-from datetime import datetime
+import asyncio
+from dataclasses import dataclass
 
-from bot.views import open_conversations
-from bot.wording import clock_time, plain, time_left
-from handlers.context import Desk, Outcome, Request, require_agent
+from sqlmodel import Session
+
+from bot.settings import PRIORITIES
+from bot.sources import TYPES
+from bot.views import PRESSING_FIRST, count_open, open_conversations
+from bot.wording import day_time, plain, time_left
+from handlers.context import Desk, Outcome, Refusal, Request, require_agent
 from storage.models import Conversation
 
-USAGE = "/queue"
-SHOWN = 20
+SHOWN = 20  # conversations a page
+OWNERS = ("mine", "unowned")
+NETWORKS = tuple(sorted(TYPES))
+ALIASES = {"twitter": "x"}
+USAGE = f"/queue [{'|'.join(OWNERS)}] [{'|'.join(PRIORITIES)}] [{'|'.join(NETWORKS)}] [page 2]"
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """Which part of the queue a teammate asked for, typed back in one order by `filters` and `command`."""
+
+    owner: str | None = None  # "mine" or "unowned"
+    priorities: tuple[str, ...] = ()
+    networks: tuple[str, ...] = ()
+    page: int = 1
+
+    def filters(self) -> str:
+        """'mine urgent x'; '' for the whole queue."""
+        return " ".join([*filter(None, [self.owner]), *self.priorities, *self.networks])
+
+    def command(self, page: int) -> str:
+        """How to type page `page` of the same view: '`/queue mine urgent page 2`'."""
+        return "`" + " ".join(filter(None, ["/queue", self.filters(), f"page {page}" if page > 1 else ""])) + "`"
+
+
+def parse(args: str) -> Wanted:
+    """Read `/queue`'s words; anything unknown is refused with what is accepted, so nothing typed is ignored."""
+    owner, page = None, None
+    priorities: set[str] = set()
+    networks: set[str] = set()
+    words = iter(args.lower().split())
+    for word in words:
+        word = ALIASES.get(word, word)
+        if word in OWNERS:
+            if owner and owner != word:
+                raise Refusal("`mine` and `unowned` exclude each other: choose one.")
+            owner = word
+        elif word in PRIORITIES:
+            priorities.add(word)
+        elif word in NETWORKS:
+            networks.add(word)
+        elif word == "page":
+            number = next(words, "")
+            if not number.isdigit() or int(number) < 1 or page is not None:
+                raise Refusal("`page` takes one page number after it, like `/queue page 2`.")
+            page = int(number)
+        elif word.isdigit():
+            raise Refusal(f"For page {word} of the queue, type `/queue page {word}`.")
+        else:
+            shown = plain(word)[:40].replace("`", "")
+            raise Refusal(f"/queue doesn't know `{shown}`; nothing was listed. Usage: {USAGE}, "
+                          "in any order and combined, e.g. `/queue mine urgent`.")
+    return Wanted(owner, tuple(p for p in PRIORITIES if p in priorities), tuple(sorted(networks)), page or 1)
 
 
 async def run(desk: Desk, request: Request) -> Outcome:
-    now = desk.clock.now()
+    wanted = parse(request.args)
     with desk.session() as session:
-        require_agent(desk, session, request.actor, "see the queue")
-        rows = session.exec(open_conversations()).all()
-    if not rows:
-        return Outcome("The queue is empty: every conversation is resolved.")
-    pending = sorted(rows, key=lambda row: _urgency(row[0], now))
-    lines = [f"{len(rows)} open, most pressing first:"]
-    for conversation, customer, owner in pending[:SHOWN]:
+        agent_id = require_agent(desk, session, request.actor, "see the queue").id
+    return Outcome(await asyncio.to_thread(_listing, desk, wanted, agent_id))
+
+
+def _listing(desk: Desk, wanted: Wanted, agent_id: int) -> str:
+    now = desk.clock.now()
+    where = _conditions(wanted, agent_id)
+    with Session(desk.engine) as session:
+        total = count_open(session, *where)
+        if not total:
+            return _nothing(wanted, count_open(session) if wanted.filters() else 0)
+        pages = -(-total // SHOWN)
+        if wanted.page > pages:
+            return (f"There is no page {wanted.page}: {total} open{_scope(wanted)} fit on {pages} "
+                    f"page{'s' if pages > 1 else ''}. The last: {wanted.command(pages)}")
+        offset = (wanted.page - 1) * SHOWN
+        rows = session.exec(open_conversations(*where).order_by(*PRESSING_FIRST).offset(offset).limit(SHOWN)).all()
+    paging = f", page {wanted.page} of {pages}" if pages > 1 else ""
+    lines = [f"{total} open{_scope(wanted)}, most pressing first{paging}:"]
+    for conversation, customer, owner in rows:
         if conversation.snoozed_until:
-            when = f"snoozed until {clock_time(conversation.snoozed_until, desk.config.sla.timezone, now)}"
+            when = f"snoozed until {day_time(conversation.snoozed_until, desk.config.sla.timezone, now)}"
         else:
             when = time_left(conversation.response_due_at, now)
         lines.append(
@@ -31,15 +104,31 @@ async def run(desk: Desk, request: Request) -> Outcome:
             f"@{plain(customer.handle)} · {conversation.status.replace('_', ' ')} · "
             f"{owner.name if owner else 'nobody'}"
         )
-    if len(rows) > SHOWN:
-        lines.append(f"…and {len(rows) - SHOWN} more.")
-    return Outcome("\n".join(lines))
+    more = total - offset - len(rows)
+    if more:
+        lines.append(f"…and {more} more: {wanted.command(wanted.page + 1)}")
+    return "\n".join(lines)
 
 
-def _urgency(conversation: Conversation, now: datetime) -> tuple:
-    """Waiting on the team, soonest due first; then snoozed, soonest back first; then waiting on the customer."""
-    if conversation.response_due_at:
-        return 0, conversation.response_due_at, conversation.id
-    if conversation.snoozed_until:
-        return 1, conversation.snoozed_until, conversation.id
-    return 2, now, conversation.id
+def _conditions(wanted: Wanted, agent_id: int) -> list:
+    where = []
+    if wanted.owner == "mine":
+        where.append(Conversation.assignee_id == agent_id)
+    elif wanted.owner == "unowned":
+        where.append(Conversation.assignee_id.is_(None))
+    if wanted.priorities:
+        where.append(Conversation.priority.in_(wanted.priorities))
+    if wanted.networks:
+        where.append(Conversation.network.in_(wanted.networks))
+    return where
+
+
+def _scope(wanted: Wanted) -> str:
+    return f" ({wanted.filters()})" if wanted.filters() else ""
+
+
+def _nothing(wanted: Wanted, open_in_all: int) -> str:
+    if not open_in_all:
+        return "The queue is empty: every conversation is resolved."
+    return (f"Nothing open matches `{wanted.filters()}`; "
+            f"{open_in_all} open in all: `/queue` lists them.")

@@ -11,6 +11,8 @@ from rich.markup import escape
 from rich.panel import Panel
 
 from bot.chat.base import ChatRef, ConversationView, CustomerPost, Notice, Suggestions, ThreadMessage
+from bot.clock import Clock, SystemClock
+from bot.wording import day_time, due_when
 
 STYLE = {"urgent": "bold red", "high": "yellow", "normal": "cyan", "low": "dim"}
 
@@ -18,8 +20,10 @@ STYLE = {"urgent": "bold red", "high": "yellow", "normal": "cyan", "low": "dim"}
 class ConsoleChat:
     platform = "console"
 
-    def __init__(self, console: Console | None = None) -> None:
+    def __init__(self, console: Console | None = None, clock: Clock | None = None, zone: str = "UTC") -> None:
         self.console = console or Console(highlight=False)
+        self.clock = clock or SystemClock()
+        self.zone = zone  # the team's ([sla] timezone), for due times
         self._sent: dict[str, str] = {}  # key -> message id, to answer find_message within one run
         self._counter = 0
 
@@ -70,9 +74,11 @@ class ConsoleChat:
         self.console.print(f"[dim italic](only you) {escape(text)}[/]")
 
     def _panel(self, view: ConversationView, title: str) -> Panel:
-        due = f"due {view.due_at:%H:%M} UTC" if view.due_at else "answered"
+        now = self.clock.now()
         if view.snoozed_until:
-            due = f"snoozed until {view.snoozed_until:%H:%M} UTC"
+            due = f"snoozed until {day_time(view.snoozed_until, self.zone, now)}"
+        else:
+            due = due_when(view.due_at, self.zone, now)
         facts = (f"{view.sentiment} · {view.intent.replace('_', ' ')} · [{STYLE.get(view.priority, '')}]"
                  f"{view.priority}[/] · {due} · {view.status} · lang {view.language}")
         pii = "\n[yellow]⚠ contains personal data: don't repeat it; move to a private channel[/]" if view.has_pii else ""

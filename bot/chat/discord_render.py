@@ -119,7 +119,7 @@ def conversation_message(view: ConversationView, key: str | None) -> dict:
         ("Sentiment", f"{SENTIMENT.get(view.sentiment, '')} {view.sentiment}"),
         ("Intent", view.intent.replace("_", " ")),
         ("Priority", f"{PRIORITY.get(view.priority, '')} {view.priority}"),
-        ("Due", due_text(view.due_at)),
+        ("Due", f"snoozed until {stamp(view.snoozed_until, 'f')}" if view.snoozed_until else due_text(view.due_at)),
         ("Status", f"**{STATUS.get(view.status, view.status)}**"),
         ("Owner", owner),
     ):
@@ -135,9 +135,14 @@ def conversation_message(view: ConversationView, key: str | None) -> dict:
     return _message(embeds=[embed], components=_rows(buttons))
 
 
+def stamp(moment: datetime, style: str) -> str:
+    """A Discord timestamp, shown in each reader's own time zone: style R 'in 2 hours' (it counts down by itself),
+    t '09:22', f '2 November 2026 09:22'."""
+    return f"<t:{int(moment.timestamp())}:{style}>"
+
+
 def due_text(due: datetime | None) -> str:
-    """A Discord timestamp: every reader sees it in their own time zone, and 'in 2 hours' counts down by itself."""
-    return f"<t:{int(due.timestamp())}:R> (<t:{int(due.timestamp())}:t>)" if due else "answered"
+    return f"{stamp(due, 'R')} ({stamp(due, 't')})" if due else "answered"
 
 
 def thread_message(message: ThreadMessage, key: str) -> dict:

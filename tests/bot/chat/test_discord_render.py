@@ -75,6 +75,8 @@ def test_answered_unowned_resolved_and_personal_data(as_message):
     assert message.components == []  # no buttons on a resolved conversation
     assert "ref" not in message.embeds[0].footer.text  # an edit carries no outbox key
     assert ref_of(conversation_message(view(), "conv:42:open")) == ref("conv:42:open")
+    snoozed = as_message(conversation_message(view(status="snoozed", due_at=None, snoozed_until=DUE), None))
+    assert {f.name: f.value for f in snoozed.embeds[0].fields}["Due"] == f"snoozed until <t:{int(DUE.timestamp())}:f>"
 
 
 @pytest.mark.parametrize("text", HOSTILE)
