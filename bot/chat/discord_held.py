@@ -35,7 +35,7 @@ class HeldReplies:
         return token
 
     def get(self, token: str) -> HeldReply | None:
-        with Session(self.engine, expire_on_commit=False) as session:
+        with Session(self.engine) as session:
             return self._waiting(session.get(HeldReply, token))
 
     def take(self, token: str) -> HeldReply | None:

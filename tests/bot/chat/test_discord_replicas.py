@@ -8,7 +8,7 @@ from sqlmodel import Session, func, select
 
 from bot.chat.discord_app import DeskBot
 from storage.models import AuditEvent, ChatEvent, Conversation, Reply
-from tests.auxil.discord_desk import another_replica, discord_desk
+from tests.auxil.discord_desk import another_replica, discord_desk, until
 from tests.auxil.factories import post_item
 
 ASKS_FOR_EMAIL = "Sorry! What's your email address?"
@@ -18,8 +18,7 @@ class Claims:
     """Spies on each replica's claim of an event (the real claim runs): who tried and who won. `hold_back(i)` makes
     replica i try for the next event only once every other replica has, so that another one wins it."""
 
-    def __init__(self, until, *bots: DeskBot) -> None:
-        self.until = until  # the desk's wait for what the bots do
+    def __init__(self, *bots: DeskBot) -> None:
         self.tries: list[tuple[int, str, bool]] = []  # (replica, event id, won)
         self.held_back: int | None = None
         for index, bot in enumerate(bots):
@@ -29,7 +28,7 @@ class Claims:
         async def claim(event_id: int) -> bool:
             if self.held_back == index:
                 self.held_back = None
-                await self.until(lambda: len(self.of(str(event_id))) == replicas - 1)
+                await until(lambda: len(self.of(str(event_id))) == replicas - 1)
             won = await first_to(event_id)
             self.tries.append((index, str(event_id), won))
             return won
@@ -44,7 +43,7 @@ class Claims:
 
     async def decided(self, event_id: str) -> dict[int, bool]:
         """Once both replicas tried for the event: replica -> won."""
-        return await self.until(lambda: len(self.of(event_id)) == 2 and self.of(event_id))
+        return await until(lambda: len(self.of(event_id)) == 2 and self.of(event_id))
 
 
 @pytest.fixture
@@ -53,7 +52,7 @@ async def desk(tmp_path, db_url):
         desk.add_posts(post_item(1, "@acme my parcel is late"))
         await desk.settle()
         async with another_replica(desk) as other:
-            desk.claims = Claims(desk.until, desk.bot, other)
+            desk.claims = Claims(desk.bot, other)
             yield desk
 
 
