@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot import digest, retention, sla_sweep
+from bot.chat import claims, discord_held
 from bot.poller import poll_on_schedule
 
 if TYPE_CHECKING:
@@ -59,8 +60,7 @@ async def start(runtime: Runtime) -> AsyncIOScheduler:
     repeat(sweep_sla, config.sla.sweep_every.total_seconds(), job_id="sla")
     if config.digest:
         repeat(post_digest, DIGEST_CHECK, job_id="digest")
-    if config.retention:
-        repeat(purge, PURGE_EVERY, job_id="retention")
+    repeat(purge, PURGE_EVERY, job_id="purge")
     runtime.scheduler = scheduler
     runtime.outbox.on_poke = lambda: _deliver_soon(scheduler, runtime)
     runtime.outbox.may_deliver = runtime.lease.held
@@ -142,9 +142,15 @@ async def post_digest(key: str) -> None:
 
 
 async def purge(key: str) -> None:
+    """Forget old chat event claims and expired held replies; with [retention], purge old resolved conversations."""
     runtime = _leading(key)
     if runtime is None:
         return
-    purged = await asyncio.to_thread(retention.purge, runtime.engine, runtime.config.retention, runtime.clock.now())
+    now = runtime.clock.now()
+    await asyncio.to_thread(claims.forget_claims, runtime.engine, now)
+    await asyncio.to_thread(discord_held.forget_expired, runtime.engine, now)
+    if not runtime.config.retention:
+        return
+    purged = await asyncio.to_thread(retention.purge, runtime.engine, runtime.config.retention, now)
     if purged:
         log.info("retention: removed the texts of %d resolved conversations", purged)

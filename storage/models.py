@@ -1,7 +1,8 @@
 """SQLModel tables: the single source of truth for everything socialdesk knows.
 
 Unique keys carry the "nothing doubled" principle: a post is unique per network and
-external id, an outbox entry per idempotency key, a note per chat message.
+external id, an outbox entry per idempotency key, a note per chat message, an inbound chat
+event per platform and event id (so that only one replica acts on it).
 """
 from __future__ import annotations
 
@@ -256,3 +257,22 @@ class LlmUsage(SQLModel, table=True):
     output_tokens: int = 0
     cost: float = 0.0  # in [llm] currency, at the configured prices
     at: datetime = Field(sa_type=UTCDateTime)
+
+
+class ChatEvent(SQLModel, table=True):
+    """An inbound chat event (a message, an interaction) one replica claimed: the others, which got it too, do nothing."""
+
+    platform: str = Field(primary_key=True, max_length=16)
+    event_id: str = Field(primary_key=True, max_length=128)  # Discord: the message or interaction id; Slack: channel:ts
+    claimed_at: datetime = Field(index=True, sa_type=UTCDateTime)
+
+
+class HeldReply(SQLModel, table=True):
+    """A reply a guard held, waiting for its author's "Publish anyway" on Discord under a short token (a button's
+    custom_id holds 100 characters). In the database, so that whichever replica gets the press finds it."""
+
+    token: str = Field(primary_key=True, max_length=32)
+    conversation_id: int = Field(foreign_key="conversation.id")
+    user_id: str = Field(max_length=64)  # the Discord user who wrote it: nobody else may publish it
+    args: str = Field(sa_column=Column(Text, nullable=False))  # the reply command's args that publish it anyway
+    held_at: datetime = Field(index=True, sa_type=UTCDateTime)

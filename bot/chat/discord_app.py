@@ -9,11 +9,15 @@ followup when the handler is done, well within Discord's 3-second limit. The exc
 once with no slow work: the Reply… and Use… buttons (a modal must be the immediate answer; its
 suggestion is a stored or offline one) and the steps of "Publish anyway".
 
+Discord sends every event to every replica connected as the bot, so each listener first claims
+the interaction or message (bot/chat/claims.py) and a replica that loses the claim does nothing:
+one answer, one reply published, whatever the number of replicas.
+
 A reply a personal-data guard holds comes back with a **Publish anyway…** button. Discord has no
 confirmation dialogs, so the button answers with socialdesk's own (the text, what the override
 means, Publish it / Cancel); Publish it sends the same reply again with --anyway, which the audit
-log records. The held reply waits in `HeldReplies` under a short token (a custom_id holds 100
-characters), and only its author can publish it.
+log records. The held reply waits in `HeldReplies` (in the database, for any replica) under a
+short token (a custom_id holds 100 characters), and only its author can publish it.
 
 Inside a conversation's thread, `!reply text` and the other `!` commands work as on Slack and any
 other message is an internal note (confirmed with a 📝 reaction). Discord has no ephemeral
@@ -22,6 +26,7 @@ that pings only its author. Reading thread messages needs the Message Content in
 """
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import inspect
 import logging
@@ -31,6 +36,7 @@ import discord
 from discord import app_commands
 
 from bot.chat.base import ChatError
+from bot.chat.claims import claimed
 from bot.chat.discord import DiscordChat
 from bot.chat.discord_held import KEEP, HeldReplies, HeldReply
 from bot.chat.discord_render import anyway_confirmation, answer_chunks, held_buttons, reply_modal, unescape
@@ -138,11 +144,17 @@ class DiscordListeners:
         self.runtime = runtime
         self.chat = chat
         self.guild_id = guild_id
-        self.held = HeldReplies(runtime.clock)
+        self.held = HeldReplies(runtime.engine, runtime.clock)
+
+    async def first_to(self, event_id: int) -> bool:
+        """Claim an interaction or message for this replica: False when another one has it (then say nothing)."""
+        return await claimed(self.runtime.engine, "discord", str(event_id), self.runtime.clock.now())
 
     # --- application commands --------------------------------------------------------------------
 
     async def command(self, interaction: discord.Interaction, number: int | None, text: str | None) -> None:
+        if not await self.first_to(interaction.id):
+            return
         await interaction.response.defer(ephemeral=True, thinking=True)
         try:
             request = await self.command_request(interaction, number, text)
@@ -150,7 +162,7 @@ class DiscordListeners:
             await self._followup(interaction, str(error))
             return
         outcome = await dispatch(self.runtime.desk, request)
-        await self._followup(interaction, with_reply_text(outcome, request), self._held_view(outcome, request))
+        await self._followup(interaction, with_reply_text(outcome, request), await self._held_view(outcome, request))
 
     async def command_request(self, interaction: discord.Interaction, number: int | None, text: str | None) -> Request:
         """`/claim 42`, or `/claim` inside #42's thread, as a handler request; mentioned users come with their roles."""
@@ -165,8 +177,8 @@ class DiscordListeners:
 
     async def component(self, interaction: discord.Interaction) -> None:
         match = _CUSTOM_ID.match((interaction.data or {}).get("custom_id", ""))
-        if match is None:
-            return  # not ours
+        if match is None or not await self.first_to(interaction.id):
+            return  # not ours, or another replica's
         action, number, more = match.group(1), int(match.group(2)), match.group(3) or ""
         if action in PRESSED:
             await interaction.response.defer(ephemeral=True, thinking=True)
@@ -196,11 +208,11 @@ class DiscordListeners:
         request = Request(command="reply", actor=actor_of(interaction.user), number=number,
                           args=f"--anyway {text}" if anyway else text)
         outcome = await dispatch(self.runtime.desk, request)
-        await self._followup(interaction, with_reply_text(outcome, request), self._held_view(outcome, request))
+        await self._followup(interaction, with_reply_text(outcome, request), await self._held_view(outcome, request))
 
     async def confirm_anyway(self, interaction: discord.Interaction, number: int, token: str) -> None:
         """Publish anyway…, step one: what would go out, with Publish it / Cancel (Discord has no confirm dialog)."""
-        held = self.held.get(token)
+        held = await asyncio.to_thread(self.held.get, token)
         refusal = _refusal(held, str(interaction.user.id), number)
         if refusal:
             await interaction.response.send_message(refusal, ephemeral=True, allowed_mentions=discord.AllowedMentions.none())
@@ -212,22 +224,25 @@ class DiscordListeners:
     async def publish_anyway(self, interaction: discord.Interaction, number: int, token: str) -> None:
         """Step two: the same reply again with --anyway, once. The confirmation loses its buttons at once (the ack),
         then says what happened."""
-        held = self.held.get(token)
+        held = await asyncio.to_thread(self.held.get, token)
         refusal = _refusal(held, str(interaction.user.id), number)
+        if refusal is None:
+            held = await asyncio.to_thread(self.held.take, token)
+            refusal = _refusal(held, str(interaction.user.id), number)  # taken meanwhile by another press
         if refusal:
             await interaction.response.edit_message(content=refusal, embed=None, view=None)
             return
-        self.held.take(token)
         await interaction.response.edit_message(content=f"Publishing your reply to #{number}…", view=None)
-        outcome = await dispatch(self.runtime.desk, Request(command="reply", actor=actor_of(interaction.user), number=held.number,
-                                               args=held.args))
+        outcome = await dispatch(self.runtime.desk, Request(command="reply", actor=actor_of(interaction.user),
+                                                            number=held.conversation_id, args=held.args))
         await interaction.edit_original_response(content=answer_chunks(outcome.text)[0])
 
-    def _held_view(self, outcome: Outcome, request: Request) -> discord.ui.View | None:
+    async def _held_view(self, outcome: Outcome, request: Request) -> discord.ui.View | None:
         """A held reply gets a "Publish anyway…" button; everything else is plain text."""
         if not outcome.override:
             return None
-        return held_buttons(request.number, self.held.hold(request.number, request.actor.user_id, outcome.override))
+        token = await asyncio.to_thread(self.held.hold, request.number, request.actor.user_id, outcome.override)
+        return held_buttons(request.number, token)
 
     # --- messages in a conversation's thread -----------------------------------------------------
 
@@ -237,8 +252,8 @@ class DiscordListeners:
         if message.type not in (discord.MessageType.default, discord.MessageType.reply):
             return
         number = self.conversation_for_thread(message.channel)
-        if number is None:
-            return  # not a socialdesk conversation
+        if number is None or not await self.first_to(message.id):
+            return  # not a socialdesk conversation, or another replica's
         where = str(message.channel.id)
         text = "\n".join([message.content, *(a.url for a in message.attachments)]).strip()
         if not text:
@@ -253,7 +268,7 @@ class DiscordListeners:
         mentioned = tuple(actor_of(m) for m in message.mentions)
         outcome = await dispatch(self.runtime.desk, dataclasses.replace(request, mentioned=mentioned))
         if request.command != "note" or not outcome.ok:
-            await self._answer(message, outcome.text, self._held_view(outcome, request))
+            await self._answer(message, outcome.text, await self._held_view(outcome, request))
             return
         try:
             await self.chat.react(where, str(message.id), NOTE_SAVED)
@@ -304,7 +319,7 @@ class DiscordListeners:
 def _refusal(held: HeldReply | None, user_id: str, number: int) -> str | None:
     """What to tell whoever pressed a Publish anyway button when the held reply is gone or is not theirs."""
     if held is None:
-        return (f"That held reply is no longer waiting: it was published, or socialdesk restarted, or "
+        return (f"That held reply is no longer waiting: it was published, or "
                 f"{KEEP.total_seconds() / 60:.0f} minutes passed. To publish it anyway, send it again as "
                 f"`/reply {number} --anyway …`.")
     if held.user_id != user_id:

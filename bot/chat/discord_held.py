@@ -1,57 +1,57 @@
 """Replies a guard held, kept for their author's "Publish anyway" on Discord.
 
 A button's custom_id holds 100 characters and a reply up to 4,000, so the button carries a short
-random token and the held reply waits here, in the memory of the process that holds the gateway
-connection (the one that receives the presses). It is kept for `KEEP`, and only its author may
-publish it; after a restart or once it expired, the button says so and how to send it again.
+random token and the held reply waits in the database (`heldreply`): every replica receives the
+press, and whichever claims it must find the reply. It is kept for `KEEP`, and only its author
+may publish it; once it expired, the button says so and how to send it again. The hourly purge
+job deletes the expired ones (a reply held for personal data should not linger).
 """
 from __future__ import annotations
 
 import secrets
-from collections import OrderedDict
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import delete
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
 from bot.clock import Clock
+from storage.db import session_scope
+from storage.models import HeldReply
 
 KEEP = timedelta(hours=1)
-LIMIT = 1000  # held replies kept at most; the oldest go first
-
-
-@dataclass(frozen=True)
-class HeldReply:
-    number: int
-    user_id: str  # the Discord user who wrote it: nobody else may publish it
-    args: str  # the reply command's args that publish it anyway (`--anyway` and any other flags, then the text)
-    held_at: datetime
 
 
 class HeldReplies:
-    def __init__(self, clock: Clock, keep: timedelta = KEEP, limit: int = LIMIT) -> None:
+    def __init__(self, engine: Engine, clock: Clock) -> None:
+        self.engine = engine
         self.clock = clock
-        self.keep = keep
-        self.limit = limit
-        self._held: OrderedDict[str, HeldReply] = OrderedDict()
 
     def hold(self, number: int, user_id: str, args: str) -> str:
-        """Keep a held reply; returns its token (16 URL-safe characters)."""
-        self._forget_expired()
-        while len(self._held) >= self.limit:
-            self._held.popitem(last=False)
+        """Keep a held reply of conversation #number; returns its token (16 URL-safe characters)."""
         token = secrets.token_urlsafe(12)
-        self._held[token] = HeldReply(number, user_id, args, self.clock.now())
+        with session_scope(self.engine) as session:
+            session.add(HeldReply(token=token, conversation_id=number, user_id=user_id, args=args, held_at=self.clock.now()))
         return token
 
     def get(self, token: str) -> HeldReply | None:
-        self._forget_expired()
-        return self._held.get(token)
+        with Session(self.engine) as session:
+            return self._waiting(session.get(HeldReply, token))
 
     def take(self, token: str) -> HeldReply | None:
-        """The held reply, removed: a second press of the same button finds nothing, so it is published once."""
-        self._forget_expired()
-        return self._held.pop(token, None)
+        """The held reply, removed: a second press of the same button, on any replica, finds nothing, so it is
+        published once."""
+        with session_scope(self.engine) as session:
+            held = self._waiting(session.get(HeldReply, token))
+            if held is None or session.exec(delete(HeldReply).where(HeldReply.token == token)).rowcount != 1:
+                return None
+            return held
 
-    def _forget_expired(self) -> None:
-        oldest = self.clock.now() - self.keep
-        while self._held and next(iter(self._held.values())).held_at < oldest:
-            self._held.popitem(last=False)
+    def _waiting(self, held: HeldReply | None) -> HeldReply | None:
+        return held if held is not None and held.held_at >= self.clock.now() - KEEP else None
+
+
+def forget_expired(engine: Engine, now: datetime) -> int:
+    """Delete the held replies past `KEEP`; returns how many."""
+    with session_scope(engine) as session:
+        return session.exec(delete(HeldReply).where(HeldReply.held_at < now - KEEP)).rowcount

@@ -4,6 +4,10 @@ Every listener acknowledges first and works after (Bolt lazy listeners), so Slac
 3-second limit is met however slow the database or network is. The only exception is the
 reply modal, whose short database check runs before the ack so that a too-long reply is
 shown as an error in the modal itself instead of closing it.
+
+Slack sends an event again when it thinks it was not acknowledged (X-Slack-Retry-Num), maybe to
+another replica, so a thread message is claimed (bot/chat/claims.py) before it is acted on: a
+redelivered `!reply` is not published twice.
 """
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.chat.base import ChatError
+from bot.chat.claims import claimed
 from bot.chat.slack import SlackChat
 from bot.chat.slack_render import held_blocks, reply_modal
 from bot.commands import CommandError, parse_slash, parse_thread_message
@@ -119,11 +124,12 @@ class SlackListeners:
         if not thread_ts or thread_ts == event.get("ts") or "user" not in event:
             return
         number = self.runtime.conversation_in_thread("slack", thread_ts, channel)
-        if number is None:
-            return  # a thread that is not a socialdesk conversation
+        message_id = f"{channel}:{event['ts']}"
+        if number is None or not await claimed(self.runtime.engine, "slack", message_id, self.runtime.clock.now()):
+            return  # a thread that is not a socialdesk conversation, or a redelivered message already acted on
         actor = Actor("slack", event["user"])
         try:
-            request = parse_thread_message(event.get("text") or "", number, actor, message_id=f"{channel}:{event['ts']}")
+            request = parse_thread_message(event.get("text") or "", number, actor, message_id=message_id)
         except CommandError as error:
             await self._tell(channel, actor.user_id, str(error), thread_ts)
             return

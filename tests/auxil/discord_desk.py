@@ -22,6 +22,16 @@ AGENT_ROLE, LEAD_ROLE = "Support", "Support Lead"
 DEFAULTS = Secrets.model_fields
 
 
+async def until(found: Callable[[], object], timeout: float = 10.0):
+    """Wait for the bot to react to an event (its answers travel over real sockets)."""
+    for _ in range(int(timeout / 0.01)):
+        value = found()
+        if value:
+            return value
+        await asyncio.sleep(0.01)
+    raise AssertionError("the bot did not answer in time")
+
+
 @dataclass
 class DiscordDesk:
     fake: FakeDiscord
@@ -30,6 +40,7 @@ class DiscordDesk:
     clock: FakeClock
     tmp_path: Path
     channel: str  # the routed channel's id
+    db_url: str
     users: dict[str, str]  # sam, kim (Support role), lena (Support Lead role), jane (in [[agents]]), stranger -> user id
     offered: list[Suggestions] = field(default_factory=list)  # the suggestions the adapter was given to post
 
@@ -54,14 +65,7 @@ class DiscordDesk:
             await self.runtime.outbox.settle()
             await asyncio.sleep(0.02)
 
-    async def until(self, found: Callable[[], object], timeout: float = 10.0):
-        """Wait for the bot to react to an event (its answers travel over real sockets)."""
-        for _ in range(int(timeout / 0.01)):
-            value = found()
-            if value:
-                return value
-            await asyncio.sleep(0.01)
-        raise AssertionError("the bot did not answer in time")
+    until = staticmethod(until)
 
     async def interact(self, payload: dict, answers: int = 1) -> list[dict]:
         """Send an interaction and return the bot's followups (ephemeral answers) once `answers` arrived."""
@@ -121,18 +125,38 @@ async def discord_desk(tmp_path: Path, *, style: str = "forum", route_style: str
             agents=[{"name": "Jane Doe", "initials": "JD", "role": "lead", "discord": users["jane"]}],
         )
         runtime.chats.clear()
-        bot = DeskBot(runtime)
-        gateway = None
         try:
-            await bot.login(fake.token)
-            runtime.add_chat(bot.chat)
-            gateway = asyncio.create_task(bot.connect())
-            desk = DiscordDesk(fake, runtime, bot, clock, tmp_path, channel, users)
-            await desk.until(lambda: bot.get_guild(int(fake.guild_id)))  # GUILD_CREATE is in (on_ready comes 2 s later)
-            yield desk
+            async with _connected(runtime, fake) as bot:
+                yield DiscordDesk(fake, runtime, bot, clock, tmp_path, channel, db_url, users)
         finally:
-            await bot.close()
-            if gateway is not None:
-                await asyncio.gather(gateway, return_exceptions=True)
             await runtime.close()
             point_at(DEFAULTS["discord_api_url"].default, DEFAULTS["discord_gateway_url"].default)
+
+
+@asynccontextmanager
+async def another_replica(desk: DiscordDesk) -> AsyncIterator[DeskBot]:
+    """A second `socialdesk run` on the same database and config, connected to the same Discord as the same bot
+    (so Discord sends it every event too). Its runtime is the bot's `listeners.runtime`."""
+    runtime = Runtime(desk.runtime.config, database_url=desk.db_url, base_dir=desk.tmp_path, clock=desk.clock)
+    try:
+        async with _connected(runtime, desk.fake) as bot:
+            yield bot
+    finally:
+        await runtime.close()
+
+
+@asynccontextmanager
+async def _connected(runtime: Runtime, fake: FakeDiscord) -> AsyncIterator[DeskBot]:
+    """A DeskBot serving `runtime`, logged in and connected to the fake's gateway, with the server known."""
+    bot = DeskBot(runtime)
+    gateway = None
+    try:
+        await bot.login(fake.token)
+        runtime.add_chat(bot.chat)
+        gateway = asyncio.create_task(bot.connect())
+        await until(lambda: bot.get_guild(int(fake.guild_id)))  # GUILD_CREATE is in (on_ready comes 2 s later)
+        yield bot
+    finally:
+        await bot.close()
+        if gateway is not None:
+            await asyncio.gather(gateway, return_exceptions=True)

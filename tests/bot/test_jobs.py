@@ -4,15 +4,18 @@ import os
 import socket
 from datetime import UTC, datetime, timedelta
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from bot import jobs
+from bot.chat import claims
+from bot.chat.claims import claim_event
+from bot.chat.discord_held import HeldReplies
 from bot.lease import Lease
 from bot.poller import poll_on_schedule
 from bot.sources.base import SourceError
 from handlers import dispatch
 from handlers.context import Actor, Request
-from storage.models import SourceCursor
+from storage.models import HeldReply, SourceCursor
 from tests.auxil import factories
 from tests.auxil.desk import feed, make_runtime
 
@@ -55,7 +58,7 @@ async def test_the_scheduler_has_every_job_and_a_poke_runs_the_outbox_now(db_url
     scheduler = await jobs.start(runtime)
     try:
         found = {job.id: job for job in scheduler.get_jobs()}
-        assert set(found) == {"lease", "poll:replay", "outbox", "sla", "digest", "retention"}
+        assert set(found) == {"lease", "poll:replay", "outbox", "sla", "digest", "purge"}
         assert found["lease"].trigger.interval == timedelta(seconds=5)
         assert found["sla"].trigger.interval == timedelta(seconds=20)
         assert found["poll:replay"].trigger.interval == timedelta(seconds=60)
@@ -115,3 +118,24 @@ async def test_the_sweep_job_works_through_a_backlog_in_batches(db_url, tmp_path
     assert calls == [2, 2, 1]  # five breaches due, two at a time, until a batch comes back short
     await runtime.outbox.drain()
     assert sorted(s.key for s in chat.replies if ":sla:" in s.key) == [f"conv:{n}:sla:first:breach" for n in range(1, 6)]
+
+
+async def test_the_hourly_purge_forgets_old_chat_claims_and_held_replies_even_without_retention(db_url, tmp_path):
+    runtime, _, clock = make_runtime(db_url, tmp_path)
+    assert runtime.config.retention is None
+    key = jobs.register(runtime)
+    assert runtime.lease.refresh()
+    feed(runtime, factories.post(URGENT))
+    held = HeldReplies(runtime.engine, clock)
+    assert claim_event(runtime.engine, "discord", "1", clock.now()) and held.hold(1, "u1", "--anyway a")
+    clock.advance(claims.KEEP)
+    assert claim_event(runtime.engine, "discord", "2", clock.now())
+    new_held = held.hold(1, "u1", "--anyway b")
+    clock.advance(timedelta(seconds=1))
+    await jobs.purge(key)
+    assert claim_event(runtime.engine, "discord", "1", clock.now()), "forgotten: could be claimed again"
+    assert not claim_event(runtime.engine, "discord", "2", clock.now()), "a recent claim stays"
+    with Session(runtime.engine) as session:
+        assert [h.token for h in session.exec(select(HeldReply))] == [new_held]
+    runtime.lease.release()
+    await runtime.close()

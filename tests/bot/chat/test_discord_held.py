@@ -9,9 +9,8 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from bot.chat.discord_held import KEEP, HeldReplies
-from bot.clock import FakeClock
-from storage.models import AuditEvent, Reply
+from bot.chat.discord_held import KEEP, HeldReplies, forget_expired
+from storage.models import AuditEvent, HeldReply, Reply
 from tests.auxil.discord_desk import discord_desk
 from tests.auxil.factories import post_item
 
@@ -142,21 +141,22 @@ async def test_the_box_does_not_override_the_length_rule(desk):
     assert published(desk) == []
 
 
-def test_held_replies_expire_and_the_oldest_go_first():
-    clock = FakeClock()
-    held = HeldReplies(clock, limit=2)
-    first = held.hold(1, "u1", "--anyway a")
-    assert held.get(first).args == "--anyway a" and held.get("unknown") is None
-    second = held.hold(2, "u1", "--anyway b")
-    third = held.hold(3, "u2", "--anyway c")
-    assert held.get(first) is None and held.get(second).number == 2  # over the limit: the oldest went
+async def test_held_replies_are_shared_by_the_replicas_taken_once_and_forgotten_after_keep(desk):
+    engine, clock = desk.runtime.engine, desk.clock
+    here, there = HeldReplies(engine, clock), HeldReplies(engine, clock)  # two replicas on one database
+    first = here.hold(1, "u1", "--anyway a")
+    assert there.get(first).args == "--anyway a" and there.get("unknown") is None
+    second = here.hold(1, "u2", "--anyway b")
+    assert there.take(first).user_id == "u1" and here.take(first) is None and there.get(first) is None  # taken once
     clock.advance(KEEP)
-    assert held.get(third).user_id == "u2"  # kept for KEEP...
+    assert there.get(second).args == "--anyway b"  # kept for KEEP...
+    assert forget_expired(engine, clock.now()) == 0
     clock.advance(timedelta(seconds=1))
-    assert held.get(second) is None and held.get(third) is None  # ...then forgotten
-    fourth = held.hold(4, "u1", "--anyway d")
-    assert held.take(fourth).number == 4 and held.take(fourth) is None  # taken once
+    assert there.get(second) is None and here.take(second) is None  # ...then no longer waiting
+    assert forget_expired(engine, clock.now()) == 1  # and deleted by the hourly purge
+    with Session(engine) as session:
+        assert session.exec(select(HeldReply)).all() == []
 
 
 def test_the_readme_says_how_long_a_held_reply_waits():
-    assert f"waits in socialdesk's memory for {KEEP.total_seconds() / 60:.0f} minutes" in " ".join(README.read_text().split())
+    assert f"waits in the database for {KEEP.total_seconds() / 60:.0f} minutes" in " ".join(README.read_text().split())

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from contextlib import asynccontextmanager
 from datetime import timedelta
 
 import pytest
@@ -16,7 +17,7 @@ from bot.chat.slack import SlackChat, make_client
 from bot.chat.slack_app import build_app, http_app
 from bot.poller import poll_once
 from storage.db import session_scope
-from storage.models import AuditEvent, Conversation, Note, OutboxEntry, Reply, ReplyStatus
+from storage.models import AuditEvent, ChatEvent, Conversation, Note, OutboxEntry, Reply, ReplyStatus
 from tests.auxil import factories
 from tests.auxil import slack_requests as slack_wire
 from tests.auxil.desk import make_runtime
@@ -26,22 +27,34 @@ from tests.fakes.slack_api import FakeSlack
 CHANNEL_NAME = "social-desk"
 
 
-@pytest.fixture
-async def desk(tmp_path):
-    """A runtime on SQLite, talking to a fake Slack, with the Bolt HTTP app served on loopback."""
+@asynccontextmanager
+async def fake_slack():
     async with FakeSlack() as slack:
-        channel = slack.add_channel(CHANNEL_NAME)
+        slack.add_channel(CHANNEL_NAME)
         for user in ("UJANE", "USAM", "UKIM", "UNOBODY"):
             slack.add_user(user, user.lower(), user.title())
-        runtime, _, clock = make_runtime(f"sqlite:///{tmp_path / 'db.sqlite'}", tmp_path, chat=None,
-                                     routes=[{"channel": f"#{CHANNEL_NAME}"}])
-        client = make_client(slack.token, slack.base_url)
-        runtime.chats.clear()
-        runtime.add_chat(SlackChat(client))
-        bolt = build_app(runtime, client, slack_wire.SIGNING_SECRET)
+        yield slack
+
+
+@asynccontextmanager
+async def serving(slack: FakeSlack, tmp_path, db_url: str):
+    """A runtime on `db_url`, talking to `slack`, with the Bolt HTTP app served on loopback (one replica)."""
+    runtime, _, clock = make_runtime(db_url, tmp_path, chat=None, routes=[{"channel": f"#{CHANNEL_NAME}"}])
+    client = make_client(slack.token, slack.base_url)
+    runtime.chats.clear()
+    runtime.add_chat(SlackChat(client))
+    bolt = build_app(runtime, client, slack_wire.SIGNING_SECRET)
+    try:
         async with TestClient(TestServer(http_app(bolt))) as http:
-            yield Desk(runtime, slack, http, channel, tmp_path, clock)
+            yield Desk(runtime, slack, http, slack.channel_id(CHANNEL_NAME), tmp_path, clock)
+    finally:
         await runtime.close()
+
+
+@pytest.fixture
+async def desk(tmp_path):
+    async with fake_slack() as slack, serving(slack, tmp_path, f"sqlite:///{tmp_path / 'db.sqlite'}") as desk:
+        yield desk
 
 
 class Desk:
@@ -286,3 +299,26 @@ async def test_a_failing_command_is_answered_and_a_refused_reply_comes_back_with
     failed, refused = desk.slack.responses
     assert "failed to run claim: OperationalError" in failed["text"] and "Nothing was changed" in failed["text"]
     assert "Held, not sent" in refused["text"] and f"```\n{long_reply}\n```" in refused["text"]
+
+
+async def test_a_redelivered_thread_reply_is_published_once_whichever_replica_gets_it(tmp_path, db_url):
+    async with fake_slack() as slack, serving(slack, tmp_path, db_url) as first, serving(slack, tmp_path, db_url) as second:
+        first.add_posts(post_item(1, "@acme my parcel is late"))
+        await first.settle()
+        (parent,) = first.parents()
+        body, kind = slack_wire.message_event("!reply So sorry, checking now!", "USAM", first.channel, "1950.1", parent["ts"])
+        assert (await first.send(body, kind)).status == 200
+        # Slack did not see the ack in time and sends it again, to this replica and to the other
+        retried = {**slack_wire.sign(body), "X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
+        for replica in (first, second):
+            assert (await replica.send(body, kind, retried)).status == 200
+        await first.settle()
+        await second.settle()
+
+        assert [json.loads(line)["text"] for line in (tmp_path / "replay-published.jsonl").read_text().splitlines()] == [
+            "So sorry, checking now! ^SL"]
+        with Session(first.runtime.engine) as session:
+            assert len(session.exec(select(Reply)).all()) == 1
+            (claim,) = session.exec(select(ChatEvent)).all()
+        assert (claim.platform, claim.event_id) == ("slack", f"{first.channel}:1950.1")
+        assert len([e for e in slack.ephemerals if "being published" in e["text"]]) == 1
