@@ -1,7 +1,7 @@
 """chat events: inbound chat events claimed once across replicas, and Discord's held replies
 
 Revision ID: 0006_chat_events
-Revises: 0004_llm
+Revises: 0005_source_alerts
 """
 from alembic import op
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ import storage.types
 
 
 revision = '0006_chat_events'
-down_revision = '0004_llm'
+down_revision = '0005_source_alerts'
 branch_labels = None
 depends_on = None
 
