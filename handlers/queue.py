@@ -13,7 +13,7 @@ from sqlmodel import Session
 from bot.settings import PRIORITIES
 from bot.sources import TYPES
 from bot.views import PRESSING_FIRST, count_open, open_conversations
-from bot.wording import day_time, plain, time_left
+from bot.wording import count, day_time, plain, time_left
 from handlers.context import Desk, Outcome, Refusal, Request, require_agent
 from storage.models import Conversation
 
@@ -88,8 +88,8 @@ def _listing(desk: Desk, wanted: Wanted, agent_id: int) -> str:
             return _nothing(wanted, count_open(session) if wanted.filters() else 0)
         pages = -(-total // SHOWN)
         if wanted.page > pages:
-            return (f"There is no page {wanted.page}: {total} open{_scope(wanted)} fit on {pages} "
-                    f"page{'s' if pages > 1 else ''}. The last: {wanted.command(pages)}")
+            return (f"There is no page {wanted.page}: {total} open{_scope(wanted)} fit on {count(pages, 'page')}. "
+                    f"The last: {wanted.command(pages)}")
         offset = (wanted.page - 1) * SHOWN
         rows = session.exec(open_conversations(*where).order_by(*PRESSING_FIRST).offset(offset).limit(SHOWN)).all()
     paging = f", page {wanted.page} of {pages}" if pages > 1 else ""
