@@ -23,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sla_sweep import fresh_url  # noqa: E402  (bench/, the script's folder, is on sys.path)
-from bot.agents import sync_agents  # noqa: E402
+from bot.desk.agents import sync_agents  # noqa: E402
 from bot.clock import FakeClock  # noqa: E402
 from bot.settings import PRIORITIES, parse_config  # noqa: E402
 from handlers import dispatch  # noqa: E402

@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import create_engine, text  # noqa: E402
 
 from bot.settings import parse_config  # noqa: E402
-from bot.sla_sweep import BATCH, sweep  # noqa: E402
+from bot.sla.sweep import BATCH, sweep  # noqa: E402
 from storage.db import make_engine, upgrade  # noqa: E402
 
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)

@@ -1,79 +1,103 @@
-"""Building the neutral chat views from the database."""
+"""The chat contract: what every chat platform module provides, and the neutral views it renders.
+
+Adapters receive views built from the database at delivery time, so a message always shows
+the conversation as it is now. Every text that came from the internet is marked untrusted
+here by type (`CustomerPost.text`), and each adapter escapes it for its platform.
+"""
 from __future__ import annotations
 
-from sqlalchemy import case
-from sqlmodel import Session, func, select
-
-from bot.chat.base import ConversationView, CustomerPost
-from storage.models import Agent, Conversation, ConversationStatus, Customer, Post
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
 
 
-IS_OPEN = Conversation.status.in_(ConversationStatus.OPEN)
-# Waiting on the team, soonest due first; then snoozed, soonest back first; then waiting on the customer, oldest first.
-PRESSING_FIRST = (
-    case((Conversation.response_due_at.is_not(None), 0), (Conversation.snoozed_until.is_not(None), 1), else_=2),
-    func.coalesce(Conversation.response_due_at, Conversation.snoozed_until),
-    Conversation.id,
-)
+@dataclass(frozen=True)
+class ChatRef:
+    """Where a conversation lives in chat: a channel and the parent message / thread id."""
+
+    channel: str
+    thread_id: str
 
 
-def open_conversations(*where):
-    """A query for the open conversations matching `where`, each with its customer and its owner (None when nobody owns it)."""
-    return (select(Conversation, Customer, Agent)
-            .join(Customer, Customer.id == Conversation.customer_id)
-            .join(Agent, Agent.id == Conversation.assignee_id, isouter=True)
-            .where(IS_OPEN, *where))
+@dataclass(frozen=True)
+class ConversationView:
+    number: int
+    network: str
+    author_handle: str
+    author_name: str
+    url: str
+    text: str
+    language: str
+    sentiment: str
+    intent: str
+    priority: str
+    status: str
+    due_at: datetime | None
+    owner_name: str | None
+    owner_chat_id: str | None
+    has_pii: bool
+    suggestion: str | None = None
+    snoozed_until: datetime | None = None
 
 
-def count_open(session: Session, *where) -> int:
-    """How many open conversations match `where`, counted by the database."""
-    return session.exec(select(func.count()).select_from(Conversation).where(IS_OPEN, *where)).one()
+@dataclass(frozen=True)
+class CustomerPost:
+    """A later post of the customer, shown in the conversation's thread."""
+
+    number: int
+    author_handle: str
+    url: str
+    text: str
+    has_pii: bool
 
 
-def first_post(session: Session, conversation_id: int) -> Post:
-    query = select(Post).where(Post.conversation_id == conversation_id).order_by(Post.id)
-    return session.exec(query).first()
+@dataclass(frozen=True)
+class Suggestions:
+    number: int
+    texts: tuple[str, ...]  # may be empty: nothing fits, or the post looks like spam
+    source: str  # "offline" or the model's name
+    offline_reason: str | None = None  # why the model was not used, when one is configured
 
 
-def latest_post(session: Session, conversation_id: int) -> Post:
-    query = select(Post).where(Post.conversation_id == conversation_id).order_by(Post.id.desc())
-    return session.exec(query).first()
+@dataclass(frozen=True)
+class Notice:
+    """A short message of the bot's own: in a thread (published, claimed, an SLA nudge...) or a channel (the digest)."""
+
+    text: str
+    mention_chat_id: str | None = None  # the owner
+    link: str | None = None
+    mention_group_id: str | None = None  # the on-call group (Slack user group S…, Discord role) when nobody owns it
 
 
-def latest_public_post(session: Session, conversation_id: int) -> Post | None:
-    """The post a public reply answers: never a private message, which has no public thread."""
-    query = (select(Post).where(Post.conversation_id == conversation_id, Post.kind != "direct")
-             .order_by(Post.id.desc()))
-    return session.exec(query).first()
+ThreadMessage = CustomerPost | Suggestions | Notice
 
 
-def conversation_view(session: Session, conversation: Conversation, platform: str) -> ConversationView:
-    post = first_post(session, conversation.id)
-    customer = session.get(Customer, conversation.customer_id)
-    owner = session.get(Agent, conversation.assignee_id) if conversation.assignee_id else None
-    owner_chat_id = getattr(owner, f"{platform}_user_id", None) if owner else None
-    return ConversationView(
-        number=conversation.id,
-        network=conversation.network,
-        author_handle=customer.handle,
-        author_name=customer.display_name,
-        url=post.url,
-        text=post.text,
-        language=conversation.language,
-        sentiment=conversation.sentiment,
-        intent=conversation.intent,
-        priority=conversation.priority,
-        status=conversation.status,
-        due_at=conversation.response_due_at,
-        owner_name=owner.name if owner else None,
-        owner_chat_id=owner_chat_id,
-        has_pii=conversation.has_pii,
-        snoozed_until=conversation.snoozed_until,
-    )
+class ChatError(Exception):
+    """A chat platform call failed; `retryable` and `retry_after` say when to try again."""
+
+    def __init__(self, message: str, *, retryable: bool = True, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+        self.retry_after = retry_after
 
 
-def customer_post_view(session: Session, post: Post) -> CustomerPost:
-    customer = session.get(Customer, post.customer_id)
-    return CustomerPost(
-        number=post.conversation_id, author_handle=customer.handle, url=post.url, text=post.text, has_pii=bool(post.pii)
-    )
+class ChatPort(Protocol):
+    platform: str
+
+    async def post_conversation(self, channel: str, view: ConversationView, key: str) -> ChatRef:
+        """Post the parent message; `key` is stored with it so `find_message` can see it later."""
+
+    async def update_conversation(self, ref: ChatRef, view: ConversationView) -> None: ...
+
+    async def post_in_thread(self, ref: ChatRef, message: ThreadMessage, key: str) -> str:
+        """Post into the conversation's thread; returns the new message's id."""
+
+    async def post_to_channel(self, channel: str, message: Notice, key: str) -> str:
+        """Post at the top level of `channel` (an escalation, the digest); returns the new message's id.
+        `find_message(channel, None, key)` finds it after a crash."""
+
+    async def find_message(self, channel: str, thread_id: str | None, key: str) -> str | None:
+        """After a crash mid-send: the id of the message posted with `key`, if it exists."""
+
+    async def tell(self, channel: str, user_id: str, text: str, thread_id: str | None = None) -> None:
+        """A private (ephemeral) answer to one teammate, in the thread where they wrote if given."""

@@ -3,7 +3,7 @@ import re
 
 from sqlmodel import select
 
-from bot import outbox_entries
+from bot.delivery import queue as outbox_entries
 from handlers.claim import take
 from handlers.context import (
     Actor, Desk, Outcome, Request, Refusal, actor_agent, audit, owner_name, require_agent, require_conversation,

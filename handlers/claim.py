@@ -1,5 +1,5 @@
 """/claim N: take ownership of a conversation."""
-from bot import outbox_entries
+from bot.delivery import queue as outbox_entries
 from handlers.context import Desk, Outcome, Request, Refusal, audit, owner_name, require_agent, require_conversation
 from storage.models import ConversationStatus
 

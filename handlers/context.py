@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot.agents import agent_for
+from bot.desk.agents import agent_for
 from bot.clock import Clock
 from bot.settings import DeskConfig
 from storage.db import session_scope

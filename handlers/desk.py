@@ -1,8 +1,8 @@
 """/desk status: how each social source is doing, so a silent queue is never a mystery."""
 from __future__ import annotations
 
-from bot import lease
-from bot.source_health import describe, source_health
+from bot.app import lease
+from bot.ingest.health import describe, source_health
 from handlers.context import Desk, Outcome, Refusal, Request, require_agent
 
 USAGE = "/desk status"

@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from bot.settings import PRIORITIES
 from bot.sources import TYPES
-from bot.views import PRESSING_FIRST, count_open, open_conversations
+from bot.desk.snapshots import PRESSING_FIRST, count_open, open_conversations
 from bot.wording import count, day_time, plain, time_left
 from handlers.context import Desk, Outcome, Refusal, Request, require_agent
 from storage.models import Conversation

@@ -7,9 +7,9 @@ message; `--anyway` publishes despite a personal-data guard, and the audit log s
 """
 from sqlmodel import select
 
-from bot import outbox_entries
-from bot.guards import check_reply
-from bot.views import latest_post, latest_public_post
+from bot.delivery import queue as outbox_entries
+from bot.desk.guards import check_reply
+from bot.desk.snapshots import latest_post, latest_public_post
 from handlers.claim import take
 from handlers.context import Desk, Held, Outcome, Refusal, Request, audit, require_agent, require_conversation
 from storage.models import Post, Reply, ReplyStatus

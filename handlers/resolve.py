@@ -1,5 +1,6 @@
 """/resolve N: close a conversation (a later post by the customer opens a new one)."""
-from bot import outbox_entries, sla_clocks
+from bot.sla import clocks as sla_clocks
+from bot.delivery import queue as outbox_entries
 from handlers.context import Desk, Outcome, Request, audit, require_agent, require_conversation
 from storage.models import ConversationStatus
 

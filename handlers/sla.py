@@ -5,8 +5,8 @@ import asyncio
 
 from sqlmodel import Session
 
-from bot import stats
-from bot.nudges import escalation_channel
+from bot.reports import figures as stats
+from bot.sla.nudges import escalation_channel
 from bot.settings import PRIORITIES, DeskConfig, SlaConfig
 from bot.wording import span
 from handlers.context import Desk, Outcome, Request, require_agent

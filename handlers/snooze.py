@@ -10,7 +10,8 @@ import re
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot import outbox_entries, sla_clocks
+from bot.sla import clocks as sla_clocks
+from bot.delivery import queue as outbox_entries
 from bot.settings import parse_duration
 from bot.wording import clock_time
 from handlers.context import Desk, Outcome, Refusal, Request, audit, require_agent, require_conversation

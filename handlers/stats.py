@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlmodel import Session
 
-from bot import stats
+from bot.reports import figures as stats
 from bot.settings import parse_duration
 from handlers.context import Desk, Outcome, Refusal, Request, require_agent
 

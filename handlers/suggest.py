@@ -1,8 +1,8 @@
 """/suggest N: new suggested replies for the customer's latest post; they arrive in the thread when ready."""
 from sqlmodel import select
 
-from bot import outbox_entries
-from bot.views import latest_post
+from bot.delivery import queue as outbox_entries
+from bot.desk.snapshots import latest_post
 from handlers.context import Desk, Outcome, Request, Refusal, require_agent, require_conversation
 from storage.models import OutboxEntry, OutboxStatus
 

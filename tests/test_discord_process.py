@@ -14,7 +14,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from bot.chat.discord_render import ref_of
+from bot.chat.discord.render import ref_of
 from tests.fakes.discord_api import GUILD_FORUM, FakeDiscord
 from tests.fakes.slack_api import FakeSlack
 from tests.test_crash_recovery import CUSTOMERS, FOLLOW_UPS, free_port, wait_for, write_posts

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.panel import Panel
 
-from bot.chat.base import ChatRef, ConversationView, CustomerPost, Notice, Suggestions, ThreadMessage
+from bot.views import ChatRef, ConversationView, CustomerPost, Notice, Suggestions, ThreadMessage
 from bot.clock import Clock, SystemClock
 from bot.wording import day_time, due_when
 

@@ -5,9 +5,9 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.clock import FakeClock
-from bot.pipeline import ingest
-from bot.runtime import Runtime
-from bot.sla_sweep import sweep
+from bot.ingest.pipeline import ingest
+from bot.app.runtime import Runtime
+from bot.sla.sweep import sweep
 from storage.db import session_scope
 from tests.auxil import factories
 from tests.fakes.chat import RecordingChat

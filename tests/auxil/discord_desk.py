@@ -7,12 +7,12 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.chat.base import Suggestions
-from bot.chat.discord import point_at
-from bot.chat.discord_app import DeskBot
+from bot.views import Suggestions
+from bot.chat.discord.outbound import point_at
+from bot.chat.discord.inbound import DeskBot
 from bot.clock import FakeClock
-from bot.poller import poll_once
-from bot.runtime import Runtime
+from bot.ingest.poller import poll_once
+from bot.app.runtime import Runtime
 from bot.settings import Secrets
 from tests.auxil import factories
 from tests.auxil.desk import make_runtime

@@ -6,7 +6,7 @@ from contextlib import asynccontextmanager
 
 import pytest
 
-from bot import llm
+from bot.suggest import model as llm
 from bot.settings import Secrets
 from tests.fakes.openai_api import FakeOpenAI
 

@@ -16,10 +16,10 @@ import httpx
 import pytest
 from sqlmodel import Session, select
 
-from bot import outbox_entries
+from bot.delivery import queue as outbox_entries
 from bot.clock import SystemClock
-from bot.poller import poll_once
-from bot.runtime import Runtime
+from bot.ingest.poller import poll_once
+from bot.app.runtime import Runtime
 from bot.sources import build_source
 from bot.sources.base import OutboundReply
 from handlers import dispatch

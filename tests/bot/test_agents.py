@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session, select
 
-from bot.agents import _first_use, agent_for, initials_for
+from bot.desk.agents import _first_use, agent_for, initials_for
 from handlers import dispatch
 from handlers.context import Actor, Request
 from storage.db import session_scope
@@ -77,7 +77,7 @@ def test_two_first_uses_at_once_make_one_agent(runtime):
 
 
 async def test_a_role_agent_can_act_and_is_told_what_to_ask_for_otherwise(runtime):
-    from bot.pipeline import ingest
+    from bot.ingest.pipeline import ingest
 
     with session_scope(runtime.engine) as session:
         ingest(session, runtime.config, "replay", factories.post(external_id="c1"), runtime.clock.now())

@@ -4,7 +4,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.business_time import BusinessHours
+from bot.sla.business_time import BusinessHours
 
 BERLIN = ZoneInfo("Europe/Berlin")
 OFFICE = BusinessHours(BERLIN, frozenset(range(5)), time(9), time(17), frozenset({date(2026, 12, 25)}))

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from bot.cli import app
+from bot.app.cli import app
 from storage.db import head_revision
 from tests.fakes.openai_api import FakeOpenAI
 from tests.fakes.discord_api import GUILD_FORUM, GUILD_TEXT, FakeDiscord
@@ -147,7 +147,7 @@ def test_check_tries_the_discord_token_server_channels_and_permissions(tmp_path,
 
 
 def test_check_says_the_message_content_intent_is_off_and_the_readme_has_the_permissions(tmp_path, monkeypatch):
-    from bot.chat.discord_check import PERMISSIONS_INTEGER
+    from bot.chat.discord.check import PERMISSIONS_INTEGER
 
     with FakeDiscord.in_thread() as fake:
         fake.add_channel("social-desk", GUILD_FORUM)

@@ -2,7 +2,7 @@
 from datetime import UTC, datetime, timedelta
 
 from bot.clock import FastClock
-from bot.demo import FAST, demo_config
+from bot.app.demo import FAST, demo_config
 from bot.settings import parse_config
 
 

@@ -1,6 +1,6 @@
 import pytest
 
-from bot.commands import CommandError, parse_slash, parse_thread_message
+from handlers.parsing import CommandError, parse_slash, parse_thread_message
 from handlers.context import Actor
 
 ME = Actor("slack", "UJANE")

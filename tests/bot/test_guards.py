@@ -1,6 +1,6 @@
 import pytest
 
-from bot.guards import check_reply
+from bot.desk.guards import check_reply
 
 
 def codes(text, **kwargs):

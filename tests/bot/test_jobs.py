@@ -6,12 +6,12 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session, select
 
-from bot import jobs
-from bot.chat import claims
-from bot.chat.claims import claim_event
-from bot.chat.discord_held import HeldReplies
-from bot.lease import Lease
-from bot.poller import poll_on_schedule
+from bot.app import jobs
+from bot.desk import events as claims
+from bot.desk.events import claim_event
+from bot.chat.discord.held import HeldReplies
+from bot.app.lease import Lease
+from bot.ingest.poller import poll_on_schedule
 from bot.sources.base import SourceError
 from handlers import dispatch
 from handlers.context import Actor, Request
@@ -103,7 +103,7 @@ async def test_a_rate_limited_poll_waits_as_long_as_the_network_says_and_shows_i
 
 
 async def test_the_sweep_job_works_through_a_backlog_in_batches(db_url, tmp_path, monkeypatch):
-    from bot import sla_sweep
+    from bot.sla import sweep as sla_sweep
 
     runtime, chat, clock = make_runtime(db_url, tmp_path)
     monkeypatch.setattr(sla_sweep, "BATCH", 2)

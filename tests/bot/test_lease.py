@@ -6,7 +6,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 
 from bot.clock import FakeClock
-from bot.lease import Lease, _pid_namespace, current_holder, dead_here, describe, holder_name
+from bot.app.lease import Lease, _pid_namespace, current_holder, dead_here, describe, holder_name
 from storage.db import make_engine, upgrade
 from storage.models import Lease as LeaseRow
 

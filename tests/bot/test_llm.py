@@ -9,11 +9,11 @@ from datetime import timedelta
 import openai
 import pytest
 
-from bot import llm
+from bot.suggest import model as llm
 from bot.clock import FakeClock
-from bot.llm import ModelSuggester, ModelUnavailable, build_client
+from bot.suggest.model import ModelSuggester, ModelUnavailable, build_client
 from bot.settings import ConfigError, LlmConfig, Secrets
-from bot.suggest import SuggestionRequest
+from bot.suggest.templates import SuggestionRequest
 from tests.auxil.model import MODEL_KEY, fake_model
 from tests.fakes.openai_api import Content, Refusal, analysis, rate_limited, server_error, shortened
 

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
-from bot.chat.base import ChatError, CustomerPost, Notice, Suggestions
+from bot.views import ChatError, CustomerPost, Notice, Suggestions
 from handlers import dispatch
 from handlers.context import Actor, Request
 from storage.models import Conversation, OutboxEntry, OutboxStatus, Reply, ReplyStatus
@@ -116,7 +116,7 @@ async def test_a_failed_publish_tells_the_agent_in_the_thread(db_url, tmp_path):
 
 
 async def test_when_the_parent_fails_for_good_its_thread_fails_too_and_can_be_retried(db_url, tmp_path):
-    from bot.outbox_admin import failed_summary, retry_failed_chat
+    from bot.delivery.admin import failed_summary, retry_failed_chat
 
     runtime, chat, clock = make_runtime(db_url, tmp_path)
     chat.fail_next(ChatError("Slack chat_postMessage failed: not_in_channel", retryable=False))
@@ -132,7 +132,7 @@ async def test_when_the_parent_fails_for_good_its_thread_fails_too_and_can_be_re
 
 
 def test_the_token_bucket_allows_a_short_burst_then_one_per_second():
-    from bot.outbox import TokenBucket
+    from bot.delivery.engine import TokenBucket
 
     bucket = TokenBucket(rate=1.0, burst=3)
     waits = []

@@ -3,7 +3,7 @@ from datetime import timedelta
 
 from sqlmodel import Session, func, select
 
-from bot.retention import PURGED_TEXT, purge
+from bot.reports.retention import PURGED_TEXT, purge
 from bot.settings import RetentionConfig
 from handlers import dispatch
 from handlers.context import Actor, Request

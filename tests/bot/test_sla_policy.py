@@ -4,7 +4,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import sla
+from bot.sla import policy as sla
 from bot.settings import ConfigError, parse_config
 
 BERLIN = ZoneInfo("Europe/Berlin")

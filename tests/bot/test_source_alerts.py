@@ -6,9 +6,9 @@ from datetime import timedelta
 import pytest
 
 from bot.clock import FakeClock
-from bot.digest import queue_digest
-from bot.poller import poll_on_schedule
-from bot.runtime import Runtime
+from bot.reports.digest import queue_digest
+from bot.ingest.poller import poll_on_schedule
+from bot.app.runtime import Runtime
 from bot.settings import ConfigError
 from tests.auxil import factories
 from tests.auxil.desk import drain

@@ -5,8 +5,8 @@ import tomllib
 import pytest
 
 from bot.enrich.language import detect_language
-from bot.guards import check_reply
-from bot.suggest import Suggestion, SuggestionRequest, TemplateSuggester, address_name
+from bot.desk.guards import check_reply
+from bot.suggest.templates import Suggestion, SuggestionRequest, TemplateSuggester, address_name
 from prompts import PROMPTS_DIR
 
 INTENTS = ("complaint", "bug_report", "question", "praise", "sales_lead", "other")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 
-from bot.chat.base import ChatError, ChatRef, ConversationView, Notice, ThreadMessage
+from bot.views import ChatError, ChatRef, ConversationView, Notice, ThreadMessage
 
 
 class SimulatedCrash(BaseException):

@@ -5,7 +5,7 @@ from dataclasses import replace
 import pytest
 from sqlmodel import Session, select
 
-from bot.pipeline import ingest
+from bot.ingest.pipeline import ingest
 from handlers import dispatch
 from handlers.context import Actor, Request
 from storage.db import session_scope
@@ -132,7 +132,7 @@ async def test_anyway_does_not_override_the_length_rule(desk):
 async def test_queue_lists_the_most_pressing_first(desk):
     from datetime import timedelta
 
-    from bot.commands import parse_slash
+    from handlers.parsing import parse_slash
 
     with session_scope(desk.engine) as session:
         ingest(session, desk.config, "replay", factories.post("@acme URGENT charged twice!!", external_id="c2",

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import event
 from sqlmodel import Session, select
 
-from bot.commands import parse_slash, parse_thread_message
+from handlers.parsing import parse_slash, parse_thread_message
 from handlers import dispatch
 from handlers.context import Actor, Request
 from handlers.queue import SHOWN, USAGE

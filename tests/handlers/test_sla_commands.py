@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import Session
 
-from bot.commands import parse_slash, parse_thread_message
+from handlers.parsing import parse_slash, parse_thread_message
 from handlers import dispatch
 from handlers.context import Actor, Request
 from storage.models import Conversation, ConversationStatus

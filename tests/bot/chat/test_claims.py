@@ -5,7 +5,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
-from bot.chat.claims import KEEP, claim_event, forget_claims
+from bot.desk.events import KEEP, claim_event, forget_claims
 from storage.db import make_engine, upgrade
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)

@@ -4,7 +4,7 @@ from datetime import timedelta
 import pytest
 from rich.console import Console
 
-from bot.chat.base import ConversationView
+from bot.views import ConversationView
 from bot.chat.console import ConsoleChat
 from bot.clock import FakeClock
 

@@ -6,10 +6,10 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
-from bot.chat.base import ChatError, Notice
-from bot.chat.discord import DiscordChat
-from bot.chat.discord_render import ref
-from bot.outbox import LEASE, TokenBucket
+from bot.views import ChatError, Notice
+from bot.chat.discord.outbound import DiscordChat
+from bot.chat.discord.render import ref
+from bot.delivery.engine import LEASE, TokenBucket
 from handlers import dispatch
 from handlers.context import Actor, Request
 from storage.models import OutboxEntry

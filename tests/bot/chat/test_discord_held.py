@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from bot.chat.discord_held import KEEP, HeldReplies, forget_expired
+from bot.chat.discord.held import KEEP, HeldReplies, forget_expired
 from storage.models import AuditEvent, HeldReply, Reply
 from tests.auxil.discord_desk import discord_desk
 from tests.auxil.factories import post_item

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import discord
 import pytest
 
-from bot.chat.base import ConversationView, CustomerPost, Notice, Suggestions
-from bot.chat.discord_render import (
+from bot.views import ConversationView, CustomerPost, Notice, Suggestions
+from bot.chat.discord.render import (
     CONTENT_LIMIT, DESCRIPTION_LIMIT, FIELD_LIMIT, THREAD_NAME_LIMIT, answer_chunks, anyway_confirmation, conversation_message,
     escape, fit, held_buttons, notice_message, ref, ref_of, reply_modal, thread_message, thread_name, unescape,
 )

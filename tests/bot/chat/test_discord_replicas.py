@@ -6,7 +6,7 @@ import json
 import pytest
 from sqlmodel import Session, func, select
 
-from bot.chat.discord_app import DeskBot
+from bot.chat.discord.inbound import DeskBot
 from storage.models import AuditEvent, ChatEvent, Conversation, Reply
 from tests.auxil.discord_desk import another_replica, discord_desk, until
 from tests.auxil.factories import post_item

@@ -4,8 +4,8 @@ from __future__ import annotations
 import discord
 import pytest
 
-from bot.chat.discord_app import actor_of, modal_checked, modal_value, suggestion_on
-from bot.commands import parse_thread_message
+from bot.chat.discord.inbound import actor_of, modal_checked, modal_value, suggestion_on
+from handlers.parsing import parse_thread_message
 from tests.auxil.discord_desk import AGENT_ROLE, discord_desk
 from tests.auxil.factories import post_item
 

@@ -13,9 +13,9 @@ from sqlmodel import Session, select
 
 import handlers
 
-from bot.chat.slack import SlackChat, make_client
-from bot.chat.slack_app import build_app, http_app
-from bot.poller import poll_once
+from bot.chat.slack.outbound import SlackChat, make_client
+from bot.chat.slack.inbound import build_app, http_app
+from bot.ingest.poller import poll_once
 from storage.db import session_scope
 from storage.models import AuditEvent, ChatEvent, Conversation, Note, OutboxEntry, Reply, ReplyStatus
 from tests.auxil import factories

@@ -14,7 +14,7 @@ import pytest
 from sqlmodel import Session, select
 
 from bot.clock import FakeClock
-from bot.poller import poll_once
+from bot.ingest.poller import poll_once
 from bot.settings import BrandConfig, ConfigError, SourceConfig
 from bot.sources import build_source
 from bot.sources.base import OutboundReply, PrivateChannelUnavailable, SourceError

@@ -4,7 +4,7 @@ from __future__ import annotations
 import contextlib
 from datetime import timedelta
 
-from bot.poller import poll_once
+from bot.ingest.poller import poll_once
 from bot.sources.base import Author, InboundPost, PollResult, Quota, SourceError
 from handlers import dispatch
 from handlers.context import Actor, Request

@@ -13,10 +13,10 @@ import pytest
 from rich.console import Console
 from sqlmodel import Session, select
 
-from bot.chat.base import CustomerPost, Notice
-from bot.checks import run_checks
+from bot.views import CustomerPost, Notice
+from bot.app.checks import run_checks
 from bot.clock import FakeClock
-from bot.poller import poll_once
+from bot.ingest.poller import poll_once
 from bot.settings import BrandConfig, ConfigError, Secrets
 from bot.sources.base import OutboundReply, SourceError
 from bot.sources.mastodon import MENTION_ROOM, build

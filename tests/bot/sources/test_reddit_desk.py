@@ -8,10 +8,10 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
-from bot.chat.base import Notice
-from bot.cli import app
+from bot.views import Notice
+from bot.app.cli import app
 from bot.clock import FakeClock
-from bot.poller import poll_once
+from bot.ingest.poller import poll_once
 from bot.sources.base import SourceError
 from handlers import dispatch
 from handlers.context import Actor, Request

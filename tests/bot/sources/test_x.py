@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from bot.chat.base import Notice
+from bot.views import Notice
 from bot.clock import FakeClock
-from bot.poller import poll_once
+from bot.ingest.poller import poll_once
 from bot.settings import BrandConfig, ConfigError
 from bot.sources.base import OutboundReply, SourceError
 from bot.sources.options import SourceContext

@@ -1,0 +1,134 @@
+"""`socialdesk check`: what is configured, what is missing, and does each credential work."""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from rich.console import Console
+from sqlalchemy import text
+from sqlmodel import Session
+
+from bot.delivery.admin import failed_summary
+from bot.settings import DeskConfig, Secrets
+from bot.ingest.health import describe, source_health
+from bot.sources import build_source
+from storage.db import current_revision, make_engine
+
+OK, MISSING, BAD = "ok", "missing", "failed"
+STYLE = {OK: "green", MISSING: "yellow", BAD: "red"}
+
+
+def _mask(value: str | None) -> str:
+    return f"{value[:5]}…{value[-3:]} ({len(value)} chars)" if value and len(value) > 10 else ("set" if value else "not set")
+
+
+async def run_checks(secrets: Secrets, config: DeskConfig, db_url: str, console: Console) -> int:
+    """Print one line per check; returns the number of problems."""
+    problems = 0
+
+    def line(status: str, what: str, detail: str = "") -> None:
+        nonlocal problems
+        problems += status != OK
+        console.print(f"[{STYLE[status]}]{status:>7}[/]  {what}" + (f" — {detail}" if detail else ""))
+
+    console.print(f"[bold]Brand[/] {config.brand.name}: handles {config.brand.handles or '-'}, "
+                  f"misspellings {config.brand.misspellings or '-'}, hashtags {config.brand.hashtags or '-'}")
+    console.print(f"[bold]Agents[/] {len(config.agents)}: " + ", ".join(f"{a.name} ({a.initials}, {a.role})"
+                                                                for a in config.agents))
+    console.print("[bold]Routes[/] " + "; ".join(
+        f"{r.source or 'any source'}/{r.priority or 'any priority'} → {r.platform} {r.channel}" for r in config.routes))
+    if not config.agents:
+        line(MISSING, "agents", "nobody can claim or reply; add [[agents]] to socialdesk.toml")
+
+    try:
+        engine = make_engine(db_url)
+        with engine.connect() as connection:
+            connection.execute(text("select 1"))
+        revision = current_revision(engine)
+        line(OK, f"database {engine.url.render_as_string(hide_password=True)}",
+             f"schema {revision or 'empty (created at start)'}")
+        if revision:
+            with Session(engine) as session:
+                for health in source_health(session, config):
+                    line(BAD if health.failing else OK, "last poll", describe(health, datetime.now(UTC)))
+            failed, latest = failed_summary(engine)
+            if failed:
+                line(BAD, f"outbox: {failed} deliveries failed", f"latest: {latest}. Fix it, then `socialdesk outbox retry`")
+    except Exception as error:
+        line(BAD, "database", f"{error.__class__.__name__}: {str(error).splitlines()[0]}")
+
+    for source_config in config.sources:
+        what = f"source {source_config.name} ({source_config.type})"
+        try:
+            source = build_source(source_config, secrets.socialdesk_config.parent, brand=config.brand)
+        except Exception as error:
+            line(BAD, what, str(error))
+            continue
+        try:
+            who = await source.verify()  # no posts read: on X a read is billed
+            line(OK, what, who if source_config.enabled else f"{who} (disabled)")
+        except Exception as error:
+            line(BAD, what, str(error))
+        finally:
+            await source.close()
+    if not config.sources:
+        line(MISSING, "sources", "nothing will be read; add [[sources]] to socialdesk.toml")
+
+    await _check_llm(secrets, config, line)
+    if any(r.platform == "slack" for r in config.routes):
+        await _check_slack(secrets, line)
+    if any(r.platform == "discord" for r in config.routes) or secrets.discord_bot_token:
+        await _check_discord(secrets, config, line)
+    return problems
+
+
+async def _check_llm(secrets: Secrets, config: DeskConfig, line) -> None:
+    """Where suggestions come from; with a key, whether the provider knows the model (costs no tokens)."""
+    from bot.suggest.model import build_client, describe_provider
+
+    client = build_client(config.llm, secrets)
+    if client is None:
+        line(OK, "suggested replies", describe_provider(config.llm, secrets))
+        return
+    try:
+        await client.models.retrieve(config.llm.model)
+        line(OK, "suggested replies", describe_provider(config.llm, secrets))
+    except Exception as error:
+        line(BAD, "suggested replies", f"{describe_provider(config.llm, secrets)}: {error.__class__.__name__}: "
+                                       f"{str(error).splitlines()[0] if str(error) else 'no answer'}")
+    finally:
+        await client.close()
+
+
+async def _check_slack(secrets: Secrets, line) -> None:
+    from bot.chat.slack.outbound import make_client
+
+    if secrets.slack_app_token:
+        line(OK, "Slack connection", f"Socket Mode with SLACK_APP_TOKEN {_mask(secrets.slack_app_token)}")
+    elif secrets.slack_signing_secret:
+        line(OK, "Slack connection", f"HTTP mode, requests verified with SLACK_SIGNING_SECRET "
+                                     f"{_mask(secrets.slack_signing_secret)}")
+    else:
+        line(MISSING, "Slack connection", "set SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode) in .env")
+    if not secrets.slack_bot_token:
+        line(MISSING, "SLACK_BOT_TOKEN", "put the bot token (xoxb-…) in .env")
+        return
+    try:
+        response = await make_client(secrets.slack_bot_token, secrets.slack_api_url).auth_test()
+        line(OK, "SLACK_BOT_TOKEN", f"{_mask(secrets.slack_bot_token)}: bot {response['user']} in {response['team']}")
+    except Exception as error:
+        line(BAD, "SLACK_BOT_TOKEN", f"{_mask(secrets.slack_bot_token)}: {error}")
+
+
+async def _check_discord(secrets: Secrets, config: DeskConfig, line) -> None:
+    if not secrets.discord_bot_token:
+        line(MISSING, "DISCORD_BOT_TOKEN", "put the bot's token in .env (README, Discord setup)")
+        return
+    if config.discord is None:
+        line(MISSING, "[discord]", "add it to socialdesk.toml with guild_id (your server's id)")
+        return
+    from bot.chat.discord.check import check_discord
+
+    for ok, what, detail in await check_discord(secrets, config):
+        if what == "DISCORD_BOT_TOKEN":
+            detail = f"{_mask(secrets.discord_bot_token)}: {detail}"
+        line(OK if ok else BAD, what, detail)

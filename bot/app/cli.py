@@ -1,0 +1,223 @@
+"""The `socialdesk` command: demo, run, check, db."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from bot.settings import ConfigError, DeskConfig, Secrets, load_config, load_secrets
+from storage.db import current_revision, database_url, make_engine, upgrade
+
+app = typer.Typer(help="socialdesk: answer your brand's social mentions from Slack.", no_args_is_help=True,
+                  add_completion=False)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+outbox_app = typer.Typer(help="Deliveries to chat and the networks.", no_args_is_help=True)
+app.add_typer(outbox_app, name="outbox")
+console = Console(highlight=False)
+
+
+def main() -> None:
+    app()
+
+
+def _load() -> tuple[Secrets, DeskConfig]:
+    try:
+        secrets = load_secrets()
+        return secrets, load_config(secrets.socialdesk_config)
+    except ConfigError as error:
+        console.print(f"[red]Configuration problem[/]\n{escape(str(error))}", markup=True)
+        raise typer.Exit(2) from None
+
+
+def _db_url(secrets: Secrets, config: DeskConfig) -> str:
+    return database_url(secrets.database_url, secrets.socialdesk_config.parent / config.database_path)
+
+
+@app.command()
+def demo(
+    interval: float = typer.Option(2.0, help="Seconds between sample posts arriving."),
+    name: str = typer.Option("Alex Demo", "--name", help="Your name as the demo's agent."),
+    initials: str = typer.Option("AD", help="Your initials, used to sign replies."),
+    fast: bool = typer.Option(False, "--fast", help="Time runs 60x fast: SLA warnings and breaches within a minute."),
+) -> None:
+    """Run the whole loop offline: sample posts arrive in the terminal; claim and reply at the prompt."""
+    from bot.app.demo import run_demo
+
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    asyncio.run(run_demo(interval, name, initials, console, fast=fast))
+
+
+@app.command()
+def run(
+    mode: str = typer.Option("auto", help="Slack: socket (Socket Mode), http (Slack calls /slack/events), or auto."),
+    port: int | None = typer.Option(None, help="HTTP port (default $PORT or 3000)."),
+    host: str = typer.Option("0.0.0.0", help="HTTP address to listen on."),
+) -> None:
+    """Run the bot: poll the sources, deliver to chat (Slack, Discord or both), take commands."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    secrets, config = _load()
+    if mode == "auto":
+        mode = "socket" if secrets.slack_app_token else "http"
+    try:
+        asyncio.run(_serve(secrets, config, mode, host, port or secrets.port))
+    except ConfigError as error:
+        console.print(f"[red]Configuration problem[/]\n{escape(str(error))}")  # keeps [discord], [[routes]]
+        raise typer.Exit(2) from None
+
+
+async def _serve(secrets: Secrets, config: DeskConfig, mode: str, host: str, port: int) -> None:
+    from bot.app.runtime import Runtime
+
+    platforms = chat_platforms(secrets, config)
+    runtime = Runtime(config, database_url=_db_url(secrets, config), base_dir=secrets.socialdesk_config.parent,
+                      secrets=secrets)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    closers = []
+    try:
+        if "slack" in platforms:
+            closers.append(await _start_slack(runtime, secrets, mode, host, port))
+        if "discord" in platforms:
+            closers.append(await _start_discord(runtime, secrets, stop))
+        await runtime.run(stop)
+    finally:
+        for close in reversed(closers):
+            await close()
+        await runtime.close()
+
+
+def chat_platforms(secrets: Secrets, config: DeskConfig) -> list[str]:
+    """The chat platforms to serve: each one a route names (its credentials must be there) or .env has a token for."""
+    routed = {route.platform for route in config.routes}
+    platforms = []
+    if "slack" in routed or secrets.slack_bot_token:
+        if not secrets.slack_bot_token:
+            raise ConfigError("A route posts to Slack but SLACK_BOT_TOKEN is not set: put the bot token (xoxb-…) in .env. "
+                              "See README, Slack setup.")
+        platforms.append("slack")
+    if "discord" in routed or secrets.discord_bot_token:
+        if not secrets.discord_bot_token:
+            raise ConfigError("A route posts to Discord but DISCORD_BOT_TOKEN is not set: put the bot's token in .env. "
+                              "See README, Discord setup.")
+        if config.discord is None:
+            raise ConfigError("DISCORD_BOT_TOKEN is set but socialdesk.toml has no [discord] block: add one with "
+                              "guild_id (your server's id). See README, Discord setup.")
+        platforms.append("discord")
+    if not platforms:
+        raise ConfigError("No chat platform to serve: route conversations to Slack or Discord ([[routes]] platform) "
+                          "and put its bot token in .env.")
+    return platforms
+
+
+async def _start_slack(runtime, secrets: Secrets, mode: str, host: str, port: int):
+    """Connect to Slack (Socket Mode, or HTTP mode on host:port); returns the coroutine function that disconnects."""
+    from aiohttp import web
+
+    from bot.chat.slack.outbound import SlackChat, make_client
+    from bot.chat.slack.inbound import build_app, http_app
+
+    client = make_client(secrets.slack_bot_token, secrets.slack_api_url)
+    runtime.add_chat(SlackChat(client))
+    if mode == "socket":
+        from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+        if not secrets.slack_app_token:
+            raise ConfigError("SLACK_APP_TOKEN is not set: Socket Mode needs an app-level token (xapp-…) in .env.")
+        handler = AsyncSocketModeHandler(build_app(runtime, client, None, socket_mode=True), secrets.slack_app_token)
+        await handler.connect_async()
+        logging.getLogger(__name__).info("connected to Slack over Socket Mode")
+        return handler.close_async
+    if not secrets.slack_signing_secret:
+        raise ConfigError("SLACK_SIGNING_SECRET is not set: HTTP mode verifies every request with it (.env).")
+    web_runner = web.AppRunner(http_app(build_app(runtime, client, secrets.slack_signing_secret)))
+    await web_runner.setup()
+    await web.TCPSite(web_runner, host, port).start()
+    logging.getLogger(__name__).info("listening for Slack on %s:%d (/slack/events)", host, port)
+    return web_runner.cleanup
+
+
+async def _start_discord(runtime, secrets: Secrets, stop: asyncio.Event):
+    """Log in to Discord, register the commands, and keep the gateway connected; returns the coroutine that disconnects.
+
+    A gateway that cannot stay connected (say, the Message Content intent is off) stops socialdesk with the reason."""
+    import discord
+
+    from bot.chat.discord.outbound import point_at
+    from bot.chat.discord.inbound import DeskBot
+
+    point_at(secrets.discord_api_url, secrets.discord_gateway_url)
+    bot = DeskBot(runtime)
+    try:
+        await bot.login(secrets.discord_bot_token)
+    except discord.LoginFailure:
+        await bot.close()
+        raise ConfigError("DISCORD_BOT_TOKEN was refused by Discord: copy the bot's token again (Developer Portal → "
+                          "your application → Bot → Reset Token) into .env.") from None
+    except BaseException:
+        await bot.close()
+        raise
+    runtime.add_chat(bot.chat)
+    gateway = asyncio.create_task(bot.connect(), name="discord-gateway")
+
+    def gateway_ended(task: asyncio.Task) -> None:
+        if not task.cancelled() and task.exception() is not None and not bot.is_closed():
+            hint = (" Turn on the Message Content intent: Developer Portal → your application → Bot → Privileged Gateway "
+                    "Intents." if isinstance(task.exception(), discord.PrivilegedIntentsRequired) else "")
+            logging.getLogger(__name__).critical("Discord gateway stopped: %r.%s Stopping socialdesk.", task.exception(), hint)
+            stop.set()
+
+    gateway.add_done_callback(gateway_ended)
+
+    async def close() -> None:
+        await bot.close()
+        gateway.cancel()
+        await asyncio.gather(gateway, return_exceptions=True)
+
+    return close
+
+
+@app.command()
+def check() -> None:
+    """Show what is configured and missing, and try each credential."""
+    from bot.app.checks import run_checks
+
+    secrets, config = _load()
+    problems = asyncio.run(run_checks(secrets, config, _db_url(secrets, config), console))
+    raise typer.Exit(1 if problems else 0)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply database migrations (also done at every start)."""
+    secrets, config = _load()
+    engine = make_engine(_db_url(secrets, config))
+    upgrade(engine)
+    console.print(f"Database at revision {current_revision(engine)}.")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Print the database's schema revision."""
+    secrets, config = _load()
+    console.print(current_revision(make_engine(_db_url(secrets, config))) or "empty (run: socialdesk db upgrade)")
+
+
+@outbox_app.command("retry")
+def outbox_retry() -> None:
+    """Queue failed chat messages again (after fixing the channel, token or invite). Replies are not retried."""
+    from datetime import UTC, datetime
+
+    from bot.delivery.admin import retry_failed_chat
+
+    secrets, config = _load()
+    engine = make_engine(_db_url(secrets, config))
+    upgrade(engine)
+    count = retry_failed_chat(engine, datetime.now(UTC))
+    console.print(f"{count} chat messages queued again; a running socialdesk delivers them within seconds.")

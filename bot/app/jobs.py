@@ -1,0 +1,159 @@
+"""The scheduled jobs, on APScheduler 3's AsyncIOScheduler in the bot's own event loop.
+
+Every replica schedules the same jobs; only the lease holder (bot/lease.py) runs them, so with
+several replicas on PostgreSQL each job runs in one place at a time while every replica still
+serves chat commands. Callbacks are module-level functions with plain arguments (the key of a
+registered runtime and a name), as APScheduler wants; the time they act on comes from the
+runtime's injected clock, the scheduler only decides when they run. Database work runs in a
+worker thread so the event loop stays free for chat.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.sla import sweep as sla_sweep
+from bot.reports import retention
+from bot.reports import digest
+from bot.desk import events as claims
+from bot.chat.discord import held as discord_held
+from bot.ingest.poller import poll_on_schedule
+
+if TYPE_CHECKING:
+    from bot.app.runtime import Runtime
+
+log = logging.getLogger(__name__)
+logging.getLogger("apscheduler").setLevel(logging.WARNING)  # not a line per job run, every second
+OUTBOX_TICK = 1.0  # seconds between outbox drains when nothing pokes it
+DIGEST_CHECK = 60.0  # seconds between checks whether today's digest is due
+PURGE_EVERY = 3600.0
+MAX_SWEEP_BATCHES = 100  # per run (10,000 nudges), so a backlog after an outage cannot hog the worker thread
+
+_runtimes: dict[str, Runtime] = {}
+
+
+def register(runtime: Runtime) -> str:
+    """The plain key job callbacks find `runtime` by."""
+    key = f"runtime-{id(runtime)}"
+    _runtimes[key] = runtime
+    return key
+
+
+async def start(runtime: Runtime) -> AsyncIOScheduler:
+    """Register `runtime`, try for the lease, and start its jobs."""
+    key = register(runtime)
+    await asyncio.to_thread(runtime.lease.refresh)
+    config = runtime.config
+    scheduler = AsyncIOScheduler(timezone=UTC, job_defaults={"coalesce": True, "max_instances": 1,
+                                                             "misfire_grace_time": None})
+    now = datetime.now(UTC)
+
+    def repeat(job, seconds: float, *args: str, job_id: str) -> None:
+        scheduler.add_job(job, "interval", seconds=seconds, args=[key, *args], id=job_id, next_run_time=now)
+
+    repeat(keep_lease, runtime.lease.renew_every.total_seconds(), job_id="lease")
+    for source in config.sources:
+        if source.name in runtime.sources:
+            repeat(poll_source, source.poll_every.total_seconds(), source.name, job_id=f"poll:{source.name}")
+    repeat(deliver_outbox, OUTBOX_TICK, job_id="outbox")
+    repeat(sweep_sla, config.sla.sweep_every.total_seconds(), job_id="sla")
+    if config.digest:
+        repeat(post_digest, DIGEST_CHECK, job_id="digest")
+    repeat(purge, PURGE_EVERY, job_id="purge")
+    runtime.scheduler = scheduler
+    runtime.outbox.on_poke = lambda: _deliver_soon(scheduler, runtime)
+    runtime.outbox.may_deliver = runtime.lease.held
+    scheduler.start()
+    return scheduler
+
+
+async def stop(runtime: Runtime, scheduler: AsyncIOScheduler) -> None:
+    """Stop the jobs (running ones are cancelled) and hand the lease over."""
+    runtime.outbox.on_poke = lambda: None
+    runtime.outbox.may_deliver = lambda: True
+    runtime.scheduler = None
+    scheduler.shutdown(wait=False)
+    await asyncio.sleep(0)  # the shutdown runs on the loop: let it cancel the running jobs
+    await asyncio.sleep(0)
+    _runtimes.pop(f"runtime-{id(runtime)}", None)
+    await runtime.outbox.stop()
+    await asyncio.to_thread(runtime.lease.release)
+
+
+def _deliver_soon(scheduler: AsyncIOScheduler, runtime: Runtime) -> None:
+    """A poke: run the outbox job now, unless it is running (its loop picks the new entry up)."""
+    if scheduler.running and not runtime.outbox.draining:
+        scheduler.modify_job("outbox", next_run_time=datetime.now(UTC))
+
+
+def _leading(key: str) -> Runtime | None:
+    runtime = _runtimes.get(key)
+    return runtime if runtime is not None and runtime.lease.held() else None
+
+
+async def keep_lease(key: str) -> None:
+    runtime = _runtimes.get(key)
+    if runtime is not None:
+        await asyncio.to_thread(runtime.lease.refresh)
+
+
+async def poll_source(key: str, name: str) -> None:
+    runtime = _leading(key)
+    if runtime is None:
+        return
+    source = runtime.sources[name]
+    every = next(s.poll_every for s in runtime.config.sources if s.name == name).total_seconds()
+    outcome = await poll_on_schedule(runtime.engine, runtime.config, source, runtime.clock, every,
+                                     runtime.poll_failures.get(name, 0))
+    runtime.poll_failures[name] = outcome.failures
+    if outcome.new:
+        runtime.outbox.poke()
+    if outcome.wait != every and runtime.scheduler is not None:  # back off: the next poll moves, later ones follow
+        runtime.scheduler.modify_job(f"poll:{name}", next_run_time=datetime.now(UTC) + timedelta(seconds=outcome.wait))
+
+
+async def deliver_outbox(key: str) -> None:
+    runtime = _leading(key)
+    if runtime is not None:
+        await runtime.outbox.drain()
+
+
+async def sweep_sla(key: str) -> None:
+    runtime = _leading(key)
+    if runtime is None:
+        return
+    handled = 0
+    for _ in range(MAX_SWEEP_BATCHES):
+        batch = await asyncio.to_thread(sla_sweep.sweep, runtime.engine, runtime.config.sla, runtime.clock.now(),
+                                        sla_sweep.BATCH)
+        handled += batch
+        if batch < sla_sweep.BATCH:
+            break
+    if handled:
+        runtime.outbox.poke()
+
+
+async def post_digest(key: str) -> None:
+    runtime = _leading(key)
+    if runtime is not None and await asyncio.to_thread(digest.queue_digest, runtime.engine, runtime.config,
+                                                       runtime.clock.now()):
+        runtime.outbox.poke()
+
+
+async def purge(key: str) -> None:
+    """Forget old chat event claims and expired held replies; with [retention], purge old resolved conversations."""
+    runtime = _leading(key)
+    if runtime is None:
+        return
+    now = runtime.clock.now()
+    await asyncio.to_thread(claims.forget_claims, runtime.engine, now)
+    await asyncio.to_thread(discord_held.forget_expired, runtime.engine, now)
+    if not runtime.config.retention:
+        return
+    purged = await asyncio.to_thread(retention.purge, runtime.engine, runtime.config.retention, now)
+    if purged:
+        log.info("retention: removed the texts of %d resolved conversations", purged)

@@ -1,0 +1,122 @@
+"""Slack as a ChatPort: posting and updating conversation threads through the Web API.
+
+The SDK's own retries are switched off: the outbox decides about retries, after asking
+Slack whether an interrupted message already exists (message metadata carries its key).
+"""
+from __future__ import annotations
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.views import ChatError, ChatRef, ConversationView, Notice, ThreadMessage
+from bot.chat.slack.render import METADATA_EVENT, conversation_blocks, metadata, thread_blocks
+
+# Errors that will not go away by trying again: the setup needs fixing.
+PERMANENT = {
+    "channel_not_found", "not_in_channel", "is_archived", "invalid_auth", "account_inactive", "token_revoked",
+    "missing_scope", "not_authed", "invalid_blocks", "msg_too_long", "no_text", "message_not_found",
+    "cant_update_message", "restricted_action", "invalid_metadata_format",
+}
+HINTS = {
+    "not_in_channel": "invite the bot to the channel (/invite @socialdesk)",
+    "channel_not_found": "check the channel in [[routes]] of socialdesk.toml and invite the bot",
+    "invalid_auth": "check SLACK_BOT_TOKEN in .env",
+    "missing_scope": "reinstall the app from slack-manifest.yml",
+}
+
+
+def make_client(token: str, base_url: str, timeout: int = 15) -> AsyncWebClient:
+    client = AsyncWebClient(token=token, base_url=base_url, timeout=timeout)
+    client.retry_handlers.clear()
+    return client
+
+
+class SlackChat:
+    platform = "slack"
+
+    def __init__(self, client: AsyncWebClient) -> None:
+        self.client = client
+        self._channel_ids: dict[str, str] = {}
+
+    async def post_conversation(self, channel: str, view: ConversationView, key: str) -> ChatRef:
+        text, blocks = conversation_blocks(view)
+        response = await self._call(
+            "chat_postMessage", channel=await self.channel_id(channel), text=text, blocks=blocks,
+            metadata=metadata(key, view.number), unfurl_links=False, unfurl_media=False,
+        )
+        return ChatRef(channel=response["channel"], thread_id=response["ts"])
+
+    async def update_conversation(self, ref: ChatRef, view: ConversationView) -> None:
+        text, blocks = conversation_blocks(view)
+        await self._call("chat_update", channel=ref.channel, ts=ref.thread_id, text=text, blocks=blocks)
+
+    async def post_in_thread(self, ref: ChatRef, message: ThreadMessage, key: str) -> str:
+        return await self._post(ref.channel, message, key, thread_ts=ref.thread_id)
+
+    async def post_to_channel(self, channel: str, message: Notice, key: str) -> str:
+        return await self._post(await self.channel_id(channel), message, key)
+
+    async def _post(self, channel: str, message: ThreadMessage, key: str, thread_ts: str | None = None) -> str:
+        text, blocks = thread_blocks(message)
+        response = await self._call(
+            "chat_postMessage", channel=channel, thread_ts=thread_ts, text=text, blocks=blocks,
+            metadata=metadata(key, 0), unfurl_links=False, unfurl_media=False,
+        )
+        return response["ts"]
+
+    async def find_message(self, channel: str, thread_id: str | None, key: str) -> str | None:
+        channel = await self.channel_id(channel)
+        cursor = None
+        while True:
+            if thread_id:
+                response = await self._call("conversations_replies", channel=channel, ts=thread_id,
+                                            include_all_metadata=True, limit=200, cursor=cursor)
+            else:
+                response = await self._call("conversations_history", channel=channel, include_all_metadata=True,
+                                            limit=200, cursor=cursor)
+            for message in response.get("messages", []):
+                meta = message.get("metadata") or {}
+                if meta.get("event_type") == METADATA_EVENT and (meta.get("event_payload") or {}).get("key") == key:
+                    return message["ts"]
+            cursor = (response.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return None
+
+    async def tell(self, channel: str, user_id: str, text: str, thread_id: str | None = None,
+                   blocks: list[dict] | None = None) -> None:
+        """`blocks` (Slack only) add buttons to the answer, e.g. "Publish anyway" on a held reply."""
+        await self._call("chat_postEphemeral", channel=channel, user=user_id, text=text, thread_ts=thread_id, blocks=blocks)
+
+    async def channel_id(self, channel: str) -> str:
+        """Config may name a channel (#social); the API needs its id (C0123…)."""
+        if not channel.startswith("#"):
+            return channel
+        if channel not in self._channel_ids:
+            cursor = None
+            while True:
+                response = await self._call("conversations_list", types="public_channel,private_channel",
+                                            exclude_archived=True, limit=1000, cursor=cursor)
+                for item in response.get("channels", []):
+                    self._channel_ids[f"#{item['name']}"] = item["id"]
+                cursor = (response.get("response_metadata") or {}).get("next_cursor")
+                if not cursor or channel in self._channel_ids:
+                    break
+        if channel not in self._channel_ids:
+            raise ChatError(f"Slack channel {channel} not found: {HINTS['channel_not_found']}", retryable=False)
+        return self._channel_ids[channel]
+
+    async def _call(self, method: str, **kwargs) -> dict:
+        kwargs = {k: v for k, v in kwargs.items() if v is not None}
+        try:
+            return (await getattr(self.client, method)(**kwargs)).data
+        except SlackApiError as error:
+            response = error.response
+            code = response.get("error", "unknown_error") if isinstance(response.data, dict) else "unknown_error"
+            if response.status_code == 429:
+                retry_after = float(response.headers.get("Retry-After", response.headers.get("retry-after", 1)))
+                raise ChatError(f"Slack rate limit on {method}", retry_after=retry_after) from None
+            hint = f" ({HINTS[code]})" if code in HINTS else ""
+            raise ChatError(f"Slack {method} failed: {code}{hint}", retryable=code not in PERMANENT) from None
+        except (TimeoutError, aiohttp.ClientError, OSError) as error:
+            raise ChatError(f"Slack {method} unreachable: {error!r}") from None

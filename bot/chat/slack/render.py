@@ -1,0 +1,163 @@
+"""Slack Block Kit rendering. Text from the internet goes through `escape` and can never ping anyone."""
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from bot.views import ConversationView, CustomerPost, Suggestions, ThreadMessage
+
+NETWORKS = {"x": "X", "mastodon": "Mastodon", "bluesky": "Bluesky", "reddit": "Reddit", "replay": "Replay"}
+SENTIMENT = {"positive": ":slightly_smiling_face:", "neutral": ":neutral_face:", "negative": ":rage:"}
+PRIORITY = {"urgent": ":red_circle: urgent", "high": ":large_orange_circle: high", "normal": ":large_blue_circle: normal",
+            "low": ":white_circle: low"}
+STATUS = {"new": "New", "claimed": "Claimed", "awaiting_customer": "Awaiting customer", "resolved": "Resolved",
+          "snoozed": "Snoozed"}
+SECTION_LIMIT = 2900  # Slack rejects section text over 3000 characters
+BUTTON_VALUE_LIMIT = 2000  # Slack's limit for a button's value
+WORD_JOINER = "\u2060"
+METADATA_EVENT = "socialdesk_outbox"
+
+
+def escape(text: str) -> str:
+    """Make untrusted text inert in Slack: no <!channel>, <@U…>, <#C…> or links, no bare @here/@channel."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    for word in ("here", "channel", "everyone"):
+        for variant in (word, word.capitalize(), word.upper()):
+            text = text.replace(f"@{variant}", f"@{WORD_JOINER}{variant}")
+    return text
+
+
+def quote(text: str) -> str:
+    text = escape(text)
+    if len(text) > SECTION_LIMIT:
+        text = text[:SECTION_LIMIT].rsplit(" ", 1)[0] + " … _(cut here; open the post for the rest)_"
+    return "\n".join(f"> {line}" if line else ">" for line in text.split("\n"))
+
+
+def link(url: str, label: str) -> str:
+    if not url.startswith(("https://", "http://")):
+        return escape(label)
+    safe_url = url.replace("|", "%7C").replace(">", "%3E").replace("<", "%3C")
+    return f"<{safe_url}|{escape(label)}>"
+
+
+def slack_date(moment: datetime) -> str:
+    """A time every reader sees in their own time zone."""
+    return f"<!date^{int(moment.timestamp())}^{{time}} {{date_short_pretty}}|{moment:%Y-%m-%d %H:%M} UTC>"
+
+
+def due_text(due: datetime | None) -> str:
+    return f"due {slack_date(due)}" if due else "answered"
+
+
+def metadata(key: str, number: int) -> dict:
+    return {"event_type": METADATA_EVENT, "event_payload": {"key": key, "conversation": number}}
+
+
+def conversation_blocks(view: ConversationView) -> tuple[str, list[dict]]:
+    network = NETWORKS.get(view.network, view.network)
+    author = link(view.url, f"@{view.author_handle}")
+    name = f" ({escape(view.author_name)})" if view.author_name and view.author_name != view.author_handle else ""
+    owner = escape(view.owner_name) if view.owner_name else "nobody yet"
+    due = f"snoozed until {slack_date(view.snoozed_until)}" if view.snoozed_until else due_text(view.due_at)
+    facts = " · ".join([
+        f"{SENTIMENT.get(view.sentiment, '')} {view.sentiment}", view.intent.replace("_", " "),
+        PRIORITY.get(view.priority, view.priority), due,
+        f"*{STATUS.get(view.status, view.status)}*", f"owner: {owner}", f"lang: {view.language}",
+    ])
+    blocks: list[dict] = [
+        {"type": "section", "text": {"type": "mrkdwn", "text": f"*#{view.number}* · {network} · {author}{name}"}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": quote(view.text) or ">"}},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": facts}]},
+    ]
+    if view.has_pii:
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text":
+            ":warning: Contains personal data. Don't repeat it in public; move to a private channel."}]})
+    if view.status != "resolved":
+        blocks.append({"type": "actions", "block_id": f"conversation:{view.number}", "elements": [
+            _button("Claim", "sd_claim", str(view.number)),
+            _button("Reply…", "sd_reply", json.dumps({"n": view.number}), style="primary"),
+            _button("Resolve", "sd_resolve", str(view.number)),
+        ]})
+    fallback = f"#{view.number} {network} @{escape(view.author_handle)}: {escape(view.text[:150])}"
+    return fallback, blocks
+
+
+def thread_blocks(message: ThreadMessage) -> tuple[str, list[dict]]:
+    if isinstance(message, CustomerPost):
+        head = f"{link(message.url, '@' + message.author_handle)} wrote:"
+        blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": f"{head}\n{quote(message.text)}"}}]
+        if message.has_pii:
+            blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text":
+                ":warning: Contains personal data. Don't repeat it in public."}]})
+        return f"@{escape(message.author_handle)}: {escape(message.text[:150])}", blocks
+    if isinstance(message, Suggestions):
+        return suggestion_blocks(message)
+    text = message.text
+    if message.mention_group_id:
+        text = f"<!subteam^{message.mention_group_id}> {text}"
+    if message.mention_chat_id:
+        text = f"<@{message.mention_chat_id}> {text}"
+    if message.link:
+        text = f"{text} {link(message.link, 'View')}"
+    return text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
+
+
+def suggestion_blocks(message: Suggestions) -> tuple[str, list[dict]]:
+    """Each suggestion with a Use… button, and a button for new ones. Says when they are offline, and why."""
+    where = f"offline: {escape(message.offline_reason)}" if message.offline_reason else escape(message.source)
+    head = (f":bulb: Suggested replies ({where}). Pick one to edit and send:" if message.texts
+            else f":bulb: No suggested reply this time ({where}); write your own, or ask again.")
+    blocks: list[dict] = [{"type": "context", "elements": [{"type": "mrkdwn", "text": head}]}]
+    for index, text in enumerate(message.texts):
+        value = json.dumps({"n": message.number, "text": text})
+        blocks.append({"type": "section", "text": {"type": "plain_text", "text": text[:SECTION_LIMIT], "emoji": True},
+                       "accessory": _button("Use…", f"sd_reply_suggestion_{index}", value)})
+    blocks.append({"type": "actions", "elements": [_button("New suggestions", "sd_suggest", str(message.number))]})
+    return f"Suggested replies for #{message.number}", blocks
+
+
+def held_blocks(text: str, number: int, args: str) -> list[dict]:
+    """A held reply's explanation with a one-click "Publish anyway" (`args` already carry --anyway)."""
+    blocks: list[dict] = [{"type": "section", "text": {"type": "mrkdwn", "text": escape(text)}}]
+    value = json.dumps({"n": number, "args": args})
+    if len(value) <= BUTTON_VALUE_LIMIT:
+        button = _button("Publish anyway", "sd_publish_anyway", value, style="danger")
+        button["confirm"] = {"title": {"type": "plain_text", "text": "Publish anyway?"},
+                             "text": {"type": "plain_text", "text": "It goes out as it is, and the audit log records "
+                                                                   "that you overrode the guard."},
+                             "confirm": {"type": "plain_text", "text": "Publish"},
+                             "deny": {"type": "plain_text", "text": "Cancel"}}
+        blocks.append({"type": "actions", "elements": [button]})
+    return blocks
+
+
+def reply_modal(number: int, suggestion: str, max_length: int, channel: str) -> dict:
+    return {
+        "type": "modal",
+        "callback_id": "sd_reply_modal",
+        "private_metadata": json.dumps({"n": number, "channel": channel}),
+        "title": {"type": "plain_text", "text": f"Reply to #{number}"},
+        "submit": {"type": "plain_text", "text": "Publish"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            {"type": "input", "block_id": "reply", "label": {"type": "plain_text", "text": "Your reply"},
+             "hint": {"type": "plain_text", "text": f"Your initials are added. Limit with them: {max_length} characters."},
+             "element": {"type": "plain_text_input", "action_id": "text", "multiline": True,
+                         "initial_value": suggestion[:3000]}},
+            {"type": "input", "block_id": "anyway", "optional": True,
+             "label": {"type": "plain_text", "text": "Personal-data guard"},
+             "element": {"type": "checkboxes", "action_id": "checked", "options": [{
+                 "text": {"type": "plain_text", "text": "Publish anyway"},
+                 "description": {"type": "plain_text", "text": "Only if the guard holds a reply you are sure "
+                                                               "about; the audit log records it."},
+                 "value": "anyway"}]}},
+        ],
+    }
+
+
+def _button(text: str, action_id: str, value: str, style: str | None = None) -> dict:
+    button = {"type": "button", "text": {"type": "plain_text", "text": text}, "action_id": action_id, "value": value}
+    if style:
+        button["style"] = style
+    return button

@@ -1,0 +1,92 @@
+"""Telling the team when a source stops working, and when it works again.
+
+A failure episode runs from a source's first error after a success (`SourceCursor.failing_since`)
+to its next stored page. It is announced once in every escalation channel (where none is configured,
+in the channel the source's conversations go to): at once when only a person can fix the error
+(`SourceError.needs_action`: a revoked token, no credits, a missing scope), else once the episode has
+lasted `[source_alerts] after`, so a short run of 5xx stays quiet. Its end is announced in the same
+channels, and only if its start was. Both are outbox entries whose keys name the source and the
+episode's start, queued in the transaction that records the error or the page: a restart, another
+replica or the next failed poll queues nothing twice.
+
+Quiet hours do not hold them back: while a source is down no post from it reaches anyone, so every
+conversation on that network is silently at risk; and it is one message per episode, not a nudge
+that repeats.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlmodel import Session, select
+
+from bot.delivery import queue as outbox_entries
+from bot.settings import DeskConfig
+from bot.ingest.health import source_health
+from bot.sources.base import SourceError
+from bot.wording import clock_time, plain, span
+from storage.models import OutboxEntry, SourceCursor
+
+if TYPE_CHECKING:
+    from bot.reports.figures import StatsContext
+
+
+def record_failure(session: Session, config: DeskConfig, state: SourceCursor, error: SourceError, now: datetime) -> None:
+    """`state` failed with `error` at `now`: start the episode if this is its first error, and announce it when due."""
+    since = state.failing_since = state.failing_since or now
+    if not error.needs_action and now - since < config.source_alerts.after:
+        return
+    text = (f"🔌 {_named(config, state.source_name)} has been failing since {clock_time(since, config.sla.timezone, now)}: "
+            f"no posts arrive from it. {plain(str(error))}\n"
+            "socialdesk keeps trying and will say here when it works again; `/desk status` shows every source.")
+    for platform, channel in alert_channels(config, state.source_name):
+        outbox_entries.channel_post(session, key=f"{_episode(state)}:failing:{platform}", platform=platform,
+                                    channel=channel, text=text, now=now)
+
+
+def record_success(session: Session, config: DeskConfig, state: SourceCursor, now: datetime) -> None:
+    """`state` stored a page at `now`: end the episode, and say so wherever its start was announced."""
+    if state.failing_since is None:
+        return
+    episode, lasted = _episode(state), span(now - state.failing_since)
+    state.failing_since = None
+    announced = session.exec(select(OutboxEntry).where(OutboxEntry.key.startswith(f"{episode}:failing:", autoescape=True)))
+    for alert in announced:
+        platform, channel = alert.payload["platform"], alert.payload["channel"]
+        outbox_entries.channel_post(session, key=f"{episode}:recovered:{platform}", platform=platform, channel=channel,
+                                    text=f"✅ {_named(config, state.source_name)} recovered after {lasted}: "
+                                         "posts arrive again, from where it stopped.", now=now)
+
+
+def alert_channels(config: DeskConfig, source_name: str) -> list[tuple[str, str]]:
+    """(platform, channel) of every escalation channel; without any, the channel of the source's conversations."""
+    channels = [(platform, escalation.channel) for platform, escalation in config.sla.escalation.items()
+                if escalation.channel]
+    if channels:
+        return channels
+    route = config.route_for(source_name, "normal")
+    return [(route.platform, route.channel)]
+
+
+def failing_now(ctx: StatsContext) -> list[str]:
+    """The daily digest's section on sources failing now (nothing when every source works)."""
+    failing = [health for health in source_health(ctx.session, ctx.config) if health.enabled and health.failing]
+    if not failing:
+        return []
+    timezone = ctx.config.sla.timezone
+    lines = [f"Sources failing now ({len(failing)}):"]
+    for health in failing:
+        since = health.failing_since or health.last_error_at
+        lines.append(f"• {health.name} ({health.type}) since {clock_time(since, timezone, ctx.now)} "
+                     f"({span(ctx.now - since)}): {plain(health.last_error)}")
+    return lines
+
+
+def _episode(state: SourceCursor) -> str:
+    """`source:x:2026-11-02T09:01:00+00:00`: the source and the start of its failure episode."""
+    return f"source:{state.source_name}:{state.failing_since.isoformat()}"
+
+
+def _named(config: DeskConfig, source_name: str) -> str:
+    kind = next((source.type for source in config.sources if source.name == source_name), None)
+    return f"Source {source_name} ({kind})" if kind else f"Source {source_name}"

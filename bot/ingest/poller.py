@@ -1,0 +1,109 @@
+"""Polling a source: page from the stored cursor, storing each page's posts and the new cursor together.
+
+Because a page and its cursor commit in one transaction, a crash or restart resumes exactly
+where the last stored page ended: no gap, no duplicate.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy.engine import Engine
+
+from bot.ingest import alerts as source_alerts
+from bot.clock import Clock
+from bot.ingest.pipeline import ingest
+from bot.settings import DeskConfig
+from bot.sources.base import PollResult, Source, SourceError
+from storage.db import session_scope
+from storage.models import SourceCursor
+
+log = logging.getLogger(__name__)
+MAX_PAGES_PER_POLL = 50
+
+
+async def poll_once(engine: Engine, config: DeskConfig, source: Source, clock: Clock) -> int:
+    """Fetch and store everything new; returns how many posts were new. Raises SourceError on failure."""
+    new = 0
+    for _ in range(MAX_PAGES_PER_POLL):
+        with session_scope(engine) as session:
+            state = session.get(SourceCursor, source.name) or SourceCursor(source_name=source.name)
+            cursor = state.cursor
+        try:
+            page = await source.poll(cursor)
+        except SourceError as error:
+            await asyncio.to_thread(_record_error, engine, config, source, clock, error)
+            raise
+        # Enriching and storing a page is CPU and database work: off the event loop, so chat stays answered.
+        new += await asyncio.to_thread(_store_page, engine, config, source, page, clock.now())
+        if not page.has_more:
+            break
+    return new
+
+
+def _store_page(engine: Engine, config: DeskConfig, source: Source, page: PollResult, now) -> int:
+    """The page's posts and the cursor after them, in one transaction (with the news that a failing source
+    recovered); returns how many posts were new."""
+    with session_scope(engine) as session:
+        new = sum(1 for post in page.posts if ingest(session, config, source.name, post, now))
+        state = session.get(SourceCursor, source.name) or SourceCursor(source_name=source.name)
+        state.cursor = page.cursor
+        state.last_success_at = now
+        state.last_error = None
+        state.quota = quota_state(source)
+        source_alerts.record_success(session, config, state, now)
+        session.add(state)
+    return new
+
+
+def quota_state(source: Source) -> list[dict]:
+    return [{"bucket": q.bucket, "limit": q.limit, "remaining": q.remaining,
+             "reset_at": q.reset_at.isoformat() if q.reset_at else None} for q in source.quota()]
+
+
+def _record_error(engine: Engine, config: DeskConfig, source: Source, clock: Clock, error: SourceError) -> None:
+    """The error on the source's health row, and the team's alert once it is due, in one transaction."""
+    with session_scope(engine) as session:
+        state = session.get(SourceCursor, source.name) or SourceCursor(source_name=source.name)
+        state.last_error = str(error)
+        state.last_error_at = clock.now()
+        state.quota = quota_state(source)
+        source_alerts.record_failure(session, config, state, error, clock.now())
+        session.add(state)
+
+
+def _record_next_poll(engine: Engine, name: str, at) -> None:
+    with session_scope(engine) as session:
+        state = session.get(SourceCursor, name) or SourceCursor(source_name=name)
+        state.next_poll_at = at
+        session.add(state)
+
+
+@dataclass(frozen=True)
+class PollOutcome:
+    new: int  # posts stored
+    failures: int  # consecutive failures so far
+    wait: float  # seconds until the next poll
+
+
+async def poll_on_schedule(engine: Engine, config: DeskConfig, source: Source, clock: Clock, every: float,
+                           failures: int) -> PollOutcome:
+    """One scheduled poll. The next one comes after the interval; after an error, when the network says
+    (Retry-After) or after a jittered backoff. The next poll's time is stored for the source's health."""
+    new = 0
+    try:
+        new = await poll_once(engine, config, source, clock)
+        failures, wait = 0, every
+    except SourceError as error:
+        failures += 1
+        wait = error.retry_after or min(900.0, every * 2 ** failures) * random.uniform(0.8, 1.2)
+        log.warning("source %s: %s; next try in %.0fs", source.name, error, wait)
+    except Exception:
+        failures += 1
+        wait = min(900.0, every * 2 ** failures)
+        log.exception("source %s: unexpected error; next try in %.0fs", source.name, wait)
+    _record_next_poll(engine, source.name, clock.now() + timedelta(seconds=wait))
+    return PollOutcome(new, failures, wait)

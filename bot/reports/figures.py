@@ -1,0 +1,216 @@
+"""Figures for /stats, /sla and the daily digest: response times, response rate, SLA attainment.
+
+Definitions (the README repeats them):
+- A conversation counts in the window its first post was written in; a next response, in the
+  window of the customer's post it answers (each clock counts where it started).
+- Response time: from the customer's post to the published response, in business time where the
+  policy counts business time (wall-clock time for around-the-clock priorities).
+- Response rate: conversations with a published response, out of all but spam.
+- A response target is met only if the response was published at or before its due time; it is
+  missed if it was published later, or if the due time passed without one (resolved without an
+  answer after the due time, or still waiting). Closed without an answer before the due time, or
+  still running and not yet due: not counted.
+
+Each section is a small function `(StatsContext) -> list[str]`; `SECTIONS` is what /stats shows,
+so another figure (say, LLM cost) is one more function in that list.
+"""
+from __future__ import annotations
+
+import math
+import statistics
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, select
+
+from bot.sla import policy as sla
+from bot.suggest.usage import usage_lines
+from bot.settings import DeskConfig
+from bot.sla.clocks import FIRST, NEXT, RESOLUTION, RESPONDED, RESOLVED
+from bot.desk.snapshots import open_conversations
+from bot.wording import count, plain, span, time_left
+from storage.models import Agent, Conversation, Customer, SlaClock
+
+UNASSIGNED = "unassigned"
+OVERDUE_SHOWN = 10
+
+
+@dataclass(frozen=True)
+class Window:
+    start: datetime
+    end: datetime | None  # None: up to now
+    label: str  # "in the last 7 days", "today", "yesterday"
+
+
+def last(length: timedelta, now: datetime) -> Window:
+    days = length / timedelta(days=1)
+    label = f"in the last {int(days)} days" if days == int(days) and days > 1 else f"in the last {span(length)}"
+    return Window(now - length, None, label)
+
+
+def day(zone: str, now: datetime, days_ago: int) -> Window:
+    """Today (0) or yesterday (1) in the team's time zone."""
+    tz = ZoneInfo(zone)
+    midnight = datetime.combine(now.astimezone(tz).date() - timedelta(days=days_ago), datetime.min.time(), tz)
+    if days_ago == 0:
+        return Window(midnight, None, "today")
+    return Window(midnight, datetime.combine(midnight.date() + timedelta(days=1), datetime.min.time(), tz), "yesterday")
+
+
+@dataclass(frozen=True)
+class Measured:
+    """One SLA clock with what the figures need."""
+
+    kind: str
+    network: str
+    agent: str  # who responded, else the owner, else "unassigned"
+    spam: bool
+    responded: bool
+    response_time: timedelta | None
+    verdict: str | None  # "met", "missed", or None (not counted)
+
+
+@dataclass(frozen=True)
+class StatsContext:
+    session: Session
+    config: DeskConfig
+    window: Window
+    now: datetime
+    clocks: tuple[Measured, ...]
+
+    def of(self, kind: str) -> list[Measured]:
+        return [c for c in self.clocks if c.kind == kind]
+
+
+def context(session: Session, config: DeskConfig, window: Window, now: datetime) -> StatsContext:
+    agents = {a.id: a.name for a in session.exec(select(Agent))}
+    query = (
+        select(SlaClock, Conversation.network, Conversation.intent, Conversation.assignee_id)
+        .join(Conversation, Conversation.id == SlaClock.conversation_id)
+        .where(SlaClock.kind.in_((FIRST, NEXT, RESOLUTION)), SlaClock.started_at >= window.start)
+    )
+    if window.end is not None:
+        query = query.where(SlaClock.started_at < window.end)
+    rows = session.exec(query).all()
+    clocks = tuple(_measure(config, clock, network, intent, agents.get(clock.agent_id or assignee, UNASSIGNED), now)
+                   for clock, network, intent, assignee in rows)
+    return StatsContext(session, config, window, now, clocks)
+
+
+def _measure(config: DeskConfig, clock: SlaClock, network: str, intent: str, agent: str, now: datetime) -> Measured:
+    done = clock.outcome == (RESOLVED if clock.kind == RESOLUTION else RESPONDED)
+    if done:
+        verdict = "met" if clock.stopped_at <= clock.due_at else "missed"
+    else:
+        verdict = "missed" if (clock.stopped_at or now) > clock.due_at else None
+    response_time = None
+    if done and clock.kind != RESOLUTION:
+        response_time = sla.elapsed(config.sla, clock.priority, clock.started_at, clock.stopped_at)
+    return Measured(clock.kind, network, agent, intent == "spam", done, response_time, verdict)
+
+
+# --- sections ---------------------------------------------------------------------------------
+
+
+def overview(ctx: StatsContext) -> list[str]:
+    first = ctx.of(FIRST)
+    spam = sum(c.spam for c in first)
+    head = f"{count(len(first), 'conversation')} {ctx.window.label}" + (f" ({spam} spam)" if spam else "") + "."
+    if not first:
+        return [head]
+    return [
+        head,
+        f"• First response: {_times(first)} · response rate {_rate(first)}",
+        "• On time: " + " · ".join(f"{name} {_attainment(ctx.of(kind))}" for kind, name in
+                                    ((FIRST, "first responses"), (NEXT, "next responses"), (RESOLUTION, "resolutions"))),
+    ]
+
+
+def by_agent(ctx: StatsContext) -> list[str]:
+    return _grouped(ctx, "By agent:", lambda c: c.agent)
+
+
+def by_network(ctx: StatsContext) -> list[str]:
+    return _grouped(ctx, "By network:", lambda c: c.network)
+
+
+def attainment_today(ctx: StatsContext) -> list[str]:
+    first = ctx.of(FIRST)
+    return [f"{ctx.window.label.capitalize()}: {count(len(first), 'conversation')} · first responses on time "
+            f"{_attainment(first)} · next responses {_attainment(ctx.of(NEXT))} · overdue now {len(overdue(ctx))}."]
+
+
+def overdue_now(ctx: StatsContext) -> list[str]:
+    late = overdue(ctx)
+    if not late:
+        return ["Nothing is overdue right now."]
+    lines = [f"Overdue now ({len(late)}):"]
+    for conversation, customer, owner in late[:OVERDUE_SHOWN]:
+        lines.append(f"• #{conversation.id} {conversation.priority} · {time_left(conversation.response_due_at, ctx.now)} · "
+                     f"{conversation.network} @{plain(customer.handle)} · {owner.name if owner else 'nobody'}")
+    if len(late) > OVERDUE_SHOWN:
+        lines.append(f"…and {len(late) - OVERDUE_SHOWN} more: see /queue.")
+    return lines
+
+
+def model_cost(ctx: StatsContext) -> list[str]:
+    """Tokens and cost of the suggested replies' model calls (nothing when suggestions were offline)."""
+    return usage_lines(ctx.session, ctx.window.start, ctx.config.llm.currency, until=ctx.window.end)
+
+
+SECTIONS: list[Callable[[StatsContext], list[str]]] = [overview, by_agent, by_network, model_cost]
+
+
+def render(ctx: StatsContext, sections: Iterable[Callable[[StatsContext], list[str]]]) -> str:
+    return "\n".join(line for section in sections for line in section(ctx))
+
+
+def overdue(ctx: StatsContext) -> list[tuple[Conversation, Customer, Agent | None]]:
+    """Open conversations whose response is overdue now, the longest overdue first."""
+    query = open_conversations().where(Conversation.response_due_at < ctx.now).order_by(Conversation.response_due_at)
+    return list(ctx.session.exec(query).all())
+
+
+# --- figures ----------------------------------------------------------------------------------
+
+
+def _grouped(ctx: StatsContext, title: str, key: Callable[[Measured], str]) -> list[str]:
+    groups: dict[str, list[Measured]] = defaultdict(list)
+    for clock in ctx.clocks:
+        if clock.kind != RESOLUTION:
+            groups[key(clock)].append(clock)
+    if not groups:
+        return []
+    lines = [title]
+    for name in sorted(groups, key=lambda g: (g == UNASSIGNED, g.lower())):
+        first = [c for c in groups[name] if c.kind == FIRST]
+        answered = [c for c in first if c.responded]
+        lines.append(f"• {name}: {count(len(answered), 'first response')}, {_times(first)} · "
+                     f"response rate {_rate(first)} · on time {_attainment(groups[name])}")
+    return lines
+
+
+def _times(clocks: list[Measured]) -> str:
+    times = sorted(c.response_time for c in clocks if c.response_time is not None)
+    if not times:
+        return "no responses yet"
+    median = timedelta(seconds=statistics.median(t.total_seconds() for t in times))
+    p90 = times[math.ceil(0.9 * len(times)) - 1]  # nearest rank
+    return f"median {span(median)}, p90 {span(p90)}"
+
+
+def _rate(first: list[Measured]) -> str:
+    counted = [c for c in first if not c.spam]
+    return _share(sum(c.responded for c in counted), len(counted))
+
+
+def _attainment(clocks: list[Measured]) -> str:
+    met = sum(c.verdict == "met" for c in clocks)
+    return _share(met, met + sum(c.verdict == "missed" for c in clocks))
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{round(100 * part / whole)} % ({part} of {whole})" if whole else "n/a"

@@ -1,0 +1,180 @@
+"""SLA clocks follow a conversation's life.
+
+- It opens: a first-response clock and a resolution clock start at the customer's post.
+- The customer writes again after an answer: a next-response clock starts.
+- A response is published: the running response clock stops.
+- It is resolved: every clock stops.
+- It is snoozed: every clock pauses; while it awaits the customer, the resolution clock pauses.
+  A paused clock's due time moves on by the working time the pause covered.
+
+Each change also sets when the sweep should look at a clock again (`next_nudge_at`), and keeps
+the conversation's own due times (shown in chat and /queue) in step.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from bot.delivery import queue as outbox_entries
+from bot.sla import policy as sla
+from bot.settings import SlaConfig
+from storage.models import Conversation, ConversationStatus, SlaClock
+
+FIRST, NEXT, RESOLUTION = "first", "next", "resolution"
+RESPONSE = (FIRST, NEXT)
+TARGETS = {FIRST: "first_response", NEXT: "next_response", RESOLUTION: "resolution"}
+NAMES = {FIRST: "first response", NEXT: "next response", RESOLUTION: "resolution"}
+RESPONDED, RESOLVED = "responded", "resolved"
+WARN, BREACH, REMIND = "warn", "breach", "remind"
+
+
+def running(session: Session, conversation_id: int) -> list[SlaClock]:
+    query = select(SlaClock).where(SlaClock.conversation_id == conversation_id, SlaClock.stopped_at.is_(None))
+    return list(session.exec(query.order_by(SlaClock.id)))
+
+
+def reminders_sent(clock: SlaClock) -> int:
+    return int(clock.stage.split(":")[1]) if clock.stage.startswith(REMIND) else 0
+
+
+def schedule(config: SlaConfig, clock: SlaClock) -> None:
+    """When the sweep should next look at `clock`: the warning, the breach, then each reminder."""
+    if clock.stopped_at or clock.paused_at:
+        clock.next_nudge_at = None
+    elif clock.stage == "":
+        clock.next_nudge_at = clock.warn_at
+    elif clock.stage == WARN:
+        clock.next_nudge_at = clock.due_at
+    elif clock.kind == RESOLUTION:
+        clock.next_nudge_at = None  # a missed resolution is announced once; the response clocks keep reminding
+    else:
+        wait = sla.reminder_interval(config, reminders_sent(clock))
+        clock.next_nudge_at = sla.add(config, clock.priority, clock.last_nudge_at, wait)
+
+
+def opened(session: Session, config: SlaConfig, conversation: Conversation, at: datetime) -> None:
+    """A new conversation: its first-response and resolution clocks start when the customer wrote."""
+    clocks = [_start(session, config, conversation, FIRST, 0, at), _start(session, config, conversation, RESOLUTION, 0, at)]
+    _show(conversation, clocks)
+
+
+def customer_wrote(session: Session, config: SlaConfig, conversation: Conversation, at: datetime, now: datetime,
+                   priority_before: str) -> None:
+    """A later post: start a next-response clock unless one is running; a raised priority brings it forward."""
+    clocks = running(session, conversation.id)
+    response = next((c for c in clocks if c.kind in RESPONSE), None)
+    if response is None:
+        cycle = session.exec(select(func.max(SlaClock.cycle)).where(SlaClock.conversation_id == conversation.id,
+                                                                     SlaClock.kind == NEXT)).one() or 0
+        clocks.append(_start(session, config, conversation, NEXT, cycle + 1, at))
+    elif conversation.priority != priority_before:
+        _bring_forward(config, conversation, response, now)
+    follow(session, config, conversation, now, clocks)
+
+
+def responded(session: Session, config: SlaConfig, conversation: Conversation, at: datetime, agent_id: int,
+              now: datetime) -> None:
+    """A response was published at `at`: the running response clock stops (met if `at` <= its due time)."""
+    clocks = running(session, conversation.id)
+    for clock in clocks:
+        if clock.kind in RESPONSE:
+            _stop(clock, at, RESPONDED, agent_id)
+    follow(session, config, conversation, now, clocks)
+
+
+def resolved(session: Session, conversation: Conversation, at: datetime) -> None:
+    clocks = running(session, conversation.id)
+    for clock in clocks:
+        _stop(clock, at, RESOLVED, conversation.assignee_id)
+    _show(conversation, clocks)
+
+
+def follow(session: Session, config: SlaConfig, conversation: Conversation, now: datetime,
+           clocks: list[SlaClock] | None = None) -> None:
+    """Pause or resume the running clocks to match the conversation's status."""
+    clocks = running(session, conversation.id) if clocks is None else clocks
+    for clock in clocks:
+        if clock.stopped_at:
+            continue
+        runs = conversation.status != ConversationStatus.SNOOZED and not (
+            clock.kind == RESOLUTION and conversation.status == ConversationStatus.AWAITING_CUSTOMER)
+        if runs and clock.paused_at:
+            for moment in ("warn_at", "due_at", "last_nudge_at"):
+                if getattr(clock, moment):
+                    setattr(clock, moment, sla.extend(config, clock.priority, getattr(clock, moment), clock.paused_at, now))
+            clock.paused_at = None
+        elif not runs and not clock.paused_at:
+            clock.paused_at = now
+        schedule(config, clock)
+    _show(conversation, clocks)
+
+
+def reprioritised(session: Session, config: SlaConfig, conversation: Conversation, now: datetime) -> None:
+    """A later reading (the model's) raised the priority: the running clocks take the new targets from their start."""
+    clocks = running(session, conversation.id)
+    for clock in clocks:
+        if clock.priority != conversation.priority:
+            _bring_forward(config, conversation, clock, clock.started_at)
+    follow(session, config, conversation, now, clocks)
+
+
+def snooze(session: Session, config: SlaConfig, conversation: Conversation, until: datetime, now: datetime) -> None:
+    conversation.status = ConversationStatus.SNOOZED
+    conversation.snoozed_until = until
+    conversation.updated_at = now
+    follow(session, config, conversation, now)
+
+
+def wake(session: Session, config: SlaConfig, conversation: Conversation, now: datetime, why: str) -> None:
+    """End a snooze: back in the queue with its clocks running again, and the thread is told `why`."""
+    clocks = running(session, conversation.id)
+    waiting_on_us = any(c.kind in RESPONSE for c in clocks) or conversation.first_responded_at is None
+    if waiting_on_us:
+        conversation.status = ConversationStatus.CLAIMED if conversation.assignee_id else ConversationStatus.NEW
+    else:
+        conversation.status = ConversationStatus.AWAITING_CUSTOMER
+    conversation.snoozed_until = None
+    conversation.updated_at = now
+    follow(session, config, conversation, now, clocks)
+    outbox_entries.notice(session, conversation, f"conv:{conversation.id}:snooze:{int(now.timestamp())}:over",
+                          f"{why} #{conversation.id} is back in the queue.", now)
+    outbox_entries.refresh_parent(session, conversation, now)
+
+
+def _start(session: Session, config: SlaConfig, conversation: Conversation, kind: str, cycle: int,
+           at: datetime) -> SlaClock:
+    priority = conversation.priority
+    target = config.target(TARGETS[kind], priority, conversation.network, conversation.intent)
+    clock = SlaClock(conversation_id=conversation.id, kind=kind, cycle=cycle, priority=priority, started_at=at,
+                     warn_at=sla.add(config, priority, at, target * config.warn_at),
+                     due_at=sla.add(config, priority, at, target))
+    schedule(config, clock)
+    session.add(clock)
+    return clock
+
+
+def _bring_forward(config: SlaConfig, conversation: Conversation, clock: SlaClock, since: datetime) -> None:
+    """The priority was raised: the clock is due no later than the new priority's target from `since`."""
+    clock.priority = conversation.priority
+    target = config.target(TARGETS[clock.kind], clock.priority, conversation.network, conversation.intent)
+    clock.warn_at = min(clock.warn_at, sla.add(config, clock.priority, since, target * config.warn_at))
+    clock.due_at = min(clock.due_at, sla.add(config, clock.priority, since, target))
+
+
+def _stop(clock: SlaClock, at: datetime, outcome: str, agent_id: int | None) -> None:
+    clock.stopped_at = at
+    clock.outcome = outcome
+    clock.agent_id = agent_id
+    clock.paused_at = None
+    clock.next_nudge_at = None
+
+
+def _show(conversation: Conversation, clocks: list[SlaClock]) -> None:
+    """Copy the running response clock's due time onto the conversation (chat, /queue, stats read it there)."""
+    response = next((c for c in clocks if c.kind in RESPONSE and not c.stopped_at), None)
+    conversation.response_due_at = response.due_at if response and not response.paused_at else None
+    first = next((c for c in clocks if c.kind == FIRST), None)
+    if first is not None:
+        conversation.first_response_due_at = first.due_at
