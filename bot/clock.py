@@ -1,4 +1,4 @@
-"""Injected time: production uses the system clock, tests and the demo move a fake one."""
+"""Injected time: production uses the system clock, the demo a fast one, tests a fake one (tests/auxil/clock.py)."""
 from __future__ import annotations
 
 import time
@@ -14,17 +14,6 @@ class Clock(Protocol):
 class SystemClock:
     def now(self) -> datetime:
         return datetime.now(UTC)
-
-
-class FakeClock:
-    def __init__(self, start: datetime | None = None) -> None:
-        self._now = start or datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
-
-    def now(self) -> datetime:
-        return self._now
-
-    def advance(self, delta: timedelta) -> None:
-        self._now += delta
 
 
 class FastClock:

@@ -1,46 +1,59 @@
-"""What a teammate can do. Every command is a plain async function `run(desk, request) -> Outcome`."""
-import logging
+"""What a teammate can do: one module per command, each a plain async function `run(desk, request) -> Outcome`.
 
+`COMMANDS` is the one declaration of them: the chat packages build their slash commands, `!`
+commands, help and Discord descriptions from it (Slack also needs a new command in
+slack-manifest.yml).
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from bot.desk import Desk
 from handlers import assign, claim, desk, note, queue, reply, resolve, sla, snooze, stats, suggest
-from handlers.context import Desk, Held, Outcome, Refusal, Request
+from handlers.context import Held, Outcome, Refusal, Request
 
 log = logging.getLogger(__name__)
 
-COMMANDS = {
-    "claim": claim.run,
-    "assign": assign.run,
-    "reply": reply.run,
-    "resolve": resolve.run,
-    "note": note.run,
-    "queue": queue.run,
-    "desk": desk.run,
-    "suggest": suggest.run,
-    "snooze": snooze.run,
-    "sla": sla.run,
-    "stats": stats.run,
-}
-USAGE = {
-    "claim": claim.USAGE,
-    "assign": assign.USAGE,
-    "reply": reply.USAGE,
-    "resolve": resolve.USAGE,
-    "queue": queue.USAGE,
-    "desk": desk.USAGE,
-    "suggest": suggest.USAGE,
-    "snooze": snooze.USAGE,
-    "sla": sla.USAGE,
-    "stats": stats.USAGE,
-}
-NEEDS_NUMBER = {"claim", "assign", "reply", "resolve", "suggest", "snooze"}
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    run: Callable[[Desk, Request], Awaitable[Outcome]]
+    usage: str
+    summary: str  # one line for help and Discord (at most 100 characters there)
+    needs_number: bool = False  # takes a conversation number (implied inside the conversation's thread)
+    typed: bool = True  # False: not typed as a command (a note is any other thread message)
+
+
+COMMANDS = {command.name: command for command in (
+    Command("claim", claim.run, claim.USAGE, "Take ownership of a conversation.", needs_number=True),
+    Command("assign", assign.run, assign.USAGE, "Hand a conversation to a teammate.", needs_number=True),
+    Command("reply", reply.run, reply.USAGE, "Answer the customer on the network, signed with your initials.",
+            needs_number=True),
+    Command("resolve", resolve.run, resolve.USAGE, "Close a conversation (a later post by the customer opens a new one).",
+            needs_number=True),
+    Command("note", note.run, "Any thread message that is not a command", "An internal note, never published.",
+            needs_number=True, typed=False),
+    Command("queue", queue.run, queue.USAGE, "The open conversations, the most pressing first, with time left and owner."),
+    Command("desk", desk.run, desk.USAGE, "How each source is doing, and who runs the scheduled jobs."),
+    Command("suggest", suggest.run, suggest.USAGE, "New suggested replies for the customer's latest post.",
+            needs_number=True),
+    Command("snooze", snooze.run, snooze.USAGE, "Put a conversation aside; its SLA clocks pause.", needs_number=True),
+    Command("sla", sla.run, sla.USAGE, "The response-time policy in a few lines, and how today is going."),
+    Command("stats", stats.run, stats.USAGE, "Response times, response rate and SLA attainment, by agent and network."),
+)}
+TYPED = {name: command for name, command in COMMANDS.items() if command.typed}  # slash and ! commands
 
 
 async def dispatch(desk: Desk, request: Request) -> Outcome:
     """Run the command; a refusal comes back as an outcome that changed nothing."""
-    handler = COMMANDS.get(request.command)
-    if handler is None:
-        return Outcome(f"Unknown command {request.command!r}. Try: {', '.join(USAGE)}.", ok=False)
+    command = COMMANDS.get(request.command)
+    if command is None:
+        return Outcome(f"Unknown command {request.command!r}. Try: {', '.join(TYPED)}.", ok=False)
     try:
-        return await handler(desk, request)
+        return await command.run(desk, request)
     except Held as held:
         return Outcome(str(held), ok=False, override=held.override)
     except Refusal as refusal:

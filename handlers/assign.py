@@ -3,11 +3,8 @@ import re
 
 from sqlmodel import select
 
-from bot.delivery import queue as outbox_entries
-from handlers.claim import take
-from handlers.context import (
-    Actor, Desk, Outcome, Request, Refusal, actor_agent, audit, owner_name, require_agent, require_conversation,
-)
+from bot.desk import Desk, lifecycle
+from handlers.context import Actor, Outcome, Refusal, Request, actor_agent, owner_name, require_agent, require_conversation
 from storage.models import Agent
 
 USAGE = "/assign 42 @teammate"
@@ -26,13 +23,7 @@ async def run(desk: Desk, request: Request) -> Outcome:
             )
         if conversation.assignee_id == target.id:
             return Outcome(f"#{conversation.id} is already {target.name}'s.")
-        previous = owner_name(session, conversation)
-        take(session, desk, conversation, target)
-        audit(session, desk, agent.name, "assign", conversation, to=target.name, previous_owner=previous)
-        outbox_entries.notice(
-            session, conversation, f"conv:{conversation.id}:assign:{target.id}:{desk.clock.now().timestamp()}",
-            f"Assigned to {target.name} by {agent.name}.", desk.clock.now(), mention_agent=target.id,
-        )
+        lifecycle.assign(session, conversation, target, agent, owner_name(session, conversation), desk.clock.now())
     return Outcome(f"#{conversation.id} is now {target.name}'s; they are mentioned in its thread.")
 
 

@@ -1,17 +1,12 @@
 """What every handler gets: who is asking, about which conversation, and the desk to act on."""
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from bot.desk import Desk
 from bot.desk.agents import agent_for
-from bot.clock import Clock
-from bot.settings import DeskConfig
-from storage.db import session_scope
 from storage.models import Agent, AuditEvent, Conversation
 
 
@@ -46,6 +41,18 @@ class Outcome:
     override: str | None = None  # a held reply: the same command's args with --anyway, for a "Publish anyway" button
 
 
+FLAGS = ("--private", "--anyway")  # what may lead a reply's text
+
+
+def parse_flags(args: str) -> tuple[set[str], str]:
+    """Leading `--private` / `--anyway` flags, in any order, and the reply text after them."""
+    flags, text = set(), args.strip()
+    while (word := text.split(" ", 1)[0]) in FLAGS:
+        flags.add(word)
+        text = text[len(word):].strip()
+    return flags, text
+
+
 class Refusal(Exception):
     """Raised inside a handler to stop with a message for the teammate; nothing is changed."""
 
@@ -56,21 +63,6 @@ class Held(Refusal):
     def __init__(self, message: str, override: str) -> None:
         super().__init__(message)
         self.override = override
-
-
-@dataclass
-class Desk:
-    engine: Engine
-    config: DeskConfig
-    clock: Clock
-    sources: dict = field(default_factory=dict)  # name -> Source, for length rules
-    on_change: Callable[[], None] = lambda: None  # wakes the outbox
-
-    @contextmanager
-    def session(self) -> Iterator[Session]:
-        with session_scope(self.engine) as session:
-            yield session
-        self.on_change()
 
 
 def actor_agent(session: Session, desk: Desk, actor: Actor) -> Agent | None:

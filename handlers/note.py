@@ -1,7 +1,8 @@
 """A thread message that is not a command: an internal note, never published."""
 from sqlalchemy.exc import IntegrityError
 
-from handlers.context import Desk, Outcome, Request, actor_agent, audit, require_conversation
+from bot.desk import Desk
+from handlers.context import Outcome, Request, actor_agent, audit, require_conversation
 from storage.models import Note
 
 

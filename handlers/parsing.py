@@ -1,4 +1,4 @@
-"""Turning typed text into a handler `Request`, the same way for every chat platform.
+"""Typed text to a handler `Request` and back, the same way for every chat platform.
 
 Slash commands carry the conversation number first (`/reply 42 text`); inside a
 conversation's thread the number is implied and commands start with `!` (`!reply text`).
@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 
-from handlers import NEEDS_NUMBER, USAGE
-from handlers.context import Actor, Request
+from handlers import TYPED
+from handlers.context import Actor, Outcome, Request, parse_flags
 
 _NUMBER = re.compile(r"^#?(\d{1,12})\b\s*(.*)$", re.S)
 
@@ -20,13 +20,13 @@ class CommandError(ValueError):
 
 def parse_slash(command: str, text: str, actor: Actor) -> Request:
     name = command.lstrip("/").lower()
-    if name not in USAGE:
-        raise CommandError(f"Unknown command /{name}. Try: " + ", ".join(f"/{n}" for n in USAGE) + ".")
-    if name not in NEEDS_NUMBER:
+    if name not in TYPED:
+        raise CommandError(f"Unknown command /{name}. Try: " + ", ".join(f"/{n}" for n in TYPED) + ".")
+    if not TYPED[name].needs_number:
         return Request(command=name, actor=actor, args=text.strip())
     match = _NUMBER.match(text.strip())
     if not match:
-        raise CommandError(f"Which conversation? Usage: {USAGE[name]}")
+        raise CommandError(f"Which conversation? Usage: {TYPED[name].usage}")
     return Request(command=name, actor=actor, number=int(match.group(1)), args=match.group(2))
 
 
@@ -36,7 +36,17 @@ def parse_thread_message(text: str, number: int, actor: Actor, message_id: str |
         return Request(command="note", actor=actor, number=number, args=stripped, message_id=message_id)
     name, _, args = stripped[1:].partition(" ")
     name = name.lower()
-    if name not in USAGE:
-        bangs = ", ".join(f"!{n}" for n in USAGE)
+    if name not in TYPED:
+        bangs = ", ".join(f"!{n}" for n in TYPED)
         raise CommandError(f"Unknown command !{name}; nothing was done. In a thread you can use {bangs}.")
     return Request(command=name, actor=actor, number=number, args=args.strip(), message_id=message_id)
+
+
+def with_reply_text(outcome: Outcome, request: Request) -> str:
+    """The outcome; a reply that was not sent comes back with its text, to fix and send again (a slash command or
+    a Discord modal keeps no copy of what was typed)."""
+    _, text = parse_flags(request.args)
+    if outcome.ok or request.command != "reply" or not text:
+        return outcome.text
+    fenced = text.replace("```", "`\u200b``")  # the text cannot close the code block early
+    return f"{outcome.text}\n\nYour reply, to fix and send again:\n```\n{fenced}\n```"

@@ -10,11 +10,12 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from bot.settings import PRIORITIES
+from bot.vocabulary import PRIORITIES
 from bot.sources import TYPES
-from bot.desk.snapshots import PRESSING_FIRST, count_open, open_conversations
+from storage.queries import PRESSING_FIRST, count_open, open_conversations
 from bot.wording import count, day_time, plain, time_left
-from handlers.context import Desk, Outcome, Refusal, Request, require_agent
+from bot.desk import Desk
+from handlers.context import Outcome, Refusal, Request, require_agent
 from storage.models import Conversation
 
 SHOWN = 20  # conversations a page

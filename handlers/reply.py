@@ -7,28 +7,18 @@ message; `--anyway` publishes despite a personal-data guard, and the audit log s
 """
 from sqlmodel import select
 
-from bot.delivery import queue as outbox_entries
+from bot.desk import Desk, lifecycle
 from bot.desk.guards import check_reply
-from bot.desk.snapshots import latest_post, latest_public_post
-from handlers.claim import take
-from handlers.context import Desk, Held, Outcome, Refusal, Request, audit, require_agent, require_conversation
+from bot.desk.publishing import publish
+from handlers.context import Held, Outcome, Refusal, Request, audit, parse_flags, require_agent, require_conversation
 from storage.models import Post, Reply, ReplyStatus
+from storage.queries import latest_post, latest_public_post
 
 USAGE = "/reply 42 Thanks for flagging this, we're on it!"
-FLAGS = ("--private", "--anyway")
 
 
 def sign(text: str, initials: str) -> str:
     return f"{text.strip()} ^{initials}"
-
-
-def parse_flags(args: str) -> tuple[set[str], str]:
-    """Leading `--private` / `--anyway` flags, in any order, and the reply text after them."""
-    flags, text = set(), args.strip()
-    while (word := text.split(" ", 1)[0]) in FLAGS:
-        flags.add(word)
-        text = text[len(word):].strip()
-    return flags, text
 
 
 async def run(desk: Desk, request: Request) -> Outcome:
@@ -62,25 +52,15 @@ async def run(desk: Desk, request: Request) -> Outcome:
             audit(session, desk, agent.name, "reply.guard_overridden", conversation,
                   issues=[i.code for i in issues], text=signed)
         if not conversation.assignee_id:
-            take(session, desk, conversation, agent)
+            lifecycle.take(session, conversation, agent, desk.clock.now())
         reply = Reply(conversation_id=conversation.id, agent_id=agent.id, text=signed, private=private,
                       in_reply_to=answered.external_id,
                       status=ReplyStatus.PUBLISHING, created_at=desk.clock.now())
         session.add(reply)
         session.flush()
         audit(session, desk, agent.name, "reply.queued", conversation, reply_id=reply.id, text=signed, private=private)
-        outbox_entries.publish(session, conversation, reply, desk.clock.now())
+        publish(session, conversation, reply, desk.clock.now())
     where = "publicly"
     if private:
         where = "privately, as the customer wrote privately" if only_private else "privately"
     return Outcome(f"Reply to #{conversation.id} is being published {where}; the thread will show it with a link.")
-
-
-def with_reply_text(outcome: Outcome, request: Request) -> str:
-    """The outcome; a reply that was not sent comes back with its text, to fix and send again (a slash command or
-    a Discord modal keeps no copy of what was typed)."""
-    _, text = parse_flags(request.args)
-    if outcome.ok or request.command != "reply" or not text:
-        return outcome.text
-    fenced = text.replace("```", "`\u200b``")  # the text cannot close the code block early
-    return f"{outcome.text}\n\nYour reply, to fix and send again:\n```\n{fenced}\n```"

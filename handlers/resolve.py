@@ -1,7 +1,6 @@
 """/resolve N: close a conversation (a later post by the customer opens a new one)."""
-from bot.sla import clocks as sla_clocks
-from bot.delivery import queue as outbox_entries
-from handlers.context import Desk, Outcome, Request, audit, require_agent, require_conversation
+from bot.desk import Desk, lifecycle
+from handlers.context import Outcome, Request, require_agent, require_conversation
 from storage.models import ConversationStatus
 
 USAGE = "/resolve 42"
@@ -13,14 +12,5 @@ async def run(desk: Desk, request: Request) -> Outcome:
         conversation = require_conversation(session, request.number, USAGE)
         if conversation.status == ConversationStatus.RESOLVED:
             return Outcome(f"#{conversation.id} is already resolved.")
-        now = desk.clock.now()
-        conversation.status = ConversationStatus.RESOLVED
-        conversation.resolved_at = now
-        conversation.updated_at = now
-        conversation.snoozed_until = None
-        sla_clocks.resolved(session, conversation, now)
-        audit(session, desk, agent.name, "resolve", conversation)
-        outbox_entries.notice(session, conversation, f"conv:{conversation.id}:resolve:{now.timestamp()}",
-                              f"Resolved by {agent.name}.", now)
-        outbox_entries.refresh_parent(session, conversation, now)
+        lifecycle.resolve(session, conversation, agent, desk.clock.now())
     return Outcome(f"#{conversation.id} resolved.")

@@ -7,9 +7,11 @@ from sqlmodel import Session
 
 from bot.reports import figures as stats
 from bot.sla.nudges import escalation_channel
-from bot.settings import PRIORITIES, DeskConfig, SlaConfig
+from bot.settings import DeskConfig, SlaConfig
+from bot.vocabulary import PRIORITIES
 from bot.wording import span
-from handlers.context import Desk, Outcome, Request, require_agent
+from bot.desk import Desk
+from handlers.context import Outcome, Request, require_agent
 
 USAGE = "/sla"
 KINDS = (("first_response", "first response"), ("next_response", "next"), ("resolution", "resolution"))

@@ -10,11 +10,10 @@ import re
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.sla import clocks as sla_clocks
-from bot.delivery import queue as outbox_entries
+from bot.desk import Desk, lifecycle
 from bot.settings import parse_duration
 from bot.wording import clock_time
-from handlers.context import Desk, Outcome, Refusal, Request, audit, require_agent, require_conversation
+from handlers.context import Outcome, Refusal, Request, require_agent, require_conversation
 from storage.models import ConversationStatus
 
 USAGE = "/snooze 42 2h (or: until 17:00, until tomorrow 9:00, until 2026-12-01, off)"
@@ -33,16 +32,11 @@ async def run(desk: Desk, request: Request) -> Outcome:
         if args.lower() == "off":
             if conversation.status != ConversationStatus.SNOOZED:
                 return Outcome(f"#{conversation.id} is not snoozed.")
-            sla_clocks.wake(session, desk.config.sla, conversation, now, f"Snooze ended by {agent.name}:")
-            audit(session, desk, agent.name, "snooze.off", conversation)
+            lifecycle.end_snooze(session, desk.config.sla, conversation, agent, now)
             return Outcome(f"#{conversation.id} is back in the queue.")
         until = snooze_until(args, now, desk.config.sla.timezone, _day_starts(desk))
-        sla_clocks.snooze(session, desk.config.sla, conversation, until, now)
+        lifecycle.snooze(session, desk.config.sla, conversation, until, agent, now)
         when = clock_time(until, desk.config.sla.timezone, now)
-        audit(session, desk, agent.name, "snooze", conversation, until=until.isoformat())
-        outbox_entries.notice(session, conversation, f"conv:{conversation.id}:snooze:{int(now.timestamp())}",
-                              f"Snoozed by {agent.name} until {when}: no SLA nudges until then.", now)
-        outbox_entries.refresh_parent(session, conversation, now)
     return Outcome(f"#{conversation.id} is snoozed until {when}; its SLA clocks are paused. "
                    f"`/snooze {conversation.id} off` brings it back sooner.")
 

@@ -8,7 +8,8 @@ from sqlmodel import Session
 
 from bot.reports import figures as stats
 from bot.settings import parse_duration
-from handlers.context import Desk, Outcome, Refusal, Request, require_agent
+from bot.desk import Desk
+from handlers.context import Outcome, Refusal, Request, require_agent
 
 USAGE = "/stats [7d] (or 24h, 30d, today, yesterday)"
 LONGEST = timedelta(days=366)

@@ -185,6 +185,9 @@ class SlaClock(SQLModel, table=True):
     next_nudge_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
+JOBS_LEASE = "jobs"  # the lease of the scheduled jobs (bot/app/lease.py)
+
+
 class Lease(SQLModel, table=True):
     """Who runs the scheduled jobs: the holder renews `expires_at`; once it has passed, anyone may take over."""
 

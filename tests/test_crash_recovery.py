@@ -87,7 +87,7 @@ def test_kill_mid_delivery_then_restart_delivers_everything_exactly_once(tmp_pat
         doubled = [k for k, n in Counter(keys).items() if n > 1]
         assert not doubled
         for parent in parents:
-            number = parent["metadata"]["event_payload"]["conversation"]
+            number = parent["metadata"]["event_payload"]["number"]
             thread = [m["text"] for m in slack.thread(channel, parent["ts"])]
             follow_ups = [t for t in thread if "follow-up" in t]
             assert len(follow_ups) == FOLLOW_UPS, (number, thread)

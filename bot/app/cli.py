@@ -71,6 +71,7 @@ def run(
 
 
 async def _serve(secrets: Secrets, config: DeskConfig, mode: str, host: str, port: int) -> None:
+    from bot.app import jobs
     from bot.app.runtime import Runtime
 
     platforms = chat_platforms(secrets, config)
@@ -83,10 +84,14 @@ async def _serve(secrets: Secrets, config: DeskConfig, mode: str, host: str, por
     closers = []
     try:
         if "slack" in platforms:
-            closers.append(await _start_slack(runtime, secrets, mode, host, port))
+            from bot.chat.slack.start import start_slack
+
+            closers.append(await start_slack(runtime.desk, runtime.add_chat, secrets, mode, host, port))
         if "discord" in platforms:
-            closers.append(await _start_discord(runtime, secrets, stop))
-        await runtime.run(stop)
+            from bot.chat.discord.start import start_discord
+
+            closers.append(await start_discord(runtime.desk, runtime.add_chat, secrets, stop))
+        await jobs.run(runtime, stop)
     finally:
         for close in reversed(closers):
             await close()
@@ -114,73 +119,6 @@ def chat_platforms(secrets: Secrets, config: DeskConfig) -> list[str]:
         raise ConfigError("No chat platform to serve: route conversations to Slack or Discord ([[routes]] platform) "
                           "and put its bot token in .env.")
     return platforms
-
-
-async def _start_slack(runtime, secrets: Secrets, mode: str, host: str, port: int):
-    """Connect to Slack (Socket Mode, or HTTP mode on host:port); returns the coroutine function that disconnects."""
-    from aiohttp import web
-
-    from bot.chat.slack.outbound import SlackChat, make_client
-    from bot.chat.slack.inbound import build_app, http_app
-
-    client = make_client(secrets.slack_bot_token, secrets.slack_api_url)
-    runtime.add_chat(SlackChat(client))
-    if mode == "socket":
-        from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-
-        if not secrets.slack_app_token:
-            raise ConfigError("SLACK_APP_TOKEN is not set: Socket Mode needs an app-level token (xapp-…) in .env.")
-        handler = AsyncSocketModeHandler(build_app(runtime, client, None, socket_mode=True), secrets.slack_app_token)
-        await handler.connect_async()
-        logging.getLogger(__name__).info("connected to Slack over Socket Mode")
-        return handler.close_async
-    if not secrets.slack_signing_secret:
-        raise ConfigError("SLACK_SIGNING_SECRET is not set: HTTP mode verifies every request with it (.env).")
-    web_runner = web.AppRunner(http_app(build_app(runtime, client, secrets.slack_signing_secret)))
-    await web_runner.setup()
-    await web.TCPSite(web_runner, host, port).start()
-    logging.getLogger(__name__).info("listening for Slack on %s:%d (/slack/events)", host, port)
-    return web_runner.cleanup
-
-
-async def _start_discord(runtime, secrets: Secrets, stop: asyncio.Event):
-    """Log in to Discord, register the commands, and keep the gateway connected; returns the coroutine that disconnects.
-
-    A gateway that cannot stay connected (say, the Message Content intent is off) stops socialdesk with the reason."""
-    import discord
-
-    from bot.chat.discord.outbound import point_at
-    from bot.chat.discord.inbound import DeskBot
-
-    point_at(secrets.discord_api_url, secrets.discord_gateway_url)
-    bot = DeskBot(runtime)
-    try:
-        await bot.login(secrets.discord_bot_token)
-    except discord.LoginFailure:
-        await bot.close()
-        raise ConfigError("DISCORD_BOT_TOKEN was refused by Discord: copy the bot's token again (Developer Portal → "
-                          "your application → Bot → Reset Token) into .env.") from None
-    except BaseException:
-        await bot.close()
-        raise
-    runtime.add_chat(bot.chat)
-    gateway = asyncio.create_task(bot.connect(), name="discord-gateway")
-
-    def gateway_ended(task: asyncio.Task) -> None:
-        if not task.cancelled() and task.exception() is not None and not bot.is_closed():
-            hint = (" Turn on the Message Content intent: Developer Portal → your application → Bot → Privileged Gateway "
-                    "Intents." if isinstance(task.exception(), discord.PrivilegedIntentsRequired) else "")
-            logging.getLogger(__name__).critical("Discord gateway stopped: %r.%s Stopping socialdesk.", task.exception(), hint)
-            stop.set()
-
-    gateway.add_done_callback(gateway_ended)
-
-    async def close() -> None:
-        await bot.close()
-        gateway.cancel()
-        await asyncio.gather(gateway, return_exceptions=True)
-
-    return close
 
 
 @app.command()

@@ -15,14 +15,15 @@ from pathlib import Path
 from rich.console import Console
 from sqlmodel import Session, func, select
 
+from bot.app import jobs
+from bot.app.runtime import Runtime
 from bot.chat.console import ConsoleChat
 from bot.clock import Clock, FastClock, SystemClock
-from handlers.parsing import CommandError, parse_slash, parse_thread_message
 from bot.ingest.poller import poll_once
-from bot.app.runtime import Runtime
 from bot.settings import parse_config
 from handlers import dispatch
 from handlers.context import Actor
+from handlers.parsing import CommandError, parse_slash, parse_thread_message
 from storage.db import database_url
 from storage.models import OutboxEntry, OutboxStatus
 
@@ -76,7 +77,7 @@ async def run_demo(interval: float, name: str, initials: str, console: Console |
     stop = asyncio.Event()
     pace = f" Time runs {FAST}× fast: an urgent post (15 min target) is overdue within a minute." if fast else ""
     console.print(f"[bold]socialdesk demo[/] — offline, data in {workdir}.{pace}\n{HELP}\n")
-    running = asyncio.create_task(runtime.run(stop))
+    running = asyncio.create_task(jobs.run(runtime, stop))
     feeding = asyncio.create_task(_feed(incoming, sample_posts(), interval, clock))
     try:
         await _prompt(runtime, chat, feeding)

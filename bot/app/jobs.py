@@ -12,19 +12,16 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.sla import sweep as sla_sweep
-from bot.reports import retention
-from bot.reports import digest
-from bot.desk import events as claims
+from bot.app.runtime import Runtime
 from bot.chat.discord import held as discord_held
+from bot.desk import events, lifecycle
 from bot.ingest.poller import poll_on_schedule
-
-if TYPE_CHECKING:
-    from bot.app.runtime import Runtime
+from bot.reports import digest, retention
+from bot.settings import DeskConfig
+from bot.sla import sweep as sla_sweep
 
 log = logging.getLogger(__name__)
 logging.getLogger("apscheduler").setLevel(logging.WARNING)  # not a line per job run, every second
@@ -34,6 +31,18 @@ PURGE_EVERY = 3600.0
 MAX_SWEEP_BATCHES = 100  # per run (10,000 nudges), so a backlog after an outage cannot hog the worker thread
 
 _runtimes: dict[str, Runtime] = {}
+_schedulers: dict[str, AsyncIOScheduler] = {}
+
+
+async def run(runtime: Runtime, stop: asyncio.Event) -> None:
+    """Run the scheduled jobs (polls, outbox, SLA sweep, digest, retention) until `stop` is set.
+
+    Every replica serves chat; the jobs run only while this process holds the lease."""
+    scheduler = await start(runtime)
+    try:
+        await stop.wait()
+    finally:
+        await shutdown(runtime, scheduler)
 
 
 def register(runtime: Runtime) -> str:
@@ -64,22 +73,22 @@ async def start(runtime: Runtime) -> AsyncIOScheduler:
     if config.digest:
         repeat(post_digest, DIGEST_CHECK, job_id="digest")
     repeat(purge, PURGE_EVERY, job_id="purge")
-    runtime.scheduler = scheduler
+    _schedulers[key] = scheduler
     runtime.outbox.on_poke = lambda: _deliver_soon(scheduler, runtime)
     runtime.outbox.may_deliver = runtime.lease.held
     scheduler.start()
     return scheduler
 
 
-async def stop(runtime: Runtime, scheduler: AsyncIOScheduler) -> None:
+async def shutdown(runtime: Runtime, scheduler: AsyncIOScheduler) -> None:
     """Stop the jobs (running ones are cancelled) and hand the lease over."""
     runtime.outbox.on_poke = lambda: None
     runtime.outbox.may_deliver = lambda: True
-    runtime.scheduler = None
     scheduler.shutdown(wait=False)
     await asyncio.sleep(0)  # the shutdown runs on the loop: let it cancel the running jobs
     await asyncio.sleep(0)
     _runtimes.pop(f"runtime-{id(runtime)}", None)
+    _schedulers.pop(f"runtime-{id(runtime)}", None)
     await runtime.outbox.stop()
     await asyncio.to_thread(runtime.lease.release)
 
@@ -112,8 +121,9 @@ async def poll_source(key: str, name: str) -> None:
     runtime.poll_failures[name] = outcome.failures
     if outcome.new:
         runtime.outbox.poke()
-    if outcome.wait != every and runtime.scheduler is not None:  # back off: the next poll moves, later ones follow
-        runtime.scheduler.modify_job(f"poll:{name}", next_run_time=datetime.now(UTC) + timedelta(seconds=outcome.wait))
+    scheduler = _schedulers.get(key)
+    if outcome.wait != every and scheduler is not None:  # back off: the next poll moves, later ones follow
+        scheduler.modify_job(f"poll:{name}", next_run_time=datetime.now(UTC) + timedelta(seconds=outcome.wait))
 
 
 async def deliver_outbox(key: str) -> None:
@@ -128,13 +138,19 @@ async def sweep_sla(key: str) -> None:
         return
     handled = 0
     for _ in range(MAX_SWEEP_BATCHES):
-        batch = await asyncio.to_thread(sla_sweep.sweep, runtime.engine, runtime.config.sla, runtime.clock.now(),
-                                        sla_sweep.BATCH)
+        batch = await asyncio.to_thread(sweep_once, runtime.engine, runtime.config, runtime.clock.now())
         handled += batch
         if batch < sla_sweep.BATCH:
             break
     if handled:
         runtime.outbox.poke()
+
+
+def sweep_once(engine, config: DeskConfig, now: datetime) -> int:
+    """One batch of the SLA job: wake the snoozes that are up, then queue the nudges that are due; returns the
+    larger count (a full batch means: sweep again)."""
+    return max(lifecycle.wake_due(engine, config.sla, now, sla_sweep.BATCH),
+               sla_sweep.sweep(engine, config.sla, now, sla_sweep.BATCH))
 
 
 async def post_digest(key: str) -> None:
@@ -150,7 +166,7 @@ async def purge(key: str) -> None:
     if runtime is None:
         return
     now = runtime.clock.now()
-    await asyncio.to_thread(claims.forget_claims, runtime.engine, now)
+    await asyncio.to_thread(events.forget_claims, runtime.engine, now)
     await asyncio.to_thread(discord_held.forget_expired, runtime.engine, now)
     if not runtime.config.retention:
         return

@@ -14,7 +14,7 @@ import logging
 import os
 import socket
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import or_, update
 from sqlalchemy.engine import Engine
@@ -22,10 +22,10 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.clock import Clock
 from storage.db import session_scope
+from storage.models import JOBS_LEASE
 from storage.models import Lease as LeaseRow
 
 log = logging.getLogger(__name__)
-JOBS = "jobs"
 
 
 def holder_name() -> str:
@@ -61,7 +61,7 @@ def dead_here(holder: str) -> bool:
 
 
 class Lease:
-    def __init__(self, engine: Engine, clock: Clock, period: timedelta, *, name: str = JOBS,
+    def __init__(self, engine: Engine, clock: Clock, period: timedelta, *, name: str = JOBS_LEASE,
                  holder: str | None = None) -> None:
         self.engine = engine
         self.clock = clock
@@ -118,20 +118,3 @@ class Lease:
         except IntegrityError:
             return 0  # the row exists and someone else holds it
         return 1
-
-
-def current_holder(engine: Engine, name: str = JOBS) -> LeaseRow | None:
-    with session_scope(engine) as session:
-        return session.get(LeaseRow, name)
-
-
-def describe(row: LeaseRow | None, now: datetime | None = None) -> str:
-    """For /desk status: which replica runs the scheduled jobs (lease times are real time, not the injected clock)."""
-    now = now or datetime.now(UTC)
-    if row is None:
-        return "Scheduled jobs: not started yet; start `socialdesk run`."
-    who = ":".join(row.holder.split(":")[:2])  # host:pid
-    if row.expires_at < now:
-        return (f"Scheduled jobs: NOT RUNNING. The lease of {who} ran out at {row.expires_at:%H:%M:%S} UTC; "
-                "check that a `socialdesk run` is up.")
-    return f"Scheduled jobs: run by {who} since {row.acquired_at:%H:%M} UTC."

@@ -1,12 +1,14 @@
-"""Delivering the outbox: every chat message and published reply, exactly once, at each platform's pace.
+"""The outbox engine: every chat message and published reply delivered exactly once, at each target's pace.
 
-An entry is claimed (status `sending`, with a lease) and committed *before* the network call.
-If the process dies after the call but before recording the result, the next attempt first
-asks the platform whether the message with that key exists (`find_message` /
-`find_published`) and only sends when it does not. Targets (a chat channel, a source) are
-paced independently: one throttled channel never holds up the others. Suggestion requests (the
-`llm` target, bot/suggestions.py) run as background tasks, up to a cap, so a slow model holds up
-neither a chat channel nor the next drain.
+An entry is claimed (status `sending`, with a lease) and committed *before* its effect runs.
+If the process dies after the call but before the result is recorded, the next attempt's
+effect first asks the platform whether the message with that key exists and only sends when it
+does not. Targets (a chat channel, a source) are paced independently: one throttled channel
+never holds up the others. Entries of a background lane (suggestion requests, `llm`) run as
+tasks, up to the lane's cap, so a slow model holds up neither a chat channel nor the next drain.
+
+The engine knows mechanics only. What an entry does, and what its delivery or failure means,
+is the `Effect` its wing registered for its kind.
 """
 from __future__ import annotations
 
@@ -14,27 +16,20 @@ import asyncio
 import logging
 import random
 from collections import defaultdict
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bot.sla import clocks as sla_clocks
-from bot.sla import nudges
-from bot.delivery import queue as kinds
-from bot.views import ChatError, ChatPort, ChatRef, Notice, ThreadMessage
 from bot.clock import Clock
-from bot.settings import OutboxConfig, SlaConfig
-from bot.sources.base import OutboundReply, Published, Source, SourceError
-from bot.suggest.maker import SuggestionMaker
-from bot.desk.snapshots import conversation_view, customer_post_view
+from bot.delivery.pace import TokenBucket
+from bot.ports import PlatformError
+from bot.settings import OutboxConfig
 from storage.db import session_scope
-from storage.models import (
-    Agent, AuditEvent, Conversation, ConversationStatus, Customer, OutboxEntry, OutboxStatus, Post, Reply, ReplyStatus,
-)
+from storage.models import OutboxEntry, OutboxStatus
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=30)
@@ -44,51 +39,52 @@ class NotReady(Exception):
     """The entry depends on another one not delivered yet (a thread message before its parent)."""
 
 
-@dataclass
-class TokenBucket:
-    rate: float
-    burst: int
-    tokens: float = field(init=False)
-    stamp: float = field(default=0.0)
+@dataclass(frozen=True)
+class Effect:
+    """What an entry kind does, registered by the wing that queues it.
 
-    def __post_init__(self) -> None:
-        self.tokens = float(self.burst)
+    `perform` does the work (asking first, when `entry.attempts > 1`, whether an interrupted attempt already
+    did it) and returns the result to store; `delivered` and `failed` run in the transaction that records
+    the outcome, so what the outcome means to the conversation is stored with it."""
 
-    def wait_time(self, now: float) -> float:
-        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
-        self.stamp = now
-        return 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.rate
+    perform: Callable[[OutboxEntry], Awaitable[dict]]
+    delivered: Callable[[Session, OutboxEntry, dict], None] | None = None
+    failed: Callable[[Session, OutboxEntry, str], None] | None = None
 
-    def take(self) -> None:
-        self.tokens -= 1
+
+@dataclass(frozen=True)
+class Lane:
+    """A target whose entries are worked as background tasks, up to `concurrency` at once, each leased for `lease`."""
+
+    concurrency: int
+    lease: timedelta
 
 
 class Outbox:
-    def __init__(
-        self,
-        engine: Engine,
-        *,
-        chats: dict[str, ChatPort],
-        sources: dict[str, Source],
-        suggestions: SuggestionMaker,
-        clock: Clock,
-        config: OutboxConfig,
-        sla: SlaConfig | None = None,
-    ) -> None:
+    def __init__(self, engine: Engine, *, clock: Clock, config: OutboxConfig,
+                 pace: Callable[[str], tuple[float, int] | None] = lambda target: None) -> None:
+        """`pace(target)` may give a target its own (rate per second, burst); else [outbox]'s applies."""
         self.engine = engine
-        self.chats = chats
-        self.sources = sources
-        self.suggestions = suggestions
         self.clock = clock
         self.config = config
-        self._running: dict[int, asyncio.Task] = {}  # suggestion requests being worked, by entry id
-        self.sla = sla or SlaConfig()
+        self.pace = pace
+        self.effects: dict[str, Effect] = {}
+        self.lanes: dict[str, Lane] = {}
         self.on_poke: Callable[[], None] = lambda: None  # the runtime asks its scheduler for a drain now
         self.may_deliver: Callable[[], bool] = lambda: True  # False once another replica took over the jobs
         self.draining = False
+        self._running: dict[int, asyncio.Task] = {}  # background lane entries being worked, by entry id
+        self._working: dict[str, set[int]] = {}  # the same, by lane
         self._buckets: dict[str, TokenBucket] = {}
         self._throttled_until: dict[str, datetime] = {}
         self._wakeup = asyncio.Event()
+
+    def register(self, effects: dict[str, Effect]) -> None:
+        """Add a wing's kinds and their effects."""
+        self.effects.update(effects)
+
+    def add_lane(self, target: str, lane: Lane) -> None:
+        self.lanes[target] = lane
 
     def poke(self) -> None:
         """Something was queued: deliver now rather than at the next tick."""
@@ -96,12 +92,12 @@ class Outbox:
         self.on_poke()
 
     async def settle(self) -> None:
-        """Wait for the suggestion requests being worked (tests, the demo, shutdown)."""
+        """Wait for the background entries being worked (tests, the demo, shutdown)."""
         while self._running:
             await asyncio.gather(*self._running.values(), return_exceptions=True)
 
     async def stop(self) -> None:
-        """Shutdown: cancel the suggestion requests being worked; their leases run out and a later run takes them up."""
+        """Shutdown: cancel the background entries being worked; their leases run out and a later run takes them up."""
         for task in self._running.values():
             task.cancel()
         await self.settle()
@@ -121,40 +117,42 @@ class Outbox:
             self.draining = False
 
     async def drain_once(self, limit: int = 500) -> int:
-        """Deliver what is due now; returns how many entries were delivered (suggestion requests, worked in
-        the background, are not counted: their chat messages are)."""
+        """Deliver what is due now; returns how many entries were delivered (background entries are not counted:
+        the chat messages they queue are)."""
         now = self.clock.now()
         due = or_(
             (OutboxEntry.status == OutboxStatus.PENDING) & (OutboxEntry.available_at <= now),
             (OutboxEntry.status == OutboxStatus.SENDING) & (OutboxEntry.locked_until < now),
         )
         with Session(self.engine) as session:
-            # Read apart, so that a backlog of requests (a slow model) never crowds chat messages out of a drain.
-            deliveries = list(session.exec(select(OutboxEntry).where(due, OutboxEntry.target != kinds.LLM)
+            # Read apart, so that a backlog in a lane (a slow model) never crowds chat messages out of a drain.
+            deliveries = list(session.exec(select(OutboxEntry).where(due, OutboxEntry.target.not_in(list(self.lanes)))
                                            .order_by(OutboxEntry.id).limit(limit)))
-            requests = list(session.exec(select(OutboxEntry).where(due, OutboxEntry.target == kinds.LLM)
-                                         .order_by(OutboxEntry.id).limit(self.suggestions.max_concurrency)))
-        self._start_requests(requests)
+            for target, lane in self.lanes.items():
+                self._start_background(lane, session.exec(select(OutboxEntry).where(due, OutboxEntry.target == target)
+                                                          .order_by(OutboxEntry.id).limit(lane.concurrency)))
         by_target: dict[str, list[OutboxEntry]] = defaultdict(list)
         for entry in deliveries:
             by_target[entry.target].append(entry)
         counts = await asyncio.gather(*(self._deliver_target(t, entries) for t, entries in by_target.items()))
         return sum(counts)
 
-    def _start_requests(self, entries: list[OutboxEntry]) -> None:
-        """Work suggestion requests in the background, as many at once as the cap allows; the rest wait
-        (unclaimed) for a free slot."""
+    def _start_background(self, lane: Lane, entries) -> None:
+        """Work a lane's entries as tasks, as many at once as its cap allows; the rest wait (unclaimed) for a slot."""
         for entry in entries:
-            if len(self._running) >= self.suggestions.max_concurrency:
+            working = self._working.setdefault(entry.target, set())
+            if len(working) >= lane.concurrency:
                 return
             if entry.id not in self._running:
-                task = asyncio.create_task(self._deliver(entry, lease=self.suggestions.lease), name=f"suggest:{entry.key}")
+                task = asyncio.create_task(self._deliver(entry, lease=lane.lease), name=f"{entry.target}:{entry.key}")
                 self._running[entry.id] = task
-                task.add_done_callback(lambda _, entry_id=entry.id: self._request_done(entry_id))
+                working.add(entry.id)
+                task.add_done_callback(lambda _, entry=entry: self._background_done(entry))
 
-    def _request_done(self, entry_id: int) -> None:
-        self._running.pop(entry_id, None)
-        self.poke()  # its chat message is queued, and a slot is free
+    def _background_done(self, entry: OutboxEntry) -> None:
+        self._running.pop(entry.id, None)
+        self._working[entry.target].discard(entry.id)
+        self.poke()  # what it queued is due, and a slot is free
 
     async def _deliver_target(self, target: str, entries: list[OutboxEntry]) -> int:
         """Deliver one target's entries in order, pacing them; stop at the first one that must wait."""
@@ -180,11 +178,8 @@ class Outbox:
         return delivered
 
     def _bucket(self, target: str) -> TokenBucket:
-        """A target's pace: a chat adapter's own `pace` (per second, burst) if it has one (Discord), else [outbox]'s."""
         if target not in self._buckets:
-            kind, _, rest = target.partition(":")
-            pace = getattr(self.chats.get(rest.partition(":")[0]), "pace", None) if kind == "chat" else None
-            rate, burst = pace or (self.config.per_channel_per_second, self.config.burst)
+            rate, burst = self.pace(target) or (self.config.per_channel_per_second, self.config.burst)
             self._buckets[target] = TokenBucket(rate, burst)
         return self._buckets[target]
 
@@ -193,11 +188,14 @@ class Outbox:
         if claimed is None:
             return "skip"
         try:
-            result = await self._perform(claimed)
+            effect = self.effects.get(claimed.kind)
+            if effect is None:
+                raise PlatformError(f"unknown outbox kind {claimed.kind!r}", retryable=False)
+            result = await effect.perform(claimed)
         except NotReady:
             self._release(claimed, delay=timedelta(seconds=1), error=None, count_attempt=False)
             return "wait"
-        except (ChatError, SourceError) as error:
+        except PlatformError as error:
             if error.retry_after is not None:
                 self._throttled_until[claimed.target] = self.clock.now() + timedelta(seconds=error.retry_after)
                 self._release(claimed, delay=timedelta(seconds=error.retry_after), error=str(error), count_attempt=False)
@@ -251,180 +249,26 @@ class Outbox:
 
     def _fail(self, entry: OutboxEntry, error: str) -> None:
         log.error("outbox: giving up on %s: %s. Fix the cause, then run `socialdesk outbox retry`.", entry.key, error)
+        effect = self.effects.get(entry.kind)
         with session_scope(self.engine) as session:
             row = session.get(OutboxEntry, entry.id)
             row.status = OutboxStatus.FAILED
             row.last_error = error
             row.locked_until = None
-            if entry.kind == kinds.PUBLISH:
-                self._reply_failed(session, row, error)
+            if effect is not None and effect.failed:
+                effect.failed(session, row, error)
+        if effect is not None and effect.failed:
+            self.poke()
 
     def _complete(self, entry: OutboxEntry, result: dict) -> None:
+        effect = self.effects[entry.kind]
         with session_scope(self.engine) as session:
             row = session.get(OutboxEntry, entry.id)
             row.status = OutboxStatus.DONE
             row.result = result
             row.locked_until = None
             row.done_at = self.clock.now()
-            if entry.kind == kinds.OPEN:
-                conversation = session.get(Conversation, entry.conversation_id)
-                conversation.chat_channel = result["channel"]
-                conversation.chat_thread_id = result["thread_id"]
-            elif entry.kind == kinds.PUBLISH:
-                self._reply_published(session, row, result)
-        if entry.kind == kinds.PUBLISH:
-            self.poke()
-
-    # --- performing each kind -------------------------------------------------------------
-
-    def _chat(self, platform: str) -> ChatPort:
-        chat = self.chats.get(platform)
-        if chat is None:
-            raise ChatError(f"no chat adapter for {platform!r} is running", retryable=False)
-        return chat
-
-    async def _perform(self, entry: OutboxEntry) -> dict:
-        if entry.kind == kinds.PUBLISH:
-            return await self._publish(entry)
-        if entry.kind == kinds.SUGGEST:
-            return await self.suggestions.make(entry)
-        if entry.kind in (kinds.CHANNEL, kinds.ESCALATE):
-            return await self._post_to_channel(entry)
-        with Session(self.engine) as session:
-            conversation = session.get(Conversation, entry.conversation_id)
-            chat = self._chat(conversation.chat_platform)
-            if entry.kind == kinds.OPEN:
-                return await self._open(session, chat, conversation, entry)
-            if not conversation.chat_thread_id:
-                self._raise_if_parent_failed(session, conversation)
-                raise NotReady()
-            ref = ChatRef(conversation.chat_channel, conversation.chat_thread_id)
-            if entry.kind == kinds.UPDATE:
-                await chat.update_conversation(ref, conversation_view(session, conversation, chat.platform))
-                return {}
-            message = self._thread_message(session, conversation, entry)
-        return await self._post_once(chat, entry, ref.channel, ref.thread_id, message, skipped="nothing to say")
-
-    async def _post_to_channel(self, entry: OutboxEntry) -> dict:
-        """A top-level message of the bot's own: an escalation (dropped if no longer overdue) or the digest."""
-        channel = entry.payload["channel"]
-        with Session(self.engine) as session:
-            if entry.kind == kinds.ESCALATE:
-                conversation = session.get(Conversation, entry.conversation_id)
-                platform = conversation.chat_platform
-                message = nudges.escalation(session, self.sla, conversation, entry.payload, self.clock.now())
-            else:
-                platform, message = entry.payload["platform"], Notice(text=entry.payload["text"])
-        return await self._post_once(self._chat(platform), entry, channel, None, message,
-                                     skipped="dealt with before it was delivered")
-
-    @staticmethod
-    async def _post_once(chat: ChatPort, entry: OutboxEntry, channel: str, thread_id: str | None,
-                         message: ThreadMessage | None, *, skipped: str) -> dict:
-        """Post `message` in the thread `thread_id` (None: at the top of `channel`) unless an earlier attempt got it
-        there (found by its key). A message that is None is not sent; `skipped` says why."""
-        if entry.attempts > 1:
-            found = await chat.find_message(channel, thread_id, entry.key)
-            if found:
-                return {"message_id": found, "reconciled": True}
-        if message is None:
-            return {"skipped": skipped}
-        if thread_id is None:
-            return {"message_id": await chat.post_to_channel(channel, message, entry.key)}
-        return {"message_id": await chat.post_in_thread(ChatRef(channel, thread_id), message, entry.key)}
-
-    @staticmethod
-    def _raise_if_parent_failed(session: Session, conversation: Conversation) -> None:
-        """Thread messages cannot wait for a parent message that will never come."""
-        parent = session.exec(select(OutboxEntry).where(OutboxEntry.key == f"conv:{conversation.id}:open")).first()
-        if parent is not None and parent.status == OutboxStatus.FAILED:
-            raise ChatError(f"the conversation's first message failed: {parent.last_error}", retryable=False)
-
-    async def _open(self, session: Session, chat: ChatPort, conversation: Conversation, entry: OutboxEntry) -> dict:
-        if entry.attempts > 1:
-            found = await chat.find_message(conversation.chat_channel, None, entry.key)
-            if found:
-                return {"channel": conversation.chat_channel, "thread_id": found, "reconciled": True}
-        view = conversation_view(session, conversation, chat.platform)
-        ref = await chat.post_conversation(conversation.chat_channel, view, entry.key)
-        return {"channel": ref.channel, "thread_id": ref.thread_id}
-
-    def _thread_message(self, session: Session, conversation: Conversation, entry: OutboxEntry):
-        if entry.kind == kinds.POST:
-            return customer_post_view(session, session.get(Post, entry.payload["post_id"]))
-        if entry.kind == kinds.NOTICE:
-            payload = entry.payload
-            mention = session.get(Agent, payload["mention_agent"]) if payload.get("mention_agent") else None
-            return Notice(text=payload["text"], link=payload.get("link"),
-                          mention_chat_id=getattr(mention, f"{conversation.chat_platform}_user_id", None))
-        if entry.kind == kinds.NUDGE:
-            return nudges.thread_nudge(session, self.sla, conversation, entry.payload, self.clock.now())
-        if entry.kind == kinds.SUGGESTIONS:
-            return self.suggestions.view(session, conversation, entry.payload.get("request", ""))
-        raise ChatError(f"unknown outbox kind {entry.kind!r}", retryable=False)
-
-    async def _publish(self, entry: OutboxEntry) -> dict:
-        with Session(self.engine) as session:
-            reply = session.get(Reply, entry.payload["reply_id"])
-            conversation = session.get(Conversation, reply.conversation_id)
-            customer = session.get(Customer, conversation.customer_id)
-        source = self.sources.get(conversation.source_name)
-        if source is None:
-            raise SourceError(f"source {conversation.source_name!r} is not configured any more", retryable=False)
-        outbound = OutboundReply(
-            key=entry.key, text=reply.text, in_reply_to=reply.in_reply_to,
-            thread_root_id=conversation.thread_root_id, customer_handle=customer.handle, private=reply.private,
-            queued_at=reply.created_at,
-        )
-        if entry.attempts > 1:  # an earlier attempt may have reached the network: ask before sending
-            found = await source.find_published(entry.key, outbound)
-            if found:
-                return _published_result(found, reconciled=True)
-        published = await (source.send_private(outbound) if reply.private else source.publish_reply(outbound))
-        return _published_result(published)
-
-    def _reply_published(self, session: Session, entry: OutboxEntry, result: dict) -> None:
-        reply = session.get(Reply, entry.payload["reply_id"])
-        conversation = session.get(Conversation, reply.conversation_id)
-        agent = session.get(Agent, reply.agent_id)
-        published_at = datetime.fromisoformat(result["published_at"])
-        reply.status = ReplyStatus.PUBLISHED
-        reply.external_id = result["external_id"]
-        reply.url = result["url"]
-        reply.published_at = published_at
-        reply.error = None
-        conversation.first_responded_at = conversation.first_responded_at or published_at
-        if conversation.status != ConversationStatus.RESOLVED:
-            conversation.status = ConversationStatus.AWAITING_CUSTOMER
-            conversation.snoozed_until = None
-        conversation.updated_at = self.clock.now()
-        sla_clocks.responded(session, self.sla, conversation, published_at, agent.id, self.clock.now())
-        session.add(AuditEvent(at=self.clock.now(), actor=agent.name, action="reply.published",
-                               conversation_id=conversation.id,
-                               detail={"reply_id": reply.id, "external_id": reply.external_id, "url": reply.url,
-                                       "text": reply.text}))
-        where = "privately" if reply.private else "publicly"
-        kinds.notice(session, conversation, f"reply:{reply.id}:published",
-                     f"Published {where} by {agent.name} at {published_at:%H:%M} UTC.", self.clock.now(), link=reply.url)
-        kinds.refresh_parent(session, conversation, self.clock.now())
-
-    def _reply_failed(self, session: Session, entry: OutboxEntry, error: str) -> None:
-        reply = session.get(Reply, entry.payload["reply_id"])
-        conversation = session.get(Conversation, reply.conversation_id)
-        agent = session.get(Agent, reply.agent_id)
-        reply.status = ReplyStatus.FAILED
-        reply.error = error
-        session.add(AuditEvent(at=self.clock.now(), actor=agent.name, action="reply.failed",
-                               conversation_id=conversation.id, detail={"reply_id": reply.id, "error": error}))
-        kinds.notice(session, conversation, f"reply:{reply.id}:failed",
-                     f"Reply by {agent.name} was NOT published: {error}. Fix it and send it again with "
-                     f"`/reply {conversation.id} …`.", self.clock.now(), mention_agent=agent.id)
-
-
-def _published_result(published: Published, reconciled: bool = False) -> dict:
-    return {
-        "external_id": published.external_id,
-        "url": published.url,
-        "published_at": published.published_at.isoformat(),
-        "reconciled": reconciled,
-    }
+            if effect.delivered:
+                effect.delivered(session, row, result)
+        if effect.delivered:
+            self.poke()  # it may have queued what follows (the "Published" notice)

@@ -1,0 +1,14 @@
+"""The desk: the domain every chat platform shares.
+
+- `desk.py`: the `Desk` handed to handlers and chat adapters (the database, the config, the
+  clock, the sources' length rules, and the few lookups chat needs).
+- `lifecycle.py`: the conversation lifecycle, the only place a conversation's status changes.
+- `messages.py`: a conversation's chat messages (parent, customer posts, notices, updates) as
+  outbox kinds; `publishing.py`: a reply published on the network.
+- `snapshots.py`: the views chat shows, built from the database when delivered.
+- `agents.py`: teammates and their roles; `guards.py`: what the brand may say in public;
+  `events.py`: inbound chat events acted on once across replicas.
+"""
+from bot.desk.desk import Desk
+
+__all__ = ["Desk"]

@@ -16,19 +16,14 @@ that repeats.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from sqlmodel import Session, select
 
-from bot.delivery import queue as outbox_entries
+from bot.desk.messages import channel_post
 from bot.settings import DeskConfig
-from bot.ingest.health import source_health
 from bot.sources.base import SourceError
 from bot.wording import clock_time, plain, span
 from storage.models import OutboxEntry, SourceCursor
-
-if TYPE_CHECKING:
-    from bot.reports.figures import StatsContext
 
 
 def record_failure(session: Session, config: DeskConfig, state: SourceCursor, error: SourceError, now: datetime) -> None:
@@ -40,7 +35,7 @@ def record_failure(session: Session, config: DeskConfig, state: SourceCursor, er
             f"no posts arrive from it. {plain(str(error))}\n"
             "socialdesk keeps trying and will say here when it works again; `/desk status` shows every source.")
     for platform, channel in alert_channels(config, state.source_name):
-        outbox_entries.channel_post(session, key=f"{_episode(state)}:failing:{platform}", platform=platform,
+        channel_post(session, key=f"{_episode(state)}:failing:{platform}", platform=platform,
                                     channel=channel, text=text, now=now)
 
 
@@ -53,7 +48,7 @@ def record_success(session: Session, config: DeskConfig, state: SourceCursor, no
     announced = session.exec(select(OutboxEntry).where(OutboxEntry.key.startswith(f"{episode}:failing:", autoescape=True)))
     for alert in announced:
         platform, channel = alert.payload["platform"], alert.payload["channel"]
-        outbox_entries.channel_post(session, key=f"{episode}:recovered:{platform}", platform=platform, channel=channel,
+        channel_post(session, key=f"{episode}:recovered:{platform}", platform=platform, channel=channel,
                                     text=f"✅ {_named(config, state.source_name)} recovered after {lasted}: "
                                          "posts arrive again, from where it stopped.", now=now)
 
@@ -66,20 +61,6 @@ def alert_channels(config: DeskConfig, source_name: str) -> list[tuple[str, str]
         return channels
     route = config.route_for(source_name, "normal")
     return [(route.platform, route.channel)]
-
-
-def failing_now(ctx: StatsContext) -> list[str]:
-    """The daily digest's section on sources failing now (nothing when every source works)."""
-    failing = [health for health in source_health(ctx.session, ctx.config) if health.enabled and health.failing]
-    if not failing:
-        return []
-    timezone = ctx.config.sla.timezone
-    lines = [f"Sources failing now ({len(failing)}):"]
-    for health in failing:
-        since = health.failing_since or health.last_error_at
-        lines.append(f"• {health.name} ({health.type}) since {clock_time(since, timezone, ctx.now)} "
-                     f"({span(ctx.now - since)}): {plain(health.last_error)}")
-    return lines
 
 
 def _episode(state: SourceCursor) -> str:

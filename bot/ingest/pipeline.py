@@ -10,14 +10,13 @@ from dataclasses import asdict, dataclass
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from bot.sla import clocks as sla_clocks
-from bot.delivery import queue as outbox_entries
+from bot.desk import lifecycle, messages
 from bot.enrich import enrich
 from bot.settings import DeskConfig
 from bot.sources.base import InboundPost
+from bot.suggest import requests
+from bot.vocabulary import outranks
 from storage.models import Conversation, ConversationStatus, Customer, Post
-
-PRIORITY_RANK = {"low": 0, "normal": 1, "high": 2, "urgent": 3}
 
 
 @dataclass(frozen=True)
@@ -76,7 +75,7 @@ def _store(session: Session, config: DeskConfig, source_name: str, inbound: Inbo
         )
         session.add(conversation)
         session.flush()
-        sla_clocks.opened(session, config.sla, conversation, written)
+        lifecycle.opened(session, config.sla, conversation, written)
     else:
         _absorb(session, config, conversation, found, written, now)
     post = Post(
@@ -102,12 +101,12 @@ def _store(session: Session, config: DeskConfig, source_name: str, inbound: Inbo
     session.add(post)
     session.flush()
     if opened:
-        outbox_entries.open_conversation(session, conversation, post, now)
+        messages.open_conversation(session, conversation, post, now)
     else:
-        outbox_entries.customer_post(session, conversation, post, now)
-        outbox_entries.refresh_parent(session, conversation, now)
+        messages.customer_post(session, conversation, post, now)
+        messages.refresh_parent(session, conversation, now)
     if found.intent != "spam":
-        outbox_entries.suggestions(session, conversation, post, now)
+        requests.suggestions(session, conversation, post, now)
     return Ingested(post_id=post.id, conversation_id=conversation.id, opened=opened)
 
 
@@ -147,17 +146,12 @@ def _open_conversation(session: Session, inbound: InboundPost, customer_id: int)
 def _absorb(session: Session, config: DeskConfig, conversation: Conversation, found, written, now) -> None:
     """A later post of the customer: the ball is back in the team's court, maybe more urgently."""
     priority_before = conversation.priority
-    if PRIORITY_RANK[found.priority] > PRIORITY_RANK[conversation.priority]:
+    if outranks(found.priority, conversation.priority):
         conversation.priority = found.priority
     if found.sentiment == "negative":
         conversation.sentiment = "negative"
     conversation.has_pii = conversation.has_pii or bool(found.pii)
-    if conversation.status == ConversationStatus.SNOOZED:
-        sla_clocks.wake(session, config.sla, conversation, now, "The customer wrote again:")
-    if conversation.status == ConversationStatus.AWAITING_CUSTOMER:
-        conversation.status = ConversationStatus.CLAIMED if conversation.assignee_id else ConversationStatus.NEW
-    conversation.updated_at = now
-    sla_clocks.customer_wrote(session, config.sla, conversation, written, now, priority_before)
+    lifecycle.customer_wrote(session, config.sla, conversation, written, now, priority_before)
 
 
 def _jsonable(raw: dict) -> dict:

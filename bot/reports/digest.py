@@ -12,14 +12,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from bot.reports import figures as stats
-from bot.ingest import alerts as source_alerts
-from bot.delivery import queue as outbox_entries
+from bot.desk.messages import channel_post
+from bot.ingest.health import source_health
+from bot.reports import figures
+from bot.reports.figures import StatsContext
 from bot.settings import DeskConfig
+from bot.wording import clock_time, plain, span
 from storage.db import session_scope
 from storage.models import OutboxEntry
-
-SECTIONS = (stats.overview, stats.overdue_now, source_alerts.failing_now)
 
 
 def queue_digest(engine: Engine, config: DeskConfig, now: datetime) -> bool:
@@ -32,9 +32,25 @@ def queue_digest(engine: Engine, config: DeskConfig, now: datetime) -> bool:
     with session_scope(engine) as session:
         if session.exec(select(OutboxEntry.id).where(OutboxEntry.key == key)).first() is not None:
             return False
-        ctx = stats.context(session, config, stats.day(config.sla.timezone, now, days_ago=1), now)
+        ctx = figures.context(session, config, figures.day(config.sla.timezone, now, days_ago=1), now)
         text = f"Daily digest, {local:%A} {local.day} {local:%B}: yesterday in figures, and what is overdue now.\n"
-        text += stats.render(ctx, SECTIONS)
-        outbox_entries.channel_post(session, key=key, platform=digest.platform, channel=digest.channel, text=text, now=now)
+        text += figures.render(ctx, SECTIONS)
+        channel_post(session, key=key, platform=digest.platform, channel=digest.channel, text=text, now=now)
     return True
 
+
+def failing_now(ctx: StatsContext) -> list[str]:
+    """The daily digest's section on sources failing now (nothing when every source works)."""
+    failing = [health for health in source_health(ctx.session, ctx.config) if health.enabled and health.failing]
+    if not failing:
+        return []
+    timezone = ctx.config.sla.timezone
+    lines = [f"Sources failing now ({len(failing)}):"]
+    for health in failing:
+        since = health.failing_since or health.last_error_at
+        lines.append(f"• {health.name} ({health.type}) since {clock_time(since, timezone, ctx.now)} "
+                     f"({span(ctx.now - since)}): {plain(health.last_error)}")
+    return lines
+
+
+SECTIONS = (figures.overview, figures.overdue_now, failing_now)

@@ -30,7 +30,7 @@ from bot.sla import policy as sla
 from bot.suggest.usage import usage_lines
 from bot.settings import DeskConfig
 from bot.sla.clocks import FIRST, NEXT, RESOLUTION, RESPONDED, RESOLVED
-from bot.desk.snapshots import open_conversations
+from storage.queries import open_conversations
 from bot.wording import count, plain, span, time_left
 from storage.models import Agent, Conversation, Customer, SlaClock
 

@@ -17,8 +17,7 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from bot.delivery import queue as outbox_entries
-from bot.sla import policy as sla
+from bot.sla import policy
 from bot.settings import SlaConfig
 from storage.models import Conversation, ConversationStatus, SlaClock
 
@@ -50,8 +49,8 @@ def schedule(config: SlaConfig, clock: SlaClock) -> None:
     elif clock.kind == RESOLUTION:
         clock.next_nudge_at = None  # a missed resolution is announced once; the response clocks keep reminding
     else:
-        wait = sla.reminder_interval(config, reminders_sent(clock))
-        clock.next_nudge_at = sla.add(config, clock.priority, clock.last_nudge_at, wait)
+        wait = policy.reminder_interval(config, reminders_sent(clock))
+        clock.next_nudge_at = policy.add(config, clock.priority, clock.last_nudge_at, wait)
 
 
 def opened(session: Session, config: SlaConfig, conversation: Conversation, at: datetime) -> None:
@@ -103,7 +102,7 @@ def follow(session: Session, config: SlaConfig, conversation: Conversation, now:
         if runs and clock.paused_at:
             for moment in ("warn_at", "due_at", "last_nudge_at"):
                 if getattr(clock, moment):
-                    setattr(clock, moment, sla.extend(config, clock.priority, getattr(clock, moment), clock.paused_at, now))
+                    setattr(clock, moment, policy.extend(config, clock.priority, getattr(clock, moment), clock.paused_at, now))
             clock.paused_at = None
         elif not runs and not clock.paused_at:
             clock.paused_at = now
@@ -120,36 +119,13 @@ def reprioritised(session: Session, config: SlaConfig, conversation: Conversatio
     follow(session, config, conversation, now, clocks)
 
 
-def snooze(session: Session, config: SlaConfig, conversation: Conversation, until: datetime, now: datetime) -> None:
-    conversation.status = ConversationStatus.SNOOZED
-    conversation.snoozed_until = until
-    conversation.updated_at = now
-    follow(session, config, conversation, now)
-
-
-def wake(session: Session, config: SlaConfig, conversation: Conversation, now: datetime, why: str) -> None:
-    """End a snooze: back in the queue with its clocks running again, and the thread is told `why`."""
-    clocks = running(session, conversation.id)
-    waiting_on_us = any(c.kind in RESPONSE for c in clocks) or conversation.first_responded_at is None
-    if waiting_on_us:
-        conversation.status = ConversationStatus.CLAIMED if conversation.assignee_id else ConversationStatus.NEW
-    else:
-        conversation.status = ConversationStatus.AWAITING_CUSTOMER
-    conversation.snoozed_until = None
-    conversation.updated_at = now
-    follow(session, config, conversation, now, clocks)
-    outbox_entries.notice(session, conversation, f"conv:{conversation.id}:snooze:{int(now.timestamp())}:over",
-                          f"{why} #{conversation.id} is back in the queue.", now)
-    outbox_entries.refresh_parent(session, conversation, now)
-
-
 def _start(session: Session, config: SlaConfig, conversation: Conversation, kind: str, cycle: int,
            at: datetime) -> SlaClock:
     priority = conversation.priority
     target = config.target(TARGETS[kind], priority, conversation.network, conversation.intent)
     clock = SlaClock(conversation_id=conversation.id, kind=kind, cycle=cycle, priority=priority, started_at=at,
-                     warn_at=sla.add(config, priority, at, target * config.warn_at),
-                     due_at=sla.add(config, priority, at, target))
+                     warn_at=policy.add(config, priority, at, target * config.warn_at),
+                     due_at=policy.add(config, priority, at, target))
     schedule(config, clock)
     session.add(clock)
     return clock
@@ -159,8 +135,8 @@ def _bring_forward(config: SlaConfig, conversation: Conversation, clock: SlaCloc
     """The priority was raised: the clock is due no later than the new priority's target from `since`."""
     clock.priority = conversation.priority
     target = config.target(TARGETS[clock.kind], clock.priority, conversation.network, conversation.intent)
-    clock.warn_at = min(clock.warn_at, sla.add(config, clock.priority, since, target * config.warn_at))
-    clock.due_at = min(clock.due_at, sla.add(config, clock.priority, since, target))
+    clock.warn_at = min(clock.warn_at, policy.add(config, clock.priority, since, target * config.warn_at))
+    clock.due_at = min(clock.due_at, policy.add(config, clock.priority, since, target))
 
 
 def _stop(clock: SlaClock, at: datetime, outcome: str, agent_id: int | None) -> None:

@@ -1,4 +1,5 @@
-"""What an SLA nudge says, written when it is delivered, and whether it should still be sent at all.
+"""SLA nudges: the outbox kinds the sweep queues, what a nudge says when it is delivered, and whether it
+should still be sent at all.
 
 The sweep queues a nudge for a clock and a stage; by the time the outbox delivers it, a reply may
 be on its way or published, the conversation resolved or snoozed, or a later stage queued. Such a
@@ -9,15 +10,67 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bot.views import Notice
+from bot.clock import Clock
+from bot.delivery import queue
+from bot.delivery.chat import Chats, post_once, thread_of
+from bot.delivery.engine import Effect
 from bot.settings import SlaConfig
 from bot.sla.clocks import BREACH, NAMES, RESOLUTION, TARGETS, WARN, reminders_sent
+from bot.views import Notice
 from bot.wording import clock_time, plain, span
-from storage.models import Agent, Conversation, ConversationStatus, Customer, Reply, ReplyStatus, SlaClock
+from storage.models import Agent, Conversation, ConversationStatus, Customer, OutboxEntry, Reply, ReplyStatus, SlaClock
 
+NUDGE = "chat.nudge"  # a warning, breach or reminder in the thread, checked against the clock when delivered
+ESCALATE = "chat.escalate"  # a breach announced in the escalation channel, checked likewise
 ASLEEP = (ConversationStatus.RESOLVED, ConversationStatus.SNOOZED)
+
+
+def nudge_key(clock: SlaClock, stage: str) -> str:
+    """`conv:42:sla:first:warn`, `conv:42:sla:next:2:remind:3`: one key per clock and stage, so never sent twice."""
+    label = f"next:{clock.cycle}" if clock.kind == "next" else clock.kind
+    return f"conv:{clock.conversation_id}:sla:{label}:{stage}"
+
+
+def nudge(conversation: Conversation, clock: SlaClock, stage: str) -> dict:
+    return queue.entry(key=nudge_key(clock, stage), kind=NUDGE, target=queue.chat_target(conversation),
+                       conversation_id=conversation.id, payload={"clock": clock.id, "stage": stage})
+
+
+def escalation_entry(conversation: Conversation, clock: SlaClock, channel: str) -> dict:
+    return queue.entry(key=nudge_key(clock, "breach") + ":escalate", kind=ESCALATE,
+                       target=queue.channel_target(conversation.chat_platform, channel), conversation_id=conversation.id,
+                       payload={"clock": clock.id, "channel": channel})
+
+
+class Nudges:
+    """Delivers the kinds above: each is written (or dropped as stale) when it is delivered."""
+
+    def __init__(self, engine: Engine, chats: Chats, config: SlaConfig, clock: Clock) -> None:
+        self.engine = engine
+        self.chats = chats
+        self.config = config
+        self.clock = clock
+
+    def effects(self) -> dict[str, Effect]:
+        return {NUDGE: Effect(self._in_thread), ESCALATE: Effect(self._escalate)}
+
+    async def _in_thread(self, entry: OutboxEntry) -> dict:
+        with Session(self.engine) as session:
+            conversation = session.get(Conversation, entry.conversation_id)
+            chat = self.chats.port(conversation.chat_platform)
+            ref = thread_of(session, conversation)
+            message = thread_nudge(session, self.config, conversation, entry.payload, self.clock.now())
+        return await post_once(chat, entry, ref.channel, ref.thread_id, message, skipped="nothing to say")
+
+    async def _escalate(self, entry: OutboxEntry) -> dict:
+        with Session(self.engine) as session:
+            conversation = session.get(Conversation, entry.conversation_id)
+            message = escalation(session, self.config, conversation, entry.payload, self.clock.now())
+        return await post_once(self.chats.port(conversation.chat_platform), entry, entry.payload["channel"], None,
+                               message, skipped="dealt with before it was delivered")
 
 
 def thread_nudge(session: Session, config: SlaConfig, conversation: Conversation, payload: dict,
@@ -30,7 +83,8 @@ def thread_nudge(session: Session, config: SlaConfig, conversation: Conversation
     owner = session.get(Agent, conversation.assignee_id) if conversation.assignee_id else None
     owner_id = getattr(owner, f"{platform}_user_id", None) if owner else None
     on_call = None if owner_id or platform not in config.escalation else config.escalation[platform].on_call
-    return Notice(text=_thread_text(config, conversation, clock, now), mention_chat_id=owner_id, mention_group_id=on_call)
+    return Notice(text=_thread_text(config, conversation, clock, now), number=conversation.id, mention_chat_id=owner_id,
+                  mention_group_id=on_call)
 
 
 def escalation(session: Session, config: SlaConfig, conversation: Conversation, payload: dict,

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
+from bot.ports import PlatformError
+
 
 @dataclass(frozen=True)
 class Author:
@@ -89,16 +91,14 @@ class Quota:
         return f"{self.bucket}: {self.remaining}{of} left{window}"
 
 
-class SourceError(Exception):
+class SourceError(PlatformError):
     """A call to the network failed. `retryable` says whether trying later may help; `needs_action` whether a person
     must act first (fix a token, add credits), by default when it is not retryable: a failing poll that needs action
-    is announced to the team at once (bot/source_alerts.py)."""
+    is announced to the team at once (bot/ingest/alerts.py)."""
 
     def __init__(self, message: str, *, retryable: bool = True, retry_after: float | None = None,
                  needs_action: bool | None = None) -> None:
-        super().__init__(message)
-        self.retryable = retryable
-        self.retry_after = retry_after
+        super().__init__(message, retryable=retryable, retry_after=retry_after)
         self.needs_action = not retryable if needs_action is None else needs_action
 
 

@@ -1,4 +1,4 @@
-"""Making suggested replies: the outbox's `llm` lane, off the chat channels' queues.
+"""Making suggested replies: the work of the outbox's `llm` lane, off the chat channels' queues.
 
 A request (a new customer post, or /suggest) is an outbox entry of its own. Working it gathers
 the post's context, asks the model when one is configured and falls back to the offline templates
@@ -17,16 +17,19 @@ from datetime import timedelta
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bot.sla import clocks as sla_clocks
-from bot.delivery import queue as outbox_entries
-from bot.views import Suggestions
 from bot.clock import Clock
-from bot.suggest.model import ModelSuggester, ModelUnavailable, Usage
-from bot.ingest.pipeline import PRIORITY_RANK
+from bot.delivery.chat import Chats, post_once, thread_of
+from bot.delivery.engine import Effect, Lane
+from bot.desk import lifecycle, messages
 from bot.settings import DeskConfig
 from bot.sources.base import Source
+from bot.suggest.model import ModelSuggester, ModelUnavailable, Usage
+from bot.suggest.requests import SUGGEST, SUGGESTIONS, suggestions_message
 from bot.suggest.templates import Suggester, Suggestion, SuggestionRequest
+from bot.views import Suggestions
+from bot.vocabulary import outranks
 from storage.db import session_scope
+from storage.queries import latest_post
 from storage.models import (
     Agent, Conversation, Customer, LlmUsage, Note, OutboxEntry, Post, Reply, ReplyStatus, SuggestionSet,
 )
@@ -49,16 +52,28 @@ class Made:
 
 class SuggestionMaker:
     def __init__(self, engine: Engine, *, config: DeskConfig, sources: dict[str, Source], clock: Clock,
-                 offline: Suggester, model: ModelSuggester | None) -> None:
+                 offline: Suggester, model: ModelSuggester | None, chats: Chats | None = None) -> None:
         self.engine = engine
         self.config = config
         self.sources = sources
         self.clock = clock
         self.offline = offline
         self.model = model
-        self.max_concurrency = config.llm.max_concurrency if model else OFFLINE_CONCURRENCY
+        self.chats = chats if chats is not None else Chats()
         # A request is leased for as long as the model may take, so no other worker takes it meanwhile.
-        self.lease = timedelta(seconds=(model.budget if model else 0) + 30)
+        self.lane = Lane(concurrency=config.llm.max_concurrency if model else OFFLINE_CONCURRENCY,
+                         lease=timedelta(seconds=(model.budget if model else 0) + 30))
+
+    def effects(self) -> dict[str, Effect]:
+        return {SUGGEST: Effect(self.make), SUGGESTIONS: Effect(self._show)}
+
+    async def _show(self, entry: OutboxEntry) -> dict:
+        with Session(self.engine) as session:
+            conversation = session.get(Conversation, entry.conversation_id)
+            chat = self.chats.port(conversation.chat_platform)
+            ref = thread_of(session, conversation)
+            message = self.view(session, conversation, entry.payload.get("request", ""))
+        return await post_once(chat, entry, ref.channel, ref.thread_id, message, skipped="nothing to say")
 
     async def make(self, entry: OutboxEntry) -> dict:
         """Work one request entry; returns the outbox result."""
@@ -71,8 +86,7 @@ class SuggestionMaker:
         if stored is not None:  # made before a crash or a lost lease: show it, never pay again
             with session_scope(self.engine) as session:
                 row = session.get(SuggestionSet, stored)
-                outbox_entries.suggestions_message(session, session.get(Conversation, row.conversation_id), row.key,
-                                                   self.clock.now())
+                suggestions_message(session, session.get(Conversation, row.conversation_id), row.key, self.clock.now())
             return {"suggestions_id": stored, "reconciled": True}
         made = await self._make(request)
         with session_scope(self.engine) as session:
@@ -89,7 +103,7 @@ class SuggestionMaker:
             if made.analysis:
                 self._classify(session, conversation, session.get(Post, post.id), made.analysis)
             session.flush()
-            outbox_entries.suggestions_message(session, conversation, entry.key, self.clock.now())
+            suggestions_message(session, conversation, entry.key, self.clock.now())
             return {"suggestions_id": row.id, "source": made.source}
 
     async def _make(self, request: SuggestionRequest) -> Made:
@@ -174,14 +188,12 @@ class SuggestionMaker:
             conversation.sentiment = analysis["sentiment"]
         elif analysis["sentiment"] == "negative":
             conversation.sentiment = "negative"
-        if PRIORITY_RANK[analysis["urgency"]] > PRIORITY_RANK[post.priority]:
+        if outranks(analysis["urgency"], post.priority):
             post.priority = analysis["urgency"]
-        if PRIORITY_RANK[analysis["urgency"]] > PRIORITY_RANK[conversation.priority]:
-            conversation.priority = analysis["urgency"]
-            sla_clocks.reprioritised(session, self.config.sla, conversation, self.clock.now())
+        lifecycle.raise_priority(session, self.config.sla, conversation, analysis["urgency"], self.clock.now())
         if session.is_modified(conversation):
             conversation.updated_at = self.clock.now()
-            outbox_entries.refresh_parent(session, conversation, self.clock.now())
+            messages.refresh_parent(session, conversation, self.clock.now())
 
     def view(self, session: Session, conversation: Conversation, key: str) -> Suggestions | None:
         """The chat message for the suggestions stored under `key`."""
@@ -190,6 +202,20 @@ class SuggestionMaker:
             return None
         return Suggestions(number=conversation.id, texts=tuple(s["text"] for s in row.suggestions), source=row.source,
                            offline_reason=row.offline_reason)
+
+    async def first_suggestion(self, number: int) -> str:
+        """A suggestion to pre-fill the reply modal: the newest stored one, else an offline one. Instant, since
+        Slack and Discord want the modal within 3 seconds."""
+        with Session(self.engine) as session:
+            conversation = session.get(Conversation, number)
+            if conversation is None:
+                return ""
+            stored = self.latest(session, number)
+            if stored:
+                return stored[0]
+            request = self.request_for(session, conversation, latest_post(session, number))
+        found = await self.offline.suggest(request)
+        return found[0].text if found else ""
 
     def latest(self, session: Session, conversation_id: int) -> list[str]:
         """The newest suggestions made for a conversation (for the reply modal); [] when none yet."""

@@ -36,12 +36,12 @@ from bot.desk.guards import check_reply, leaks_prompt, unknown_links
 from bot.settings import ConfigError, LlmConfig, Secrets
 from bot.sources.http import retry_after
 from bot.suggest.templates import Suggestion, SuggestionRequest, as_published
+from bot.vocabulary import network_name
 from prompts import PROMPTS_DIR, render
 
 log = logging.getLogger(__name__)
 
 Tone = Literal["short", "warm", "private"]
-NETWORKS = {"x": "X (Twitter)", "mastodon": "Mastodon", "bluesky": "Bluesky", "reddit": "Reddit"}
 RATE_LIMIT_PAUSE = 30.0  # seconds, when a 429 names no Retry-After
 RETRY_DELAY = 0.5  # seconds before the first retry of a timeout or 5xx; doubles each time
 _COMMENTS = re.compile(r"<!--.*?-->\s*", re.S)
@@ -178,7 +178,7 @@ class ModelSuggester:
     async def _suggest(self, request: SuggestionRequest, usage: list[Usage]) -> ModelAnswer:
         brand_voice, knowledge = _team_material(self.brand_voice_path), _team_material(self.knowledge_path)
         canary = f"SD-{secrets.token_hex(6)}"
-        values = {"brand": request.brand or "the brand", "network": NETWORKS.get(request.network, "social media"),
+        values = {"brand": request.brand or "the brand", "network": network_name(request.network),
                   "max_length": _character_budget(request), "canary": canary}
         system = render("suggest.system.md", **values, brand_voice=brand_voice, knowledge=knowledge)
         instructions = render("suggest.system.md", **values, brand_voice="", knowledge="")
@@ -207,7 +207,7 @@ class ModelSuggester:
 
     async def _shorten(self, request: SuggestionRequest, replies: list[DraftReply], usage: list[Usage]) -> list[DraftReply]:
         system = render("shorten.system.md", brand=request.brand or "the brand",
-                        network=NETWORKS.get(request.network, "social media"), max_length=_character_budget(request))
+                        network=network_name(request.network), max_length=_character_budget(request))
         user = render("shorten.user.md", data=as_data([reply.model_dump() for reply in replies]))
         try:
             return (await self._parse(ShortenedReplies, system, user, "shorten", usage)).replies

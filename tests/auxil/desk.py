@@ -4,10 +4,10 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from bot.clock import FakeClock
+from tests.auxil.clock import FakeClock
 from bot.ingest.pipeline import ingest
 from bot.app.runtime import Runtime
-from bot.sla.sweep import sweep
+from bot.app.jobs import sweep_once
 from storage.db import session_scope
 from tests.auxil import factories
 from tests.fakes.chat import RecordingChat
@@ -43,5 +43,5 @@ async def drain(runtime: Runtime, rounds: int = 10) -> None:
 async def tick(runtime: Runtime, clock: FakeClock, **advance) -> None:
     """Let time pass, then do what the scheduled jobs would: sweep the SLAs and deliver the outbox."""
     clock.advance(timedelta(**advance))
-    sweep(runtime.engine, runtime.config.sla, clock.now())
+    sweep_once(runtime.engine, runtime.config, clock.now())
     await runtime.outbox.drain()

@@ -10,7 +10,7 @@ from pathlib import Path
 from bot.views import Suggestions
 from bot.chat.discord.outbound import point_at
 from bot.chat.discord.inbound import DeskBot
-from bot.clock import FakeClock
+from tests.auxil.clock import FakeClock
 from bot.ingest.poller import poll_once
 from bot.app.runtime import Runtime
 from bot.settings import Secrets
@@ -148,7 +148,7 @@ async def another_replica(desk: DiscordDesk) -> AsyncIterator[DeskBot]:
 @asynccontextmanager
 async def _connected(runtime: Runtime, fake: FakeDiscord) -> AsyncIterator[DeskBot]:
     """A DeskBot serving `runtime`, logged in and connected to the fake's gateway, with the server known."""
-    bot = DeskBot(runtime)
+    bot = DeskBot(runtime.desk)
     gateway = None
     try:
         await bot.login(fake.token)

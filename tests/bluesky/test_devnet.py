@@ -16,7 +16,7 @@ import httpx
 import pytest
 from sqlmodel import Session, select
 
-from bot.delivery import queue as outbox_entries
+from bot.desk.publishing import PUBLISH
 from bot.clock import SystemClock
 from bot.ingest.poller import poll_once
 from bot.app.runtime import Runtime
@@ -142,7 +142,7 @@ async def test_mention_and_keyword_reach_chat_and_the_reply_lands_in_the_thread(
     await drain(runtime)
     with Session(runtime.engine) as session:
         reply = session.exec(select(Reply)).one()
-        key = session.exec(select(OutboxEntry.key).where(OutboxEntry.kind == outbox_entries.PUBLISH)).one()
+        key = session.exec(select(OutboxEntry.key).where(OutboxEntry.kind == PUBLISH)).one()
     assert reply.status == ReplyStatus.PUBLISHED, reply.error
     devnet.sync()
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from sqlmodel import Session, select
 
 from bot.app import jobs
-from bot.desk import events as claims
+from bot.desk import events
 from bot.desk.events import claim_event
 from bot.chat.discord.held import HeldReplies
 from bot.app.lease import Lease
@@ -70,7 +70,7 @@ async def test_the_scheduler_has_every_job_and_a_poke_runs_the_outbox_now(db_url
         runtime.outbox.poke()
         assert scheduler.get_job("outbox").next_run_time <= datetime.now(UTC)
     finally:
-        await jobs.stop(runtime, scheduler)
+        await jobs.shutdown(runtime, scheduler)
     assert not runtime.lease.held()
 
 
@@ -128,7 +128,7 @@ async def test_the_hourly_purge_forgets_old_chat_claims_and_held_replies_even_wi
     feed(runtime, factories.post(URGENT))
     held = HeldReplies(runtime.engine, clock)
     assert claim_event(runtime.engine, "discord", "1", clock.now()) and held.hold(1, "u1", "--anyway a")
-    clock.advance(claims.KEEP)
+    clock.advance(events.KEEP)
     assert claim_event(runtime.engine, "discord", "2", clock.now())
     new_held = held.hold(1, "u1", "--anyway b")
     clock.advance(timedelta(seconds=1))

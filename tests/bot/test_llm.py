@@ -10,7 +10,7 @@ import openai
 import pytest
 
 from bot.suggest import model as llm
-from bot.clock import FakeClock
+from tests.auxil.clock import FakeClock
 from bot.suggest.model import ModelSuggester, ModelUnavailable, build_client
 from bot.settings import ConfigError, LlmConfig, Secrets
 from bot.suggest.templates import SuggestionRequest

@@ -5,7 +5,8 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
-from bot.views import ChatError, CustomerPost, Notice, Suggestions
+from bot.ports import ChatError
+from bot.views import CustomerPost, Notice, Suggestions
 from handlers import dispatch
 from handlers.context import Actor, Request
 from storage.models import Conversation, OutboxEntry, OutboxStatus, Reply, ReplyStatus
@@ -132,7 +133,7 @@ async def test_when_the_parent_fails_for_good_its_thread_fails_too_and_can_be_re
 
 
 def test_the_token_bucket_allows_a_short_burst_then_one_per_second():
-    from bot.delivery.engine import TokenBucket
+    from bot.delivery.pace import TokenBucket
 
     bucket = TokenBucket(rate=1.0, burst=3)
     waits = []

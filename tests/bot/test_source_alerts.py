@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.clock import FakeClock
+from tests.auxil.clock import FakeClock
 from bot.reports.digest import queue_digest
 from bot.ingest.poller import poll_on_schedule
 from bot.app.runtime import Runtime

@@ -159,7 +159,7 @@ async def test_a_crash_after_the_model_answered_does_not_pay_twice(online, api, 
     await drain(runtime, rounds=2)
     (request,) = [e for e in rows(runtime, OutboxEntry) if e.kind == "llm.suggest"]
     assert request.status == OutboxStatus.SENDING  # as a dead worker left it
-    clock.advance(runtime.suggestions.lease + timedelta(seconds=1))
+    clock.advance(runtime.suggestions.lane.lease + timedelta(seconds=1))
     await drain(runtime)
     (request,) = [e for e in rows(runtime, OutboxEntry) if e.kind == "llm.suggest"]
     assert request.status == OutboxStatus.DONE and request.result["reconciled"] is True

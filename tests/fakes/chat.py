@@ -4,7 +4,8 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 
-from bot.views import ChatError, ChatRef, ConversationView, Notice, ThreadMessage
+from bot.ports import ChatError
+from bot.views import ChatRef, ConversationView, Notice, ThreadMessage
 
 
 class SimulatedCrash(BaseException):

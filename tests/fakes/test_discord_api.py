@@ -9,7 +9,7 @@ import discord
 import pytest
 
 from bot.chat.discord.outbound import point_at
-from bot.app.cli import _start_discord
+from bot.chat.discord.start import start_discord
 from bot.settings import Secrets
 from tests.auxil.desk import make_runtime
 from tests.auxil.discord_desk import DEFAULTS
@@ -101,8 +101,8 @@ async def test_socialdesk_stops_with_the_reason_when_the_intent_is_off(fake, tmp
                       discord_gateway_url=fake.gateway_url)
     stop = asyncio.Event()
     try:
-        with caplog.at_level(logging.CRITICAL, logger="bot.app.cli"):
-            close = await _start_discord(runtime, secrets, stop)
+        with caplog.at_level(logging.CRITICAL, logger="bot.chat.discord.start"):
+            close = await start_discord(runtime.desk, runtime.add_chat, secrets, stop)
             await asyncio.wait_for(stop.wait(), 10)
             await close()
     finally:

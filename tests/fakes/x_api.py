@@ -20,7 +20,7 @@ from aiohttp import web
 from oauthlib.oauth1 import Client as OAuth1Client
 from oauthlib.oauth1.rfc5849 import signature, utils
 
-from bot.clock import FakeClock
+from tests.auxil.clock import FakeClock
 from bot.sources.x_text import url_spans
 from tests.fakes.network_server import FakeNetwork
 

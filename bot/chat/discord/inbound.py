@@ -1,16 +1,16 @@
 """Discord inbound: application commands, buttons, the reply modal and thread messages, via discord.py.
 
-The application commands are built from the handlers' registry (handlers.USAGE / NEEDS_NUMBER):
-each gets an integer `number` option when it needs a conversation (optional inside that
-conversation's thread) and a string `text` option for the rest, so a command added to handlers/
-appears on Discord with no code here. They are synced to the one server in [discord] (a guild
+The application commands are built from the handlers' registry (handlers.COMMANDS): each gets an
+integer `number` option when it needs a conversation (optional inside that conversation's thread)
+and a string `text` option for the rest, so a command added to handlers/ appears on Discord with
+no code here; its description is the command's declared summary. They are synced to the one server in [discord] (a guild
 sync takes effect at once). Every interaction is deferred (ephemeral) first and answered with a
 followup when the handler is done, well within Discord's 3-second limit. The exceptions answer at
 once with no slow work: the Reply… and Use… buttons (a modal must be the immediate answer; its
 suggestion is a stored or offline one) and the steps of "Publish anyway".
 
 Discord sends every event to every replica connected as the bot, so each listener first claims
-the interaction or message (bot/chat/claims.py) and a replica that loses the claim does nothing:
+the interaction or message (bot/desk/events.py) and a replica that loses the claim does nothing:
 one answer, one reply published, whatever the number of replicas.
 
 A reply a personal-data guard holds comes back with a **Publish anyway…** button. Discord has no
@@ -28,23 +28,20 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import inspect
 import logging
 import re
 
 import discord
 from discord import app_commands
 
-from bot.views import ChatError
-from bot.desk.events import claimed
-from bot.chat.discord.outbound import DiscordChat
 from bot.chat.discord.held import KEEP, HeldReplies, HeldReply
+from bot.chat.discord.outbound import DiscordChat
 from bot.chat.discord.render import anyway_confirmation, answer_chunks, held_buttons, reply_modal, unescape
-from handlers.parsing import CommandError, parse_slash, parse_thread_message
-from bot.app.runtime import Runtime
-from handlers import COMMANDS, NEEDS_NUMBER, USAGE, dispatch
-from handlers.context import Actor, Outcome, Request
-from handlers.reply import parse_flags, with_reply_text
+from bot.desk import Desk
+from bot.ports import ChatError
+from handlers import TYPED, Command, dispatch
+from handlers.context import Actor, Outcome, Request, parse_flags
+from handlers.parsing import CommandError, parse_slash, parse_thread_message, with_reply_text
 
 log = logging.getLogger(__name__)
 NOTE_SAVED = "📝"
@@ -65,15 +62,15 @@ def intents() -> discord.Intents:
 class DeskBot(discord.Client):
     """The gateway connection: commands, buttons, modals and thread messages in the configured server."""
 
-    def __init__(self, runtime: Runtime) -> None:
-        config = runtime.config
+    def __init__(self, desk: Desk) -> None:
+        config = desk.config
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False  # socialdesk has no use for voice
         super().__init__(intents=intents(), allowed_mentions=discord.AllowedMentions.none(),
                          max_ratelimit_timeout=30.0, chunk_guilds_at_startup=False)
         self.guild_id = int(config.discord.guild_id)
         styles = {r.channel: r.style for r in config.routes if r.platform == "discord" and r.style}
         self.chat = DiscordChat(self, config.discord, styles)
-        self.listeners = DiscordListeners(runtime, self.chat, self.guild_id)
+        self.listeners = DiscordListeners(desk, self.chat, self.guild_id)
         self.tree = build_tree(self, self.listeners)
 
     async def setup_hook(self) -> None:
@@ -102,12 +99,12 @@ class DeskBot(discord.Client):
 
 def build_tree(client: discord.Client, listeners: DiscordListeners) -> app_commands.CommandTree:
     tree = app_commands.CommandTree(client)
-    for name, usage in USAGE.items():
-        tree.add_command(_command(name, usage, name in NEEDS_NUMBER, listeners.command))
+    for command in TYPED.values():
+        tree.add_command(_command(command, listeners.command))
     return tree
 
 
-def _command(name: str, usage: str, needs_number: bool, run) -> app_commands.Command:
+def _command(command: Command, run) -> app_commands.Command:
     async def with_number(interaction: discord.Interaction, number: app_commands.Range[int, 1] | None = None,
                           text: str | None = None) -> None:
         await run(interaction, number, text)
@@ -115,19 +112,12 @@ def _command(name: str, usage: str, needs_number: bool, run) -> app_commands.Com
     async def without_number(interaction: discord.Interaction, text: str | None = None) -> None:
         await run(interaction, None, text)
 
-    example = " ".join(usage.split()[2 if needs_number else 1:])  # "/reply 42 Thanks…" -> "Thanks…"
+    example = " ".join(command.usage.split()[2 if command.needs_number else 1:])  # "/reply 42 Thanks…" -> "Thanks…"
     described = {"text": f"e.g. {example}"[:100] if example else "Anything more (optional)"}
-    if needs_number:
+    if command.needs_number:
         described["number"] = "The conversation's number (#42); leave it out inside the conversation's thread"
-    callback = app_commands.describe(**described)(with_number if needs_number else without_number)
-    return app_commands.Command(name=name, description=_description(name, usage), callback=callback)
-
-
-def _description(name: str, usage: str) -> str:
-    """The handler module's summary line without its '/name N:' head, else the usage (Discord allows 100 characters)."""
-    doc = inspect.getmodule(COMMANDS[name]).__doc__ or ""
-    summary = doc.strip().split("\n")[0].split(": ", 1)[-1].strip() if doc.strip() else f"Usage: {usage}"
-    return (summary[:1].upper() + summary[1:])[:100]
+    callback = app_commands.describe(**described)(with_number if command.needs_number else without_number)
+    return app_commands.Command(name=command.name, description=command.summary[:100], callback=callback)
 
 
 def actor_of(user: discord.abc.User) -> Actor:
@@ -140,15 +130,15 @@ def actor_of(user: discord.abc.User) -> Actor:
 class DiscordListeners:
     """Translate Discord interactions and messages into handler requests, and outcomes back into answers."""
 
-    def __init__(self, runtime: Runtime, chat: DiscordChat, guild_id: int) -> None:
-        self.runtime = runtime
+    def __init__(self, desk: Desk, chat: DiscordChat, guild_id: int) -> None:
+        self.desk = desk
         self.chat = chat
         self.guild_id = guild_id
-        self.held = HeldReplies(runtime.engine, runtime.clock)
+        self.held = HeldReplies(desk.engine, desk.clock)
 
     async def first_to(self, event_id: int) -> bool:
         """Claim an interaction or message for this replica: False when another one has it (then say nothing)."""
-        return await claimed(self.runtime.engine, "discord", str(event_id), self.runtime.clock.now())
+        return await self.desk.first_to_act("discord", str(event_id))
 
     # --- application commands --------------------------------------------------------------------
 
@@ -161,13 +151,13 @@ class DiscordListeners:
         except CommandError as error:
             await self._followup(interaction, str(error))
             return
-        outcome = await dispatch(self.runtime.desk, request)
+        outcome = await dispatch(self.desk, request)
         await self._followup(interaction, with_reply_text(outcome, request), await self._held_view(outcome, request))
 
     async def command_request(self, interaction: discord.Interaction, number: int | None, text: str | None) -> Request:
         """`/claim 42`, or `/claim` inside #42's thread, as a handler request; mentioned users come with their roles."""
         name = interaction.command.name
-        if number is None and name in NEEDS_NUMBER:
+        if number is None and TYPED[name].needs_number:
             number = self.conversation_for_thread(interaction.channel)
         typed = " ".join(part for part in (str(number) if number else "", (text or "").strip()) if part)
         request = parse_slash(name, typed, actor_of(interaction.user))
@@ -183,13 +173,13 @@ class DiscordListeners:
         if action in PRESSED:
             await interaction.response.defer(ephemeral=True, thinking=True)
             request = Request(command=action, actor=actor_of(interaction.user), number=number)
-            await self._followup(interaction, (await dispatch(self.runtime.desk, request)).text)
+            await self._followup(interaction, (await dispatch(self.desk, request)).text)
         elif action == "reply":
-            suggestion = await self.runtime.first_suggestion(number)
-            await interaction.response.send_modal(reply_modal(number, suggestion, self.runtime.reply_limit(number)))
+            suggestion = await self.desk.first_suggestion(number)
+            await interaction.response.send_modal(reply_modal(number, suggestion, self.desk.reply_limit(number)))
         elif action == "use" and more.isdigit():
             await interaction.response.send_modal(reply_modal(
-                number, suggestion_on(interaction.message, int(more)), self.runtime.reply_limit(number)))
+                number, suggestion_on(interaction.message, int(more)), self.desk.reply_limit(number)))
         elif action == "reply_modal":
             await self.submit_reply(interaction, number)
         elif action == "anyway":
@@ -207,7 +197,7 @@ class DiscordListeners:
         anyway = modal_checked(interaction.data, "anyway")
         request = Request(command="reply", actor=actor_of(interaction.user), number=number,
                           args=f"--anyway {text}" if anyway else text)
-        outcome = await dispatch(self.runtime.desk, request)
+        outcome = await dispatch(self.desk, request)
         await self._followup(interaction, with_reply_text(outcome, request), await self._held_view(outcome, request))
 
     async def confirm_anyway(self, interaction: discord.Interaction, number: int, token: str) -> None:
@@ -233,7 +223,7 @@ class DiscordListeners:
             await interaction.response.edit_message(content=refusal, embed=None, view=None)
             return
         await interaction.response.edit_message(content=f"Publishing your reply to #{number}…", view=None)
-        outcome = await dispatch(self.runtime.desk, Request(command="reply", actor=actor_of(interaction.user),
+        outcome = await dispatch(self.desk, Request(command="reply", actor=actor_of(interaction.user),
                                                             number=held.conversation_id, args=held.args))
         await interaction.edit_original_response(content=answer_chunks(outcome.text)[0])
 
@@ -266,7 +256,7 @@ class DiscordListeners:
             await self._answer(message, str(error))
             return
         mentioned = tuple(actor_of(m) for m in message.mentions)
-        outcome = await dispatch(self.runtime.desk, dataclasses.replace(request, mentioned=mentioned))
+        outcome = await dispatch(self.desk, dataclasses.replace(request, mentioned=mentioned))
         if request.command != "note" or not outcome.ok:
             await self._answer(message, outcome.text, await self._held_view(outcome, request))
             return
@@ -282,7 +272,7 @@ class DiscordListeners:
         if channel is None:
             return None
         parent_id = getattr(channel, "parent_id", None)
-        return self.runtime.conversation_in_thread("discord", str(channel.id), str(parent_id) if parent_id else None)
+        return self.desk.conversation_in_thread("discord", str(channel.id), str(parent_id) if parent_id else None)
 
     async def mentioned(self, guild: discord.Guild | None, text: str) -> tuple[Actor, ...]:
         """The members mentioned in a command's text, with their roles (fetched when not cached)."""

@@ -23,12 +23,13 @@ import yarl
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
-from bot.views import ChatError, ChatRef, ConversationView, Notice, ThreadMessage
+from bot.ports import ChatError
+from bot.views import ChatRef, ConversationView, Notice, ThreadMessage
 from bot.chat.discord.render import (
     THREAD_NAME_LIMIT, allowed_mentions, answer_chunks, conversation_message, is_conversation_parent, notice_message,
     ref, ref_of, thread_message, thread_name,
 )
-from bot.delivery.engine import TokenBucket
+from bot.delivery.pace import TokenBucket
 from bot.settings import DiscordConfig
 
 log = logging.getLogger(__name__)

@@ -15,7 +15,7 @@ from datetime import datetime
 import discord
 
 from bot.views import ConversationView, CustomerPost, Notice, Suggestions, ThreadMessage
-from bot.chat.slack.render import NETWORKS, STATUS
+from bot.vocabulary import network_name, status_name
 
 SENTIMENT = {"positive": "🙂", "neutral": "😐", "negative": "😠"}
 PRIORITY = {"urgent": "🔴", "high": "🟠", "normal": "🔵", "low": "⚪"}
@@ -91,7 +91,7 @@ def allowed_mentions(users: tuple[str, ...] = (), roles: tuple[str, ...] = ()) -
 
 def thread_name(view: ConversationView) -> str:
     """'#42 · X · @handle: first words' in at most 100 characters (thread names are plain text)."""
-    network = NETWORKS.get(view.network, view.network)
+    network = network_name(view.network)
     head = f"#{view.number} · {network} · @{_plain(view.author_handle)}"[:THREAD_NAME_LIMIT]
     words = _plain(view.text)
     room = THREAD_NAME_LIMIT - len(head) - 2
@@ -106,7 +106,7 @@ def conversation_message(view: ConversationView, key: str | None) -> dict:
     """The first message of a conversation's thread: an embed with the facts and the Claim / Reply… / Resolve buttons.
 
     `key` is None for an edit: only the first delivery needs finding again after a crash."""
-    network = NETWORKS.get(view.network, view.network)
+    network = network_name(view.network)
     name = f" ({view.author_name})" if view.author_name and view.author_name != view.author_handle else ""
     head = f"#{view.number} · {network} · "
     embed = discord.Embed(
@@ -120,7 +120,7 @@ def conversation_message(view: ConversationView, key: str | None) -> dict:
         ("Intent", view.intent.replace("_", " ")),
         ("Priority", f"{PRIORITY.get(view.priority, '')} {view.priority}"),
         ("Due", f"snoozed until {stamp(view.snoozed_until, 'f')}" if view.snoozed_until else due_text(view.due_at)),
-        ("Status", f"**{STATUS.get(view.status, view.status)}**"),
+        ("Status", f"**{status_name(view.status)}**"),
         ("Owner", owner),
     ):
         embed.add_field(name=label, value=value, inline=True)

@@ -6,7 +6,7 @@ reply modal, whose short database check runs before the ack so that a too-long r
 shown as an error in the modal itself instead of closing it.
 
 Slack sends an event again when it thinks it was not acknowledged (X-Slack-Retry-Num), maybe to
-another replica, so a thread message is claimed (bot/chat/claims.py) before it is acted on: a
+another replica, so a thread message is claimed (bot/desk/events.py) before it is acted on: a
 redelivered `!reply` is not published twice.
 """
 from __future__ import annotations
@@ -20,28 +20,26 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.views import ChatError
-from bot.desk.events import claimed
 from bot.chat.slack.outbound import SlackChat
 from bot.chat.slack.render import held_blocks, reply_modal
-from handlers.parsing import CommandError, parse_slash, parse_thread_message
-from bot.app.runtime import Runtime
-from handlers import USAGE, dispatch
-from handlers.reply import with_reply_text
+from bot.desk import Desk
+from bot.ports import ChatError
+from handlers import TYPED, dispatch
 from handlers.context import Actor, Outcome, Request
+from handlers.parsing import CommandError, parse_slash, parse_thread_message, with_reply_text
 
 log = logging.getLogger(__name__)
 
 
-def build_app(runtime: Runtime, client: AsyncWebClient, signing_secret: str | None, *, socket_mode: bool = False) -> AsyncApp:
+def build_app(desk: Desk, client: AsyncWebClient, signing_secret: str | None, *, socket_mode: bool = False) -> AsyncApp:
     app = AsyncApp(
         client=client,
         signing_secret=signing_secret,
         request_verification_enabled=not socket_mode,
         process_before_response=False,
     )
-    listeners = SlackListeners(runtime, SlackChat(client))
-    for name in USAGE:
+    listeners = SlackListeners(desk, SlackChat(client))
+    for name in TYPED:
         app.command(f"/{name}")(ack=_ack, lazy=[listeners.slash_command])
     app.action("sd_claim")(ack=_ack, lazy=[listeners.button("claim")])
     app.action("sd_resolve")(ack=_ack, lazy=[listeners.button("resolve")])
@@ -60,8 +58,8 @@ async def _ack(ack) -> None:
 class SlackListeners:
     """Translate Slack payloads into handler requests, and outcomes back into ephemeral messages."""
 
-    def __init__(self, runtime: Runtime, chat: SlackChat) -> None:
-        self.runtime = runtime
+    def __init__(self, desk: Desk, chat: SlackChat) -> None:
+        self.desk = desk
         self.chat = chat
 
     async def slash_command(self, body: dict, respond) -> None:
@@ -71,7 +69,7 @@ class SlackListeners:
         except CommandError as error:
             await respond(text=str(error), response_type="ephemeral")
             return
-        outcome = await dispatch(self.runtime.desk, request)
+        outcome = await dispatch(self.desk, request)
         text = with_reply_text(outcome, request)  # a slash command keeps no copy of what was typed
         await respond(text=text, blocks=_blocks(outcome, request, text), response_type="ephemeral")
 
@@ -79,7 +77,7 @@ class SlackListeners:
         async def pressed(body: dict, respond) -> None:
             action = body["actions"][0]
             request = Request(command=command, actor=Actor("slack", body["user"]["id"]), number=int(action["value"]))
-            outcome = await dispatch(self.runtime.desk, request)
+            outcome = await dispatch(self.desk, request)
             await respond(text=outcome.text, response_type="ephemeral", replace_original=False)
 
         pressed.__name__ = f"pressed_{command}"
@@ -88,18 +86,18 @@ class SlackListeners:
     async def publish_anyway(self, body: dict, respond) -> None:
         """The button on a held reply: the same reply again, with --anyway (the audit log records it)."""
         value = json.loads(body["actions"][0]["value"])
-        request = Request(command="reply", actor=Actor("slack", body["user"]["id"]), number=int(value["n"]),
+        request = Request(command="reply", actor=Actor("slack", body["user"]["id"]), number=number_in(value),
                           args=value["args"])
-        outcome = await dispatch(self.runtime.desk, request)
+        outcome = await dispatch(self.desk, request)
         await respond(text=outcome.text, blocks=_blocks(outcome, request), response_type="ephemeral",
                       replace_original=outcome.ok)
 
     async def open_reply_modal(self, body: dict, client: AsyncWebClient) -> None:
         value = json.loads(body["actions"][0]["value"])
-        number = int(value["n"])
-        suggestion = value.get("text") or await self.runtime.first_suggestion(number)
+        number = number_in(value)
+        suggestion = value.get("text") or await self.desk.first_suggestion(number)
         channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id", "")
-        modal = reply_modal(number, suggestion, self.runtime.reply_limit(number), channel)
+        modal = reply_modal(number, suggestion, self.desk.reply_limit(number), channel)
         await client.views_open(trigger_id=body["trigger_id"], view=modal)
 
     async def submit_reply_modal(self, ack, body: dict, view: dict) -> None:
@@ -109,7 +107,7 @@ class SlackListeners:
         if (values.get("anyway", {}).get("checked") or {}).get("selected_options"):
             text = f"--anyway {text}"
         actor = Actor("slack", body["user"]["id"])
-        outcome = await dispatch(self.runtime.desk, Request(command="reply", actor=actor, number=int(meta["n"]), args=text))
+        outcome = await dispatch(self.desk, Request(command="reply", actor=actor, number=number_in(meta), args=text))
         if not outcome.ok:
             await ack(response_action="errors", errors={"reply": outcome.text[:500]})
             return
@@ -123,9 +121,9 @@ class SlackListeners:
         thread_ts, channel = event.get("thread_ts"), event.get("channel")
         if not thread_ts or thread_ts == event.get("ts") or "user" not in event:
             return
-        number = self.runtime.conversation_in_thread("slack", thread_ts, channel)
+        number = self.desk.conversation_in_thread("slack", thread_ts, channel)
         message_id = f"{channel}:{event['ts']}"
-        if number is None or not await claimed(self.runtime.engine, "slack", message_id, self.runtime.clock.now()):
+        if number is None or not await self.desk.first_to_act("slack", message_id):
             return  # a thread that is not a socialdesk conversation, or a redelivered message already acted on
         actor = Actor("slack", event["user"])
         try:
@@ -133,7 +131,7 @@ class SlackListeners:
         except CommandError as error:
             await self._tell(channel, actor.user_id, str(error), thread_ts)
             return
-        outcome = await dispatch(self.runtime.desk, request)
+        outcome = await dispatch(self.desk, request)
         if request.command != "note" or not outcome.ok:
             await self._tell(channel, actor.user_id, outcome.text, thread_ts, blocks=_blocks(outcome, request))
 
@@ -143,6 +141,11 @@ class SlackListeners:
             await self.chat.tell(channel, user, text, thread_ts, blocks=blocks)
         except ChatError as error:
             log.error("could not tell %s in %s %r: %s", user, channel, text, error)
+
+
+def number_in(value: dict) -> int:
+    """The conversation number a button's value or a modal's metadata carries (`n` on messages posted before 0.2)."""
+    return int(value["number"] if "number" in value else value["n"])
 
 
 def _blocks(outcome: Outcome, request: Request, text: str | None = None) -> list[dict] | None:

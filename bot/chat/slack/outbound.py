@@ -9,7 +9,8 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.views import ChatError, ChatRef, ConversationView, Notice, ThreadMessage
+from bot.ports import ChatError
+from bot.views import ChatRef, ConversationView, Notice, ThreadMessage
 from bot.chat.slack.render import METADATA_EVENT, conversation_blocks, metadata, thread_blocks
 
 # Errors that will not go away by trying again: the setup needs fixing.
@@ -61,7 +62,7 @@ class SlackChat:
         text, blocks = thread_blocks(message)
         response = await self._call(
             "chat_postMessage", channel=channel, thread_ts=thread_ts, text=text, blocks=blocks,
-            metadata=metadata(key, 0), unfurl_links=False, unfurl_media=False,
+            metadata=metadata(key, message.number), unfurl_links=False, unfurl_media=False,
         )
         return response["ts"]
 

@@ -5,13 +5,11 @@ import json
 from datetime import datetime
 
 from bot.views import ConversationView, CustomerPost, Suggestions, ThreadMessage
+from bot.vocabulary import network_name, status_name
 
-NETWORKS = {"x": "X", "mastodon": "Mastodon", "bluesky": "Bluesky", "reddit": "Reddit", "replay": "Replay"}
 SENTIMENT = {"positive": ":slightly_smiling_face:", "neutral": ":neutral_face:", "negative": ":rage:"}
 PRIORITY = {"urgent": ":red_circle: urgent", "high": ":large_orange_circle: high", "normal": ":large_blue_circle: normal",
             "low": ":white_circle: low"}
-STATUS = {"new": "New", "claimed": "Claimed", "awaiting_customer": "Awaiting customer", "resolved": "Resolved",
-          "snoozed": "Snoozed"}
 SECTION_LIMIT = 2900  # Slack rejects section text over 3000 characters
 BUTTON_VALUE_LIMIT = 2000  # Slack's limit for a button's value
 WORD_JOINER = "\u2060"
@@ -50,12 +48,15 @@ def due_text(due: datetime | None) -> str:
     return f"due {slack_date(due)}" if due else "answered"
 
 
-def metadata(key: str, number: int) -> dict:
-    return {"event_type": METADATA_EVENT, "event_payload": {"key": key, "conversation": number}}
+def metadata(key: str, number: int | None) -> dict:
+    """What socialdesk stores with each of its messages: the outbox key (found again after a crash) and the
+    conversation number (absent on a channel's own messages, such as the digest)."""
+    payload = {"key": key} if number is None else {"key": key, "number": number}
+    return {"event_type": METADATA_EVENT, "event_payload": payload}
 
 
 def conversation_blocks(view: ConversationView) -> tuple[str, list[dict]]:
-    network = NETWORKS.get(view.network, view.network)
+    network = network_name(view.network)
     author = link(view.url, f"@{view.author_handle}")
     name = f" ({escape(view.author_name)})" if view.author_name and view.author_name != view.author_handle else ""
     owner = escape(view.owner_name) if view.owner_name else "nobody yet"
@@ -63,7 +64,7 @@ def conversation_blocks(view: ConversationView) -> tuple[str, list[dict]]:
     facts = " · ".join([
         f"{SENTIMENT.get(view.sentiment, '')} {view.sentiment}", view.intent.replace("_", " "),
         PRIORITY.get(view.priority, view.priority), due,
-        f"*{STATUS.get(view.status, view.status)}*", f"owner: {owner}", f"lang: {view.language}",
+        f"*{status_name(view.status)}*", f"owner: {owner}", f"lang: {view.language}",
     ])
     blocks: list[dict] = [
         {"type": "section", "text": {"type": "mrkdwn", "text": f"*#{view.number}* · {network} · {author}{name}"}},
@@ -76,7 +77,7 @@ def conversation_blocks(view: ConversationView) -> tuple[str, list[dict]]:
     if view.status != "resolved":
         blocks.append({"type": "actions", "block_id": f"conversation:{view.number}", "elements": [
             _button("Claim", "sd_claim", str(view.number)),
-            _button("Reply…", "sd_reply", json.dumps({"n": view.number}), style="primary"),
+            _button("Reply…", "sd_reply", json.dumps({"number": view.number}), style="primary"),
             _button("Resolve", "sd_resolve", str(view.number)),
         ]})
     fallback = f"#{view.number} {network} @{escape(view.author_handle)}: {escape(view.text[:150])}"
@@ -110,7 +111,7 @@ def suggestion_blocks(message: Suggestions) -> tuple[str, list[dict]]:
             else f":bulb: No suggested reply this time ({where}); write your own, or ask again.")
     blocks: list[dict] = [{"type": "context", "elements": [{"type": "mrkdwn", "text": head}]}]
     for index, text in enumerate(message.texts):
-        value = json.dumps({"n": message.number, "text": text})
+        value = json.dumps({"number": message.number, "text": text})
         blocks.append({"type": "section", "text": {"type": "plain_text", "text": text[:SECTION_LIMIT], "emoji": True},
                        "accessory": _button("Use…", f"sd_reply_suggestion_{index}", value)})
     blocks.append({"type": "actions", "elements": [_button("New suggestions", "sd_suggest", str(message.number))]})
@@ -120,7 +121,7 @@ def suggestion_blocks(message: Suggestions) -> tuple[str, list[dict]]:
 def held_blocks(text: str, number: int, args: str) -> list[dict]:
     """A held reply's explanation with a one-click "Publish anyway" (`args` already carry --anyway)."""
     blocks: list[dict] = [{"type": "section", "text": {"type": "mrkdwn", "text": escape(text)}}]
-    value = json.dumps({"n": number, "args": args})
+    value = json.dumps({"number": number, "args": args})
     if len(value) <= BUTTON_VALUE_LIMIT:
         button = _button("Publish anyway", "sd_publish_anyway", value, style="danger")
         button["confirm"] = {"title": {"type": "plain_text", "text": "Publish anyway?"},
@@ -136,7 +137,7 @@ def reply_modal(number: int, suggestion: str, max_length: int, channel: str) -> 
     return {
         "type": "modal",
         "callback_id": "sd_reply_modal",
-        "private_metadata": json.dumps({"n": number, "channel": channel}),
+        "private_metadata": json.dumps({"number": number, "channel": channel}),
         "title": {"type": "plain_text", "text": f"Reply to #{number}"},
         "submit": {"type": "plain_text", "text": "Publish"},
         "close": {"type": "plain_text", "text": "Cancel"},

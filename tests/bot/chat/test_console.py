@@ -6,7 +6,7 @@ from rich.console import Console
 
 from bot.views import ConversationView
 from bot.chat.console import ConsoleChat
-from bot.clock import FakeClock
+from tests.auxil.clock import FakeClock
 
 
 def view(**overrides) -> ConversationView:

@@ -6,7 +6,7 @@ import json
 import pytest
 from sqlmodel import Session, select
 
-from handlers import NEEDS_NUMBER, USAGE
+from handlers import TYPED
 from storage.models import Agent, AuditEvent, Conversation, Note
 from tests.auxil.discord_desk import discord_desk
 from tests.auxil.factories import post_item
@@ -34,12 +34,12 @@ def published(desk) -> list[dict]:
 
 async def test_commands_are_built_from_the_handlers_registry_and_synced_to_the_server(desk):
     commands = {c["name"]: c for c in desk.fake.commands}
-    assert set(commands) == set(USAGE)
+    assert set(commands) == set(TYPED)
     for name, command in commands.items():
         options = {o["name"]: o for o in command["options"]}
         assert options["text"]["type"] == 3 and not options["text"]["required"]
-        assert ("number" in options) == (name in NEEDS_NUMBER)
-        assert len(command["description"]) <= 100
+        assert ("number" in options) == TYPED[name].needs_number
+        assert command["description"] == TYPED[name].summary and len(command["description"]) <= 100
     assert commands["reply"]["options"][0] == {"type": 4, "name": "number", "required": False, "min_value": 1,
                                                "description": commands["reply"]["options"][0]["description"]}
     assert commands["claim"]["description"] == "Take ownership of a conversation."
@@ -98,7 +98,7 @@ async def test_inside_a_thread_the_number_is_implied_and_elsewhere_it_is_asked_f
     inside = await desk.interact(desk.fake.command(desk.users["sam"], "claim", desk.conversation_thread(1)["id"]))
     assert inside[0]["content"].startswith("#1 is yours")
     outside = await desk.interact(desk.fake.command(desk.users["sam"], "resolve", desk.channel))
-    assert outside[0]["content"] == f"Which conversation? Usage: {USAGE['resolve']}"
+    assert outside[0]["content"] == f"Which conversation? Usage: {TYPED['resolve'].usage}"
 
 
 async def test_thread_messages_are_notes_or_commands_and_nothing_is_dropped(desk):
@@ -152,7 +152,7 @@ async def test_reply_button_opens_a_prefilled_modal_and_a_refused_reply_keeps_it
     (callback,) = await desk.until(lambda: desk.fake.callbacks(token))
     assert callback["type"] == 9 and callback["data"]["custom_id"] == "sd:reply_modal:1"
     field = modal_fields(callback)["text"]
-    assert field["value"] == await desk.runtime.first_suggestion(1) != ""
+    assert field["value"] == await desk.runtime.desk.first_suggestion(1) != ""
 
     thread_id = desk.conversation_thread(1)["id"]
     too_long = "x" * 600

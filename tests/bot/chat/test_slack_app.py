@@ -1,6 +1,7 @@
 """The Slack side end to end: signed requests in over real HTTP, the real slack_sdk out to a fake Slack."""
 from __future__ import annotations
 
+import dataclasses
 import asyncio
 import json
 from contextlib import asynccontextmanager
@@ -43,7 +44,7 @@ async def serving(slack: FakeSlack, tmp_path, db_url: str):
     client = make_client(slack.token, slack.base_url)
     runtime.chats.clear()
     runtime.add_chat(SlackChat(client))
-    bolt = build_app(runtime, client, slack_wire.SIGNING_SECRET)
+    bolt = build_app(runtime.desk, client, slack_wire.SIGNING_SECRET)
     try:
         async with TestClient(TestServer(http_app(bolt))) as http:
             yield Desk(runtime, slack, http, slack.channel_id(CHANNEL_NAME), tmp_path, clock)
@@ -118,7 +119,7 @@ async def test_buttons_modal_and_thread_messages(desk):
 
     body, kind = slack_wire.block_action("sd_claim", "1", "UKIM", desk.channel, parent["ts"], desk.response_url)
     assert (await desk.send(body, kind)).status == 200
-    body, kind = slack_wire.block_action("sd_reply", json.dumps({"n": 1}), "UKIM", desk.channel, parent["ts"],
+    body, kind = slack_wire.block_action("sd_reply", json.dumps({"number": 1}), "UKIM", desk.channel, parent["ts"],
                                          desk.response_url)
     await desk.send(body, kind)
     await desk.settle()
@@ -172,7 +173,7 @@ async def test_new_suggestions_button_and_publish_anyway(desk):
     assert "Held, not sent" in held["text"]
     (button,) = [e for b in held["blocks"] if b["type"] == "actions" for e in b["elements"]]
     assert button["action_id"] == "sd_publish_anyway" and button["confirm"]
-    assert json.loads(button["value"]) == {"n": 1, "args": "--anyway Sorry! What's your email address?"}
+    assert json.loads(button["value"]) == {"number": 1, "args": "--anyway Sorry! What's your email address?"}
     body, kind = slack_wire.block_action("sd_publish_anyway", button["value"], "USAM", desk.channel, parent["ts"],
                                          desk.response_url)
     await desk.send(body, kind)
@@ -195,7 +196,7 @@ async def test_a_held_thread_reply_gets_the_button_and_the_modal_a_checkbox(desk
     (held,) = [e for e in desk.slack.ephemerals if "Held" in e["text"]]
     assert "sd_publish_anyway" in json.dumps(held["blocks"]) and held["thread_ts"] == parent["ts"]
 
-    body, kind = slack_wire.block_action("sd_reply", json.dumps({"n": 1}), "UKIM", desk.channel, parent["ts"],
+    body, kind = slack_wire.block_action("sd_reply", json.dumps({"number": 1}), "UKIM", desk.channel, parent["ts"],
                                          desk.response_url)
     await desk.send(body, kind)
     await desk.settle()
@@ -265,7 +266,7 @@ async def test_socket_mode_receives_a_slash_command_and_acks_it(tmp_path):
         runtime.add_chat(SlackChat(client))
         (tmp_path / "posts.jsonl").write_text(json.dumps(post_item(1, "@acme help")) + "\n")
         await poll_once(runtime.engine, runtime.config, runtime.sources["replay"], runtime.clock)
-        handler = AsyncSocketModeHandler(build_app(runtime, client, None, socket_mode=True), "xapp-1-test")
+        handler = AsyncSocketModeHandler(build_app(runtime.desk, client, None, socket_mode=True), "xapp-1-test")
         await handler.connect_async()
         try:
             payload = slack_wire.slash_command_payload("/claim", "1", "USAM", channel,
@@ -289,7 +290,7 @@ async def test_a_failing_command_is_answered_and_a_refused_reply_comes_back_with
     async def broken(_desk, _request):
         raise OperationalError("UPDATE conversation", {}, Exception("database is locked"))
 
-    monkeypatch.setitem(handlers.COMMANDS, "claim", broken)
+    monkeypatch.setitem(handlers.COMMANDS, "claim", dataclasses.replace(handlers.COMMANDS["claim"], run=broken))
     body, kind = slack_wire.slash_command("/claim", "1", "USAM", desk.channel, desk.response_url)
     await desk.send(body, kind)
     long_reply = "Sorry! " + "x" * 600

@@ -59,7 +59,7 @@ def test_thread_messages():
     assert "<@U999>" not in all_text(blocks) and "personal data" in all_text(blocks)
     _, blocks = thread_blocks(Suggestions(number=1, texts=("Sorry!", "Hi Carla"), source="offline"))
     values = [json.loads(b["accessory"]["value"]) for b in blocks if "accessory" in b]
-    assert values == [{"n": 1, "text": "Sorry!"}, {"n": 1, "text": "Hi Carla"}]
+    assert values == [{"number": 1, "text": "Sorry!"}, {"number": 1, "text": "Hi Carla"}]
     text, _ = thread_blocks(Notice(text="Assigned to Sam.", mention_chat_id="USAM", link="https://x.com/r/2"))
     assert text.startswith("<@USAM> Assigned to Sam.") and "<https://x.com/r/2|View>" in text
 

@@ -13,7 +13,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
-from bot.clock import FakeClock
+from tests.auxil.clock import FakeClock
 from bot.ingest.poller import poll_once
 from bot.settings import BrandConfig, ConfigError, SourceConfig
 from bot.sources import build_source

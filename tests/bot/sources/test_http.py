@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from aiohttp import web
 
-from bot.clock import FakeClock
+from tests.auxil.clock import FakeClock
 from bot.sources.base import SourceError
 from bot.sources.http import ApiClient, NotFound
 from tests.fakes.network_server import FakeNetwork

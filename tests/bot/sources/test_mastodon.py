@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from bot.views import CustomerPost, Notice
 from bot.app.checks import run_checks
-from bot.clock import FakeClock
+from tests.auxil.clock import FakeClock
 from bot.ingest.poller import poll_once
 from bot.settings import BrandConfig, ConfigError, Secrets
 from bot.sources.base import OutboundReply, SourceError

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.clock import FakeClock
+from tests.auxil.clock import FakeClock
 from bot.settings import BrandConfig, ConfigError, SourceConfig
 from bot.sources import build_source
 from bot.sources.base import OutboundReply, SourceError

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from bot.views import Notice
 from bot.app.cli import app
-from bot.clock import FakeClock
+from tests.auxil.clock import FakeClock
 from bot.ingest.poller import poll_once
 from bot.sources.base import SourceError
 from handlers import dispatch

@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import Session, select
 
 from bot.views import Notice
-from bot.clock import FakeClock
+from tests.auxil.clock import FakeClock
 from bot.ingest.poller import poll_once
 from bot.settings import BrandConfig, ConfigError
 from bot.sources.base import OutboundReply, SourceError

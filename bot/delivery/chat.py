@@ -1,0 +1,58 @@
+"""What every chat effect shares: the running chat ports, the thread a message waits for, and posting once.
+
+A conversation's parent message (its thread) is queued under `parent_key`; a thread message
+delivered before it waits (`NotReady`), and fails at once if the parent failed for good.
+"""
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from bot.delivery.engine import NotReady
+from bot.ports import ChatError, ChatPort
+from bot.views import ChatRef, ThreadMessage
+from storage.models import Conversation, OutboxEntry, OutboxStatus
+
+
+def parent_key(number: int) -> str:
+    """The outbox key of conversation #number's parent message."""
+    return f"conv:{number}:open"
+
+
+class Chats(dict[str, ChatPort]):
+    """The chat ports this process serves, by platform (filled as each platform connects)."""
+
+    def port(self, platform: str) -> ChatPort:
+        chat = self.get(platform)
+        if chat is None:
+            raise ChatError(f"no chat adapter for {platform!r} is running", retryable=False)
+        return chat
+
+    def pace(self, target: str) -> tuple[float, int] | None:
+        """A chat target's own pace (messages per second, burst) when its platform sets one (Discord)."""
+        kind, _, rest = target.partition(":")
+        return getattr(self.get(rest.partition(":")[0]), "pace", None) if kind == "chat" else None
+
+
+def thread_of(session: Session, conversation: Conversation) -> ChatRef:
+    """The conversation's chat thread; waits while its parent message is on its way, fails if it never will be."""
+    if conversation.chat_thread_id:
+        return ChatRef(conversation.chat_channel, conversation.chat_thread_id)
+    parent = session.exec(select(OutboxEntry).where(OutboxEntry.key == parent_key(conversation.id))).first()
+    if parent is not None and parent.status == OutboxStatus.FAILED:
+        raise ChatError(f"the conversation's first message failed: {parent.last_error}", retryable=False)
+    raise NotReady()
+
+
+async def post_once(chat: ChatPort, entry: OutboxEntry, channel: str, thread_id: str | None,
+                    message: ThreadMessage | None, *, skipped: str) -> dict:
+    """Post `message` in the thread `thread_id` (None: at the top of `channel`) unless an earlier attempt got it
+    there (found by its key). A message that is None is not sent; `skipped` says why."""
+    if entry.attempts > 1:
+        found = await chat.find_message(channel, thread_id, entry.key)
+        if found:
+            return {"message_id": found, "reconciled": True}
+    if message is None:
+        return {"skipped": skipped}
+    if thread_id is None:
+        return {"message_id": await chat.post_to_channel(channel, message, entry.key)}
+    return {"message_id": await chat.post_in_thread(ChatRef(channel, thread_id), message, entry.key)}

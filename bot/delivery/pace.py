@@ -1,0 +1,24 @@
+"""Pacing a target: a token bucket per chat channel or network, so one busy channel never holds up another."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class TokenBucket:
+    rate: float  # tokens per second
+    burst: int
+    tokens: float = field(init=False)
+    stamp: float = field(default=0.0)
+
+    def __post_init__(self) -> None:
+        self.tokens = float(self.burst)
+
+    def wait_time(self, now: float) -> float:
+        """Seconds until a token is free (0: now); `now` is a monotonic time."""
+        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        return 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.rate
+
+    def take(self) -> None:
+        self.tokens -= 1

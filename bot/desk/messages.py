@@ -1,0 +1,125 @@
+"""A conversation's chat messages: its parent (the thread), the customer's later posts, notices and updates.
+
+The kinds are queued here and their effects registered with the delivery engine
+(`ConversationMessages.effects`). Every message is rendered from the database when it is
+delivered, so it shows the conversation as it is then. `CHANNEL` is a message of the bot's own at
+the top of a channel (the digest, source alerts).
+"""
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from bot.delivery import queue
+from bot.delivery.chat import Chats, parent_key, post_once, thread_of
+from bot.delivery.engine import Effect
+from bot.desk.snapshots import conversation_view, customer_post_view
+from bot.views import Notice
+from storage.models import Agent, Conversation, OutboxEntry, OutboxStatus, Post
+
+OPEN = "chat.open"
+POST = "chat.post"
+UPDATE = "chat.update"
+NOTICE = "chat.notice"
+CHANNEL = "chat.channel"
+
+
+def open_conversation(session: Session, conversation: Conversation, post: Post, now) -> None:
+    queue.add(session, key=parent_key(conversation.id), kind=OPEN, target=queue.chat_target(conversation),
+              conversation_id=conversation.id, payload={"post_id": post.id}, now=now)
+
+
+def customer_post(session: Session, conversation: Conversation, post: Post, now) -> None:
+    queue.add(session, key=f"post:{post.id}:chat", kind=POST, target=queue.chat_target(conversation),
+              conversation_id=conversation.id, payload={"post_id": post.id}, now=now)
+
+
+def refresh_parent(session: Session, conversation: Conversation, now) -> None:
+    """Queue an update of the parent message, unless one is already waiting (it renders fresh state)."""
+    waiting = select(OutboxEntry.id).where(
+        OutboxEntry.kind == UPDATE,
+        OutboxEntry.conversation_id == conversation.id,
+        OutboxEntry.status == OutboxStatus.PENDING,
+    )
+    if session.exec(waiting).first() is not None:
+        return
+    queue.add(session, key=f"conv:{conversation.id}:update:{uuid.uuid4().hex}", kind=UPDATE,
+              target=queue.chat_target(conversation), conversation_id=conversation.id, payload={}, now=now)
+
+
+def notice(session: Session, conversation: Conversation, key: str, text: str, now, *,
+           mention_agent: int | None = None, link: str | None = None) -> None:
+    """A short message of the bot's own in the conversation's thread; `mention_agent` is pinged."""
+    queue.add(session, key=key, kind=NOTICE, target=queue.chat_target(conversation), conversation_id=conversation.id,
+              payload={"text": text, "mention_agent": mention_agent, "link": link}, now=now)
+
+
+def channel_post(session: Session, *, key: str, platform: str, channel: str, text: str, now) -> None:
+    queue.add(session, key=key, kind=CHANNEL, target=queue.channel_target(platform, channel), conversation_id=None,
+              payload={"platform": platform, "channel": channel, "text": text}, now=now)
+
+
+class ConversationMessages:
+    """Delivers the kinds above through the running chat ports."""
+
+    def __init__(self, engine: Engine, chats: Chats) -> None:
+        self.engine = engine
+        self.chats = chats
+
+    def effects(self) -> dict[str, Effect]:
+        return {
+            OPEN: Effect(self._open, delivered=_thread_opened),
+            POST: Effect(self._in_thread),
+            NOTICE: Effect(self._in_thread),
+            UPDATE: Effect(self._update),
+            CHANNEL: Effect(self._channel),
+        }
+
+    async def _open(self, entry: OutboxEntry) -> dict:
+        with Session(self.engine) as session:
+            conversation = session.get(Conversation, entry.conversation_id)
+            chat = self.chats.port(conversation.chat_platform)
+            if entry.attempts > 1:
+                found = await chat.find_message(conversation.chat_channel, None, entry.key)
+                if found:
+                    return {"channel": conversation.chat_channel, "thread_id": found, "reconciled": True}
+            view = conversation_view(session, conversation, chat.platform)
+        ref = await chat.post_conversation(conversation.chat_channel, view, entry.key)
+        return {"channel": ref.channel, "thread_id": ref.thread_id}
+
+    async def _update(self, entry: OutboxEntry) -> dict:
+        with Session(self.engine) as session:
+            conversation = session.get(Conversation, entry.conversation_id)
+            chat = self.chats.port(conversation.chat_platform)
+            ref = thread_of(session, conversation)
+            view = conversation_view(session, conversation, chat.platform)
+        await chat.update_conversation(ref, view)
+        return {}
+
+    async def _in_thread(self, entry: OutboxEntry) -> dict:
+        with Session(self.engine) as session:
+            conversation = session.get(Conversation, entry.conversation_id)
+            chat = self.chats.port(conversation.chat_platform)
+            ref = thread_of(session, conversation)
+            if entry.kind == POST:
+                message = customer_post_view(session, session.get(Post, entry.payload["post_id"]))
+            else:
+                payload = entry.payload
+                mention = session.get(Agent, payload["mention_agent"]) if payload.get("mention_agent") else None
+                message = Notice(text=payload["text"], number=conversation.id, link=payload.get("link"),
+                                 mention_chat_id=getattr(mention, f"{conversation.chat_platform}_user_id", None))
+        return await post_once(chat, entry, ref.channel, ref.thread_id, message, skipped="nothing to say")
+
+    async def _channel(self, entry: OutboxEntry) -> dict:
+        payload = entry.payload
+        return await post_once(self.chats.port(payload["platform"]), entry, payload["channel"], None,
+                               Notice(text=payload["text"]), skipped="nothing to say")
+
+
+def _thread_opened(session: Session, entry: OutboxEntry, result: dict) -> None:
+    """The parent message is posted: the conversation knows its thread, and its waiting thread messages can go."""
+    conversation = session.get(Conversation, entry.conversation_id)
+    conversation.chat_channel = result["channel"]
+    conversation.chat_thread_id = result["thread_id"]

@@ -1,0 +1,47 @@
+"""The chat port: what every chat platform package provides, and the error every platform call raises.
+
+The desk, the SLA nudges, the suggestions and the delivery engine talk to chat only through
+`ChatPort`; `bot/chat/slack/`, `bot/chat/discord/` and `bot/chat/console.py` implement it. What
+they are asked to show are the neutral views of `bot/views.py`. Both the chat platforms' and the
+networks' failures are `PlatformError`s, so the delivery engine decides about retries in one way.
+"""
+from __future__ import annotations
+
+from typing import Protocol
+
+from bot.views import ChatRef, ConversationView, Notice, ThreadMessage
+
+
+class PlatformError(Exception):
+    """A call to a chat platform or a social network failed; `retryable` and `retry_after` say when to try again."""
+
+    def __init__(self, message: str, *, retryable: bool = True, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+        self.retry_after = retry_after
+
+
+class ChatError(PlatformError):
+    """A chat platform call failed."""
+
+
+class ChatPort(Protocol):
+    platform: str
+
+    async def post_conversation(self, channel: str, view: ConversationView, key: str) -> ChatRef:
+        """Post the parent message; `key` is stored with it so `find_message` can see it later."""
+
+    async def update_conversation(self, ref: ChatRef, view: ConversationView) -> None: ...
+
+    async def post_in_thread(self, ref: ChatRef, message: ThreadMessage, key: str) -> str:
+        """Post into the conversation's thread; returns the new message's id."""
+
+    async def post_to_channel(self, channel: str, message: Notice, key: str) -> str:
+        """Post at the top level of `channel` (an escalation, the digest); returns the new message's id.
+        `find_message(channel, None, key)` finds it after a crash."""
+
+    async def find_message(self, channel: str, thread_id: str | None, key: str) -> str | None:
+        """After a crash mid-send: the id of the message posted with `key`, if it exists."""
+
+    async def tell(self, channel: str, user_id: str, text: str, thread_id: str | None = None) -> None:
+        """A private (ephemeral) answer to one teammate, in the thread where they wrote if given."""

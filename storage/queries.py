@@ -1,0 +1,45 @@
+"""The queries the rest of the code shares: open conversations, the most pressing first, and a conversation's posts."""
+from __future__ import annotations
+
+from sqlalchemy import case
+from sqlmodel import Session, func, select
+
+from storage.models import Agent, Conversation, ConversationStatus, Customer, Post
+
+IS_OPEN = Conversation.status.in_(ConversationStatus.OPEN)
+# Waiting on the team, soonest due first; then snoozed, soonest back first; then waiting on the customer, oldest first.
+PRESSING_FIRST = (
+    case((Conversation.response_due_at.is_not(None), 0), (Conversation.snoozed_until.is_not(None), 1), else_=2),
+    func.coalesce(Conversation.response_due_at, Conversation.snoozed_until),
+    Conversation.id,
+)
+
+
+def open_conversations(*where):
+    """A query for the open conversations matching `where`, each with its customer and its owner (None when nobody owns it)."""
+    return (select(Conversation, Customer, Agent)
+            .join(Customer, Customer.id == Conversation.customer_id)
+            .join(Agent, Agent.id == Conversation.assignee_id, isouter=True)
+            .where(IS_OPEN, *where))
+
+
+def count_open(session: Session, *where) -> int:
+    """How many open conversations match `where`, counted by the database."""
+    return session.exec(select(func.count()).select_from(Conversation).where(IS_OPEN, *where)).one()
+
+
+def first_post(session: Session, conversation_id: int) -> Post:
+    query = select(Post).where(Post.conversation_id == conversation_id).order_by(Post.id)
+    return session.exec(query).first()
+
+
+def latest_post(session: Session, conversation_id: int) -> Post:
+    query = select(Post).where(Post.conversation_id == conversation_id).order_by(Post.id.desc())
+    return session.exec(query).first()
+
+
+def latest_public_post(session: Session, conversation_id: int) -> Post | None:
+    """The post a public reply answers: never a private message, which has no public thread."""
+    query = (select(Post).where(Post.conversation_id == conversation_id, Post.kind != "direct")
+             .order_by(Post.id.desc()))
+    return session.exec(query).first()
