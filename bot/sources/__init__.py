@@ -18,7 +18,7 @@ from bot.sources.options import SourceContext, environment
 TYPES = {
     "replay": "bot.sources.replay",
     "reddit": "bot.sources.reddit",
-    "x": "bot.sources.x",
+    "x": "bot.sources.x.source",
     "mastodon": "bot.sources.mastodon",
     "bluesky": "bot.sources.bluesky",
 }
