@@ -19,7 +19,7 @@ TYPES = {
     "replay": "bot.sources.replay",
     "reddit": "bot.sources.reddit",
     "x": "bot.sources.x.source",
-    "mastodon": "bot.sources.mastodon",
+    "mastodon": "bot.sources.mastodon.source",
     "bluesky": "bot.sources.bluesky",
 }
 
