@@ -20,7 +20,7 @@ TYPES = {
     "reddit": "bot.sources.reddit",
     "x": "bot.sources.x.source",
     "mastodon": "bot.sources.mastodon.source",
-    "bluesky": "bot.sources.bluesky",
+    "bluesky": "bot.sources.bluesky.source",
 }
 
 
