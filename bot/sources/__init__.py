@@ -17,7 +17,7 @@ from bot.sources.options import SourceContext, environment
 
 TYPES = {
     "replay": "bot.sources.replay",
-    "reddit": "bot.sources.reddit",
+    "reddit": "bot.sources.reddit.source",
     "x": "bot.sources.x.source",
     "mastodon": "bot.sources.mastodon.source",
     "bluesky": "bot.sources.bluesky.source",

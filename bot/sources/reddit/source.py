@@ -5,7 +5,7 @@ itself on rate limits and on `RATELIMIT` answers and retries server errors on it
 would hold a poll or a publish for minutes out of the poller's and outbox's sight; its lazy
 objects hide how many calls a poll makes. socialdesk needs about ten endpoints, wants every
 failure as a `SourceError` the poller and outbox can schedule around, and one rate-limit view
-for `/desk status`. So the calls are plain httpx with typed models (`reddit_things`).
+for `/desk status`. So the calls are plain httpx with typed models (`things.py`).
 
 Reading, one feed per `poll()` call (the poller pages through them while `has_more`):
 - `inbox`: `/message/inbox` has username mentions (kind mention), replies to the brand's
@@ -51,9 +51,9 @@ from bot.sources.base import InboundPost, OutboundReply, PollResult, Published, 
 from bot.sources.filters import PostFilter
 from bot.sources.http import ApiClient
 from bot.sources.options import NetworkOptions, SourceContext
-from bot.sources.reddit_auth import RedditAuth, ScriptCredentials
-from bot.sources.reddit_text import MAX_LENGTH, count_length, to_markdown
-from bot.sources.reddit_things import INBOX_KINDS, WEB, Page, Thing, ThingData, gone, parse_listing, to_post
+from bot.sources.reddit.client import RedditAuth, ScriptCredentials
+from bot.sources.reddit.text import MAX_LENGTH, count_length, to_markdown
+from bot.sources.reddit.things import INBOX_KINDS, WEB, Page, Thing, ThingData, gone, parse_listing, to_post
 
 log = logging.getLogger(__name__)
 API_URL = "https://oauth.reddit.com"

@@ -1,0 +1,1 @@
+"""Reddit as a socialdesk source (`type = "reddit"`)."""
