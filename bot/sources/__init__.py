@@ -16,7 +16,7 @@ from bot.sources.base import Source
 from bot.sources.options import SourceContext, environment
 
 TYPES = {
-    "replay": "bot.sources.replay",
+    "replay": "bot.sources.replay.source",
     "reddit": "bot.sources.reddit.source",
     "x": "bot.sources.x.source",
     "mastodon": "bot.sources.mastodon.source",
