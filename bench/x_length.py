@@ -1,4 +1,4 @@
-"""How long counting a reply the X way takes (bot/sources/x_text.py): guards run it on every reply and suggestion.
+"""How long counting a reply the X way takes (bot/sources/x/text.py): guards run it on every reply and suggestion.
 
     python bench/x_length.py [--repeat 2000]
 
@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.sources.x_text import weighted_length  # noqa: E402
+from bot.sources.x.text import weighted_length  # noqa: E402
 
 TYPICAL = {
     "plain reply": "So sorry about the delay, Carla! We're checking with the courier now ^JD",

@@ -1,9 +1,15 @@
 """Social network sources, built from the [[sources]] entries of socialdesk.toml.
 
-Each network is a module in this package with a `build(context: SourceContext) -> Source`
-function; `TYPES` maps the `type` key to it. A module validates its own keys with a
+Each network is a package here (`x/`, `mastodon/`, `bluesky/`, `reddit/`, `replay/`) with the
+same inner files: `source.py` (the Source class and a `build(context: SourceContext) -> Source`
+function), `client.py` (the network's wire: auth or session, calls, error dialect, typed
+payloads) and `text.py` (its text rules: length, formatting, facets), plus a file of its own
+only where the network needs one (`mastodon/feeds.py`); `replay/` has only `source.py`.
+`TYPES` maps the `type` key to the `source` module. A source validates its own keys with a
 pydantic model derived from `options.NetworkOptions` and reads credentials with
-`context.secret(...)`.
+`context.secret(...)`. Shared by all: `base.py` (the Source contract), `options.py`, `http.py`
+(the rate-limit-aware client) and `filters.py`. A network's SDK is imported only inside its
+own package.
 """
 from __future__ import annotations
 
@@ -16,11 +22,11 @@ from bot.sources.base import Source
 from bot.sources.options import SourceContext, environment
 
 TYPES = {
-    "replay": "bot.sources.replay",
-    "reddit": "bot.sources.reddit",
-    "x": "bot.sources.x",
-    "mastodon": "bot.sources.mastodon",
-    "bluesky": "bot.sources.bluesky",
+    "replay": "bot.sources.replay.source",
+    "reddit": "bot.sources.reddit.source",
+    "x": "bot.sources.x.source",
+    "mastodon": "bot.sources.mastodon.source",
+    "bluesky": "bot.sources.bluesky.source",
 }
 
 

@@ -75,7 +75,7 @@ class ApiClient:
                               f"({_snippet(response.text)}); will retry") from None
 
     def _error(self, response: httpx.Response, bucket: str) -> SourceError:
-        status, detail, where = response.status_code, _detail(response), self._where(response)
+        status, detail, where = response.status_code, error_detail(response), self._where(response)
         if status == 429:
             wait = retry_after(response.headers, self.clock.now()) or self._reset_in(bucket)
             wait = (wait or DEFAULT_RETRY_AFTER) * random.uniform(1.0, 1.2)
@@ -125,11 +125,11 @@ def _quota_headers(headers: httpx.Headers, now: datetime) -> tuple[int | None, i
         used = _number(headers.get(prefix + "used"))
         if limit is None and used is not None:
             limit = used + remaining  # Reddit says how many were used, not the limit
-        return (None if limit is None else int(limit)), int(remaining), _reset_time(headers.get(prefix + "reset"), now)
+        return (None if limit is None else int(limit)), int(remaining), reset_time(headers.get(prefix + "reset"), now)
     return None
 
 
-def _reset_time(value: str | None, now: datetime) -> datetime | None:
+def reset_time(value: str | None, now: datetime) -> datetime | None:
     """Epoch seconds (X, Bluesky), seconds from now (Reddit) or an ISO time (Mastodon)."""
     if not value:
         return None
@@ -166,7 +166,7 @@ def _number(value: str | None) -> float | None:
         return None
 
 
-def _detail(response: httpx.Response) -> str:
+def error_detail(response: httpx.Response) -> str:
     """The error's own words: JSON `error`/`detail`/`message`/`title`, or the plain text some servers send."""
     try:
         body = response.json()

@@ -20,8 +20,8 @@ from aiohttp import web
 from oauthlib.oauth1 import Client as OAuth1Client
 from oauthlib.oauth1.rfc5849 import signature, utils
 
+from bot.sources.x.text import url_spans
 from tests.auxil.clock import FakeClock
-from bot.sources.x_text import url_spans
 from tests.fakes.network_server import FakeNetwork
 
 X_EPOCH_MS = 1288834974657

@@ -16,7 +16,7 @@ from oauthlib.oauth1 import Client as OAuth1Client
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from bot.sources.base import SourceError
-from bot.sources.http import ApiClient, _detail, _reset_time
+from bot.sources.http import ApiClient, error_detail, reset_time
 
 log = logging.getLogger(__name__)
 Item = TypeVar("Item", bound=BaseModel)
@@ -52,7 +52,7 @@ class XApi(ApiClient):
     """ApiClient that reads X's own refusals: duplicates, unsummoned replies, credits, caps, 24-hour limits."""
 
     def _error(self, response: httpx.Response, bucket: str) -> SourceError:
-        status, detail, where = response.status_code, _detail(response), self._where(response)
+        status, detail, where = response.status_code, error_detail(response), self._where(response)
         write = response.request.method != "GET"
         if status == 403 and DUPLICATE in detail:
             return DuplicatePost(f"{where}: {detail}")
@@ -85,7 +85,7 @@ class XApi(ApiClient):
         now = self.clock.now()
         for prefix in ("x-user-limit-24hour-", "x-app-limit-24hour-"):
             if headers.get(prefix + "remaining") == "0":
-                reset = _reset_time(headers.get(prefix + "reset"), now)
+                reset = reset_time(headers.get(prefix + "reset"), now)
                 if reset is not None:
                     return max(0.0, (reset - now).total_seconds())
         return None

@@ -15,7 +15,7 @@ from bot.ingest.poller import poll_once
 from bot.settings import BrandConfig, ConfigError
 from bot.sources.base import OutboundReply, SourceError
 from bot.sources.options import SourceContext
-from bot.sources.x import XOptions, build, search_query
+from bot.sources.x.source import XOptions, build, search_query
 from handlers import dispatch
 from handlers.context import Actor, Request
 from storage.models import Post, Reply, ReplyStatus

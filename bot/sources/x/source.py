@@ -30,8 +30,8 @@ from bot.settings import ConfigError
 from bot.sources.base import Author, InboundPost, OutboundReply, PollResult, Published, Quota, SourceError
 from bot.sources.filters import PostFilter
 from bot.sources.options import NetworkOptions, SourceContext
-from bot.sources.x_text import MAX_WEIGHTED_LENGTH, url_spans, weighted_length
-from bot.sources.x_wire import DmEvent, DuplicatePost, OAuth1, Page, Tweet, User, XApi, snowflake, snowflake_time
+from bot.sources.x.client import DmEvent, DuplicatePost, OAuth1, Page, Tweet, User, XApi, snowflake, snowflake_time
+from bot.sources.x.text import MAX_WEIGHTED_LENGTH, url_spans, weighted_length
 
 log = logging.getLogger(__name__)
 Read = tuple[list[InboundPost], str | None, str | None, bool]  # posts, next page token, newest id, caught up

@@ -5,7 +5,7 @@ itself on rate limits and on `RATELIMIT` answers and retries server errors on it
 would hold a poll or a publish for minutes out of the poller's and outbox's sight; its lazy
 objects hide how many calls a poll makes. socialdesk needs about ten endpoints, wants every
 failure as a `SourceError` the poller and outbox can schedule around, and one rate-limit view
-for `/desk status`. So the calls are plain httpx with typed models (`reddit_things`).
+for `/desk status`. So the calls are plain httpx with typed models (`client.py`).
 
 Reading, one feed per `poll()` call (the poller pages through them while `has_more`):
 - `inbox`: `/message/inbox` has username mentions (kind mention), replies to the brand's
@@ -19,6 +19,10 @@ Reading, one feed per `poll()` call (the poller pages through them while `has_mo
 - `search`: `/search?sort=new&type=link` for the keywords (joined with OR, split to keep each
   query under Reddit's 512 characters): new submissions anywhere on Reddit whose title or
   text has a keyword (kind keyword).
+
+Threads: a submission is its own root; a comment's root is its submission (`link_id`, or for
+inbox items, which carry no `link_id`, the id in their `context` link) and it answers
+`parent_id`; a private message's root is the first message of its conversation.
 
 Cursor: per feed, the newest `created_utc` seen and the fullnames seen in the last few
 minutes (a lookback window, half an hour for search, which indexes late). A feed is read
@@ -47,20 +51,19 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from bot.settings import ConfigError
-from bot.sources.base import InboundPost, OutboundReply, PollResult, Published, Quota, SourceError
+from bot.sources.base import Author, InboundPost, OutboundReply, PollResult, Published, Quota, SourceError
 from bot.sources.filters import PostFilter
 from bot.sources.http import ApiClient
 from bot.sources.options import NetworkOptions, SourceContext
-from bot.sources.reddit_auth import RedditAuth, ScriptCredentials
-from bot.sources.reddit_text import MAX_LENGTH, count_length, to_markdown
-from bot.sources.reddit_things import INBOX_KINDS, WEB, Page, Thing, ThingData, gone, parse_listing, to_post
+from bot.sources.reddit.client import WEB, Page, RedditAuth, ScriptCredentials, Thing, ThingData, gone, parse_listing, refusal
+from bot.sources.reddit.text import MAX_LENGTH, count_length, to_markdown
 
 log = logging.getLogger(__name__)
 API_URL = "https://oauth.reddit.com"
 LISTING_DEPTH = 1000  # Reddit serves at most about this many items of a listing
 MAX_QUERY = 512
-_RATELIMIT_WAIT = re.compile(r"(\d+)\s*(millisecond|second|minute|hour)", re.IGNORECASE)
-_SECONDS = {"millisecond": 0.001, "second": 1, "minute": 60, "hour": 3600}
+INBOX_KINDS = {"username_mention": "mention", "comment_reply": "reply", "post_reply": "reply"}
+_CONTEXT_LINK = re.compile(r"/comments/([a-z0-9]+)/")
 
 
 class RedditOptions(NetworkOptions):
@@ -269,7 +272,7 @@ class RedditSource:
         if not isinstance(result, dict):
             raise SourceError(f"Reddit POST {path} answered without a result; checking before trying again")
         if result.get("errors"):
-            raise _refusal(path, result["errors"])
+            raise refusal(path, result["errors"])
         return result.get("data") or {}
 
     def quota(self) -> list[Quota]:
@@ -319,6 +322,53 @@ def _load_cursor(cursor: str | None, name: str) -> dict[str, Any]:
     return {"feeds": readable, "pending": pending}
 
 
+def text_of(thing: Thing) -> str:
+    data = thing.data
+    if thing.kind == "t3":
+        return "\n\n".join(part for part in (data.title, data.selftext) if part)
+    if thing.kind == "t4" and not data.parent_id and data.subject:
+        return f"{data.subject}\n\n{data.body or ''}".strip()  # a new conversation's subject says what it is about
+    return data.body or ""
+
+
+def thread_of(thing: Thing) -> tuple[str, str | None]:
+    """(thread root, what it answers)."""
+    data = thing.data
+    if thing.kind == "t3":
+        return data.name, None
+    if thing.kind == "t4":
+        return data.first_message_name or data.name, data.parent_id
+    if data.link_id:
+        return data.link_id, data.parent_id
+    found = _CONTEXT_LINK.search(data.context or "")
+    return (f"t3_{found.group(1)}" if found else data.name), data.parent_id
+
+
+def url_of(thing: Thing) -> str:
+    data = thing.data
+    if thing.kind == "t4":
+        root = (data.first_message_name or data.name).removeprefix("t4_")
+        return f"{WEB}/message/messages/{root}"
+    path = data.permalink or (data.context or "").split("?", 1)[0]
+    return WEB + path if path.startswith("/") else path
+
+
+def to_post(thing: Thing, kind: str) -> InboundPost:
+    root, reply_to = thread_of(thing)
+    return InboundPost(
+        network="reddit",
+        external_id=thing.name,
+        author=Author(handle=f"u/{thing.data.author}", name=thing.data.author or ""),
+        text=text_of(thing),
+        created_at=datetime.fromtimestamp(thing.created, tz=UTC),
+        thread_root_id=root,
+        kind=kind,
+        url=url_of(thing),
+        reply_to_id=reply_to,
+        raw={"kind": thing.kind, "data": thing.data.model_dump(exclude_none=True)},
+    )
+
+
 def _published(thing: Thing) -> Published:
     data: ThingData = thing.data
     url = f"{WEB}/message/messages/{data.name.removeprefix('t4_')}" if thing.kind == "t4" else WEB + (data.permalink or "")
@@ -327,28 +377,6 @@ def _published(thing: Thing) -> Published:
 
 def _same(sent: str | None, body: str) -> bool:
     return (sent or "").strip() == body.strip()
-
-
-def _refusal(path: str, errors: list) -> SourceError:
-    """Reddit's `json.errors` ([code, message, field]) as an error the agent can act on."""
-    code, message = (list(errors[0]) + ["", ""])[:2] if isinstance(errors[0], list) else (str(errors[0]), "")
-    where = f"Reddit POST {path} refused: {message or code}"
-    if code == "RATELIMIT":
-        found = _RATELIMIT_WAIT.search(message or "")
-        wait = int(found.group(1)) * _SECONDS[found.group(2).lower()] + 1 if found else 60.0
-        return SourceError(f"{where}; Reddit limits how fast an account may post, trying again in {wait:.0f}s",
-                           retry_after=wait)
-    advice = {
-        "THREAD_LOCKED": "the thread is locked; answer privately with `--private`",
-        "TOO_OLD": "the thread is archived and takes no new comments; answer privately with `--private`",
-        "DELETED_COMMENT": "the customer deleted their comment; answer privately with `--private` if still needed",
-        "DELETED_LINK": "the post was deleted; answer privately with `--private` if still needed",
-        "USER_DOESNT_EXIST": "the account no longer exists",
-        "NOT_WHITELISTED_BY_USER_MESSAGE": "the customer only accepts private messages from people they allow; "
-                                           "answer publicly and ask them to message the brand",
-        "TOO_LONG": "shorten the reply",
-    }.get(code, "")
-    return SourceError(f"{where} ({code}){'; ' + advice if advice else ''}", retryable=False)
 
 
 def _version() -> str:

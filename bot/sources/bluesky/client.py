@@ -5,7 +5,8 @@ the session (`refreshSession`) shortly before the access token expires by the in
 and once more if the server says it expired anyway; a refresh token that expired too means
 logging in again. Reads of `app.bsky.*` go to the PDS, which proxies them to its AppView.
 Every call goes through `ApiClient`, so rate-limit headers (`RateLimit-*`), 429, 5xx, timeouts
-and malformed JSON are handled like for every other network.
+and malformed JSON are handled like for every other network; an error answer becomes an
+`XrpcError` that carries the server's XRPC error name (`RecordNotFound`, `ExpiredToken`, ...).
 """
 from __future__ import annotations
 

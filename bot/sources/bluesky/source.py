@@ -18,7 +18,7 @@ Threads: a post's conversation is its thread root (`reply.root.uri`, or the post
 Publishing: an `app.bsky.feed.post` record with `reply.root` and `reply.parent` strong refs
 (taken from the parent post, fetched with `getPosts`), facets for @mentions, links and
 hashtags (UTF-8 byte offsets), `langs` when the language is clear. Its record key is derived
-from the outbox key (`bluesky_text.record_key`), so `find_published` is one `getRecord` and a
+from the outbox key (`text.record_key`), so `find_published` is one `getRecord` and a
 retry can never create a second post: the PDS refuses a second record with the same key.
 
 Private handoff: Bluesky DMs live in a separate chat service (chat.bsky.convo) that needs an
@@ -42,8 +42,8 @@ from bot.settings import Duration
 from bot.sources.base import (
     Author, InboundPost, OutboundReply, PollResult, PrivateChannelUnavailable, Published, Quota, SourceError,
 )
-from bot.sources.bluesky_session import Session, XrpcClient
-from bot.sources.bluesky_text import MAX_GRAPHEMES, count_length, facets, mention_handles, post_url, record_key
+from bot.sources.bluesky.client import Session, XrpcClient
+from bot.sources.bluesky.text import MAX_GRAPHEMES, count_length, facets, mention_handles, post_url, record_key
 from bot.sources.filters import PostFilter
 from bot.sources.options import NetworkOptions, SourceContext
 

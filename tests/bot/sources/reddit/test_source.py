@@ -11,7 +11,7 @@ from tests.auxil.clock import FakeClock
 from bot.settings import BrandConfig, ConfigError, SourceConfig
 from bot.sources import build_source
 from bot.sources.base import OutboundReply, SourceError
-from bot.sources.reddit import RedditSource
+from bot.sources.reddit.source import RedditSource
 from tests.auxil.sources import poll_all
 from tests.fakes.reddit_api import BRAND, CLIENT_ID, CLIENT_SECRET, PASSWORD, FakeReddit
 
@@ -68,7 +68,7 @@ async def test_mentions_replies_messages_and_keywords_become_posts(reddit, make,
     reddit.delete(gone)
     reddit.clock.advance(timedelta(minutes=1))
 
-    with caplog.at_level(logging.INFO, logger="bot.sources.reddit"):
+    with caplog.at_level(logging.INFO, logger="bot.sources.reddit.source"):
         posts, _ = await poll_all(source)
     by_id = {p.external_id: p for p in posts}
     assert len(by_id) == len(posts), "no post twice in one round"
@@ -173,7 +173,7 @@ async def test_unreadable_cursor_starts_again_from_the_backfill(reddit, make, ca
 
 
 async def test_more_new_items_than_reddit_lists_are_taken_as_far_as_it_goes(reddit, make, monkeypatch, caplog):
-    monkeypatch.setattr("bot.sources.reddit.LISTING_DEPTH", 4)
+    monkeypatch.setattr("bot.sources.reddit.source.LISTING_DEPTH", 4)
     source = make(page_size=2)
     thread = reddit.submission("dan", "thread", "")
     mentions = []

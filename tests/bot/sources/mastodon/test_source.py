@@ -19,8 +19,8 @@ from tests.auxil.clock import FakeClock
 from bot.ingest.poller import poll_once
 from bot.settings import BrandConfig, ConfigError, Secrets
 from bot.sources.base import OutboundReply, SourceError
-from bot.sources.mastodon import MENTION_ROOM, build
-from bot.sources.mastodon_text import countable_length, html_to_text
+from bot.sources.mastodon.source import MENTION_ROOM, build
+from bot.sources.mastodon.text import countable_length, html_to_text
 from bot.sources.options import SourceContext
 from handlers import dispatch
 from handlers.context import Actor, Request
@@ -178,7 +178,7 @@ async def test_deleted_posts_are_skipped_with_a_log_line(fake, source, caplog):
     vanishing = fake.post(carla, "@acme second", reply_to=parent["id"], at=ago(hours=2))
     fake.fail(f"/api/v1/statuses/{vanishing['id']}/context", status=404, body='{"error": "Record not found"}')
     kept = fake.post(carla, "@acme third", at=ago(hours=1))
-    with caplog.at_level(logging.INFO, logger="bot.sources.mastodon"):
+    with caplog.at_level(logging.INFO, logger="bot.sources.mastodon.source"):
         posts, _ = await poll_all(source)
     assert [p.external_id for p in posts] == [kept["id"]]
     assert "has no status (deleted)" in caplog.text and f"status {vanishing['id']} was deleted" in caplog.text

@@ -2,7 +2,7 @@
 extract.yml of github.com/twitter/twitter-text; texts and expected figures copied from there)."""
 import pytest
 
-from bot.sources.x_text import url_spans, weighted_length
+from bot.sources.x.text import url_spans, weighted_length
 
 CJK = ("故人西辞黄鹤楼，烟花三月下扬州。孤帆远影碧空尽，唯见长江天际流。"
        "朱雀桥边野草花，乌衣巷口夕阳斜。旧时王谢堂前燕，飞入寻常百姓家。"

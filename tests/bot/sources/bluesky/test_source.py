@@ -18,8 +18,8 @@ from bot.ingest.poller import poll_once
 from bot.settings import BrandConfig, ConfigError, SourceConfig
 from bot.sources import build_source
 from bot.sources.base import OutboundReply, PrivateChannelUnavailable, SourceError
-from bot.sources.bluesky import BlueskyOptions, BlueskySource
-from bot.sources.bluesky_text import count_length, record_key
+from bot.sources.bluesky.source import BlueskyOptions, BlueskySource
+from bot.sources.bluesky.text import count_length, record_key
 from handlers import dispatch
 from handlers.context import Actor, Request
 from storage.models import Post, Reply, ReplyStatus

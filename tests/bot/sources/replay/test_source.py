@@ -1,7 +1,7 @@
 import json
 
 from bot.sources.base import OutboundReply
-from bot.sources.replay import ReplaySource
+from bot.sources.replay.source import ReplaySource
 
 
 def write(path, items):

@@ -5,9 +5,9 @@ call would need a thread), sleeps or raises its own errors on rate limits, and p
 server's version (`/api/v1/instance/`, which compatible servers may answer with 404). The
 shared client is async, reads `X-RateLimit-*` with its ISO reset time into the quota that
 `/desk status` shows, and turns 429 / 5xx / timeouts / malformed JSON / plain-text 400s
-into `SourceError`s; `mastodon_api.py` adds typed entities on top.
+into `SourceError`s; `client.py` adds typed entities on top.
 
-Reads, with per-feed cursors (`mastodon_feeds.py`): notifications of type `mention` and
+Reads, with per-feed cursors (`feeds.py`): notifications of type `mention` and
 `quote` (mentions, replies to the brand, and direct-visibility mentions = DMs, including
 those the notification policy filtered), each `#hashtag` keyword's tag timeline, full-text
 search for the other keywords (only where the instance has it), and replies in threads
@@ -41,9 +41,9 @@ from bot.settings import Duration
 from bot.sources.base import Author, InboundPost, OutboundReply, PollResult, Published, Quota, SourceError
 from bot.sources.filters import PostFilter
 from bot.sources.http import NotFound
-from bot.sources.mastodon_api import SCOPES, Account, Instance, MastodonApi, MastodonClient, Notification, Status
-from bot.sources.mastodon_feeds import Found, IdFeed, SearchFeed, ThreadsFeed
-from bot.sources.mastodon_text import comparable, countable_length, html_to_text, mentions_of
+from bot.sources.mastodon.client import SCOPES, Account, Instance, MastodonApi, MastodonClient, Notification, Status
+from bot.sources.mastodon.feeds import Found, IdFeed, SearchFeed, ThreadsFeed
+from bot.sources.mastodon.text import comparable, countable_length, html_to_text, mentions_of
 from bot.sources.options import NetworkOptions, SourceContext
 
 log = logging.getLogger(__name__)

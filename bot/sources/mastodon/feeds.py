@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.sources.mastodon_api import Entity, MastodonApi, Page, Status
+from bot.sources.mastodon.client import Entity, MastodonApi, Page, Status
 
 log = logging.getLogger(__name__)
 BACKFILL_PAGES = 20  # the first poll walks back at most this many pages to find the window's start
