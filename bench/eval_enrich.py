@@ -26,10 +26,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.clock import SystemClock  # noqa: E402
-from bot.enrich import enrich  # noqa: E402
 from bot.desk.guards import check_reply  # noqa: E402
-from bot.suggest.model import ModelSuggester, ModelUnavailable, build_client, describe_provider  # noqa: E402
+from bot.enrich import enrich  # noqa: E402
 from bot.settings import LlmConfig, load_config, load_secrets  # noqa: E402
+from bot.suggest.model import ModelSuggester, ModelUnavailable, build_client, describe_provider  # noqa: E402
 from bot.suggest.templates import SuggestionRequest, TemplateSuggester  # noqa: E402
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared/data/posts-labelled.jsonl"

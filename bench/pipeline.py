@@ -20,10 +20,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.views import ChatRef  # noqa: E402
-from bot.ingest.poller import poll_once  # noqa: E402
 from bot.app.runtime import Runtime  # noqa: E402
+from bot.ingest.poller import poll_once  # noqa: E402
 from bot.settings import parse_config  # noqa: E402
+from bot.views import ChatRef  # noqa: E402
 from storage.db import database_url  # noqa: E402
 
 TEXTS = [

@@ -23,14 +23,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sla_sweep import fresh_url  # noqa: E402  (bench/, the script's folder, is on sys.path)
+
 from bot.desk.agents import sync_agents  # noqa: E402
-from tests.auxil.clock import FakeClock  # noqa: E402
 from bot.settings import parse_config  # noqa: E402
 from bot.vocabulary import PRIORITIES  # noqa: E402
 from handlers import dispatch  # noqa: E402
 from handlers.context import Actor, Desk, Request  # noqa: E402
 from storage.db import make_engine, session_scope, upgrade  # noqa: E402
 from storage.models import Agent, Conversation, Customer  # noqa: E402
+from tests.auxil.clock import FakeClock  # noqa: E402
 
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 CUSTOMERS = 5000

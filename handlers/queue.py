@@ -10,13 +10,13 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from bot.vocabulary import PRIORITIES
-from bot.sources import TYPES
-from storage.queries import PRESSING_FIRST, count_open, open_conversations
-from bot.wording import count, day_time, plain, time_left
 from bot.desk import Desk
+from bot.sources import TYPES
+from bot.vocabulary import PRIORITIES
+from bot.wording import count, day_time, plain, time_left
 from handlers.context import Outcome, Refusal, Request, require_agent
 from storage.models import Conversation
+from storage.queries import PRESSING_FIRST, count_open, open_conversations
 
 SHOWN = 20  # conversations a page
 OWNERS = ("mine", "unowned")

@@ -5,12 +5,12 @@ import asyncio
 
 from sqlmodel import Session
 
+from bot.desk import Desk
 from bot.reports import figures as stats
-from bot.sla.nudges import escalation_channel
 from bot.settings import DeskConfig, SlaConfig
+from bot.sla.nudges import escalation_channel
 from bot.vocabulary import PRIORITIES
 from bot.wording import span
-from bot.desk import Desk
 from handlers.context import Outcome, Request, require_agent
 
 USAGE = "/sla"

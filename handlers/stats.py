@@ -6,9 +6,9 @@ from datetime import timedelta
 
 from sqlmodel import Session
 
+from bot.desk import Desk
 from bot.reports import figures as stats
 from bot.settings import parse_duration
-from bot.desk import Desk
 from handlers.context import Outcome, Refusal, Request, require_agent
 
 USAGE = "/stats [7d] (or 24h, 30d, today, yesterday)"

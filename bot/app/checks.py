@@ -8,8 +8,8 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from bot.delivery.admin import failed_summary
-from bot.settings import DeskConfig, Secrets
 from bot.ingest.health import describe, source_health
+from bot.settings import DeskConfig, Secrets
 from bot.sources import build_source
 from storage.db import current_revision, make_engine
 

@@ -10,8 +10,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.panel import Panel
 
-from bot.views import ChatRef, ConversationView, CustomerPost, Notice, Suggestions, ThreadMessage
 from bot.clock import Clock, SystemClock
+from bot.views import ChatRef, ConversationView, CustomerPost, Notice, Suggestions, ThreadMessage
 from bot.wording import day_time, due_when
 
 STYLE = {"urgent": "bold red", "high": "yellow", "normal": "cyan", "low": "dim"}

@@ -25,7 +25,6 @@ from storage.db import session_scope
 from storage.models import Agent, AuditEvent, Conversation, ConversationStatus, Reply, ReplyStatus
 
 
-
 def opened(session: Session, sla: SlaConfig, conversation: Conversation, written: datetime) -> None:
     """A new conversation (status new): its SLA clocks start when the customer wrote."""
     clocks.opened(session, sla, conversation, written)

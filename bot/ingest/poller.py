@@ -13,8 +13,8 @@ from datetime import timedelta
 
 from sqlalchemy.engine import Engine
 
-from bot.ingest import alerts as source_alerts
 from bot.clock import Clock
+from bot.ingest import alerts as source_alerts
 from bot.ingest.pipeline import ingest
 from bot.settings import DeskConfig
 from bot.sources.base import PollResult, Source, SourceError

@@ -26,13 +26,13 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
-from bot.sla import policy as sla
-from bot.suggest.usage import usage_lines
 from bot.settings import DeskConfig
-from bot.sla.clocks import FIRST, NEXT, RESOLUTION, RESPONDED, RESOLVED
-from storage.queries import open_conversations
+from bot.sla import policy as sla
+from bot.sla.clocks import FIRST, NEXT, RESOLUTION, RESOLVED, RESPONDED
+from bot.suggest.usage import usage_lines
 from bot.wording import count, plain, span, time_left
 from storage.models import Agent, Conversation, Customer, SlaClock
+from storage.queries import open_conversations
 
 UNASSIGNED = "unassigned"
 OVERDUE_SHOWN = 10

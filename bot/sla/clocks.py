@@ -17,8 +17,8 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from bot.sla import policy
 from bot.settings import SlaConfig
+from bot.sla import policy
 from storage.models import Conversation, ConversationStatus, SlaClock
 
 FIRST, NEXT, RESOLUTION = "first", "next", "resolution"

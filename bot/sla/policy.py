@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from bot.sla.business_time import BusinessHours
 from bot.settings import WEEKDAYS, BusinessHoursConfig, QuietHoursConfig, SlaConfig
+from bot.sla.business_time import BusinessHours
 
 URGENT = "urgent"  # the one priority quiet hours never hold back
 

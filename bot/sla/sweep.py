@@ -14,10 +14,10 @@ from datetime import datetime
 from sqlmodel import select
 
 from bot.delivery import queue
-from bot.sla import clocks, policy
-from bot.sla.nudges import ASLEEP, escalation_channel, escalation_entry, nudge
 from bot.settings import SlaConfig
+from bot.sla import clocks, policy
 from bot.sla.clocks import BREACH, REMIND, RESOLUTION, WARN
+from bot.sla.nudges import ASLEEP, escalation_channel, escalation_entry, nudge
 from storage.db import session_scope
 from storage.models import Conversation, SlaClock
 

@@ -29,10 +29,19 @@ from bot.suggest.templates import Suggester, Suggestion, SuggestionRequest
 from bot.views import Suggestions
 from bot.vocabulary import outranks
 from storage.db import session_scope
-from storage.queries import latest_post
 from storage.models import (
-    Agent, Conversation, Customer, LlmUsage, Note, OutboxEntry, Post, Reply, ReplyStatus, SuggestionSet,
+    Agent,
+    Conversation,
+    Customer,
+    LlmUsage,
+    Note,
+    OutboxEntry,
+    Post,
+    Reply,
+    ReplyStatus,
+    SuggestionSet,
 )
+from storage.queries import latest_post
 
 log = logging.getLogger(__name__)
 THREAD_ITEMS, HISTORY_ITEMS, NOTE_ITEMS = 12, 3, 10  # how much context the model gets

@@ -4,12 +4,12 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from tests.auxil.clock import FakeClock
-from bot.ingest.pipeline import ingest
-from bot.app.runtime import Runtime
 from bot.app.jobs import sweep_once
+from bot.app.runtime import Runtime
+from bot.ingest.pipeline import ingest
 from storage.db import session_scope
 from tests.auxil import factories
+from tests.auxil.clock import FakeClock
 from tests.fakes.chat import RecordingChat
 
 

@@ -7,14 +7,14 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.views import Suggestions
-from bot.chat.discord.outbound import point_at
-from bot.chat.discord.inbound import DeskBot
-from tests.auxil.clock import FakeClock
-from bot.ingest.poller import poll_once
 from bot.app.runtime import Runtime
+from bot.chat.discord.inbound import DeskBot
+from bot.chat.discord.outbound import point_at
+from bot.ingest.poller import poll_once
 from bot.settings import Secrets
+from bot.views import Suggestions
 from tests.auxil import factories
+from tests.auxil.clock import FakeClock
 from tests.auxil.desk import make_runtime
 from tests.fakes.discord_api import GUILD_FORUM, GUILD_TEXT, FakeDiscord
 

@@ -6,8 +6,8 @@ from contextlib import asynccontextmanager
 
 import pytest
 
-from bot.suggest import model as llm
 from bot.settings import Secrets
+from bot.suggest import model as llm
 from tests.fakes.openai_api import FakeOpenAI
 
 MODEL_KEY = Secrets(_env_file=None, openai_api_key="sk-test-key")

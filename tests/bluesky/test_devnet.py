@@ -16,10 +16,10 @@ import httpx
 import pytest
 from sqlmodel import Session, select
 
-from bot.desk.publishing import PUBLISH
-from bot.clock import SystemClock
-from bot.ingest.poller import poll_once
 from bot.app.runtime import Runtime
+from bot.clock import SystemClock
+from bot.desk.publishing import PUBLISH
+from bot.ingest.poller import poll_once
 from bot.sources import build_source
 from bot.sources.base import OutboundReply
 from handlers import dispatch

@@ -11,8 +11,8 @@ from typer.testing import CliRunner
 
 from bot.app.cli import app
 from storage.db import head_revision
-from tests.fakes.openai_api import FakeOpenAI
 from tests.fakes.discord_api import GUILD_FORUM, GUILD_TEXT, FakeDiscord
+from tests.fakes.openai_api import FakeOpenAI
 from tests.fakes.slack_api import FakeSlack
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,8 +1,8 @@
 """The demo's fast clock: a real second is a minute, so SLA nudges show up while you watch."""
 from datetime import UTC, datetime, timedelta
 
-from bot.clock import FastClock
 from bot.app.demo import FAST, demo_config
+from bot.clock import FastClock
 from bot.settings import parse_config
 
 

@@ -1,7 +1,7 @@
 import pytest
 
-from handlers.parsing import CommandError, parse_slash, parse_thread_message
 from handlers.context import Actor
+from handlers.parsing import CommandError, parse_slash, parse_thread_message
 
 ME = Actor("slack", "UJANE")
 

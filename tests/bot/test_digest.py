@@ -1,8 +1,8 @@
 """The daily digest: once a day after its time, yesterday's figures and what is overdue, never twice."""
 from datetime import timedelta
 
-from bot.reports.digest import queue_digest
 from bot.app.runtime import Runtime
+from bot.reports.digest import queue_digest
 from tests.auxil import factories
 from tests.auxil.desk import feed, make_runtime
 

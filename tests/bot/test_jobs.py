@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 from sqlmodel import Session, select
 
 from bot.app import jobs
+from bot.app.lease import Lease
+from bot.chat.discord.held import HeldReplies
 from bot.desk import events
 from bot.desk.events import claim_event
-from bot.chat.discord.held import HeldReplies
-from bot.app.lease import Lease
 from bot.ingest.poller import poll_on_schedule
 from bot.sources.base import SourceError
 from handlers import dispatch

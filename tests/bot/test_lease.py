@@ -3,15 +3,15 @@ import os
 import socket
 import subprocess
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
-from tests.auxil.clock import FakeClock
-from bot.app.lease import Lease, _pid_namespace, dead_here, holder_name
 from sqlmodel import Session
 
+from bot.app.lease import Lease, _pid_namespace, dead_here, holder_name
 from storage.db import make_engine, upgrade
 from storage.models import JOBS_LEASE
 from storage.models import Lease as LeaseRow
+from tests.auxil.clock import FakeClock
 
 PERIOD = timedelta(seconds=30)
 

@@ -9,13 +9,14 @@ from datetime import timedelta
 import openai
 import pytest
 
-from bot.suggest import model as llm
-from tests.auxil.clock import FakeClock
-from bot.suggest.model import ModelSuggester, ModelUnavailable, build_client
 from bot.settings import ConfigError, LlmConfig, Secrets
+from bot.suggest import model as llm
+from bot.suggest.model import ModelSuggester, ModelUnavailable, build_client
 from bot.suggest.templates import SuggestionRequest
+from tests.auxil.clock import FakeClock
 from tests.auxil.model import MODEL_KEY, fake_model
 from tests.fakes.openai_api import Content, Refusal, analysis, rate_limited, server_error, shortened
+
 
 @pytest.fixture
 async def api(monkeypatch):

@@ -4,9 +4,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import Session, select
 
-from bot.views import Notice
 from bot.app.runtime import Runtime
 from bot.sla.sweep import sweep
+from bot.views import Notice
 from handlers import dispatch
 from handlers.context import Actor, Request
 from storage.models import OutboxEntry, OutboxStatus

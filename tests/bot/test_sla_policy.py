@@ -4,8 +4,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.sla import policy as sla
 from bot.settings import ConfigError, parse_config
+from bot.sla import policy as sla
 
 BERLIN = ZoneInfo("Europe/Berlin")
 OFFICE = {"timezone": "Europe/Berlin", "holidays": ["2026-12-25"]}

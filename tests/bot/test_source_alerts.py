@@ -5,12 +5,12 @@ from datetime import timedelta
 
 import pytest
 
-from tests.auxil.clock import FakeClock
-from bot.reports.digest import queue_digest
-from bot.ingest.poller import poll_on_schedule
 from bot.app.runtime import Runtime
+from bot.ingest.poller import poll_on_schedule
+from bot.reports.digest import queue_digest
 from bot.settings import ConfigError
 from tests.auxil import factories
+from tests.auxil.clock import FakeClock
 from tests.auxil.desk import drain
 from tests.fakes.chat import RecordingChat
 from tests.fakes.mastodon_api import FakeMastodon

@@ -4,8 +4,8 @@ import tomllib
 
 import pytest
 
-from bot.enrich.language import detect_language
 from bot.desk.guards import check_reply
+from bot.enrich.language import detect_language
 from bot.suggest.templates import Suggestion, SuggestionRequest, TemplateSuggester, address_name
 from prompts import PROMPTS_DIR
 

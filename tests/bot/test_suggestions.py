@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
-from bot.views import Suggestions
-from bot.suggest.usage import usage_lines
 from bot.delivery.engine import Outbox
+from bot.suggest.usage import usage_lines
+from bot.views import Suggestions
 from handlers import dispatch
 from handlers.context import Actor, Request
 from storage.db import session_scope

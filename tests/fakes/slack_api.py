@@ -17,8 +17,8 @@ may read it from any thread; the read helpers return copies.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import base64
+import contextlib
 import copy
 import itertools
 import json

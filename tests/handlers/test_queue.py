@@ -5,9 +5,9 @@ import pytest
 from sqlalchemy import event
 from sqlmodel import Session, select
 
-from handlers.parsing import parse_slash, parse_thread_message
 from handlers import dispatch
 from handlers.context import Actor, Request
+from handlers.parsing import parse_slash, parse_thread_message
 from handlers.queue import SHOWN, USAGE
 from storage.models import Conversation
 from tests.auxil import factories

@@ -4,9 +4,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import Session
 
-from handlers.parsing import parse_slash, parse_thread_message
 from handlers import dispatch
 from handlers.context import Actor, Request
+from handlers.parsing import parse_slash, parse_thread_message
 from storage.models import Conversation, ConversationStatus
 from tests.auxil import factories
 from tests.auxil.desk import feed, make_runtime

@@ -36,7 +36,7 @@ from discord import app_commands
 
 from bot.chat.discord.held import KEEP, HeldReplies, HeldReply
 from bot.chat.discord.outbound import DiscordChat
-from bot.chat.discord.render import anyway_confirmation, answer_chunks, held_buttons, reply_modal, unescape
+from bot.chat.discord.render import answer_chunks, anyway_confirmation, held_buttons, reply_modal, unescape
 from bot.desk import Desk
 from bot.ports import ChatError
 from handlers import TYPED, Command, dispatch

@@ -23,14 +23,22 @@ import yarl
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
-from bot.ports import ChatError
-from bot.views import ChatRef, ConversationView, Notice, ThreadMessage
 from bot.chat.discord.render import (
-    THREAD_NAME_LIMIT, allowed_mentions, answer_chunks, conversation_message, is_conversation_parent, notice_message,
-    ref, ref_of, thread_message, thread_name,
+    THREAD_NAME_LIMIT,
+    allowed_mentions,
+    answer_chunks,
+    conversation_message,
+    is_conversation_parent,
+    notice_message,
+    ref,
+    ref_of,
+    thread_message,
+    thread_name,
 )
 from bot.delivery.pace import TokenBucket
+from bot.ports import ChatError
 from bot.settings import DiscordConfig
+from bot.views import ChatRef, ConversationView, Notice, ThreadMessage
 
 log = logging.getLogger(__name__)
 FORUM_TYPES = {15, 16}  # GUILD_FORUM, GUILD_MEDIA: every message is a post (a thread)

@@ -9,9 +9,9 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.chat.slack.render import METADATA_EVENT, conversation_blocks, metadata, thread_blocks
 from bot.ports import ChatError
 from bot.views import ChatRef, ConversationView, Notice, ThreadMessage
-from bot.chat.slack.render import METADATA_EVENT, conversation_blocks, metadata, thread_blocks
 
 # Errors that will not go away by trying again: the setup needs fixing.
 PERMANENT = {

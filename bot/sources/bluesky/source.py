@@ -40,7 +40,14 @@ from bot.clock import Clock
 from bot.enrich.language import detect_language
 from bot.settings import Duration
 from bot.sources.base import (
-    Author, InboundPost, OutboundReply, PollResult, PrivateChannelUnavailable, Published, Quota, SourceError,
+    Author,
+    InboundPost,
+    OutboundReply,
+    PollResult,
+    PrivateChannelUnavailable,
+    Published,
+    Quota,
+    SourceError,
 )
 from bot.sources.bluesky.client import Session, XrpcClient
 from bot.sources.bluesky.text import MAX_GRAPHEMES, count_length, facets, mention_handles, post_url, record_key

@@ -3,11 +3,11 @@
 Revision ID: 0001
 Revises:
 """
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-import storage.types
+from alembic import op
 
+import storage.types
 
 revision = '0001'
 down_revision = None

@@ -3,10 +3,10 @@
 Revision ID: 0002_sources
 Revises: 0001
 """
-from alembic import op
 import sqlalchemy as sa
-import storage.types
+from alembic import op
 
+import storage.types
 
 revision = '0002_sources'
 down_revision = '0001'

@@ -6,11 +6,11 @@ Revises: 0002_sources
 Conversations still waiting for a first response get a first-response clock from their stored
 due time, so the sweep nudges them too (a breach, no warning: the warning moment is not known).
 """
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-import storage.types
+from alembic import op
 
+import storage.types
 
 revision = '0003_sla'
 down_revision = '0002_sources'

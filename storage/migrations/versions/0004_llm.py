@@ -3,11 +3,11 @@
 Revision ID: 0004_llm
 Revises: 0003_sla
 """
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-import storage.types
+from alembic import op
 
+import storage.types
 
 revision = '0004_llm'
 down_revision = '0003_sla'

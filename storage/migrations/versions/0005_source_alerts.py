@@ -3,10 +3,10 @@
 Revision ID: 0005_source_alerts
 Revises: 0004_llm
 """
-from alembic import op
 import sqlalchemy as sa
-import storage.types
+from alembic import op
 
+import storage.types
 
 revision = '0005_source_alerts'
 down_revision = '0004_llm'

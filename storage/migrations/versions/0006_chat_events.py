@@ -3,11 +3,11 @@
 Revision ID: 0006_chat_events
 Revises: 0005_source_alerts
 """
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-import storage.types
+from alembic import op
 
+import storage.types
 
 revision = '0006_chat_events'
 down_revision = '0005_source_alerts'

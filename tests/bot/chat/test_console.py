@@ -4,8 +4,8 @@ from datetime import timedelta
 import pytest
 from rich.console import Console
 
-from bot.views import ConversationView
 from bot.chat.console import ConsoleChat
+from bot.views import ConversationView
 from tests.auxil.clock import FakeClock
 
 

@@ -6,12 +6,12 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
-from bot.ports import ChatError
-from bot.views import Notice
 from bot.chat.discord.outbound import DiscordChat
 from bot.chat.discord.render import ref
 from bot.delivery.engine import LEASE
 from bot.delivery.pace import TokenBucket
+from bot.ports import ChatError
+from bot.views import Notice
 from handlers import dispatch
 from handlers.context import Actor, Request
 from storage.models import OutboxEntry

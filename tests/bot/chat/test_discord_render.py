@@ -7,11 +7,26 @@ from datetime import UTC, datetime
 import discord
 import pytest
 
-from bot.views import ConversationView, CustomerPost, Notice, Suggestions
 from bot.chat.discord.render import (
-    CONTENT_LIMIT, DESCRIPTION_LIMIT, FIELD_LIMIT, THREAD_NAME_LIMIT, answer_chunks, anyway_confirmation, conversation_message,
-    escape, fit, held_buttons, notice_message, ref, ref_of, reply_modal, thread_message, thread_name, unescape,
+    CONTENT_LIMIT,
+    DESCRIPTION_LIMIT,
+    FIELD_LIMIT,
+    THREAD_NAME_LIMIT,
+    answer_chunks,
+    anyway_confirmation,
+    conversation_message,
+    escape,
+    fit,
+    held_buttons,
+    notice_message,
+    ref,
+    ref_of,
+    reply_modal,
+    thread_message,
+    thread_name,
+    unescape,
 )
+from bot.views import ConversationView, CustomerPost, Notice, Suggestions
 
 OWNER, ROLE = "123456789012345678", "223456789012345678"
 DUE = datetime(2026, 11, 2, 13, 0, tzinfo=UTC)

@@ -1,8 +1,8 @@
 """The Slack side end to end: signed requests in over real HTTP, the real slack_sdk out to a fake Slack."""
 from __future__ import annotations
 
-import dataclasses
 import asyncio
+import dataclasses
 import json
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -13,9 +13,8 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
 import handlers
-
-from bot.chat.slack.outbound import SlackChat, make_client
 from bot.chat.slack.inbound import build_app, http_app
+from bot.chat.slack.outbound import SlackChat, make_client
 from bot.ingest.poller import poll_once
 from storage.db import session_scope
 from storage.models import AuditEvent, ChatEvent, Conversation, Note, OutboxEntry, Reply, ReplyStatus

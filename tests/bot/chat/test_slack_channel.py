@@ -1,8 +1,8 @@
 """Escalations and the digest go to the top level of a channel through the real Web API client, found again by key."""
 from datetime import timedelta
 
-from bot.views import Notice
 from bot.chat.slack.outbound import SlackChat, make_client
+from bot.views import Notice
 from tests.auxil import factories
 from tests.auxil.desk import feed, make_runtime, tick
 from tests.fakes.slack_api import FakeSlack

@@ -1,8 +1,8 @@
 import json
 from datetime import UTC, datetime
 
-from bot.views import ConversationView, CustomerPost, Notice, Suggestions
 from bot.chat.slack.render import conversation_blocks, escape, thread_blocks
+from bot.views import ConversationView, CustomerPost, Notice, Suggestions
 
 
 def view(**overrides) -> ConversationView:

@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from aiohttp import web
 
-from tests.auxil.clock import FakeClock
 from bot.sources.base import SourceError
 from bot.sources.http import ApiClient, NotFound
+from tests.auxil.clock import FakeClock
 from tests.fakes.network_server import FakeNetwork
 
 NOW = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)

@@ -13,7 +13,6 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
-from tests.auxil.clock import FakeClock
 from bot.ingest.poller import poll_once
 from bot.settings import BrandConfig, ConfigError, SourceConfig
 from bot.sources import build_source
@@ -23,6 +22,7 @@ from bot.sources.bluesky.text import count_length, record_key
 from handlers import dispatch
 from handlers.context import Actor, Request
 from storage.models import Post, Reply, ReplyStatus
+from tests.auxil.clock import FakeClock
 from tests.auxil.desk import make_runtime
 from tests.auxil.sources import dies_after_publishing, poll_all
 from tests.fakes.bluesky_api import TID, FakeBluesky

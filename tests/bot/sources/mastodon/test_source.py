@@ -13,19 +13,19 @@ import pytest
 from rich.console import Console
 from sqlmodel import Session, select
 
-from bot.views import CustomerPost, Notice
 from bot.app.checks import run_checks
-from tests.auxil.clock import FakeClock
 from bot.ingest.poller import poll_once
 from bot.settings import BrandConfig, ConfigError, Secrets
 from bot.sources.base import OutboundReply, SourceError
 from bot.sources.mastodon.source import MENTION_ROOM, build
 from bot.sources.mastodon.text import countable_length, html_to_text
 from bot.sources.options import SourceContext
+from bot.views import CustomerPost, Notice
 from handlers import dispatch
 from handlers.context import Actor, Request
 from storage.models import Post, Reply, ReplyStatus
 from tests.auxil import factories
+from tests.auxil.clock import FakeClock
 from tests.auxil.desk import drain, make_runtime
 from tests.auxil.sources import dies_after_publishing, poll_all
 from tests.fakes.chat import SimulatedCrash

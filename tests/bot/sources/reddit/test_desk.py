@@ -8,14 +8,14 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
-from bot.views import Notice
 from bot.app.cli import app
-from tests.auxil.clock import FakeClock
 from bot.ingest.poller import poll_once
 from bot.sources.base import SourceError
+from bot.views import Notice
 from handlers import dispatch
 from handlers.context import Actor, Request
 from storage.models import Conversation, Post, Reply, ReplyStatus, SourceCursor
+from tests.auxil.clock import FakeClock
 from tests.auxil.desk import drain, make_runtime
 from tests.auxil.sources import dies_after_publishing
 from tests.bot.test_cli import ROOT, project, runner

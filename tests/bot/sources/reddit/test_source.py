@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.auxil.clock import FakeClock
 from bot.settings import BrandConfig, ConfigError, SourceConfig
 from bot.sources import build_source
 from bot.sources.base import OutboundReply, SourceError
 from bot.sources.reddit.source import RedditSource
+from tests.auxil.clock import FakeClock
 from tests.auxil.sources import poll_all
 from tests.fakes.reddit_api import BRAND, CLIENT_ID, CLIENT_SECRET, PASSWORD, FakeReddit
 

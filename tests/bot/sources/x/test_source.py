@@ -9,16 +9,16 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from bot.views import Notice
-from tests.auxil.clock import FakeClock
 from bot.ingest.poller import poll_once
 from bot.settings import BrandConfig, ConfigError
 from bot.sources.base import OutboundReply, SourceError
 from bot.sources.options import SourceContext
 from bot.sources.x.source import XOptions, build, search_query
+from bot.views import Notice
 from handlers import dispatch
 from handlers.context import Actor, Request
 from storage.models import Post, Reply, ReplyStatus
+from tests.auxil.clock import FakeClock
 from tests.auxil.desk import drain, make_runtime
 from tests.auxil.sources import dies_after_publishing, poll_all
 from tests.fakes.chat import SimulatedCrash
