@@ -6,7 +6,7 @@ import asyncio
 from sqlmodel import Session
 
 from bot.desk import Desk
-from bot.reports import figures as stats
+from bot.reports import figures
 from bot.settings import DeskConfig, SlaConfig
 from bot.sla.nudges import escalation_channel
 from bot.vocabulary import PRIORITIES
@@ -61,5 +61,5 @@ def _today(desk: Desk) -> str:
     config: DeskConfig = desk.config
     now = desk.clock.now()
     with Session(desk.engine) as session:
-        ctx = stats.context(session, config, stats.day(config.sla.timezone, now, days_ago=0), now)
-        return stats.render(ctx, [stats.attainment_today])
+        ctx = figures.context(session, config, figures.day(config.sla.timezone, now, days_ago=0), now)
+        return figures.render(ctx, [figures.attainment_today])

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlmodel import Session
 
 from bot.desk import Desk
-from bot.reports import figures as stats
+from bot.reports import figures
 from bot.settings import parse_duration
 from handlers.context import Outcome, Refusal, Request, require_agent
 
@@ -22,19 +22,19 @@ async def run(desk: Desk, request: Request) -> Outcome:
     return Outcome(await asyncio.to_thread(_figures, desk, window))
 
 
-def _window(desk: Desk, args: str) -> stats.Window:
+def _window(desk: Desk, args: str) -> figures.Window:
     now = desk.clock.now()
     if args in ("today", "yesterday"):
-        return stats.day(desk.config.sla.timezone, now, days_ago=0 if args == "today" else 1)
+        return figures.day(desk.config.sla.timezone, now, days_ago=0 if args == "today" else 1)
     try:
         length = parse_duration(args or "7d")
     except ValueError:
         raise Refusal(f"I can't read {args!r} as a period. Usage: {USAGE}") from None
     if length > LONGEST:
         raise Refusal(f"{args} is longer than a year; ask for at most 366d.")
-    return stats.last(length, now)
+    return figures.last(length, now)
 
 
-def _figures(desk: Desk, window: stats.Window) -> str:
+def _figures(desk: Desk, window: figures.Window) -> str:
     with Session(desk.engine) as session:
-        return stats.render(stats.context(session, desk.config, window, desk.clock.now()), stats.SECTIONS)
+        return figures.render(figures.context(session, desk.config, window, desk.clock.now()), figures.SECTIONS)

@@ -14,7 +14,7 @@ from datetime import timedelta
 from sqlalchemy.engine import Engine
 
 from bot.clock import Clock
-from bot.ingest import alerts as source_alerts
+from bot.ingest import alerts
 from bot.ingest.pipeline import ingest
 from bot.settings import DeskConfig
 from bot.sources.base import PollResult, Source, SourceError
@@ -54,7 +54,7 @@ def _store_page(engine: Engine, config: DeskConfig, source: Source, page: PollRe
         state.last_success_at = now
         state.last_error = None
         state.quota = quota_state(source)
-        source_alerts.record_success(session, config, state, now)
+        alerts.record_success(session, config, state, now)
         session.add(state)
     return new
 
@@ -71,7 +71,7 @@ def _record_error(engine: Engine, config: DeskConfig, source: Source, clock: Clo
         state.last_error = str(error)
         state.last_error_at = clock.now()
         state.quota = quota_state(source)
-        source_alerts.record_failure(session, config, state, error, clock.now())
+        alerts.record_failure(session, config, state, error, clock.now())
         session.add(state)
 
 

@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, select
 
 from bot.settings import DeskConfig
-from bot.sla import policy as sla
+from bot.sla import policy
 from bot.sla.clocks import FIRST, NEXT, RESOLUTION, RESOLVED, RESPONDED
 from bot.suggest.usage import usage_lines
 from bot.wording import count, plain, span, time_left
@@ -108,7 +108,7 @@ def _measure(config: DeskConfig, clock: SlaClock, network: str, intent: str, age
         verdict = "missed" if (clock.stopped_at or now) > clock.due_at else None
     response_time = None
     if done and clock.kind != RESOLUTION:
-        response_time = sla.elapsed(config.sla, clock.priority, clock.started_at, clock.stopped_at)
+        response_time = policy.elapsed(config.sla, clock.priority, clock.started_at, clock.stopped_at)
     return Measured(clock.kind, network, agent, intent == "spam", done, response_time, verdict)
 
 
