@@ -15,10 +15,10 @@ from bot.views import Notice
 from handlers import dispatch
 from handlers.context import Actor, Request
 from storage.models import Conversation, Post, Reply, ReplyStatus, SourceCursor
+from tests.auxil.cli import ROOT, project, runner
 from tests.auxil.clock import FakeClock
 from tests.auxil.desk import drain, make_runtime
 from tests.auxil.sources import dies_after_publishing
-from tests.bot.test_cli import ROOT, project, runner
 from tests.fakes.chat import SimulatedCrash
 from tests.fakes.reddit_api import BRAND, CLIENT_ID, CLIENT_SECRET, PASSWORD, FakeReddit
 

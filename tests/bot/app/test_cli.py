@@ -7,29 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-from typer.testing import CliRunner
-
 from bot.app.cli import app
 from storage.db import head_revision
+from tests.auxil.cli import ROOT, project, runner
 from tests.fakes.discord_api import GUILD_FORUM, GUILD_TEXT, FakeDiscord
 from tests.fakes.openai_api import FakeOpenAI
 from tests.fakes.slack_api import FakeSlack
-
-ROOT = Path(__file__).resolve().parents[2]
-runner = CliRunner()
-
-
-def project(tmp_path: Path, monkeypatch, **env) -> Path:
-    (tmp_path / "socialdesk.toml").write_text((ROOT / "socialdesk.example.toml").read_text())
-    (tmp_path / "posts.jsonl").write_text("")
-    monkeypatch.chdir(tmp_path)
-    for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_API_URL", "DATABASE_URL",
-                 "SOCIALDESK_CONFIG", "OPENAI_API_KEY", "AZURE_OPENAI_API_KEY", "AZURE_OPENAI_ENDPOINT",
-                 "DISCORD_BOT_TOKEN", "DISCORD_API_URL", "DISCORD_GATEWAY_URL"):
-        monkeypatch.delenv(name, raising=False)
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    return tmp_path
 
 
 def test_check_tries_the_token_and_names_what_is_missing(tmp_path, monkeypatch):

@@ -4,18 +4,18 @@ from __future__ import annotations
 import json
 import re
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlmodel import Session, select
 
 from bot.chat.discord.held import KEEP, HeldReplies, forget_expired
 from storage.models import AuditEvent, HeldReply, Reply
+from tests.auxil.cli import ROOT
 from tests.auxil.discord_desk import discord_desk
 from tests.auxil.factories import post_item
 
 EPHEMERAL = 64
-README = Path(__file__).resolve().parents[3] / "README.md"
+README = ROOT / "README.md"
 ASKS_FOR_EMAIL = "Sorry! What's your email address?"
 
 
