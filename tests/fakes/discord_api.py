@@ -85,6 +85,7 @@ class FakeDiscord(LocalServer):
     """Discord on 127.0.0.1, an ephemeral port: `api_url` (…/api/v10) and `gateway_url` (ws://…/gateway)."""
 
     def __init__(self, token: str = TOKEN, *, clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__()
         self.token = token
         self.api_url = self.gateway_url = ""
         self.message_content_enabled = True  # the privileged intent, as toggled in the Developer Portal
@@ -105,8 +106,6 @@ class FakeDiscord(LocalServer):
         self._denied: dict[str, set[str]] = defaultdict(set)
         self._faults: dict[str, deque[_Fault]] = defaultdict(deque)
         self._recent: deque[float] = deque()
-        self._calls: list[Call] = []
-        self._errors: list[tuple[str, str, int, int]] = []
         self._commands: list[dict] = []
         self._callbacks: dict[str, list[dict]] = defaultdict(list)  # interaction token -> callback bodies
         self._followups: dict[str, list[dict]] = defaultdict(list)  # interaction token -> messages
@@ -195,19 +194,16 @@ class FakeDiscord(LocalServer):
 
     @property
     def calls(self) -> list[Call]:
-        with self._lock:
-            return list(self._calls)
+        return self.received.all()
 
     def calls_to(self, route: str) -> list[Call]:
         """Calls whose route ("POST /channels/{id}/messages") matches."""
-        with self._lock:
-            return [call for call in self._calls if _route_of(call.method, call.path) == route]
+        return self.received.where(lambda call: _route_of(call.method, call.path) == route)
 
     @property
     def errors(self) -> list[tuple[str, str, int, int]]:
         """(method, path, status, code) of every call that was refused."""
-        with self._lock:
-            return list(self._errors)
+        return self.refused.all()
 
     @property
     def commands(self) -> list[dict]:
@@ -338,10 +334,10 @@ class FakeDiscord(LocalServer):
             except ValueError:
                 body = text
         with self._lock:
-            self._calls.append(Call(request.method, path, copy.deepcopy(body), dict(request.query), self._clock()))
+            self.received.add(Call(request.method, path, copy.deepcopy(body), dict(request.query), self._clock()))
             status, answer, headers = self._answer(request, path, body)
             if status >= 400:
-                self._errors.append((request.method, path, status, answer.get("code", 0)))
+                self.refused.add((request.method, path, status, answer.get("code", 0)))
         headers = {"X-RateLimit-Limit": "50", "X-RateLimit-Remaining": "49", "X-RateLimit-Reset-After": "1.0",
                    "X-RateLimit-Reset": f"{time.time() + 1:.3f}", "X-RateLimit-Bucket": _bucket(request.method, path),
                    "Via": "1.1 google", **headers}

@@ -3,6 +3,8 @@
 `LocalServer` serves a fake's aiohttp app on an ephemeral port, on the test's own loop
 (`async with FakeX(...) as server`) or from a daemon thread with a loop of its own
 (`with FakeSlack.in_thread() as slack`, for code under test that runs its own loop or process).
+Every fake records what it received in its `received` (a `Recorder`), and what it refused in
+its `refused`, in arrival order.
 
 `FakeNetwork` subclasses (fake X, Mastodon, Reddit, Bluesky) add routes answering like the network's
 API. Every such fake records the requests it got and can be told to misbehave for the next calls to a path:
@@ -21,9 +23,42 @@ from collections import defaultdict, deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple, Self
+from typing import Any, Generic, NamedTuple, Self, TypeVar
 
 from aiohttp import web
+
+T = TypeVar("T")
+
+
+class Recorder(Generic[T]):
+    """What a fake received (or refused), in order. A fake may serve from its own thread while the test reads, so
+    both sides go through a lock; reading gives a copy."""
+
+    def __init__(self) -> None:
+        self._items: list[T] = []
+        self._lock = threading.Lock()
+
+    def add(self, item: T) -> None:
+        with self._lock:
+            self._items.append(item)
+
+    def all(self) -> list[T]:
+        with self._lock:
+            return list(self._items)
+
+    def where(self, keep) -> list[T]:
+        return [item for item in self.all() if keep(item)]
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._items)
+
+    def __getitem__(self, index: int) -> T:
+        with self._lock:
+            return self._items[index]
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(self.all())
 
 
 class Seen(NamedTuple):
@@ -46,6 +81,10 @@ class LocalServer:
     """A fake's aiohttp app on 127.0.0.1, an ephemeral port. Subclasses build the app in `start` and `_serve` it."""
 
     _runner: web.AppRunner | None = None
+
+    def __init__(self) -> None:
+        self.received: Recorder = Recorder()
+        self.refused: Recorder = Recorder()
 
     async def start(self) -> Self:
         raise NotImplementedError
@@ -90,8 +129,8 @@ class LocalServer:
 
 class FakeNetwork(LocalServer):
     def __init__(self) -> None:
+        super().__init__()
         self.app = web.Application(middlewares=[self._record_and_fault])
-        self.requests: list[Seen] = []
         self.headers: dict[str, str] = {}  # added to every normal answer (rate-limit headers, say)
         self._faults: dict[str, deque[Fault]] = defaultdict(deque)
         self.base_url = ""
@@ -100,13 +139,17 @@ class FakeNetwork(LocalServer):
         """The next `times` requests to `path` get this fault instead of their answer."""
         self._faults[path].extend(Fault(**fault) for _ in range(times))
 
+    @property
+    def requests(self) -> Recorder[Seen]:
+        return self.received
+
     def seen(self, path: str | None = None, method: str | None = None) -> list[Seen]:
-        return [r for r in self.requests if (path is None or r.path == path) and (method is None or r.method == method)]
+        return self.received.where(lambda r: (path is None or r.path == path) and (method is None or r.method == method))
 
     @web.middleware
     async def _record_and_fault(self, request: web.Request, handler):
         body = await request.read()
-        self.requests.append(Seen(request.method, request.path, dict(request.query), dict(request.headers), body))
+        self.received.add(Seen(request.method, request.path, dict(request.query), dict(request.headers), body))
         if self._faults.get(request.path):
             fault = self._faults[request.path].popleft()
             if fault.delay:

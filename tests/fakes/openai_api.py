@@ -20,7 +20,7 @@ from typing import Any, Self
 
 from aiohttp import web
 
-from tests.fakes.network_server import LocalServer
+from tests.fakes.network_server import LocalServer, Recorder
 
 CREATED = 1_767_225_600
 
@@ -81,8 +81,8 @@ Behaviour = Content | Refusal | Failure | Callable[[dict], "Behaviour"]
 
 class FakeOpenAI(LocalServer):
     def __init__(self, model: str = "gpt-4o-mini-2024-07-18") -> None:
+        super().__init__()
         self.model = model
-        self.requests: list[dict] = []  # JSON bodies received, in order
         self.headers: list[dict[str, str]] = []
         self.in_flight = 0
         self.max_in_flight = 0
@@ -104,6 +104,11 @@ class FakeOpenAI(LocalServer):
 
     def release(self) -> None:
         self._open.set()
+
+    @property
+    def requests(self) -> Recorder[dict]:
+        """The JSON bodies received, in order."""
+        return self.received
 
     async def wait_for_requests(self, count: int) -> None:
         """Until `count` requests have arrived (they may be held)."""
@@ -133,7 +138,7 @@ class FakeOpenAI(LocalServer):
         if not request.headers.get("Authorization", "").startswith("Bearer ") and "api-key" not in request.headers:
             return _error(Failure(401, "You didn't provide an API key.", "invalid_request_error"))
         body = await request.json()
-        self.requests.append(body)
+        self.received.add(body)
         self.headers.append({**request.headers, "path": request.path_qs})
         self.in_flight += 1
         self.max_in_flight = max(self.max_in_flight, self.in_flight)

@@ -82,6 +82,7 @@ class FakeSlack(LocalServer):
 
     def __init__(self, token: str = TOKEN, *, channels: tuple[str, ...] = DEFAULT_CHANNELS,
                  clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__()
         self.token = token
         self.base_url = ""
         self._clock = clock
@@ -93,8 +94,6 @@ class FakeSlack(LocalServer):
         self._users: dict[str, dict] = {}
         self._messages: dict[str, list[dict]] = defaultdict(list)  # channel id -> messages incl. replies, post order
         self._views_by_id: dict[str, dict] = {}
-        self._calls: list[Call] = []
-        self._errors: list[tuple[str, str, int]] = []
         self._ephemerals: list[dict] = []
         self._views: list[dict] = []
         self._responses: list[dict] = []
@@ -193,18 +192,15 @@ class FakeSlack(LocalServer):
     @property
     def calls(self) -> list[Call]:
         """Every Web API call in arrival order, failed ones included."""
-        with self._lock:
-            return list(self._calls)
+        return self.received.all()
 
     def calls_to(self, method: str) -> list[Call]:
-        with self._lock:
-            return [call for call in self._calls if call.method == method]
+        return self.received.where(lambda call: call.method == method)
 
     @property
     def errors(self) -> list[tuple[str, str, int]]:
         """(method, error, HTTP status) of every call answered with ok: false."""
-        with self._lock:
-            return list(self._errors)
+        return self.refused.all()
 
     @property
     def ephemerals(self) -> list[dict]:
@@ -273,11 +269,11 @@ class FakeSlack(LocalServer):
             params = None
         token = _bearer(request) or (params or {}).pop("token", None)
         with self._lock:
-            self._calls.append(Call(method, copy.deepcopy(params or {}), self._clock()))
+            self.received.add(Call(method, copy.deepcopy(params or {}), self._clock()))
             delay = self._delays.get(method, 0)
             status, body, headers = self._answer(method, params, token)
             if not body.get("ok"):
-                self._errors.append((method, body.get("error", ""), status))
+                self.refused.add((method, body.get("error", ""), status))
         if delay:
             await asyncio.sleep(delay)
         return web.json_response(body, status=status, headers=headers)
