@@ -88,7 +88,9 @@ def test_kill_mid_delivery_then_restart_delivers_everything_exactly_once(tmp_pat
         assert not doubled
         for parent in parents:
             number = parent["metadata"]["event_payload"]["number"]
-            thread = [m["text"] for m in slack.thread(channel, parent["ts"])]
+            replies = slack.thread(channel, parent["ts"])
+            assert {m["metadata"]["event_payload"]["number"] for m in replies} == {number}  # the real number, not 0
+            thread = [m["text"] for m in replies]
             follow_ups = [t for t in thread if "follow-up" in t]
             assert len(follow_ups) == FOLLOW_UPS, (number, thread)
 

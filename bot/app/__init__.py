@@ -1,0 +1,7 @@
+"""The app: start-up and wiring, the top floor.
+
+- `cli.py`: the `socialdesk` command (demo, run, check, db, outbox).
+- `runtime.py`: one process wired together (storage, sources, desk, outbox and its effects, lease).
+- `jobs.py`: the scheduled jobs (polls, outbox, SLA sweep, digest, purge), run by the lease holder.
+- `lease.py`: which replica runs the jobs; `checks.py`: `socialdesk check`; `demo.py`: `socialdesk demo`.
+"""

@@ -1,0 +1,5 @@
+"""Reports: what the team and its leads read about the desk.
+
+- `figures.py`: response times, response rate and SLA attainment (for /stats, /sla and the digest).
+- `digest.py`: the daily digest in a channel; `retention.py`: customers' texts removed after their use.
+"""

@@ -5,11 +5,14 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
+from bot.delivery import queue
+from bot.delivery.engine import Effect
 from bot.ports import ChatError
 from bot.views import CustomerPost, Notice, Suggestions
 from handlers import dispatch
 from handlers.context import Actor, Request
-from storage.models import Conversation, OutboxEntry, OutboxStatus, Reply, ReplyStatus
+from storage.db import session_scope
+from storage.models import AuditEvent, Conversation, OutboxEntry, OutboxStatus, Reply, ReplyStatus
 from tests.auxil import factories
 from tests.auxil.desk import drain, feed, make_runtime
 from tests.auxil.sources import dies_after_publishing
@@ -158,3 +161,37 @@ async def test_a_private_reply_goes_through_the_private_channel(db_url, tmp_path
     assert record["visibility"] == "private" and record["text"] == "Hi! We'll refund you. ^SL"
     notice = [m for m in chat.thread(chat.parents[0].message_id) if isinstance(m, Notice)][-1]
     assert "Published privately by Sam Lee" in notice.text
+
+
+async def test_the_engine_runs_the_effect_each_wing_registered_and_fails_a_kind_nobody_did(db_url, tmp_path):
+    """Mechanics only: what an entry does, and what its outcome means, is the registered effect's."""
+    runtime, _, clock = make_runtime(db_url, tmp_path)
+    seen = []
+
+    async def perform(entry):
+        seen.append(entry.key)
+        if entry.payload.get("refuse"):
+            raise ChatError("refused for good", retryable=False)
+        return {"did": entry.key}
+
+    def delivered(session, entry, result):
+        session.add(AuditEvent(at=clock.now(), actor="test", action=f"delivered {result['did']}", detail={}))
+
+    def failed(session, entry, error):
+        session.add(AuditEvent(at=clock.now(), actor="test", action=f"failed: {error}", detail={}))
+
+    runtime.outbox.register({"test.kind": Effect(perform, delivered=delivered, failed=failed)})
+    with session_scope(runtime.engine) as session:
+        for key, payload in (("t:1", {}), ("t:2", {"refuse": True})):
+            queue.add(session, key=key, kind="test.kind", target="test", conversation_id=None, payload=payload,
+                      now=clock.now())
+        queue.add(session, key="t:3", kind="nobody.registered.this", target="test", conversation_id=None, payload={},
+                  now=clock.now())
+    await runtime.outbox.drain()
+    with Session(runtime.engine) as session:
+        actions = sorted(a.action for a in session.exec(select(AuditEvent)))
+        status = {e.key: (e.status, e.last_error) for e in session.exec(select(OutboxEntry))}
+    assert seen == ["t:1", "t:2"] and actions == ["delivered t:1", "failed: refused for good"]
+    assert status == {"t:1": (OutboxStatus.DONE, None), "t:2": (OutboxStatus.FAILED, "refused for good"),
+                      "t:3": (OutboxStatus.FAILED, "unknown outbox kind 'nobody.registered.this'")}
+    runtime.engine.dispose()
