@@ -22,5 +22,5 @@ def render(name: str, **values: object) -> str:
 
 @cache
 def _template(name: str) -> Template:
-    """Read once: the prompts ship with the code (the team's own material, bot/llm.py reads at every call)."""
+    """Read once: the prompts ship with the code (the team's own material, bot/suggest/model.py reads at every call)."""
     return Template(load_text(name))

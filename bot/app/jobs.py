@@ -1,6 +1,6 @@
 """The scheduled jobs, on APScheduler 3's AsyncIOScheduler in the bot's own event loop.
 
-Every replica schedules the same jobs; only the lease holder (bot/lease.py) runs them, so with
+Every replica schedules the same jobs; only the lease holder (bot/app/lease.py) runs them, so with
 several replicas on PostgreSQL each job runs in one place at a time while every replica still
 serves chat commands. Callbacks are module-level functions with plain arguments (the key of a
 registered runtime and a name), as APScheduler wants; the time they act on comes from the

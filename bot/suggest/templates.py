@@ -1,5 +1,5 @@
 """Suggested replies. `TemplateSuggester` is the offline one, the floor that always works; the language
-model's suggester (bot/llm.py) takes the same request and falls back to it (bot/suggestions.py).
+model's suggester (bot/suggest/model.py) takes the same request and falls back to it (bot/suggest/maker.py).
 
 Templates live in prompts/suggestions/<language>.toml: one table per intent, one entry per tone
 (`short`, `warm`, `private`), each a list of variants, longest first. The first variant that
