@@ -5,6 +5,9 @@ delivered before it waits (`NotReady`), and fails at once if the parent failed f
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from bot.delivery.engine import NotReady
@@ -56,3 +59,14 @@ async def post_once(chat: ChatPort, entry: OutboxEntry, channel: str, thread_id:
     if thread_id is None:
         return {"message_id": await chat.post_to_channel(channel, message, entry.key)}
     return {"message_id": await chat.post_in_thread(ChatRef(channel, thread_id), message, entry.key)}
+
+
+async def post_in_its_thread(engine: Engine, chats: Chats, entry: OutboxEntry,
+                             message_for: Callable[[Session, Conversation], ThreadMessage | None]) -> dict:
+    """Post, once, the message `message_for` writes from the database now, in the thread of the entry's conversation."""
+    with Session(engine) as session:
+        conversation = session.get(Conversation, entry.conversation_id)
+        chat = chats.port(conversation.chat_platform)
+        ref = thread_of(session, conversation)
+        message = message_for(session, conversation)
+    return await post_once(chat, entry, ref.channel, ref.thread_id, message, skipped="nothing to say")

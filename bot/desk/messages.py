@@ -13,10 +13,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from bot.delivery import queue
-from bot.delivery.chat import Chats, parent_key, post_once, thread_of
+from bot.delivery.chat import Chats, parent_key, post_in_its_thread, post_once, thread_of
 from bot.delivery.engine import Effect
 from bot.desk.snapshots import conversation_view, customer_post_view
-from bot.views import Notice
+from bot.views import Notice, ThreadMessage
 from storage.models import Agent, Conversation, OutboxEntry, OutboxStatus, Post
 
 OPEN = "chat.open"
@@ -99,18 +99,15 @@ class ConversationMessages:
         return {}
 
     async def _in_thread(self, entry: OutboxEntry) -> dict:
-        with Session(self.engine) as session:
-            conversation = session.get(Conversation, entry.conversation_id)
-            chat = self.chats.port(conversation.chat_platform)
-            ref = thread_of(session, conversation)
+        def message_for(session: Session, conversation: Conversation) -> ThreadMessage:
             if entry.kind == POST:
-                message = customer_post_view(session, session.get(Post, entry.payload["post_id"]))
-            else:
-                payload = entry.payload
-                mention = session.get(Agent, payload["mention_agent"]) if payload.get("mention_agent") else None
-                message = Notice(text=payload["text"], number=conversation.id, link=payload.get("link"),
-                                 mention_chat_id=getattr(mention, f"{conversation.chat_platform}_user_id", None))
-        return await post_once(chat, entry, ref.channel, ref.thread_id, message, skipped="nothing to say")
+                return customer_post_view(session, session.get(Post, entry.payload["post_id"]))
+            payload = entry.payload
+            mention = session.get(Agent, payload["mention_agent"]) if payload.get("mention_agent") else None
+            return Notice(text=payload["text"], number=conversation.id, link=payload.get("link"),
+                          mention_chat_id=getattr(mention, f"{conversation.chat_platform}_user_id", None))
+
+        return await post_in_its_thread(self.engine, self.chats, entry, message_for)
 
     async def _channel(self, entry: OutboxEntry) -> dict:
         payload = entry.payload

@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from bot.clock import Clock
 from bot.delivery import queue
-from bot.delivery.chat import Chats, post_once, thread_of
+from bot.delivery.chat import Chats, post_in_its_thread, post_once
 from bot.delivery.engine import Effect
 from bot.settings import SlaConfig
 from bot.sla.clocks import BREACH, NAMES, RESOLUTION, TARGETS, WARN, reminders_sent
@@ -58,12 +58,8 @@ class Nudges:
         return {NUDGE: Effect(self._in_thread), ESCALATE: Effect(self._escalate)}
 
     async def _in_thread(self, entry: OutboxEntry) -> dict:
-        with Session(self.engine) as session:
-            conversation = session.get(Conversation, entry.conversation_id)
-            chat = self.chats.port(conversation.chat_platform)
-            ref = thread_of(session, conversation)
-            message = thread_nudge(session, self.config, conversation, entry.payload, self.clock.now())
-        return await post_once(chat, entry, ref.channel, ref.thread_id, message, skipped="nothing to say")
+        return await post_in_its_thread(self.engine, self.chats, entry, lambda session, conversation: thread_nudge(
+            session, self.config, conversation, entry.payload, self.clock.now()))
 
     async def _escalate(self, entry: OutboxEntry) -> dict:
         with Session(self.engine) as session:

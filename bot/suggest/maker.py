@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from bot.clock import Clock
-from bot.delivery.chat import Chats, post_once, thread_of
+from bot.delivery.chat import Chats, post_in_its_thread
 from bot.delivery.engine import Effect, Lane
 from bot.desk import lifecycle, messages
 from bot.settings import DeskConfig
@@ -77,12 +77,8 @@ class SuggestionMaker:
         return {SUGGEST: Effect(self.make), SUGGESTIONS: Effect(self._show)}
 
     async def _show(self, entry: OutboxEntry) -> dict:
-        with Session(self.engine) as session:
-            conversation = session.get(Conversation, entry.conversation_id)
-            chat = self.chats.port(conversation.chat_platform)
-            ref = thread_of(session, conversation)
-            message = self.view(session, conversation, entry.payload.get("request", ""))
-        return await post_once(chat, entry, ref.channel, ref.thread_id, message, skipped="nothing to say")
+        return await post_in_its_thread(self.engine, self.chats, entry, lambda session, conversation: self.view(
+            session, conversation, entry.payload.get("request", "")))
 
     async def make(self, entry: OutboxEntry) -> dict:
         """Work one request entry; returns the outbox result."""
