@@ -37,6 +37,12 @@ class ConversationView:
     has_pii: bool
     suggestion: str | None = None
     snoozed_until: datetime | None = None
+    history: str = ""  # the customer's earlier conversations: "first contact", "3rd conversation; last resolved …"
+    tags: tuple[str, ...] = ()
+    suggested_tags: tuple[str, ...] = ()  # from its intent and keywords, not applied yet
+    composing: str | None = None  # the teammate writing a reply now (the Reply… modal is open)
+    awaiting_approval: str | None = None  # "Sam's reply, waiting 12 min for a lead", while one waits
+    escalated_to: str | None = None  # the expert group handling it
 
 
 @dataclass(frozen=True)
@@ -69,4 +75,31 @@ class Notice:
     mention_group_id: str | None = None  # the on-call group (Slack user group S…, Discord role) when nobody owns it
 
 
-ThreadMessage = CustomerPost | Suggestions | Notice
+@dataclass(frozen=True)
+class ApprovalRequest:
+    """A reply held for a lead ([approvals]): Approve / Edit / Reject under it while it waits."""
+
+    number: int
+    reply_id: int
+    author: str
+    text: str  # the signed reply, as it would be published
+    reasons: str  # why it waits: "trainee", "overrode a guard", "tagged legal"
+    decided: str | None = None  # "Approved by Jane Doe" once decided: the buttons are gone
+
+
+@dataclass(frozen=True)
+class EscalationSummary:
+    """The thread an expert group gets: who the customer is, their history, the team's notes, the posts."""
+
+    number: int
+    group: str
+    reason: str  # typed by a teammate
+    by: str
+    customer: str  # "@carla on X (Carla Diaz), also @carla@mastodon.social on Mastodon"
+    history: str
+    notes: tuple[str, ...]
+    posts: tuple[CustomerPost, ...]  # the latest few, oldest first
+    mention_group_id: str | None = None  # the group's Slack user group or Discord role
+
+
+ThreadMessage = CustomerPost | Suggestions | Notice | ApprovalRequest | EscalationSummary
