@@ -17,6 +17,7 @@ from bot.desk import messages
 from bot.wording import span
 from storage.models import Agent, Conversation, Reply, ReplyStatus
 
+
 @dataclass(frozen=True)
 class Collision:
     code: str  # owned_by_other | recent_reply

@@ -14,8 +14,8 @@ from bot.clock import Clock
 from bot.desk import collisions, events
 from bot.desk.agents import agent_for
 from bot.settings import DeskConfig
-from storage.db import session_scope
 from prompts import PROMPTS_DIR
+from storage.db import session_scope
 from storage.models import Conversation, Escalation
 
 

@@ -14,10 +14,10 @@ import uuid
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from bot.clock import Clock
 from bot.delivery import queue
 from bot.delivery.chat import Chats, parent_key, post_in_its_thread, post_once, thread_of
 from bot.delivery.engine import Effect
-from bot.clock import Clock
 from bot.desk.snapshots import approval_request_view, conversation_view, customer_post_view, escalation_summary_view
 from bot.settings import DeskConfig
 from bot.views import Notice, ThreadMessage
