@@ -102,4 +102,34 @@ class EscalationSummary:
     mention_group_id: str | None = None  # the group's Slack user group or Discord role
 
 
+@dataclass(frozen=True)
+class HomeRow:
+    """One conversation in an agent's home (Slack's App Home tab)."""
+
+    number: int
+    network: str
+    author_handle: str
+    priority: str
+    status: str
+    due_at: datetime | None
+    owner_name: str | None
+    thread: ChatRef | None  # None while its parent message is on its way
+    waiting: str = ""  # for a reply waiting for approval: "Sam Lee's reply, waiting 12 min"
+
+
+@dataclass(frozen=True)
+class HomeView:
+    """An agent's own desk: their open conversations, the unowned ones by SLA urgency, what waits for their approval,
+    and today's figures. Each list holds at most a few rows; `more_*` count the rest."""
+
+    agent_name: str
+    mine: tuple[HomeRow, ...]
+    unowned: tuple[HomeRow, ...]
+    approvals: tuple[HomeRow, ...]
+    today: str
+    more_mine: int = 0
+    more_unowned: int = 0
+    is_lead: bool = False
+
+
 ThreadMessage = CustomerPost | Suggestions | Notice | ApprovalRequest | EscalationSummary

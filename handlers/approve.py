@@ -71,3 +71,12 @@ def _decision(desk: Desk, session: Session, request: Request, doing: str,
     if reply.agent_id == lead.id:
         raise Refusal("You cannot approve or reject your own reply: ask another lead.")
     return lead, conversation, reply, text
+
+
+def waiting_text(desk: Desk, reply_id: int) -> str | None:
+    """The text of a reply still waiting for approval, without its signature (the Edit… modal starts from it)."""
+    with Session(desk.engine) as session:
+        reply = session.get(Reply, reply_id)
+    if reply is None or reply.status != ReplyStatus.AWAITING_APPROVAL:
+        return None
+    return reply.text.rsplit(" ^", 1)[0]

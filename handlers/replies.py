@@ -6,7 +6,7 @@ from sqlmodel import Session
 
 from bot.desk import Desk
 from bot.suggest import saved
-from handlers.context import Outcome, Refusal, Request, require_agent, require_conversation
+from handlers.context import Actor, Outcome, Refusal, Request, require_agent, require_conversation
 from storage.models import Agent, Conversation, Customer
 
 USAGE = "/replies [42]"
@@ -60,3 +60,20 @@ def _read(path) -> str:
         return path.read_text(encoding="utf-8")
     except OSError:
         return ""
+
+
+def fitting(desk: Desk, number: int) -> list[saved.SavedReply]:
+    """The saved replies the Reply… modal offers for #number: those of its intent and language."""
+    with Session(desk.engine) as session:
+        conversation = session.get(Conversation, number)
+    if conversation is None:
+        return []
+    return [r for r in saved.load_all(desk.saved_replies_dir)[0] if r.fits(conversation.intent, conversation.language)]
+
+
+def rendered(desk: Desk, number: int, name: str, actor: Actor) -> str:
+    """A saved reply's text for #number as `actor` would send it (to edit in the modal before sending)."""
+    with Session(desk.engine) as session:
+        conversation = require_conversation(session, number, USAGE)
+        agent = require_agent(desk, session, actor, "use saved replies")
+        return expand_saved(desk, session, conversation, agent, f":{name}")
