@@ -10,6 +10,7 @@ for the Slack App Home tabs to be redrawn (bot/reports/home.py performs it), aft
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
@@ -31,6 +32,7 @@ CHANNEL = "chat.channel"
 APPROVAL = "chat.approval"
 EXPERT = "chat.expert"
 HOME = "chat.home"
+HOME_DELAY = timedelta(seconds=2)
 
 
 def open_conversation(session: Session, conversation: Conversation, post: Post, now) -> None:
@@ -53,10 +55,11 @@ def refresh_parent(session: Session, conversation: Conversation, now) -> None:
 
 
 def refresh_homes(session: Session, now) -> None:
-    """Queue one redraw of every App Home tab, unless one is already waiting."""
+    """Queue one redraw of every App Home tab, unless one is already waiting; it waits `HOME_DELAY`, so a burst of
+    changes is one redraw and the conversations' own messages go first."""
     if not _waiting(session, HOME, None):
         queue.add(session, key=f"home:{uuid.uuid4().hex}", kind=HOME, target="chat:slack:home", conversation_id=None,
-                  payload={}, now=now)
+                  payload={}, now=now + HOME_DELAY)
 
 
 def _waiting(session: Session, kind: str, conversation_id: int | None) -> bool:

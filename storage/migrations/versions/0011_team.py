@@ -9,7 +9,6 @@ from alembic import op
 
 import storage.types
 
-
 revision = '0011_team'
 down_revision = '0006_chat_events'
 branch_labels = None
