@@ -26,7 +26,7 @@ class ConversationStatus:
 
 class ReplyStatus:
     DRAFT = "draft"
-    AWAITING_APPROVAL = "awaiting_approval"  # held for a lead by the [approvals] policy
+    AWAITING_APPROVAL = "needs_approval"  # held for a lead by the [approvals] policy
     PUBLISHING = "publishing"
     PUBLISHED = "published"
     FAILED = "failed"

@@ -99,7 +99,7 @@ def links(knowledge: str) -> dict[str, str]:
 
 
 def _load(path: Path) -> SavedReply:
-    where = f"prompts/replies/{path.name}" if path.parent.name == "replies" else str(path)
+    where = f"{path.parent.name}/{path.name}"
     name = path.stem.lower()
     if not NAME.match(name):
         raise SavedReplyError(f"{where}: the file name must be lower-case letters, digits, - or _ (it is the reply's "
