@@ -66,3 +66,44 @@ def message_event(text: str, user: str, channel: str, ts: str, thread_ts: str | 
             "event_id": f"Ev{ts.replace('.', '')}", "event_time": int(float(ts)),
             "authorizations": [{"team_id": TEAM["id"], "user_id": "U0BOT", "is_bot": True}]}
     return json.dumps(body), "application/json"
+
+
+def app_home_opened(user: str, tab: str = "home") -> tuple[str, str]:
+    """The event Slack sends when someone opens the app's Home (or Messages) tab."""
+    event = {"type": "app_home_opened", "user": user, "channel": "D0HOME", "tab": tab, "event_ts": "1700000500.000100"}
+    body = {"token": "legacy", "team_id": TEAM["id"], "api_app_id": "A0APP", "event": event, "type": "event_callback",
+            "event_id": f"EvHome{user}", "event_time": 1700000500,
+            "authorizations": [{"team_id": TEAM["id"], "user_id": "U0BOT", "is_bot": True}]}
+    return json.dumps(body), "application/json"
+
+
+def view_closed(view: dict, user: str) -> tuple[str, str]:
+    """A modal closed with Cancel or ×, sent because it asked for notify_on_close."""
+    payload = {"type": "view_closed", "team": TEAM, "user": {"id": user, "username": user.lower(), "team_id": TEAM["id"]},
+               "api_app_id": "A0APP", "token": "legacy", "view": {**view, "state": {"values": {}}}, "is_cleared": False}
+    return urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded"
+
+
+def view_action(view: dict, action_id: str, selected: str, user: str) -> tuple[str, str]:
+    """An option picked in a modal's static_select (block_actions from a view: no response_url)."""
+    payload = {
+        "type": "block_actions", "team": TEAM, "user": {"id": user, "username": user.lower(), "team_id": TEAM["id"]},
+        "api_app_id": "A0APP", "token": "legacy", "trigger_id": "12466734323.1395872399",
+        "container": {"type": "view", "view_id": view["id"]}, "view": view,
+        "actions": [{"type": "static_select", "action_id": action_id, "block_id": "saved",
+                     "selected_option": {"text": {"type": "plain_text", "text": selected}, "value": selected},
+                     "action_ts": "1700000000.2"}],
+    }
+    return urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded"
+
+
+def home_action(action_id: str, value: str, user: str, view: dict) -> tuple[str, str]:
+    """A button pressed in the App Home tab (no channel, no response_url)."""
+    payload = {
+        "type": "block_actions", "team": TEAM, "user": {"id": user, "username": user.lower(), "team_id": TEAM["id"]},
+        "api_app_id": "A0APP", "token": "legacy", "trigger_id": "12466734323.1395872400",
+        "container": {"type": "view", "view_id": view["id"]}, "view": view,
+        "actions": [{"type": "button", "action_id": action_id, "block_id": "b1", "value": value,
+                     "text": {"type": "plain_text", "text": "x"}, "action_ts": "1700000000.3"}],
+    }
+    return urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded"
