@@ -54,8 +54,9 @@ def tell_colleague(session: Session, conversation: Conversation, found: Collisio
     """The colleague hears of it in the thread: a held reply, or one sent anyway."""
     what = "answered anyway" if sent_anyway else "tried to answer; the reply was held"
     why = "it is yours" if found.code == "owned_by_other" else "you answered moments ago"
-    messages.notice(session, conversation, f"conv:{conversation.id}:collision:{agent.id}:{'anyway' if sent_anyway else 'held'}:{now.timestamp()}",
-                    f"{agent.name} {what} on #{conversation.id} ({why}).", now, mention_agent=found.owner_id)
+    key = f"conv:{conversation.id}:collision:{agent.id}:{'anyway' if sent_anyway else 'held'}:{now.timestamp()}"
+    messages.notice(session, conversation, key, f"{agent.name} {what} on #{conversation.id} ({why}).", now,
+                    mention_agent=found.owner_id)
 
 
 def composing(session: Session, conversation: Conversation, agent: Agent | None, now: datetime) -> None:

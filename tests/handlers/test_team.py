@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from bot.desk.snapshots import conversation_view
 from handlers import dispatch
-from handlers.context import Actor, Request
+from handlers.context import Actor
 from handlers.parsing import parse_slash, parse_thread_message
 from storage.models import AuditEvent, Conversation, ConversationStatus, Customer, OutboxEntry, Post, Reply, ReplyStatus
 from tests.auxil import factories
