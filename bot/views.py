@@ -44,6 +44,22 @@ class ConversationView:
     awaiting_approval: str | None = None  # "Sam's reply, waiting 12 min for a lead", while one waits
     escalated_to: str | None = None  # the expert group handling it
 
+    def team_facts(self) -> list[tuple[str, str]]:
+        """What the team should know at a glance, as (kind, text) in the order shown: `history`, `tags`,
+        `suggested_tags`, `composing`, `approval`, `escalated`. Texts are plain; each platform marks and escapes them."""
+        facts = [("history", self.history)] if self.history else []
+        if self.tags:
+            facts.append(("tags", " ".join(self.tags)))
+        if self.suggested_tags:
+            facts.append(("suggested_tags", f"suggested tags: {', '.join(self.suggested_tags)} (`/tag {self.number}`)"))
+        if self.composing:
+            facts.append(("composing", f"{self.composing} is writing a reply"))
+        if self.awaiting_approval:
+            facts.append(("approval", self.awaiting_approval))
+        if self.escalated_to:
+            facts.append(("escalated", f"escalated to {self.escalated_to}"))
+        return facts
+
 
 @dataclass(frozen=True)
 class CustomerPost:

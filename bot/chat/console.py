@@ -115,10 +115,9 @@ class ConsoleChat:
         facts = (f"{view.sentiment} · {view.intent.replace('_', ' ')} · [{STYLE.get(view.priority, '')}]"
                  f"{view.priority}[/] · {due} · {view.status} · lang {view.language}")
         pii = "\n[yellow]⚠ contains personal data: don't repeat it; move to a private channel[/]" if view.has_pii else ""
-        team = [view.history, f"tags {', '.join(view.tags)}" if view.tags else "",
-                f"suggested tags {', '.join(view.suggested_tags)} (/tag {view.number})" if view.suggested_tags else ""]
-        if any(team):
-            pii += "\n[cyan]" + escape(" · ".join(filter(None, team))) + "[/]"
+        team = view.team_facts()
+        if team:
+            pii += "\n[cyan]" + escape(" · ".join(f"tags {text}" if kind == "tags" else text for kind, text in team)) + "[/]"
         who = f"@{escape(view.author_handle)}" + (f" ({escape(view.author_name)})" if view.author_name else "")
         body = f"[bold]{who}[/] on {escape(view.network)} [dim]{escape(view.url)}[/]\n{escape(view.text)}\n[dim]{facts}[/]{pii}"
         return Panel(body, title=f"#{view.number} · {title}", title_align="left", border_style=STYLE.get(view.priority, ""))

@@ -84,26 +84,23 @@ def view_closed(view: dict, user: str) -> tuple[str, str]:
     return urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded"
 
 
-def view_action(view: dict, action_id: str, selected: str, user: str) -> tuple[str, str]:
-    """An option picked in a modal's static_select (block_actions from a view: no response_url)."""
+def view_action(view: dict, action: dict, user: str) -> tuple[str, str]:
+    """An action in a view (a modal's static_select, a Home tab's button): block_actions with no response_url."""
     payload = {
         "type": "block_actions", "team": TEAM, "user": {"id": user, "username": user.lower(), "team_id": TEAM["id"]},
         "api_app_id": "A0APP", "token": "legacy", "trigger_id": "12466734323.1395872399",
         "container": {"type": "view", "view_id": view["id"]}, "view": view,
-        "actions": [{"type": "static_select", "action_id": action_id, "block_id": "saved",
-                     "selected_option": {"text": {"type": "plain_text", "text": selected}, "value": selected},
-                     "action_ts": "1700000000.2"}],
+        "actions": [{"block_id": "b1", "action_ts": "1700000000.2", **action}],
     }
     return urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded"
 
 
-def home_action(action_id: str, value: str, user: str, view: dict) -> tuple[str, str]:
-    """A button pressed in the App Home tab (no channel, no response_url)."""
-    payload = {
-        "type": "block_actions", "team": TEAM, "user": {"id": user, "username": user.lower(), "team_id": TEAM["id"]},
-        "api_app_id": "A0APP", "token": "legacy", "trigger_id": "12466734323.1395872400",
-        "container": {"type": "view", "view_id": view["id"]}, "view": view,
-        "actions": [{"type": "button", "action_id": action_id, "block_id": "b1", "value": value,
-                     "text": {"type": "plain_text", "text": "x"}, "action_ts": "1700000000.3"}],
-    }
-    return urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded"
+def selected(action_id: str, value: str) -> dict:
+    """A static_select's pick, for `view_action`."""
+    return {"type": "static_select", "action_id": action_id,
+            "selected_option": {"text": {"type": "plain_text", "text": value}, "value": value}}
+
+
+def pressed(action_id: str, value: str) -> dict:
+    """A button's press, for `view_action`."""
+    return {"type": "button", "action_id": action_id, "value": value, "text": {"type": "plain_text", "text": "x"}}

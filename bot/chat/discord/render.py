@@ -138,20 +138,16 @@ def conversation_message(view: ConversationView, key: str | None) -> dict:
     return _message(embeds=[embed], components=_rows(buttons))
 
 
+TEAM_ICONS = {"history": "👤", "tags": "🏷️", "suggested_tags": "", "composing": "✏️", "approval": "⏳", "escalated": "🚨"}
+
+
 def team_facts(view: ConversationView) -> str:
-    """The customer's history, tags, who is writing, what waits for whom: one line each (names escaped)."""
-    facts = [f"👤 {escape(view.history)}"] if view.history else []
-    if view.tags:
-        facts.append("🏷️ " + " ".join(f"`{_plain(t)}`" for t in view.tags))
-    if view.suggested_tags:
-        facts.append(f"suggested tags: {escape(', '.join(view.suggested_tags))} (`/tag {view.number}`)")
-    if view.composing:
-        facts.append(f"✏️ {escape(view.composing)} is writing a reply")
-    if view.awaiting_approval:
-        facts.append(f"⏳ {escape(view.awaiting_approval)}")
-    if view.escalated_to:
-        facts.append(f"🚨 escalated to {escape(view.escalated_to)}")
-    return "\n".join(facts)
+    """The customer's history, tags, who is writing, what waits for whom: one line each."""
+    def shown(kind: str, text: str) -> str:
+        text = " ".join(f"`{_plain(t)}`" for t in text.split()) if kind == "tags" else escape(text)
+        return f"{TEAM_ICONS[kind]} {text}".strip()
+
+    return "\n".join(shown(kind, text) for kind, text in view.team_facts())
 
 
 def approval_message(message: ApprovalRequest, key: str) -> dict:

@@ -116,7 +116,7 @@ class SlackListeners:
         value = json.loads(body["actions"][0]["value"])
         number = number_in(value)
         suggestion = value.get("text") or await self.desk.first_suggestion(number)
-        channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id", "")
+        channel = channel_of(body)
         saved = [(r.name, r.title) for r in await asyncio.to_thread(fitting, self.desk, number)]
         modal = reply_modal(number, suggestion, self.desk.reply_limit(number), channel, saved)
         await client.views_open(trigger_id=body["trigger_id"], view=modal)
@@ -148,15 +148,20 @@ class SlackListeners:
         if (values.get("anyway", {}).get("checked") or {}).get("selected_options"):
             text = f"--anyway {text}"
         actor = Actor("slack", body["user"]["id"])
-        outcome = await dispatch(self.desk, Request(command="reply", actor=actor, number=number_in(meta), args=text))
-        if outcome.ok:
+        if await self._submitted(ack, meta, Request(command="reply", actor=actor, number=number_in(meta), args=text)):
             await asyncio.to_thread(self.desk.composing, number_in(meta), "slack", actor.user_id, False)
+
+    async def _submitted(self, ack, meta: dict, request: Request) -> bool:
+        """Run a modal's command: a refusal is shown in the modal (it stays open), success closes it and is told in
+        the channel it was opened from. Returns whether it succeeded."""
+        outcome = await dispatch(self.desk, request)
         if not outcome.ok:
             await ack(response_action="errors", errors={"reply": outcome.text[:500]})
-            return
+            return False
         await ack()
         if meta.get("channel"):
-            await self._tell(meta["channel"], actor.user_id, outcome.text)
+            await self._tell(meta["channel"], request.actor.user_id, outcome.text)
+        return True
 
     def decide(self, command: str):
         """Approve or Reject under a reply waiting for approval."""
@@ -178,22 +183,14 @@ class SlackListeners:
             await respond(text=f"That reply to #{number} no longer waits for approval.", response_type="ephemeral",
                           replace_original=False)
             return
-        channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id", "")
         await client.views_open(trigger_id=body["trigger_id"], view=approval_edit_modal(
-            number, reply_id, text, self.desk.reply_limit(number), channel))
+            number, reply_id, text, self.desk.reply_limit(number), channel_of(body)))
 
     async def submit_approval_edit(self, ack, body: dict, view: dict) -> None:
         meta = json.loads(view.get("private_metadata") or "{}")
-        actor = Actor("slack", body["user"]["id"])
-        request = Request(command="approve", actor=actor, number=number_in(meta),
-                          args=button_args(int(meta["reply"]), modal_text(view)))
-        outcome = await dispatch(self.desk, request)
-        if not outcome.ok:
-            await ack(response_action="errors", errors={"reply": outcome.text[:500]})
-            return
-        await ack()
-        if meta.get("channel"):
-            await self._tell(meta["channel"], actor.user_id, outcome.text)
+        await self._submitted(ack, meta, Request(command="approve", actor=Actor("slack", body["user"]["id"]),
+                                                 number=number_in(meta),
+                                                 args=button_args(int(meta["reply"]), modal_text(view))))
 
     async def claim_from_home(self, body: dict) -> None:
         value = json.loads(body["actions"][0]["value"])
@@ -243,6 +240,11 @@ class SlackListeners:
             await self.chat.tell(channel, user, text, thread_ts, blocks=blocks)
         except ChatError as error:
             log.error("could not tell %s in %s %r: %s", user, channel, text, error)
+
+
+def channel_of(body: dict) -> str:
+    """The channel a button was pressed in (where to tell the presser what happened)."""
+    return (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id", "")
 
 
 def number_in(value: dict) -> int:

@@ -87,20 +87,17 @@ def conversation_blocks(view: ConversationView) -> tuple[str, list[dict]]:
     return fallback, blocks
 
 
+TEAM_ICONS = {"history": ":bust_in_silhouette:", "tags": ":label:", "suggested_tags": "", "composing": ":pencil2:",
+              "approval": ":hourglass_flowing_sand:", "escalated": ":rotating_light:"}
+
+
 def team_facts(view: ConversationView) -> str:
-    """What the team should know at a glance: the customer's history, tags, who is writing, what waits for whom."""
-    facts = [f":bust_in_silhouette: {escape(view.history)}"] if view.history else []
-    if view.tags:
-        facts.append(":label: " + " ".join(f"`{escape(t)}`" for t in view.tags))
-    if view.suggested_tags:
-        facts.append(f"suggested tags: {escape(', '.join(view.suggested_tags))} (`/tag {view.number}`)")
-    if view.composing:
-        facts.append(f":pencil2: {escape(view.composing)} is writing a reply")
-    if view.awaiting_approval:
-        facts.append(f":hourglass_flowing_sand: {escape(view.awaiting_approval)}")
-    if view.escalated_to:
-        facts.append(f":rotating_light: escalated to {escape(view.escalated_to)}")
-    return " · ".join(facts)
+    """The customer's history, tags, who is writing, what waits for whom, on one line."""
+    def shown(kind: str, text: str) -> str:
+        text = " ".join(f"`{t}`" for t in escape(text).split()) if kind == "tags" else escape(text)
+        return f"{TEAM_ICONS[kind]} {text}".strip()
+
+    return " · ".join(shown(kind, text) for kind, text in view.team_facts())
 
 
 def thread_blocks(message: ThreadMessage) -> tuple[str, list[dict]]:

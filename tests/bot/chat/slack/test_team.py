@@ -146,7 +146,7 @@ async def test_the_parent_shows_who_is_composing_and_the_modal_offers_saved_repl
         assert "refund-delay" in options
         assert "Kim Park is writing a reply" in json.dumps(desk.slack.calls_to("chat.update")[-1].params["blocks"])
 
-        body, kind = slack_wire.view_action(view, "sd_pick_saved", "refund-delay", "UKIM")
+        body, kind = slack_wire.view_action(view, slack_wire.selected("sd_pick_saved", "refund-delay"), "UKIM")
         assert (await desk.send(body, kind)).status == 200
         await desk.settle()
         updated = desk.slack.views[-1]
@@ -183,7 +183,7 @@ async def test_the_home_tab_lists_my_unowned_and_approval_rows_and_stays_current
         links = [b["url"] for block in home["blocks"] if block["type"] == "actions" for b in block["elements"] if "url" in b]
         assert links and all(url.startswith("https://acme.slack.com/archives/") for url in links)
 
-        body, kind = slack_wire.home_action("sd_home_claim", claim["value"], "UJANE", home)
+        body, kind = slack_wire.view_action(home, slack_wire.pressed("sd_home_claim", claim["value"]), "UJANE")
         assert (await desk.send(body, kind)).status == 200
         await desk.settle()
         number = json.loads(claim["value"])["number"]
