@@ -17,7 +17,7 @@ from bot.desk.agents import sync_agents
 from bot.desk.messages import ConversationMessages
 from bot.desk.publishing import Publishing
 from bot.ports import ChatPort
-from bot.reports.home import Homes
+from bot.reports import home
 from bot.settings import DeskConfig, Secrets
 from bot.sla.nudges import Nudges
 from bot.sources import build_source
@@ -60,7 +60,7 @@ class Runtime:
         )
         self.outbox = Outbox(self.engine, clock=self.clock, config=config.outbox, pace=self.chats.pace)
         self.outbox.register(ConversationMessages(self.engine, self.chats, config, self.clock).effects())
-        self.outbox.register(Homes(self.engine, self.chats, config, self.clock).effects())
+        self.outbox.register(home.effects(self.engine, self.chats, config, self.clock))
         self.outbox.register(Publishing(self.engine, self.sources, config.sla, self.clock).effects())
         self.outbox.register(Nudges(self.engine, self.chats, config.sla, self.clock).effects())
         self.outbox.register(self.suggestions.effects())

@@ -59,30 +59,22 @@ def _row(conversation: Conversation, customer: Customer, owner: Agent | None, wa
                    owner_name=owner.name if owner else None, thread=thread, waiting=waiting)
 
 
-class Homes:
-    """Performs `chat.home`: redraws the home of every agent who has opened it (on the platforms that have one)."""
+def effects(engine: Engine, chats: Chats, config: DeskConfig, clock: Clock) -> dict[str, Effect]:
+    """`chat.home`: redraw the home of every agent who has opened it, on the platforms that have one (Slack)."""
 
-    def __init__(self, engine: Engine, chats: Chats, config: DeskConfig, clock: Clock) -> None:
-        self.engine = engine
-        self.chats = chats
-        self.config = config
-        self.clock = clock
-
-    def effects(self) -> dict[str, Effect]:
-        return {HOME: Effect(self._redraw)}
-
-    async def _redraw(self, entry: OutboxEntry) -> dict:
-        chat = self.chats.get("slack")
+    async def redraw(entry: OutboxEntry) -> dict:
+        chat = chats.get("slack")
         if chat is None or not hasattr(chat, "publish_home"):
             return {"skipped": "no chat with a home tab is running"}
-        now = self.clock.now()
-        with Session(self.engine) as session:
-            agents = session.exec(select(Agent).where(Agent.slack_user_id.is_not(None),
-                                                      Agent.home_opened_at.is_not(None))).all()
-            views = [(agent.slack_user_id, home_view(session, self.config, agent, now)) for agent in agents]
+        now = clock.now()
+        with Session(engine) as session:
+            agents = session.exec(select(Agent).where(Agent.slack_user_id.is_not(None), Agent.home_opened_at.is_not(None)))
+            views = [(agent.slack_user_id, home_view(session, config, agent, now)) for agent in agents]
         for user_id, view in views:
             await chat.publish_home(user_id, view)
         return {"published": len(views)}
+
+    return {HOME: Effect(redraw)}
 
 
 def opened_home(engine: Engine, config: DeskConfig, user_id: str, now: datetime) -> HomeView | None:
