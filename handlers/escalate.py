@@ -16,7 +16,7 @@ from storage.models import Escalation
 USAGE = "/escalate 42 @billing the customer was charged twice"
 DEESCALATE_USAGE = "/deescalate 42"
 # Slack escapes a typed #channel as <#C123|name> and a user group as <!subteam^S123|@name>.
-_CHANNEL = re.compile(r"^(?:<#([A-Z0-9]+)(?:\|[^>]*)?>|#([\w-]{1,80}))$")
+_CHANNEL = re.compile(r"^(?:<#([A-Z0-9]+)(?:\|([^>]*))?>|#([\w-]{1,80}))$")
 _GROUP = re.compile(r"^(?:<!subteam\^([A-Z0-9]+)(?:\|@?([^>]*))?>|@([\w-]{1,64}))$")
 
 
@@ -31,8 +31,10 @@ def _target(desk: Desk, word: str, platform: str) -> ExpertGroupConfig:
             raise Refusal(f"There is no expert group {plain(word)[:40]}. Groups: {known} — or name a channel (#channel).")
         return group
     if match := _CHANNEL.match(word):
-        channel = match.group(1) or f"#{match.group(2)}"
-        return ExpertGroupConfig(name=(match.group(2) or match.group(1)).lower()[:64], platform=platform, channel=channel)
+        channel_id, label, name = match.groups()
+        channel = channel_id or f"#{name}"
+        named = re.sub(r"[^a-z0-9_-]", "", (label or name or channel_id).lower())[:64] or "channel"
+        return ExpertGroupConfig(name=named, platform=platform, channel=channel)
     raise Refusal(f"Escalate to whom? Name a group (@billing) or a channel (#experts). Usage: {USAGE}")
 
 

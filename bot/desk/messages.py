@@ -55,8 +55,10 @@ def refresh_parent(session: Session, conversation: Conversation, now) -> None:
 
 
 def refresh_homes(session: Session, now) -> None:
-    """Queue one redraw of every App Home tab, unless one is already waiting; it waits `HOME_DELAY`, so a burst of
-    changes is one redraw and the conversations' own messages go first."""
+    """Queue one redraw of every App Home tab, unless one is already waiting or nobody has opened theirs; it waits
+    `HOME_DELAY`, so a burst of changes is one redraw and the conversations' own messages go first."""
+    if session.exec(select(Agent.id).where(Agent.home_opened_at.is_not(None)).limit(1)).first() is None:
+        return
     if not _waiting(session, HOME, None):
         queue.add(session, key=f"home:{uuid.uuid4().hex}", kind=HOME, target="chat:slack:home", conversation_id=None,
                   payload={}, now=now + HOME_DELAY)

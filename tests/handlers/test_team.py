@@ -302,3 +302,17 @@ async def test_reopen_unclaim_and_spam(team):
     assert (await do(runtime, "/reopen 1", SAM)).ok
     with Session(runtime.engine) as session:
         assert session.exec(select(Customer).where(Customer.handle == "spammer")).one().muted_until is None
+
+
+async def test_escalating_to_a_channel_as_slack_escapes_it(team):
+    runtime, chat, clock = team
+    feed(runtime, factories.post(external_id="h1"))
+    outcome = await do(runtime, "/escalate 1 <#C0EXPERTS|app-experts> crash on login, logs attached", SAM)
+    assert outcome.ok and "escalated to app-experts" in outcome.text
+    await drain(runtime)
+    (summary,) = [s for s in chat.channel_posts if s.channel == "C0EXPERTS"]
+    assert summary.body.group == "app-experts" and summary.body.mention_group_id is None
+    with Session(runtime.engine) as session:  # a channel has no policy: the SLA keeps running as it was
+        assert session.get(Conversation, 1).priority == "high"
+    unknown = await do(runtime, "/escalate 1 experts please", SAM)
+    assert not unknown.ok and "Name a group (@billing) or a channel (#experts)" in unknown.text
