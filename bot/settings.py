@@ -75,7 +75,7 @@ class RouteConfig(Strict):
 class AgentConfig(Strict):
     name: str = Field(min_length=1)
     initials: str = Field(min_length=1, max_length=8)
-    role: Literal["agent", "lead"] = "agent"
+    role: Literal["agent", "lead", "trainee"] = "agent"  # a trainee's replies wait for a lead when [approvals] says so
     slack: str | None = Field(default=None, pattern=r"^[UW][A-Z0-9]+$")
     discord: str | None = Field(default=None, pattern=SNOWFLAKE)
     console: str | None = None
@@ -279,6 +279,51 @@ class LlmConfig(Strict):
     knowledge: str | None = None  # file of the team's answers (FAQ, known outages); default prompts/knowledge.md
 
 
+class ExpertGroupConfig(Strict):
+    """An expert group a conversation can be escalated to (`/escalate 42 @billing reason`): its channel gets a summary
+    thread where the experts answer as in the conversation's own thread."""
+
+    name: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9_-]+$")
+    platform: ChatPlatform = "slack"
+    channel: str = Field(min_length=1)
+    mention: str | None = None  # pinged with the summary: a Slack user group id (S…), a Discord role id
+    priority: Priority | None = None  # while escalated the SLA takes this priority's targets; None: it keeps running
+
+    @model_validator(mode="after")
+    def _mention_id(self) -> ExpertGroupConfig:
+        pattern, expected = _ON_CALL[self.platform]
+        if self.mention and not re.match(pattern, self.mention):
+            raise ValueError(f"mention: expected {expected}, got {self.mention!r}")
+        return self
+
+
+class ApprovalsConfig(Strict):
+    """Replies a lead approves before they are published (Approve / Edit / Reject in the thread)."""
+
+    roles: list[Literal["agent", "trainee"]] = ["trainee"]  # replies by agents with these roles
+    guard_overrides: bool = False  # replies sent with --anyway over a personal-data guard or the collision guard
+    tags: list[str] = []  # replies to conversations with any of these tags
+    priorities: list[Priority] = []  # replies to conversations of these priorities
+
+
+class TagsConfig(Strict):
+    """Tags suggested on a new conversation: by keyword in the post, and by intent."""
+
+    keywords: dict[str, list[str]] = {}  # tag -> words that suggest it (case-insensitive, whole words)
+    intents: dict[Intent, str] = {}  # intent -> tag
+
+
+class RepliesConfig(Strict):
+    """Saved replies and the collision guard."""
+
+    saved: str | None = None  # folder of saved replies, relative to socialdesk.toml; default prompts/replies
+    collision_window: Duration = timedelta(minutes=2)  # a reply this soon after a colleague's is held
+
+
+class SpamConfig(Strict):
+    mute_for: Duration = timedelta(days=7)  # /spam: the customer's posts open no conversation for this long
+
+
 class DiscordRolesConfig(Strict):
     """Discord roles (by name or id) whose members act as socialdesk agents or leads."""
 
@@ -324,6 +369,11 @@ class DeskConfig(Strict):
     retention: RetentionConfig | None = None
     source_alerts: SourceAlertsConfig = SourceAlertsConfig()
     scheduler: SchedulerConfig = SchedulerConfig()
+    escalations: list[ExpertGroupConfig] = []
+    approvals: ApprovalsConfig | None = None  # None: no reply waits for approval
+    tags: TagsConfig = TagsConfig()
+    replies: RepliesConfig = RepliesConfig()
+    spam: SpamConfig = SpamConfig()
 
     @model_validator(mode="after")
     def _consistent(self) -> DeskConfig:
@@ -343,7 +393,16 @@ class DeskConfig(Strict):
             ids = [getattr(a, key) for a in self.agents if getattr(a, key)]
             for agent_id in {i for i in ids if ids.count(i) > 1}:
                 raise ValueError(f"agents: {key} user {agent_id!r} is listed twice")
+        groups = [g.name for g in self.escalations]
+        for name in {n for n in groups if groups.count(n) > 1}:
+            raise ValueError(f"escalations: the group {name!r} is listed twice; names must be unique")
+        for i, group in enumerate(self.escalations):
+            if group.platform == "discord" and self.discord is None:
+                raise ValueError(f"escalations[{i}]: platform 'discord' needs a [discord] block with guild_id")
         return self
+
+    def expert_group(self, name: str) -> ExpertGroupConfig | None:
+        return next((g for g in self.escalations if g.name == name.lower()), None)
 
     def route_for(self, source: str, priority: str) -> RouteConfig:
         for route in self.routes:

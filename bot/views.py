@@ -37,6 +37,28 @@ class ConversationView:
     has_pii: bool
     suggestion: str | None = None
     snoozed_until: datetime | None = None
+    history: str = ""  # the customer's earlier conversations: "first contact", "3rd conversation; last resolved …"
+    tags: tuple[str, ...] = ()
+    suggested_tags: tuple[str, ...] = ()  # from its intent and keywords, not applied yet
+    composing: str | None = None  # the teammate writing a reply now (the Reply… modal is open)
+    awaiting_approval: str | None = None  # "Sam's reply, waiting 12 min for a lead", while one waits
+    escalated_to: str | None = None  # the expert group handling it
+
+    def team_facts(self) -> list[tuple[str, str]]:
+        """What the team should know at a glance, as (kind, text) in the order shown: `history`, `tags`,
+        `suggested_tags`, `composing`, `approval`, `escalated`. Texts are plain; each platform marks and escapes them."""
+        facts = [("history", self.history)] if self.history else []
+        if self.tags:
+            facts.append(("tags", " ".join(self.tags)))
+        if self.suggested_tags:
+            facts.append(("suggested_tags", f"suggested tags: {', '.join(self.suggested_tags)} (`/tag {self.number}`)"))
+        if self.composing:
+            facts.append(("composing", f"{self.composing} is writing a reply"))
+        if self.awaiting_approval:
+            facts.append(("approval", self.awaiting_approval))
+        if self.escalated_to:
+            facts.append(("escalated", f"escalated to {self.escalated_to}"))
+        return facts
 
 
 @dataclass(frozen=True)
@@ -69,4 +91,61 @@ class Notice:
     mention_group_id: str | None = None  # the on-call group (Slack user group S…, Discord role) when nobody owns it
 
 
-ThreadMessage = CustomerPost | Suggestions | Notice
+@dataclass(frozen=True)
+class ApprovalRequest:
+    """A reply held for a lead ([approvals]): Approve / Edit / Reject under it while it waits."""
+
+    number: int
+    reply_id: int
+    author: str
+    text: str  # the signed reply, as it would be published
+    reasons: str  # why it waits: "trainee", "overrode a guard", "tagged legal"
+    decided: str | None = None  # "Approved by Jane Doe" once decided: the buttons are gone
+
+
+@dataclass(frozen=True)
+class EscalationSummary:
+    """The thread an expert group gets: who the customer is, their history, the team's notes, the posts."""
+
+    number: int
+    group: str
+    reason: str  # typed by a teammate
+    by: str
+    customer: str  # "@carla on X (Carla Diaz), also @carla@mastodon.social on Mastodon"
+    history: str
+    notes: tuple[str, ...]
+    posts: tuple[CustomerPost, ...]  # the latest few, oldest first
+    mention_group_id: str | None = None  # the group's Slack user group or Discord role
+
+
+@dataclass(frozen=True)
+class HomeRow:
+    """One conversation in an agent's home (Slack's App Home tab)."""
+
+    number: int
+    network: str
+    author_handle: str
+    priority: str
+    status: str
+    due_at: datetime | None
+    owner_name: str | None
+    thread: ChatRef | None  # None while its parent message is on its way
+    waiting: str = ""  # for a reply waiting for approval: "Sam Lee's reply, waiting 12 min"
+
+
+@dataclass(frozen=True)
+class HomeView:
+    """An agent's own desk: their open conversations, the unowned ones by SLA urgency, what waits for their approval,
+    and today's figures. Each list holds at most a few rows; `more_*` count the rest."""
+
+    agent_name: str
+    mine: tuple[HomeRow, ...]
+    unowned: tuple[HomeRow, ...]
+    approvals: tuple[HomeRow, ...]
+    today: str
+    more_mine: int = 0
+    more_unowned: int = 0
+    is_lead: bool = False
+
+
+ThreadMessage = CustomerPost | Suggestions | Notice | ApprovalRequest | EscalationSummary

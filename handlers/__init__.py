@@ -11,7 +11,26 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.desk import Desk
-from handlers import assign, claim, desk, note, queue, reply, resolve, sla, snooze, stats, suggest
+from handlers import (
+    approve,
+    assign,
+    claim,
+    customer,
+    desk,
+    escalate,
+    lifecycle_commands,
+    link,
+    note,
+    queue,
+    replies,
+    reply,
+    resolve,
+    sla,
+    snooze,
+    stats,
+    suggest,
+    tag,
+)
 from handlers.context import Held, Outcome, Refusal, Request
 
 log = logging.getLogger(__name__)
@@ -43,6 +62,29 @@ COMMANDS = {command.name: command for command in (
     Command("snooze", snooze.run, snooze.USAGE, "Put a conversation aside; its SLA clocks pause.", needs_number=True),
     Command("sla", sla.run, sla.USAGE, "The response-time policy in a few lines, and how today is going."),
     Command("stats", stats.run, stats.USAGE, "Response times, response rate and SLA attainment, by agent and network."),
+    Command("reopen", lifecycle_commands.reopen, lifecycle_commands.REOPEN_USAGE, "Open a resolved conversation again.",
+            needs_number=True),
+    Command("unclaim", lifecycle_commands.unclaim, lifecycle_commands.UNCLAIM_USAGE,
+            "Give a conversation up: nobody owns it, it is back in the unowned queue.", needs_number=True),
+    Command("spam", lifecycle_commands.spam, lifecycle_commands.SPAM_USAGE,
+            "Close a conversation as spam and mute its author for a while.", needs_number=True),
+    Command("customer", customer.run, customer.USAGE,
+            "The customer record: handles, past conversations, notes, tags; `note …` adds a note."),
+    Command("link", link.link, link.USAGE, "Join two conversations' customers into one person (across networks).",
+            needs_number=True),
+    Command("unlink", link.unlink, link.UNLINK_USAGE, "Take a conversation's customer out of a linked person.",
+            needs_number=True),
+    Command("tag", tag.tag, tag.USAGE, "Tag a conversation (no words: take the suggested tags).", needs_number=True),
+    Command("untag", tag.untag, tag.UNTAG_USAGE, "Remove tags from a conversation.", needs_number=True),
+    Command("escalate", escalate.escalate, escalate.USAGE,
+            "Hand a conversation to an expert group or channel, with a summary.", needs_number=True),
+    Command("deescalate", escalate.deescalate, escalate.DEESCALATE_USAGE, "Take a conversation back from its expert group.",
+            needs_number=True),
+    Command("replies", replies.run, replies.USAGE, "The saved replies (for a conversation: those that fit it)."),
+    Command("approve", approve.approve, approve.APPROVE_USAGE, "Lead: publish a reply waiting for approval (edited, maybe).",
+            needs_number=True),
+    Command("reject", approve.reject, approve.REJECT_USAGE, "Lead: reject a reply waiting for approval, saying why.",
+            needs_number=True),
 )}
 TYPED = {name: command for name, command in COMMANDS.items() if command.typed}  # slash and ! commands
 

@@ -1,4 +1,5 @@
-"""/queue [mine|unowned] [urgent…] [x…] [page 2]: the open conversations, the most pressing first, with time left and owner.
+"""/queue [mine|unowned] [urgent…] [x…] [tag:billing…] [page 2]: the open conversations, the most pressing first,
+with time left and owner.
 
 The database filters, sorts and pages (LIMIT/OFFSET), so a queue of thousands stays quick; only one
 page of rows ever reaches Python.
@@ -10,7 +11,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from bot.desk import Desk
+from bot.desk import Desk, tags
 from bot.sources import TYPES
 from bot.vocabulary import PRIORITIES
 from bot.wording import count, day_time, plain, time_left
@@ -22,7 +23,7 @@ SHOWN = 20  # conversations a page
 OWNERS = ("mine", "unowned")
 NETWORKS = tuple(sorted(TYPES))
 ALIASES = {"twitter": "x"}
-USAGE = f"/queue [{'|'.join(OWNERS)}] [{'|'.join(PRIORITIES)}] [{'|'.join(NETWORKS)}] [page 2]"
+USAGE = f"/queue [{'|'.join(OWNERS)}] [{'|'.join(PRIORITIES)}] [{'|'.join(NETWORKS)}] [tag:billing] [page 2]"
 
 
 @dataclass(frozen=True)
@@ -33,10 +34,11 @@ class Wanted:
     priorities: tuple[str, ...] = ()
     networks: tuple[str, ...] = ()
     page: int = 1
+    tags: tuple[str, ...] = ()
 
     def filters(self) -> str:
-        """'mine urgent x'; '' for the whole queue."""
-        return " ".join([*filter(None, [self.owner]), *self.priorities, *self.networks])
+        """'mine urgent x tag:billing'; '' for the whole queue."""
+        return " ".join([*filter(None, [self.owner]), *self.priorities, *self.networks, *(f"tag:{t}" for t in self.tags)])
 
     def command(self, page: int) -> str:
         """How to type page `page` of the same view: '`/queue mine urgent page 2`'."""
@@ -48,6 +50,7 @@ def parse(args: str) -> Wanted:
     owner, page = None, None
     priorities: set[str] = set()
     networks: set[str] = set()
+    tagged: set[str] = set()
     words = iter(args.lower().split())
     for word in words:
         word = ALIASES.get(word, word)
@@ -59,6 +62,8 @@ def parse(args: str) -> Wanted:
             priorities.add(word)
         elif word in NETWORKS:
             networks.add(word)
+        elif word.startswith("tag:"):
+            tagged.update(tag_filter(word))
         elif word == "page":
             number = next(words, "")
             if not number.isdigit() or int(number) < 1 or page is not None:
@@ -70,7 +75,19 @@ def parse(args: str) -> Wanted:
             shown = plain(word)[:40].replace("`", "")
             raise Refusal(f"/queue doesn't know `{shown}`; nothing was listed. Usage: {USAGE}, "
                           "in any order and combined, e.g. `/queue mine urgent`.")
-    return Wanted(owner, tuple(p for p in PRIORITIES if p in priorities), tuple(sorted(networks)), page or 1)
+    return Wanted(owner, tuple(p for p in PRIORITIES if p in priorities), tuple(sorted(networks)), page or 1,
+                  tuple(sorted(tagged)))
+
+
+def tag_filter(word: str) -> list[str]:
+    """`tag:billing` -> ['billing'] (also /stats and the digest); a bad tag is refused with what a tag looks like."""
+    try:
+        found = tags.normalize(word.removeprefix("tag:"))
+    except tags.BadTag as error:
+        raise Refusal(str(error)) from None
+    if not found:
+        raise Refusal("`tag:` needs a tag after it, like `tag:billing`.")
+    return found
 
 
 async def run(desk: Desk, request: Request) -> Outcome:
@@ -121,6 +138,8 @@ def _conditions(wanted: Wanted, agent_id: int) -> list:
         where.append(Conversation.priority.in_(wanted.priorities))
     if wanted.networks:
         where.append(Conversation.network.in_(wanted.networks))
+    if wanted.tags:
+        where.append(tags.tagged(wanted.tags))
     return where
 
 

@@ -1,4 +1,4 @@
-"""/stats [7d]: response times, response rate and SLA attainment, overall, by agent and by network."""
+"""/stats [7d] [tag:billing]: response times, response rate and SLA attainment, overall, by agent, network and tag."""
 from __future__ import annotations
 
 import asyncio
@@ -10,16 +10,19 @@ from bot.desk import Desk
 from bot.reports import figures
 from bot.settings import parse_duration
 from handlers.context import Outcome, Refusal, Request, require_agent
+from handlers.queue import tag_filter
 
-USAGE = "/stats [7d] (or 24h, 30d, today, yesterday)"
+USAGE = "/stats [7d] [tag:billing] (or 24h, 30d, today, yesterday)"
 LONGEST = timedelta(days=366)
 
 
 async def run(desk: Desk, request: Request) -> Outcome:
     with desk.session() as session:
         require_agent(desk, session, request.actor, "see the figures")
-    window = _window(desk, request.args.strip().lower())
-    return Outcome(await asyncio.to_thread(_figures, desk, window))
+    words = request.args.strip().lower().split()
+    tags = tuple(tag for word in words if word.startswith("tag:") for tag in tag_filter(word))
+    window = _window(desk, " ".join(word for word in words if not word.startswith("tag:")))
+    return Outcome(await asyncio.to_thread(_figures, desk, window, tags))
 
 
 def _window(desk: Desk, args: str) -> figures.Window:
@@ -35,6 +38,6 @@ def _window(desk: Desk, args: str) -> figures.Window:
     return figures.last(length, now)
 
 
-def _figures(desk: Desk, window: figures.Window) -> str:
+def _figures(desk: Desk, window: figures.Window, tags: tuple[str, ...]) -> str:
     with Session(desk.engine) as session:
-        return figures.render(figures.context(session, desk.config, window, desk.clock.now()), figures.SECTIONS)
+        return figures.render(figures.context(session, desk.config, window, desk.clock.now(), tags), figures.SECTIONS)

@@ -26,9 +26,12 @@ class ConversationStatus:
 
 class ReplyStatus:
     DRAFT = "draft"
+    AWAITING_APPROVAL = "needs_approval"  # held for a lead by the [approvals] policy
     PUBLISHING = "publishing"
     PUBLISHED = "published"
     FAILED = "failed"
+    REJECTED = "rejected"  # a lead rejected it: never published
+    SENT = (AWAITING_APPROVAL, PUBLISHING, PUBLISHED)  # on its way to the customer, for the collision guard
 
 
 class OutboxStatus:
@@ -46,6 +49,9 @@ class Customer(SQLModel, table=True):
     display_name: str = Field(default="", max_length=255)
     followers: int | None = None
     created_at: datetime = Field(sa_type=UTCDateTime)
+    # One person behind handles on several networks (/link): the customer id the linked handles share; None on its own.
+    person_id: int | None = Field(default=None, index=True)
+    muted_until: datetime | None = Field(default=None, sa_type=UTCDateTime)  # /spam: their posts open no conversation
 
 
 class Agent(SQLModel, table=True):
@@ -58,6 +64,7 @@ class Agent(SQLModel, table=True):
     slack_user_id: str | None = Field(default=None, max_length=64, unique=True)
     discord_user_id: str | None = Field(default=None, max_length=64, unique=True)
     console_user_id: str | None = Field(default=None, max_length=64, unique=True)
+    home_opened_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # Slack App Home: kept up to date once seen
 
 
 class Conversation(SQLModel, table=True):
@@ -94,6 +101,34 @@ class Conversation(SQLModel, table=True):
     chat_platform: str = Field(default="", max_length=16)
     chat_channel: str = Field(default="", max_length=128)
     chat_thread_id: str | None = Field(default=None, max_length=128)
+    composing_agent_id: int | None = None  # the agent with the Reply… modal open (no FK: SQLite would rebuild the table)
+    composing_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class ConversationTag(SQLModel, table=True):
+    """A tag on a conversation (/tag): shown on its parent message, a filter in /queue, /stats and the digest."""
+
+    __table_args__ = (Index("ix_conversationtag_tag", "tag"),)
+    conversation_id: int = Field(foreign_key="conversation.id", primary_key=True)
+    tag: str = Field(primary_key=True, max_length=32)
+
+
+class Escalation(SQLModel, table=True):
+    """A conversation handed to an expert group ([[escalations]]): its summary opens a thread in the group's
+    channel, where the experts answer as in the conversation's own thread. `ended_at` is set by /deescalate."""
+
+    __table_args__ = (Index("ix_escalation_thread", "chat_platform", "chat_thread_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: int = Field(foreign_key="conversation.id", index=True)
+    group: str = Field(max_length=64)
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    by_agent_id: int = Field(foreign_key="agent.id")
+    priority_before: str = Field(max_length=16)
+    chat_platform: str = Field(max_length=16)
+    chat_channel: str = Field(max_length=128)
+    chat_thread_id: str | None = Field(default=None, max_length=128)
+    escalated_at: datetime = Field(sa_type=UTCDateTime)
+    ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class Post(SQLModel, table=True):
@@ -132,6 +167,8 @@ class Reply(SQLModel, table=True):
     error: str | None = Field(default=None, sa_column=Column(Text))
     created_at: datetime = Field(sa_type=UTCDateTime)
     published_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    approval_reason: str | None = Field(default=None, max_length=255)  # why [approvals] held it for a lead
+    reviewed_by_id: int | None = None  # the agent (a lead) who approved or rejected it
 
 
 class Note(SQLModel, table=True):

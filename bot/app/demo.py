@@ -9,6 +9,7 @@ import asyncio
 import json
 import sys
 import tempfile
+from datetime import timedelta
 from importlib import resources
 from pathlib import Path
 
@@ -19,26 +20,28 @@ from bot.app import jobs
 from bot.app.runtime import Runtime
 from bot.chat.console import ConsoleChat
 from bot.clock import Clock, FastClock, SystemClock
+from bot.desk import lifecycle
+from bot.ingest.pipeline import ingest
 from bot.ingest.poller import poll_once
 from bot.settings import parse_config
-from handlers import dispatch
-from handlers.context import Actor
+from bot.sources.base import Author, InboundPost
+from handlers import TYPED, dispatch
+from handlers.context import Actor, Request
 from handlers.parsing import CommandError, parse_slash, parse_thread_message
-from storage.db import database_url
-from storage.models import OutboxEntry, OutboxStatus
+from storage.db import database_url, session_scope
+from storage.models import Agent, Conversation, Customer, OutboxEntry, OutboxStatus
 
-HELP = """Commands (the same as in Slack):
-  /claim N             take conversation #N
-  /assign N @sam       give #N to Sam (a teammate in this demo)
-  /reply N text        answer the customer (signed with your initials)
-  /resolve N           close #N
-  /suggest N           new suggested replies for #N
-  /queue               open conversations, the most pressing first
-  /queue mine urgent   only yours, only urgent (also unowned, high, x, mastodon, page 2…)
-  /snooze N 2h         put #N aside (its SLA clocks pause); /snooze N off brings it back
-  /sla, /stats         the response-time policy and today's figures; response times and attainment
-  #N text              write in #N's thread: an internal note, or !claim, !assign @sam, !reply text, !resolve
-  help, quit"""
+
+def demo_help() -> str:
+    """The commands, from the handlers' registry (so a new command shows here by itself), and how to type them."""
+    lines = ["Commands (the same as in Slack and Discord; 42 stands for a conversation number):"]
+    lines += [f"  {command.usage} — {command.summary}" for command in TYPED.values()]
+    lines += ["  #N text — write in #N's thread: an internal note, or any command with ! (!claim, !reply text, "
+              "!customer, !tag billing…)",
+              "  help, quit",
+              "Carla (#2) wrote before: her message shows her history. Sam claims Nils's question (#3) as it arrives: "
+              "answer it to see the collision guard."]
+    return "\n".join(lines)
 
 
 def sample_posts() -> list[dict]:
@@ -61,6 +64,9 @@ def demo_config(workdir: Path, name: str, initials: str) -> dict:
         ],
         "outbox": {"per_channel_per_second": 50, "burst": 50},
         "sla": {"sweep_every": 1, "escalation": {"console": {"channel": "#escalations", "on_call": "on-call"}}},
+        "escalations": [{"name": "billing", "platform": "console", "channel": "#billing-experts", "mention": "billing-team"}],
+        "tags": {"keywords": {"billing": ["charged", "refund", "invoice", "pricing"], "shipping": ["order", "ship", "parcel"]},
+                 "intents": {"bug_report": "bug"}},
     }
 
 
@@ -76,9 +82,11 @@ async def run_demo(interval: float, name: str, initials: str, console: Console |
     runtime.add_chat(chat)
     stop = asyncio.Event()
     pace = f" Time runs {FAST}× fast: an urgent post (15 min target) is overdue within a minute." if fast else ""
-    console.print(f"[bold]socialdesk demo[/] — offline, data in {workdir}.{pace}\n{HELP}\n")
+    console.print(f"[bold]socialdesk demo[/] — offline, data in {workdir}.{pace}")
+    console.print(f"{demo_help()}\n", markup=False)
+    _earlier_conversation(runtime, sample_posts()[0], clock)
     running = asyncio.create_task(jobs.run(runtime, stop))
-    feeding = asyncio.create_task(_feed(incoming, sample_posts(), interval, clock))
+    feeding = asyncio.create_task(_feed(incoming, sample_posts(), interval, clock, runtime))
     try:
         await _prompt(runtime, chat, feeding)
         await feeding
@@ -91,13 +99,46 @@ async def run_demo(interval: float, name: str, initials: str, console: Console |
     return workdir
 
 
-async def _feed(incoming: Path, posts: list[dict], interval: float, clock: Clock) -> None:
-    """Append the sample posts one by one, as if customers were writing right now."""
+EARLIER = timedelta(days=3)
+TEAMMATE_CLAIMS = "nils@fosstodon.org"  # Sam claims this customer's question as it arrives
+
+
+def _earlier_conversation(runtime: Runtime, first: dict, clock: Clock) -> None:
+    """Carla wrote three days ago too, and Sam resolved it: her new conversation's message shows that history."""
+    then = clock.now() - EARLIER
+    author = first["author"]
+    inbound = InboundPost(network=first["network"], external_id="demo-earlier",
+                          url=f"https://x.com/{author['handle']}/status/1899999999999999999",
+                          author=Author(handle=author["handle"], name=author["name"], followers=author.get("followers")),
+                          text="@acme my parcel is stuck in customs, can you help?", created_at=then,
+                          thread_root_id="demo-earlier", kind="mention")
+    with session_scope(runtime.engine) as session:
+        conversation = session.get(Conversation, ingest(session, runtime.config, "demo", inbound, then).conversation_id)
+        sam = session.exec(select(Agent).where(Agent.console_user_id == "sam")).one()
+        lifecycle.claim(session, conversation, sam, None, then)
+        lifecycle.resolve(session, conversation, sam, then + timedelta(hours=2))
+
+
+async def _feed(incoming: Path, posts: list[dict], interval: float, clock: Clock, runtime: Runtime) -> None:
+    """Append the sample posts one by one, as if customers were writing right now; Sam, a teammate, claims Nils's
+    question as soon as it arrives."""
     for post in posts:
         post = {**post, "created_at": clock.now().isoformat()}
         with incoming.open("a", encoding="utf-8") as handle:
             handle.write(json.dumps(post, ensure_ascii=False) + "\n")
         await asyncio.sleep(interval)
+    await _teammate_claims(runtime, TEAMMATE_CLAIMS)
+
+
+async def _teammate_claims(runtime: Runtime, handle: str) -> None:
+    for _ in range(600):  # the poller takes the posts in within a minute
+        with Session(runtime.engine) as session:
+            number = session.exec(select(Conversation.id).join(Customer, Customer.id == Conversation.customer_id)
+                                  .where(Customer.handle == handle)).first()
+        if number is not None:
+            await dispatch(runtime.desk, Request("claim", Actor("console", "sam"), number))
+            return
+        await asyncio.sleep(0.1)
 
 
 async def _prompt(runtime: Runtime, chat: ConsoleChat, feeding: asyncio.Task) -> None:
@@ -116,7 +157,7 @@ async def _prompt(runtime: Runtime, chat: ConsoleChat, feeding: asyncio.Task) ->
         if line in ("quit", "exit"):
             return
         if line == "help":
-            chat.console.print(HELP)
+            chat.console.print(demo_help(), markup=False)
             continue
         await _handle(runtime, chat, actor, line)
         await _settle(runtime)

@@ -17,6 +17,7 @@ from bot.desk.agents import sync_agents
 from bot.desk.messages import ConversationMessages
 from bot.desk.publishing import Publishing
 from bot.ports import ChatPort
+from bot.reports import home
 from bot.settings import DeskConfig, Secrets
 from bot.sla.nudges import Nudges
 from bot.sources import build_source
@@ -58,13 +59,14 @@ class Runtime:
             model=ModelSuggester(client, config.llm, self.clock, base_dir) if client else None, chats=self.chats,
         )
         self.outbox = Outbox(self.engine, clock=self.clock, config=config.outbox, pace=self.chats.pace)
-        self.outbox.register(ConversationMessages(self.engine, self.chats).effects())
+        self.outbox.register(ConversationMessages(self.engine, self.chats, config, self.clock).effects())
+        self.outbox.register(home.effects(self.engine, self.chats, config, self.clock))
         self.outbox.register(Publishing(self.engine, self.sources, config.sla, self.clock).effects())
         self.outbox.register(Nudges(self.engine, self.chats, config.sla, self.clock).effects())
         self.outbox.register(self.suggestions.effects())
         self.outbox.add_lane(LANE, self.suggestions.lane)
         self.desk = Desk(self.engine, config, self.clock, self.sources, on_change=self.outbox.poke,
-                         suggestions=self.suggestions)
+                         suggestions=self.suggestions, base_dir=base_dir)
         # Real time, like the scheduler that renews it: the injected clock may run fast (the demo) or stand still (tests).
         self.lease = Lease(self.engine, SystemClock(), config.scheduler.lease)
         self.poll_failures: dict[str, int] = {}  # consecutive failures per source, for the poll backoff

@@ -11,7 +11,16 @@ from rich.markup import escape
 from rich.panel import Panel
 
 from bot.clock import Clock, SystemClock
-from bot.views import ChatRef, ConversationView, CustomerPost, Notice, Suggestions, ThreadMessage
+from bot.views import (
+    ApprovalRequest,
+    ChatRef,
+    ConversationView,
+    CustomerPost,
+    EscalationSummary,
+    Notice,
+    Suggestions,
+    ThreadMessage,
+)
 from bot.wording import day_time, due_when
 
 STYLE = {"urgent": "bold red", "high": "yellow", "normal": "cyan", "low": "dim"}
@@ -39,7 +48,11 @@ class ConsoleChat:
 
     async def update_conversation(self, ref: ChatRef, view: ConversationView) -> None:
         owner = view.owner_name or "nobody"
-        self.console.print(f"[bold]#{view.number}[/] is now [bold]{view.status.replace('_', ' ')}[/] · owner: {escape(owner)}")
+        extra = [f"tags {', '.join(view.tags)}" if view.tags else "", view.awaiting_approval or "",
+                 f"escalated to {view.escalated_to}" if view.escalated_to else ""]
+        more = "".join(f" · {escape(e)}" for e in extra if e)
+        self.console.print(f"[bold]#{view.number}[/] is now [bold]{view.status.replace('_', ' ')}[/] · owner: {escape(owner)}"
+                           f"{more}")
 
     async def post_in_thread(self, ref: ChatRef, message: ThreadMessage, key: str) -> str:
         number = ref.thread_id.removeprefix("conversation-")
@@ -55,11 +68,31 @@ class ConsoleChat:
                 self.console.print(f"      {index}. {escape(text)}")
         elif isinstance(message, Notice):
             self.console.print(f"{prefix} {self._notice(message)}")
+        elif isinstance(message, ApprovalRequest):
+            self.console.print(f"{prefix} [yellow]{escape(message.author)}'s reply waits for a lead "
+                               f"({escape(message.reasons)}):[/] {escape(message.text)}\n"
+                               f"      [dim]/approve {message.number} · /approve {message.number} edited text · "
+                               f"/reject {message.number} why[/]")
+        elif isinstance(message, EscalationSummary):
+            self._summary(prefix, message)
         return self._new_id(key)
 
-    async def post_to_channel(self, channel: str, message: Notice, key: str) -> str:
-        self.console.print(f"[bold]{escape(channel)}[/] {self._notice(message)}")
+    async def post_to_channel(self, channel: str, message: Notice | EscalationSummary, key: str) -> str:
+        if isinstance(message, EscalationSummary):
+            self._summary(f"[bold]{escape(channel)}[/]", message)
+        else:
+            self.console.print(f"[bold]{escape(channel)}[/] {self._notice(message)}")
         return self._new_id(key)
+
+    def _summary(self, prefix: str, message: EscalationSummary) -> None:
+        ping = f"@{escape(message.mention_group_id)} " if message.mention_group_id else ""
+        self.console.print(f"{prefix} [red]{ping}#{message.number} escalated to {escape(message.group)} by "
+                           f"{escape(message.by)}:[/] {escape(message.reason)}\n      customer: {escape(message.customer)}"
+                           f" · {escape(message.history)}")
+        for note in message.notes:
+            self.console.print(f"      note: {escape(note)}")
+        for post in message.posts:
+            self.console.print(f"      @{escape(post.author_handle)}: {escape(post.text)}")
 
     @staticmethod
     def _notice(message: Notice) -> str:
@@ -82,6 +115,9 @@ class ConsoleChat:
         facts = (f"{view.sentiment} · {view.intent.replace('_', ' ')} · [{STYLE.get(view.priority, '')}]"
                  f"{view.priority}[/] · {due} · {view.status} · lang {view.language}")
         pii = "\n[yellow]⚠ contains personal data: don't repeat it; move to a private channel[/]" if view.has_pii else ""
+        team = view.team_facts()
+        if team:
+            pii += "\n[cyan]" + escape(" · ".join(f"tags {text}" if kind == "tags" else text for kind, text in team)) + "[/]"
         who = f"@{escape(view.author_handle)}" + (f" ({escape(view.author_name)})" if view.author_name else "")
         body = f"[bold]{who}[/] on {escape(view.network)} [dim]{escape(view.url)}[/]\n{escape(view.text)}\n[dim]{facts}[/]{pii}"
         return Panel(body, title=f"#{view.number} · {title}", title_align="left", border_style=STYLE.get(view.priority, ""))

@@ -8,6 +8,8 @@
 - `snapshots.py`: the views chat shows, built from the database when delivered.
 - `agents.py`: teammates and their roles; `guards.py`: what the brand may say in public;
   `events.py`: inbound chat events acted on once across replicas.
+- `customers.py`: the customer record (linked handles, history, notes, mute); `tags.py`: tags;
+  `collisions.py`: the collision guard and who is composing; `approvals.py`: replies held for a lead.
 """
 from bot.desk.desk import Desk
 

@@ -4,16 +4,19 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Protocol
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from bot.clock import Clock
-from bot.desk import events
+from bot.desk import collisions, events
+from bot.desk.agents import agent_for
 from bot.settings import DeskConfig
+from prompts import PROMPTS_DIR
 from storage.db import session_scope
-from storage.models import Conversation
+from storage.models import Conversation, Escalation
 
 
 class FirstSuggestion(Protocol):
@@ -34,6 +37,17 @@ class Desk:
     sources: dict = field(default_factory=dict)  # name -> Source, for length rules
     on_change: Callable[[], None] = lambda: None  # wakes the outbox
     suggestions: FirstSuggestion = field(default_factory=NoSuggestions)
+    base_dir: Path = Path(".")  # where socialdesk.toml is: its relative paths start here
+
+    @property
+    def saved_replies_dir(self) -> Path:
+        saved = self.config.replies.saved
+        return self.base_dir / saved if saved else PROMPTS_DIR / "replies"
+
+    @property
+    def knowledge_path(self) -> Path:
+        knowledge = self.config.llm.knowledge
+        return self.base_dir / knowledge if knowledge else PROMPTS_DIR / "knowledge.md"
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -43,13 +57,26 @@ class Desk:
         self.on_change()
 
     def conversation_in_thread(self, platform: str, thread_id: str, channel: str | None = None) -> int | None:
-        """The number of the conversation whose chat thread `thread_id` is (in `channel`, when given), else None."""
+        """The number of the conversation whose chat thread `thread_id` is (in `channel`, when given), or which an
+        expert group handles in that thread (escalated), else None."""
         query = select(Conversation.id).where(Conversation.chat_platform == platform,
                                               Conversation.chat_thread_id == thread_id)
         if channel is not None:
             query = query.where(Conversation.chat_channel == channel)
+        escalated = select(Escalation.conversation_id).where(
+            Escalation.chat_platform == platform, Escalation.chat_thread_id == thread_id, Escalation.ended_at.is_(None))
         with Session(self.engine) as session:
-            return session.exec(query).first()
+            return session.exec(query).first() or session.exec(escalated).first()
+
+    def composing(self, number: int, platform: str, user_id: str, writing: bool) -> None:
+        """A teammate opened (`writing`) or closed the Reply… modal of #number: the parent message says so."""
+        with self.session() as session:
+            conversation = session.get(Conversation, number)
+            agent = agent_for(session, self.config, platform, user_id)
+            if conversation is None or agent is None:
+                return
+            if writing or conversation.composing_agent_id == agent.id:
+                collisions.composing(session, conversation, agent if writing else None, self.clock.now())
 
     def reply_limit(self, number: int) -> int:
         """The reply length limit of conversation #number's network (0 when unknown), for the reply modal's hint."""

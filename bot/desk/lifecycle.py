@@ -3,7 +3,10 @@
     new ──claim / assign / a reply──▶ claimed ──reply published──▶ awaiting customer
     awaiting customer ──the customer writes──▶ claimed (or new, when nobody owns it)
     any open ──snooze──▶ snoozed ──time up / the customer writes / snooze off──▶ back where it was
-    any ──resolve──▶ resolved ──claim / assign / a reply──▶ claimed (reopened)
+    any ──resolve──▶ resolved ──claim / assign / a reply / reopen──▶ claimed (reopened; new when nobody owns it)
+    claimed ──unclaim──▶ new
+    any ──spam──▶ resolved (the customer is muted: their posts open resolved conversations for a while)
+    escalate / deescalate: the status stays; an expert group's thread opens, the SLA may take the group's priority
 
 Each change writes its audit entry, moves the SLA clocks (bot/sla/clocks.py), tells the thread
 when the team should hear of it, and queues a refresh of the parent message. Handlers, the
@@ -20,9 +23,9 @@ from bot.desk import messages
 from bot.settings import SlaConfig
 from bot.sla import clocks
 from bot.vocabulary import outranks
-from bot.wording import clock_time
+from bot.wording import clock_time, plain
 from storage.db import session_scope
-from storage.models import Agent, AuditEvent, Conversation, ConversationStatus, Reply, ReplyStatus
+from storage.models import Agent, AuditEvent, Conversation, ConversationStatus, Customer, Escalation, Reply, ReplyStatus
 
 
 def opened(session: Session, sla: SlaConfig, conversation: Conversation, written: datetime) -> None:
@@ -87,6 +90,87 @@ def resolve(session: Session, conversation: Conversation, agent: Agent, now: dat
     _audit(session, now, agent.name, "resolve", conversation)
     messages.notice(session, conversation, f"conv:{conversation.id}:resolve:{now.timestamp()}",
                     f"Resolved by {agent.name}.", now)
+    messages.refresh_parent(session, conversation, now)
+
+
+def reopen(session: Session, conversation: Conversation, agent: Agent, now: datetime) -> None:
+    """`/reopen`: a resolved conversation is open again, owned as it was (new when nobody owned it)."""
+    conversation.status = _waiting_on_team(conversation)
+    conversation.resolved_at = None
+    conversation.purged_at = None
+    conversation.updated_at = now
+    _audit(session, now, agent.name, "reopen", conversation)
+    messages.notice(session, conversation, f"conv:{conversation.id}:reopen:{now.timestamp()}",
+                    f"Reopened by {agent.name}.", now)
+    messages.refresh_parent(session, conversation, now)
+
+
+def unclaim(session: Session, conversation: Conversation, agent: Agent, previous_owner: str, now: datetime) -> None:
+    """`/unclaim`: nobody owns it any more; a claimed conversation is new again (back in the unowned queue)."""
+    conversation.assignee_id = None
+    if conversation.status == ConversationStatus.CLAIMED:
+        conversation.status = ConversationStatus.NEW
+    conversation.updated_at = now
+    _audit(session, now, agent.name, "unclaim", conversation, previous_owner=previous_owner)
+    messages.notice(session, conversation, f"conv:{conversation.id}:unclaim:{now.timestamp()}",
+                    f"Unclaimed by {agent.name} (was {previous_owner}'s): it is up for grabs.", now)
+    messages.refresh_parent(session, conversation, now)
+
+
+def spam(session: Session, conversation: Conversation, customer: Customer, agent: Agent, until: datetime,
+         now: datetime) -> None:
+    """`/spam`: closed as spam, and the customer's posts open no conversation in chat until `until`."""
+    conversation.intent = "spam"
+    customer.muted_until = until
+    if conversation.status != ConversationStatus.RESOLVED:
+        conversation.status = ConversationStatus.RESOLVED
+        conversation.resolved_at = now
+        conversation.snoozed_until = None
+        clocks.resolved(session, conversation, now)
+    conversation.updated_at = now
+    _audit(session, now, agent.name, "spam", conversation, customer_id=customer.id, muted_until=until.isoformat())
+    messages.notice(session, conversation, f"conv:{conversation.id}:spam:{now.timestamp()}",
+                    f"Marked as spam by {agent.name}: closed, and @{plain(customer.handle)} is muted until "
+                    f"{until:%Y-%m-%d %H:%M} UTC.", now)
+    messages.refresh_parent(session, conversation, now)
+
+
+def muted(session: Session, conversation: Conversation, now: datetime) -> None:
+    """A new conversation of a muted customer: stored, closed at once as spam, never shown in chat."""
+    conversation.status = ConversationStatus.RESOLVED
+    conversation.intent = "spam"
+    conversation.resolved_at = now
+    clocks.resolved(session, conversation, now)
+    _audit(session, now, "socialdesk", "spam.muted", conversation, customer_id=conversation.customer_id)
+
+
+def escalate(session: Session, sla: SlaConfig, conversation: Conversation, escalation: Escalation,
+             priority: str | None, mention: str | None, agent: Agent, now: datetime) -> None:
+    """Hand it to an expert group: their channel gets the summary thread; with the group's `priority`, the SLA clocks
+    take that priority's targets (when it is more pressing), else they keep running as they were."""
+    session.add(escalation)
+    session.flush()
+    switched = priority is not None and raise_priority(session, sla, conversation, priority, now)
+    conversation.updated_at = now
+    _audit(session, now, agent.name, "escalate", conversation, group=escalation.group, reason=escalation.reason,
+           priority=conversation.priority if switched else None)
+    policy = f"; the SLA now runs on {conversation.priority} targets" if switched else "; the SLA keeps running"
+    messages.notice(session, conversation, f"conv:{conversation.id}:escalate:{escalation.id}",
+                    f"Escalated to {escalation.group} by {agent.name}: {plain(escalation.reason)}{policy}.", now)
+    messages.expert_thread(session, escalation, mention, now)
+    messages.refresh_parent(session, conversation, now)
+
+
+def deescalate(session: Session, sla: SlaConfig, conversation: Conversation, escalation: Escalation, agent: Agent,
+               now: datetime) -> None:
+    """Back from the expert group: the priority it had before comes back for the clocks still to start."""
+    escalation.ended_at = now
+    conversation.priority = escalation.priority_before
+    clocks.follow(session, sla, conversation, now)
+    conversation.updated_at = now
+    _audit(session, now, agent.name, "deescalate", conversation, group=escalation.group)
+    messages.notice(session, conversation, f"conv:{conversation.id}:deescalate:{escalation.id}",
+                    f"Back from {escalation.group}: de-escalated by {agent.name}.", now)
     messages.refresh_parent(session, conversation, now)
 
 

@@ -3,27 +3,36 @@
 The kinds are queued here and their effects registered with the delivery engine
 (`ConversationMessages.effects`). Every message is rendered from the database when it is
 delivered, so it shows the conversation as it is then. `CHANNEL` is a message of the bot's own at
-the top of a channel (the digest, source alerts).
+the top of a channel (the digest, source alerts). `APPROVAL` is a reply waiting for a lead, with its
+buttons; `EXPERT` opens an escalated conversation's thread in an expert group's channel; `HOME` asks
+for the Slack App Home tabs to be redrawn (bot/reports/home.py performs it), after any change.
 """
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from bot.clock import Clock
 from bot.delivery import queue
 from bot.delivery.chat import Chats, parent_key, post_in_its_thread, post_once, thread_of
 from bot.delivery.engine import Effect
-from bot.desk.snapshots import conversation_view, customer_post_view
+from bot.desk.snapshots import approval_request_view, conversation_view, customer_post_view, escalation_summary_view
+from bot.settings import DeskConfig
 from bot.views import Notice, ThreadMessage
-from storage.models import Agent, Conversation, OutboxEntry, OutboxStatus, Post
+from storage.models import Agent, Conversation, Escalation, OutboxEntry, OutboxStatus, Post, Reply
 
 OPEN = "chat.open"
 POST = "chat.post"
 UPDATE = "chat.update"
 NOTICE = "chat.notice"
 CHANNEL = "chat.channel"
+APPROVAL = "chat.approval"
+EXPERT = "chat.expert"
+HOME = "chat.home"
+HOME_DELAY = timedelta(seconds=2)
 
 
 def open_conversation(session: Session, conversation: Conversation, post: Post, now) -> None:
@@ -37,16 +46,42 @@ def customer_post(session: Session, conversation: Conversation, post: Post, now)
 
 
 def refresh_parent(session: Session, conversation: Conversation, now) -> None:
-    """Queue an update of the parent message, unless one is already waiting (it renders fresh state)."""
-    waiting = select(OutboxEntry.id).where(
-        OutboxEntry.kind == UPDATE,
-        OutboxEntry.conversation_id == conversation.id,
-        OutboxEntry.status == OutboxStatus.PENDING,
-    )
-    if session.exec(waiting).first() is not None:
+    """Queue an update of the parent message, unless one is already waiting (it renders fresh state); the App Home
+    tabs, which list it, are redrawn too."""
+    if not _waiting(session, UPDATE, conversation.id):
+        queue.add(session, key=f"conv:{conversation.id}:update:{uuid.uuid4().hex}", kind=UPDATE,
+                  target=queue.chat_target(conversation), conversation_id=conversation.id, payload={}, now=now)
+    refresh_homes(session, now)
+
+
+def refresh_homes(session: Session, now) -> None:
+    """Queue one redraw of every App Home tab, unless one is already waiting or nobody has opened theirs; it waits
+    `HOME_DELAY`, so a burst of changes is one redraw and the conversations' own messages go first."""
+    if session.exec(select(Agent.id).where(Agent.home_opened_at.is_not(None)).limit(1)).first() is None:
         return
-    queue.add(session, key=f"conv:{conversation.id}:update:{uuid.uuid4().hex}", kind=UPDATE,
-              target=queue.chat_target(conversation), conversation_id=conversation.id, payload={}, now=now)
+    if not _waiting(session, HOME, None):
+        queue.add(session, key=f"home:{uuid.uuid4().hex}", kind=HOME, target="chat:slack:home", conversation_id=None,
+                  payload={}, now=now + HOME_DELAY)
+
+
+def _waiting(session: Session, kind: str, conversation_id: int | None) -> bool:
+    query = select(OutboxEntry.id).where(OutboxEntry.kind == kind, OutboxEntry.conversation_id == conversation_id,
+                                         OutboxEntry.status == OutboxStatus.PENDING)
+    return session.exec(query).first() is not None
+
+
+def approval_request(session: Session, conversation: Conversation, reply: Reply, now) -> None:
+    """The reply waiting for a lead, in its conversation's thread with Approve / Edit / Reject."""
+    queue.add(session, key=f"reply:{reply.id}:approval", kind=APPROVAL, target=queue.chat_target(conversation),
+              conversation_id=conversation.id, payload={"reply_id": reply.id}, now=now)
+
+
+def expert_thread(session: Session, escalation: Escalation, mention: str | None, now) -> None:
+    """The summary that opens the escalated conversation's thread in the expert group's channel."""
+    queue.add(session, key=f"escalation:{escalation.id}:summary", kind=EXPERT,
+              target=queue.channel_target(escalation.chat_platform, escalation.chat_channel),
+              conversation_id=escalation.conversation_id, payload={"escalation_id": escalation.id, "mention": mention},
+              now=now)
 
 
 def notice(session: Session, conversation: Conversation, key: str, text: str, now, *,
@@ -64,9 +99,11 @@ def channel_post(session: Session, *, key: str, platform: str, channel: str, tex
 class ConversationMessages:
     """Delivers the kinds above through the running chat ports."""
 
-    def __init__(self, engine: Engine, chats: Chats) -> None:
+    def __init__(self, engine: Engine, chats: Chats, config: DeskConfig, clock: Clock) -> None:
         self.engine = engine
         self.chats = chats
+        self.config = config
+        self.clock = clock
 
     def effects(self) -> dict[str, Effect]:
         return {
@@ -75,6 +112,8 @@ class ConversationMessages:
             NOTICE: Effect(self._in_thread),
             UPDATE: Effect(self._update),
             CHANNEL: Effect(self._channel),
+            APPROVAL: Effect(self._in_thread),
+            EXPERT: Effect(self._expert_thread, delivered=_expert_thread_opened),
         }
 
     async def _open(self, entry: OutboxEntry) -> dict:
@@ -85,7 +124,7 @@ class ConversationMessages:
                 found = await chat.find_message(conversation.chat_channel, None, entry.key)
                 if found:
                     return {"channel": conversation.chat_channel, "thread_id": found, "reconciled": True}
-            view = conversation_view(session, conversation, chat.platform)
+            view = conversation_view(session, conversation, chat.platform, self.config, self.clock.now())
         ref = await chat.post_conversation(conversation.chat_channel, view, entry.key)
         return {"channel": ref.channel, "thread_id": ref.thread_id}
 
@@ -94,7 +133,7 @@ class ConversationMessages:
             conversation = session.get(Conversation, entry.conversation_id)
             chat = self.chats.port(conversation.chat_platform)
             ref = thread_of(session, conversation)
-            view = conversation_view(session, conversation, chat.platform)
+            view = conversation_view(session, conversation, chat.platform, self.config, self.clock.now())
         await chat.update_conversation(ref, view)
         return {}
 
@@ -102,6 +141,8 @@ class ConversationMessages:
         def message_for(session: Session, conversation: Conversation) -> ThreadMessage:
             if entry.kind == POST:
                 return customer_post_view(session, session.get(Post, entry.payload["post_id"]))
+            if entry.kind == APPROVAL:
+                return approval_request_view(session, session.get(Reply, entry.payload["reply_id"]))
             payload = entry.payload
             mention = session.get(Agent, payload["mention_agent"]) if payload.get("mention_agent") else None
             return Notice(text=payload["text"], number=conversation.id, link=payload.get("link"),
@@ -113,6 +154,19 @@ class ConversationMessages:
         payload = entry.payload
         return await post_once(self.chats.port(payload["platform"]), entry, payload["channel"], None,
                                Notice(text=payload["text"]), skipped="nothing to say")
+
+
+    async def _expert_thread(self, entry: OutboxEntry) -> dict:
+        with Session(self.engine) as session:
+            escalation = session.get(Escalation, entry.payload["escalation_id"])
+            summary = escalation_summary_view(session, escalation, entry.payload.get("mention"), self.clock.now())
+        return await post_once(self.chats.port(escalation.chat_platform), entry, escalation.chat_channel, None, summary,
+                               skipped="nothing to say")
+
+
+def _expert_thread_opened(session: Session, entry: OutboxEntry, result: dict) -> None:
+    """The summary is posted: replies in its thread act on the conversation."""
+    session.get(Escalation, entry.payload["escalation_id"]).chat_thread_id = result["message_id"]
 
 
 def _thread_opened(session: Session, entry: OutboxEntry, result: dict) -> None:

@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from bot.desk import lifecycle, messages
+from bot.desk import customers, lifecycle, messages
 from bot.enrich import enrich
 from bot.settings import DeskConfig
 from bot.sources.base import InboundPost
@@ -55,6 +55,7 @@ def _store(session: Session, config: DeskConfig, source_name: str, inbound: Inbo
     found = enrich(inbound.text, followers=inbound.author.followers)
     conversation = _open_conversation(session, inbound, customer.id)
     opened = conversation is None
+    muted = opened and customers.is_muted(customer, now)
     written = min(inbound.created_at, now)  # SLA clocks start when the customer wrote (never in the future)
     if opened:
         route = config.route_for(source_name, found.priority)
@@ -76,6 +77,8 @@ def _store(session: Session, config: DeskConfig, source_name: str, inbound: Inbo
         session.add(conversation)
         session.flush()
         lifecycle.opened(session, config.sla, conversation, written)
+        if muted:
+            lifecycle.muted(session, conversation, now)
     else:
         _absorb(session, config, conversation, found, written, now)
     post = Post(
@@ -100,6 +103,8 @@ def _store(session: Session, config: DeskConfig, source_name: str, inbound: Inbo
     )
     session.add(post)
     session.flush()
+    if muted:
+        return Ingested(post_id=post.id, conversation_id=conversation.id, opened=opened)  # muted (/spam): stored only
     if opened:
         messages.open_conversation(session, conversation, post, now)
     else:

@@ -2,4 +2,5 @@
 
 - `figures.py`: response times, response rate and SLA attainment (for /stats, /sla and the digest).
 - `digest.py`: the daily digest in a channel; `retention.py`: customers' texts removed after their use.
+- `home.py`: each agent's own desk (Slack's App Home tab, `/desk me`), redrawn after changes.
 """

@@ -53,4 +53,4 @@ def failing_now(ctx: StatsContext) -> list[str]:
     return lines
 
 
-SECTIONS = (figures.overview, figures.overdue_now, failing_now)
+SECTIONS = (figures.overview, figures.by_tag, figures.overdue_now, failing_now)

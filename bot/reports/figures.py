@@ -26,12 +26,13 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
+from bot.desk import tags as conversation_tags
 from bot.settings import DeskConfig
 from bot.sla import policy
 from bot.sla.clocks import FIRST, NEXT, RESOLUTION, RESOLVED, RESPONDED
 from bot.suggest.usage import usage_lines
 from bot.wording import count, plain, span, time_left
-from storage.models import Agent, Conversation, Customer, SlaClock
+from storage.models import Agent, AuditEvent, Conversation, ConversationTag, Customer, SlaClock
 from storage.queries import open_conversations
 
 UNASSIGNED = "unassigned"
@@ -71,6 +72,7 @@ class Measured:
     responded: bool
     response_time: timedelta | None
     verdict: str | None  # "met", "missed", or None (not counted)
+    tags: tuple[str, ...] = ()  # the conversation's
 
 
 @dataclass(frozen=True)
@@ -80,12 +82,14 @@ class StatsContext:
     window: Window
     now: datetime
     clocks: tuple[Measured, ...]
+    tags: tuple[str, ...] = ()  # only conversations with any of these tags were counted
 
     def of(self, kind: str) -> list[Measured]:
         return [c for c in self.clocks if c.kind == kind]
 
 
-def context(session: Session, config: DeskConfig, window: Window, now: datetime) -> StatsContext:
+def context(session: Session, config: DeskConfig, window: Window, now: datetime, tags: tuple[str, ...] = ()) -> StatsContext:
+    """The clocks that started in `window` (of conversations tagged with any of `tags`, when given)."""
     agents = {a.id: a.name for a in session.exec(select(Agent))}
     query = (
         select(SlaClock, Conversation.network, Conversation.intent, Conversation.assignee_id)
@@ -94,13 +98,23 @@ def context(session: Session, config: DeskConfig, window: Window, now: datetime)
     )
     if window.end is not None:
         query = query.where(SlaClock.started_at < window.end)
+    if tags:
+        query = query.where(conversation_tags.tagged(tags))
     rows = session.exec(query).all()
-    clocks = tuple(_measure(config, clock, network, intent, agents.get(clock.agent_id or assignee, UNASSIGNED), now)
+    tagged: dict[int, list[str]] = defaultdict(list)
+    ids = list({clock.conversation_id for clock, *_ in rows})
+    for start in range(0, len(ids), 500):  # keeps the IN list of one query small
+        for conversation_id, tag in session.exec(select(ConversationTag.conversation_id, ConversationTag.tag)
+                                                 .where(ConversationTag.conversation_id.in_(ids[start:start + 500]))):
+            tagged[conversation_id].append(tag)
+    clocks = tuple(_measure(config, clock, network, intent, agents.get(clock.agent_id or assignee, UNASSIGNED), now,
+                            tuple(sorted(tagged[clock.conversation_id])))
                    for clock, network, intent, assignee in rows)
-    return StatsContext(session, config, window, now, clocks)
+    return StatsContext(session, config, window, now, clocks, tags)
 
 
-def _measure(config: DeskConfig, clock: SlaClock, network: str, intent: str, agent: str, now: datetime) -> Measured:
+def _measure(config: DeskConfig, clock: SlaClock, network: str, intent: str, agent: str, now: datetime,
+             tags: tuple[str, ...] = ()) -> Measured:
     done = clock.outcome == (RESOLVED if clock.kind == RESOLUTION else RESPONDED)
     if done:
         verdict = "met" if clock.stopped_at <= clock.due_at else "missed"
@@ -109,7 +123,7 @@ def _measure(config: DeskConfig, clock: SlaClock, network: str, intent: str, age
     response_time = None
     if done and clock.kind != RESOLUTION:
         response_time = policy.elapsed(config.sla, clock.priority, clock.started_at, clock.stopped_at)
-    return Measured(clock.kind, network, agent, intent == "spam", done, response_time, verdict)
+    return Measured(clock.kind, network, agent, intent == "spam", done, response_time, verdict, tags)
 
 
 # --- sections ---------------------------------------------------------------------------------
@@ -118,7 +132,8 @@ def _measure(config: DeskConfig, clock: SlaClock, network: str, intent: str, age
 def overview(ctx: StatsContext) -> list[str]:
     first = ctx.of(FIRST)
     spam = sum(c.spam for c in first)
-    head = f"{count(len(first), 'conversation')} {ctx.window.label}" + (f" ({spam} spam)" if spam else "") + "."
+    scope = f" tagged {' or '.join(ctx.tags)}" if ctx.tags else ""
+    head = f"{count(len(first), 'conversation')}{scope} {ctx.window.label}" + (f" ({spam} spam)" if spam else "") + "."
     if not first:
         return [head]
     return [
@@ -130,11 +145,30 @@ def overview(ctx: StatsContext) -> list[str]:
 
 
 def by_agent(ctx: StatsContext) -> list[str]:
-    return _grouped(ctx, "By agent:", lambda c: c.agent)
+    return _grouped(ctx, "By agent:", lambda c: [c.agent])
 
 
 def by_network(ctx: StatsContext) -> list[str]:
-    return _grouped(ctx, "By network:", lambda c: c.network)
+    return _grouped(ctx, "By network:", lambda c: [c.network])
+
+
+def by_tag(ctx: StatsContext) -> list[str]:
+    """A conversation with several tags counts under each of them."""
+    return _grouped(ctx, "By tag:", lambda c: c.tags)
+
+
+def spam_marked(ctx: StatsContext) -> list[str]:
+    """Conversations closed as spam with /spam, and conversations of muted customers that stayed out of chat."""
+    query = select(AuditEvent.action).where(AuditEvent.action.in_(("spam", "spam.muted")),
+                                            AuditEvent.at >= ctx.window.start)
+    if ctx.window.end is not None:
+        query = query.where(AuditEvent.at < ctx.window.end)
+    actions = ctx.session.exec(query).all()
+    marked, muted = actions.count("spam"), actions.count("spam.muted")
+    if not marked and not muted:
+        return []
+    return [f"Spam: {count(marked, 'conversation')} marked with /spam · {count(muted, 'post')} of muted authors kept out "
+            "of chat."]
 
 
 def attainment_today(ctx: StatsContext) -> list[str]:
@@ -161,7 +195,7 @@ def model_cost(ctx: StatsContext) -> list[str]:
     return usage_lines(ctx.session, ctx.window.start, ctx.config.llm.currency, until=ctx.window.end)
 
 
-SECTIONS: list[Callable[[StatsContext], list[str]]] = [overview, by_agent, by_network, model_cost]
+SECTIONS: list[Callable[[StatsContext], list[str]]] = [overview, by_agent, by_network, by_tag, spam_marked, model_cost]
 
 
 def render(ctx: StatsContext, sections: Iterable[Callable[[StatsContext], list[str]]]) -> str:
@@ -177,11 +211,12 @@ def overdue(ctx: StatsContext) -> list[tuple[Conversation, Customer, Agent | Non
 # --- figures ----------------------------------------------------------------------------------
 
 
-def _grouped(ctx: StatsContext, title: str, key: Callable[[Measured], str]) -> list[str]:
+def _grouped(ctx: StatsContext, title: str, keys: Callable[[Measured], Iterable[str]]) -> list[str]:
     groups: dict[str, list[Measured]] = defaultdict(list)
     for clock in ctx.clocks:
         if clock.kind != RESOLUTION:
-            groups[key(clock)].append(clock)
+            for key in keys(clock):
+                groups[key].append(clock)
     if not groups:
         return []
     lines = [title]

@@ -66,3 +66,41 @@ def message_event(text: str, user: str, channel: str, ts: str, thread_ts: str | 
             "event_id": f"Ev{ts.replace('.', '')}", "event_time": int(float(ts)),
             "authorizations": [{"team_id": TEAM["id"], "user_id": "U0BOT", "is_bot": True}]}
     return json.dumps(body), "application/json"
+
+
+def app_home_opened(user: str, tab: str = "home") -> tuple[str, str]:
+    """The event Slack sends when someone opens the app's Home (or Messages) tab."""
+    event = {"type": "app_home_opened", "user": user, "channel": "D0HOME", "tab": tab, "event_ts": "1700000500.000100"}
+    body = {"token": "legacy", "team_id": TEAM["id"], "api_app_id": "A0APP", "event": event, "type": "event_callback",
+            "event_id": f"EvHome{user}", "event_time": 1700000500,
+            "authorizations": [{"team_id": TEAM["id"], "user_id": "U0BOT", "is_bot": True}]}
+    return json.dumps(body), "application/json"
+
+
+def view_closed(view: dict, user: str) -> tuple[str, str]:
+    """A modal closed with Cancel or ×, sent because it asked for notify_on_close."""
+    payload = {"type": "view_closed", "team": TEAM, "user": {"id": user, "username": user.lower(), "team_id": TEAM["id"]},
+               "api_app_id": "A0APP", "token": "legacy", "view": {**view, "state": {"values": {}}}, "is_cleared": False}
+    return urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded"
+
+
+def view_action(view: dict, action: dict, user: str) -> tuple[str, str]:
+    """An action in a view (a modal's static_select, a Home tab's button): block_actions with no response_url."""
+    payload = {
+        "type": "block_actions", "team": TEAM, "user": {"id": user, "username": user.lower(), "team_id": TEAM["id"]},
+        "api_app_id": "A0APP", "token": "legacy", "trigger_id": "12466734323.1395872399",
+        "container": {"type": "view", "view_id": view["id"]}, "view": view,
+        "actions": [{"block_id": "b1", "action_ts": "1700000000.2", **action}],
+    }
+    return urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded"
+
+
+def selected(action_id: str, value: str) -> dict:
+    """A static_select's pick, for `view_action`."""
+    return {"type": "static_select", "action_id": action_id,
+            "selected_option": {"text": {"type": "plain_text", "text": value}, "value": value}}
+
+
+def pressed(action_id: str, value: str) -> dict:
+    """A button's press, for `view_action`."""
+    return {"type": "button", "action_id": action_id, "value": value, "text": {"type": "plain_text", "text": "x"}}

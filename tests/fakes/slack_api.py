@@ -41,6 +41,10 @@ DEFAULT_CHANNELS = ("general", "random")
 FIRST_TS = 1_700_000_000  # the first message gets "1700000000.000100", each later one a second more
 JSON_FIELDS = ("blocks", "metadata", "view", "attachments")  # may arrive as JSON strings (form-encoded)
 MAX_BLOCKS, MAX_TEXT, MAX_LIMIT = 50, 40_000, 1000
+# View limits (docs.slack.dev/reference/views and /surfaces/app-home, /surfaces/modals): a modal or a home tab holds
+# at most 100 blocks; private_metadata at most 3000 characters, callback_id and external_id 255; a modal's title,
+# submit and close texts 24 each. Slack answers views.open / update / publish that break them with invalid_arguments.
+MAX_VIEW_BLOCKS, MAX_PRIVATE_METADATA, MAX_VIEW_ID_FIELD, MAX_MODAL_TITLE = 100, 3000, 255, 24
 
 
 class Call(NamedTuple):
@@ -94,6 +98,7 @@ class FakeSlack(LocalServer):
         self._users: dict[str, dict] = {}
         self._messages: dict[str, list[dict]] = defaultdict(list)  # channel id -> messages incl. replies, post order
         self._views_by_id: dict[str, dict] = {}
+        self._homes: dict[str, dict] = {}  # user id -> the published home tab
         self._ephemerals: list[dict] = []
         self._views: list[dict] = []
         self._responses: list[dict] = []
@@ -213,6 +218,11 @@ class FakeSlack(LocalServer):
         """views.open / views.update calls: params plus "method", with "view" as stored (id, hash...)."""
         with self._lock:
             return copy.deepcopy(self._views)
+
+    def home(self, user_id: str) -> dict | None:
+        """The home tab last published for `user_id` (views.publish), as stored."""
+        with self._lock:
+            return copy.deepcopy(self._homes.get(user_id))
 
     @property
     def responses(self) -> list[dict]:
@@ -513,6 +523,23 @@ class FakeSlack(LocalServer):
         self._views.append({**copy.deepcopy(params), "method": "views.update", "view": copy.deepcopy(view)})
         return {"view": copy.deepcopy(view)}
 
+    def _views_publish(self, params: dict) -> dict:
+        """Publish a user's home tab (docs.slack.dev/reference/methods/views.publish): a `home` view only."""
+        user_id = str(params.get("user_id") or "")
+        if user_id not in self._users:
+            raise _Refusal("user_not_found")
+        view = _view_object(params.get("view"))
+        if view["type"] != "home":
+            raise _Refusal("invalid_arguments")
+        current = self._homes.get(user_id)
+        if params.get("hash") and current and params["hash"] != current["hash"]:
+            raise _Refusal("hash_conflict")
+        view_id = current["id"] if current else f"V{next(self._ids):08d}"
+        view.update(id=view_id, root_view_id=view_id, previous_view_id=None, hash=f"{self._next_ts()}.{view_id}")
+        self._homes[user_id] = view
+        self._views.append({**copy.deepcopy(params), "method": "views.publish", "view": copy.deepcopy(view)})
+        return {"view": copy.deepcopy(view)}
+
     _handlers: ClassVar[dict[str, Callable[[FakeSlack, dict], dict]]] = {
         "auth.test": _auth_test,
         "chat.postMessage": _chat_postMessage,
@@ -526,6 +553,7 @@ class FakeSlack(LocalServer):
         "users.info": _users_info,
         "views.open": _views_open,
         "views.update": _views_update,
+        "views.publish": _views_publish,
     }
 
 
@@ -598,9 +626,29 @@ def _content(params: dict, *, required: bool) -> dict:
 def _view_object(view: Any) -> dict:
     if not isinstance(view, dict) or view.get("type") not in ("modal", "home"):
         raise _Refusal("invalid_arguments")
+    _check_view(view)
     return {"team_id": TEAM_ID, "state": {"values": {}}, "private_metadata": "", "callback_id": "",
             "external_id": "", "clear_on_close": False, "notify_on_close": False, "app_id": APP_ID,
             "bot_id": BOT_ID, **copy.deepcopy(view)}
+
+
+def _check_view(view: dict) -> None:
+    """Slack's documented view limits (see MAX_VIEW_BLOCKS above); a view that breaks one is invalid_arguments."""
+    blocks = view.get("blocks")
+    if not isinstance(blocks, list) or len(blocks) > MAX_VIEW_BLOCKS or \
+            not all(isinstance(block, dict) and block.get("type") for block in blocks):
+        raise _Refusal("invalid_arguments")
+    if len(str(view.get("private_metadata") or "")) > MAX_PRIVATE_METADATA:
+        raise _Refusal("invalid_arguments")
+    if any(len(str(view.get(key) or "")) > MAX_VIEW_ID_FIELD for key in ("callback_id", "external_id")):
+        raise _Refusal("invalid_arguments")
+    if view["type"] == "modal":
+        title = view.get("title") or {}
+        if not title.get("text") or any(len(str((view.get(key) or {}).get("text", ""))) > MAX_MODAL_TITLE
+                                        for key in ("title", "submit", "close")):
+            raise _Refusal("invalid_arguments")
+    elif any(key in view for key in ("title", "submit", "close")):
+        raise _Refusal("invalid_arguments")  # a home tab has none of a modal's chrome
 
 
 def _top_level(message: dict) -> bool:

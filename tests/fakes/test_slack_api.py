@@ -222,3 +222,33 @@ def test_in_thread_mode_serves_another_loop_and_another_process():
         subprocess.run([sys.executable, "-c", script, slack.token, slack.base_url], check=True, timeout=30)
         assert [m["text"] for m in slack.messages(channel)] == ["from another loop", "from a subprocess"]
         assert [c.method for c in slack.calls] == ["chat.postMessage", "chat.postMessage"]
+
+
+@pytest.mark.asyncio
+async def test_views_publish_keeps_the_documented_view_limits():
+    async with FakeSlack() as slack:
+        slack.add_user("UJANE", "jane")
+        client = client_for(slack)
+        divider = {"type": "divider"}
+        published = await client.views_publish(user_id="UJANE", view={"type": "home", "blocks": [divider] * 100})
+        assert published["view"]["type"] == "home" and len(slack.home("UJANE")["blocks"]) == 100
+        again = await client.views_publish(user_id="UJANE", view={"type": "home", "blocks": [divider]})
+        assert again["view"]["id"] == published["view"]["id"]  # one home per user, replaced
+        refused = [
+            {"type": "home", "blocks": [divider] * 101},  # at most 100 blocks
+            {"type": "home", "blocks": [divider], "private_metadata": "x" * 3001},  # 3000 characters
+            {"type": "home", "blocks": [divider], "callback_id": "x" * 256},  # 255 characters
+            {"type": "home", "blocks": [divider], "title": {"type": "plain_text", "text": "Home"}},  # a modal's chrome
+            {"type": "modal", "blocks": [divider], "title": {"type": "plain_text", "text": "Reply"}},  # home only
+        ]
+        for view in refused:
+            with pytest.raises(SlackApiError) as raised:
+                await client.views_publish(user_id="UJANE", view=view)
+            assert raised.value.response["error"] == "invalid_arguments"
+        with pytest.raises(SlackApiError) as raised:
+            await client.views_publish(user_id="UNOBODY", view={"type": "home", "blocks": []})
+        assert raised.value.response["error"] == "user_not_found"
+        with pytest.raises(SlackApiError) as raised:
+            await client.views_open(trigger_id="1.2.3", view={"type": "modal", "blocks": [divider],
+                                                             "title": {"type": "plain_text", "text": "x" * 25}})
+        assert raised.value.response["error"] == "invalid_arguments"  # a modal's title holds 24 characters

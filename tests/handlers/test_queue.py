@@ -142,7 +142,7 @@ async def test_unknown_words_are_refused_with_what_is_accepted(desk, args, error
 
 
 async def test_usage_names_every_accepted_word():
-    assert USAGE == "/queue [mine|unowned] [urgent|high|normal|low] [bluesky|mastodon|reddit|replay|x] [page 2]"
+    assert USAGE == "/queue [mine|unowned] [urgent|high|normal|low] [bluesky|mastodon|reddit|replay|x] [tag:billing] [page 2]"
 
 
 async def test_in_a_thread_queue_works_the_same_and_strangers_are_refused(desk):

@@ -40,6 +40,7 @@ from bot.chat.discord.render import answer_chunks, anyway_confirmation, held_but
 from bot.desk import Desk
 from bot.ports import ChatError
 from handlers import TYPED, Command, dispatch
+from handlers.approve import button_args
 from handlers.context import Actor, Outcome, Request, parse_flags
 from handlers.parsing import CommandError, parse_slash, parse_thread_message, with_reply_text
 
@@ -48,6 +49,7 @@ NOTE_SAVED = "📝"
 _MENTION = re.compile(r"<@!?(\d{15,21})>")
 _CUSTOM_ID = re.compile(r"^sd:([a-z_]{1,20}):(\d{1,12})(?::([A-Za-z0-9_-]{1,32}))?$")  # sd:action:number[:more]
 PRESSED = {"claim", "resolve", "suggest"}  # buttons that run the command of their name on their conversation
+DECIDED = {"approve", "reject"}  # buttons under a reply waiting for approval: the command, for that reply
 
 
 def intents() -> discord.Intents:
@@ -180,6 +182,10 @@ class DiscordListeners:
         elif action == "use" and more.isdigit():
             await interaction.response.send_modal(reply_modal(
                 number, suggestion_on(interaction.message, int(more)), self.desk.reply_limit(number)))
+        elif action in DECIDED and more.isdigit():
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            request = Request(command=action, actor=actor_of(interaction.user), number=number, args=button_args(int(more)))
+            await self._followup(interaction, (await dispatch(self.desk, request)).text)
         elif action == "reply_modal":
             await self.submit_reply(interaction, number)
         elif action == "anyway":

@@ -29,7 +29,6 @@ from bot.chat.discord.render import (
     answer_chunks,
     conversation_message,
     is_conversation_parent,
-    notice_message,
     ref,
     ref_of,
     thread_message,
@@ -38,7 +37,7 @@ from bot.chat.discord.render import (
 from bot.delivery.pace import TokenBucket
 from bot.ports import ChatError
 from bot.settings import DiscordConfig
-from bot.views import ChatRef, ConversationView, Notice, ThreadMessage
+from bot.views import ChatRef, ConversationView, EscalationSummary, Notice, ThreadMessage
 
 log = logging.getLogger(__name__)
 FORUM_TYPES = {15, 16}  # GUILD_FORUM, GUILD_MEDIA: every message is a post (a thread)
@@ -117,11 +116,12 @@ class DiscordChat:
     async def post_in_thread(self, ref: ChatRef, message: ThreadMessage, key: str) -> str:
         return (await self._send(ref.thread_id, thread_message(message, key), key, "Send Messages in Threads"))["id"]
 
-    async def post_to_channel(self, channel: str, message: Notice, key: str) -> str:
+    async def post_to_channel(self, channel: str, message: Notice | EscalationSummary, key: str) -> str:
         channel_id = await self.channel_id(channel)
-        payload = notice_message(message, key)
+        payload = thread_message(message, key)
         if await self._is_forum(channel_id):
-            return await self._create_post(channel_id, " ".join(message.text.split()) or "socialdesk", payload)
+            title = message.text if isinstance(message, Notice) else f"#{message.number} escalated: {message.reason}"
+            return await self._create_post(channel_id, " ".join(title.split())[:THREAD_NAME_LIMIT] or "socialdesk", payload)
         return (await self._send(channel_id, payload, key, "Send Messages"))["id"]
 
     async def find_message(self, channel: str, thread_id: str | None, key: str) -> str | None:

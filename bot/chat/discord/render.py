@@ -14,7 +14,7 @@ from datetime import datetime
 
 import discord
 
-from bot.views import ConversationView, CustomerPost, Notice, Suggestions, ThreadMessage
+from bot.views import ApprovalRequest, ConversationView, CustomerPost, EscalationSummary, Notice, Suggestions, ThreadMessage
 from bot.vocabulary import network_name, status_name
 
 SENTIMENT = {"positive": "🙂", "neutral": "😐", "negative": "😠"}
@@ -126,6 +126,9 @@ def conversation_message(view: ConversationView, key: str | None) -> dict:
         embed.add_field(name=label, value=value, inline=True)
     if view.has_pii:
         embed.add_field(name="⚠️ Personal data", value="Don't repeat it in public; move to a private channel.", inline=False)
+    team = team_facts(view)
+    if team:
+        embed.add_field(name="Team", value=fit(team, FIELD_LIMIT, transform=lambda t: t, tail="…"), inline=False)
     embed.set_footer(text=f"{PARENT_FOOTER}{view.number} · lang {view.language}" + (f" · ref {ref(key)}" if key else ""))
     buttons = [] if view.status == "resolved" else [
         _button("Claim", f"sd:claim:{view.number}", discord.ButtonStyle.secondary),
@@ -133,6 +136,52 @@ def conversation_message(view: ConversationView, key: str | None) -> dict:
         _button("Resolve", f"sd:resolve:{view.number}", discord.ButtonStyle.success),
     ]
     return _message(embeds=[embed], components=_rows(buttons))
+
+
+TEAM_ICONS = {"history": "👤", "tags": "🏷️", "suggested_tags": "", "composing": "✏️", "approval": "⏳", "escalated": "🚨"}
+
+
+def team_facts(view: ConversationView) -> str:
+    """The customer's history, tags, who is writing, what waits for whom: one line each."""
+    def shown(kind: str, text: str) -> str:
+        text = " ".join(f"`{_plain(t)}`" for t in text.split()) if kind == "tags" else escape(text)
+        return f"{TEAM_ICONS[kind]} {text}".strip()
+
+    return "\n".join(shown(kind, text) for kind, text in view.team_facts())
+
+
+def approval_message(message: ApprovalRequest, key: str) -> dict:
+    """A reply waiting for a lead, with Approve / Reject (a lead edits with `/approve N the edited text`)."""
+    embed = discord.Embed(title=fit(f"⏳ {message.author}'s reply waits for a lead", TITLE_LIMIT, _plain, "…"),
+                          description=fit(message.text, DESCRIPTION_LIMIT))
+    embed.add_field(name="Why", value=fit(message.reasons or "policy", FIELD_LIMIT, tail="…"), inline=False)
+    if message.decided:
+        embed.add_field(name="Decided", value=escape(message.decided), inline=False)
+    else:
+        embed.add_field(name="Edit", value=f"`/approve {message.number} the edited text`", inline=False)
+    embed.set_footer(text=f"ref {ref(key)}")
+    buttons = [] if message.decided else [
+        _button("Approve", f"sd:approve:{message.number}:{message.reply_id}", discord.ButtonStyle.success),
+        _button("Reject", f"sd:reject:{message.number}:{message.reply_id}", discord.ButtonStyle.danger),
+    ]
+    return _message(embeds=[embed], components=_rows(buttons))
+
+
+def escalation_message(message: EscalationSummary, key: str) -> dict:
+    """The summary an expert group gets; it pings the group's role."""
+    embed = discord.Embed(title=fit(f"🚨 #{message.number} escalated to {message.group}", TITLE_LIMIT, _plain, "…"),
+                          description=fit(f"{message.by}: {message.reason}", DESCRIPTION_LIMIT))
+    embed.add_field(name="Customer", value=fit(message.customer, FIELD_LIMIT, tail="…"), inline=False)
+    embed.add_field(name="History", value=fit(message.history, FIELD_LIMIT, tail="…"), inline=False)
+    if message.notes:
+        embed.add_field(name="Notes", value=fit("\n".join(message.notes), FIELD_LIMIT, tail="…"), inline=False)
+    for post in message.posts:
+        embed.add_field(name=fit(f"@{post.author_handle}", TITLE_LIMIT, _plain, "…"),
+                        value=fit(post.text, FIELD_LIMIT, tail="…") or "*(no text)*", inline=False)
+    embed.set_footer(text=f"ref {ref(key)}")
+    roles = (message.mention_group_id,) if message.mention_group_id else ()
+    return _message(content=" ".join(f"<@&{r}>" for r in roles) or None, embeds=[embed],
+                    mentions=allowed_mentions((), roles))
 
 
 def stamp(moment: datetime, style: str) -> str:
@@ -155,6 +204,10 @@ def thread_message(message: ThreadMessage, key: str) -> dict:
         return _message(embeds=[embed])
     if isinstance(message, Suggestions):
         return suggestions_message(message, key)
+    if isinstance(message, ApprovalRequest):
+        return approval_message(message, key)
+    if isinstance(message, EscalationSummary):
+        return escalation_message(message, key)
     return notice_message(message, key)
 
 

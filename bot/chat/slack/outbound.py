@@ -9,9 +9,10 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.chat.slack.home import home_tab
 from bot.chat.slack.render import METADATA_EVENT, conversation_blocks, metadata, thread_blocks
 from bot.ports import ChatError
-from bot.views import ChatRef, ConversationView, Notice, ThreadMessage
+from bot.views import ChatRef, ConversationView, HomeView, Notice, ThreadMessage
 
 # Errors that will not go away by trying again: the setup needs fixing.
 PERMANENT = {
@@ -39,6 +40,7 @@ class SlackChat:
     def __init__(self, client: AsyncWebClient) -> None:
         self.client = client
         self._channel_ids: dict[str, str] = {}
+        self._team_url: str | None = None
 
     async def post_conversation(self, channel: str, view: ConversationView, key: str) -> ChatRef:
         text, blocks = conversation_blocks(view)
@@ -88,6 +90,23 @@ class SlackChat:
                    blocks: list[dict] | None = None) -> None:
         """`blocks` (Slack only) add buttons to the answer, e.g. "Publish anyway" on a held reply."""
         await self._call("chat_postEphemeral", channel=channel, user=user_id, text=text, thread_ts=thread_id, blocks=blocks)
+
+    async def publish_home(self, user_id: str, view: HomeView) -> None:
+        """Draw `user_id`'s App Home tab."""
+        await self.publish_home_view(user_id, home_tab(view, await self.team_url()))
+
+    async def publish_home_view(self, user_id: str, view: dict) -> None:
+        await self._call("views_publish", user_id=user_id, view=view)
+
+    async def direct_message(self, user_id: str, text: str) -> None:
+        """A message in the app's direct messages with `user_id` (where answers to App Home buttons go)."""
+        await self._call("chat_postMessage", channel=user_id, text=text)
+
+    async def team_url(self) -> str:
+        """The workspace's address (https://acme.slack.com/), for message links."""
+        if self._team_url is None:
+            self._team_url = (await self._call("auth_test"))["url"]
+        return self._team_url
 
     async def channel_id(self, channel: str) -> str:
         """Config may name a channel (#social); the API needs its id (C0123…)."""

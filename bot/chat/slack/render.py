@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from bot.views import ConversationView, CustomerPost, Suggestions, ThreadMessage
+from bot.views import ApprovalRequest, ConversationView, CustomerPost, EscalationSummary, Suggestions, ThreadMessage
 from bot.vocabulary import network_name, status_name
 
 SENTIMENT = {"positive": ":slightly_smiling_face:", "neutral": ":neutral_face:", "negative": ":rage:"}
@@ -74,6 +74,9 @@ def conversation_blocks(view: ConversationView) -> tuple[str, list[dict]]:
     if view.has_pii:
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text":
             ":warning: Contains personal data. Don't repeat it in public; move to a private channel."}]})
+    team = team_facts(view)
+    if team:
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": team[:SECTION_LIMIT]}]})
     if view.status != "resolved":
         blocks.append({"type": "actions", "block_id": f"conversation:{view.number}", "elements": [
             _button("Claim", "sd_claim", str(view.number)),
@@ -84,7 +87,24 @@ def conversation_blocks(view: ConversationView) -> tuple[str, list[dict]]:
     return fallback, blocks
 
 
+TEAM_ICONS = {"history": ":bust_in_silhouette:", "tags": ":label:", "suggested_tags": "", "composing": ":pencil2:",
+              "approval": ":hourglass_flowing_sand:", "escalated": ":rotating_light:"}
+
+
+def team_facts(view: ConversationView) -> str:
+    """The customer's history, tags, who is writing, what waits for whom, on one line."""
+    def shown(kind: str, text: str) -> str:
+        text = " ".join(f"`{t}`" for t in escape(text).split()) if kind == "tags" else escape(text)
+        return f"{TEAM_ICONS[kind]} {text}".strip()
+
+    return " · ".join(shown(kind, text) for kind, text in view.team_facts())
+
+
 def thread_blocks(message: ThreadMessage) -> tuple[str, list[dict]]:
+    if isinstance(message, ApprovalRequest):
+        return approval_blocks(message)
+    if isinstance(message, EscalationSummary):
+        return escalation_blocks(message)
     if isinstance(message, CustomerPost):
         head = f"{link(message.url, '@' + message.author_handle)} wrote:"
         blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": f"{head}\n{quote(message.text)}"}}]
@@ -118,6 +138,40 @@ def suggestion_blocks(message: Suggestions) -> tuple[str, list[dict]]:
     return f"Suggested replies for #{message.number}", blocks
 
 
+def approval_blocks(message: ApprovalRequest) -> tuple[str, list[dict]]:
+    """A reply waiting for a lead, with Approve / Edit… / Reject (or who decided, once decided)."""
+    head = f":hourglass_flowing_sand: *{escape(message.author)}*'s reply waits for a lead ({escape(message.reasons)}):"
+    blocks: list[dict] = [{"type": "section", "text": {"type": "mrkdwn", "text": f"{head}\n{quote(message.text)}"}}]
+    if message.decided:
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": escape(message.decided)}]})
+    else:
+        value = json.dumps({"number": message.number, "reply": message.reply_id})
+        blocks.append({"type": "actions", "block_id": f"approval:{message.reply_id}", "elements": [
+            _button("Approve", "sd_approve", value, style="primary"),
+            _button("Edit…", "sd_approval_edit", value),
+            _button("Reject", "sd_reject", value, style="danger"),
+        ]})
+    return f"#{message.number}: {escape(message.author)}'s reply waits for a lead's approval", blocks
+
+
+def escalation_blocks(message: EscalationSummary) -> tuple[str, list[dict]]:
+    """The summary that opens an expert group's thread; its posts are untrusted and quoted."""
+    ping = f"<!subteam^{message.mention_group_id}> " if message.mention_group_id else ""
+    head = (f"{ping}:rotating_light: *#{message.number}* escalated to *{escape(message.group)}* by {escape(message.by)}: "
+            f"{escape(message.reason)}\n*Customer:* {escape(message.customer)}\n*History:* {escape(message.history)}")
+    blocks: list[dict] = [{"type": "section", "text": {"type": "mrkdwn", "text": head[:SECTION_LIMIT]}}]
+    if message.notes:
+        notes = "\n".join(f"• {escape(note)}" for note in message.notes)
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"*Notes:*\n{notes}"[:SECTION_LIMIT]}})
+    for post in message.posts:
+        blocks.append({"type": "section", "text": {"type": "mrkdwn",
+                                                   "text": f"{link(post.url, '@' + post.author_handle)}:\n{quote(post.text)}"}})
+    blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text":
+        f"Answer here like in the conversation's own thread: `!reply …`, notes; `/deescalate {message.number}` hands "
+        "it back."}]})
+    return f"#{message.number} escalated to {escape(message.group)}: {escape(message.reason[:150])}", blocks
+
+
 def held_blocks(text: str, number: int, args: str) -> list[dict]:
     """A held reply's explanation with a one-click "Publish anyway" (`args` already carry --anyway)."""
     blocks: list[dict] = [{"type": "section", "text": {"type": "mrkdwn", "text": escape(text)}}]
@@ -133,7 +187,34 @@ def held_blocks(text: str, number: int, args: str) -> list[dict]:
     return blocks
 
 
-def reply_modal(number: int, suggestion: str, max_length: int, channel: str) -> dict:
+OPTIONS_LIMIT, OPTION_TEXT_LIMIT = 100, 75  # a static_select's options and an option's text (Block Kit reference)
+
+
+def reply_modal(number: int, suggestion: str, max_length: int, channel: str,
+                saved: list[tuple[str, str]] = (), text_block: str = "reply") -> dict:
+    """The Reply… modal: the text (pre-filled), the saved replies that fit (picking one fills the text in, through a
+    views.update that renames the text block, as Slack keeps typed state per block id), and the guard override.
+    Slack tells us when it is closed (notify_on_close), so the parent message can say who is writing."""
+    blocks: list[dict] = [
+        {"type": "input", "block_id": text_block, "label": {"type": "plain_text", "text": "Your reply"},
+         "hint": {"type": "plain_text", "text": f"Your initials are added. Limit with them: {max_length} characters."},
+         "element": {"type": "plain_text_input", "action_id": "text", "multiline": True,
+                     "initial_value": suggestion[:3000]}},
+    ]
+    if saved:
+        options = [{"text": {"type": "plain_text", "text": f":{name} — {title}"[:OPTION_TEXT_LIMIT]}, "value": name}
+                   for name, title in saved[:OPTIONS_LIMIT]]
+        blocks.append({"type": "section", "block_id": "saved", "text": {"type": "mrkdwn", "text": "Or start from a saved reply:"},
+                       "accessory": {"type": "static_select", "action_id": "sd_pick_saved", "options": options,
+                                     "placeholder": {"type": "plain_text", "text": "Saved replies"}}})
+    blocks.append(
+        {"type": "input", "block_id": "anyway", "optional": True,
+         "label": {"type": "plain_text", "text": "Guards"},
+         "element": {"type": "checkboxes", "action_id": "checked", "options": [{
+             "text": {"type": "plain_text", "text": "Publish anyway"},
+             "description": {"type": "plain_text", "text": "Only if a guard (personal data, a colleague's conversation) "
+                                                           "holds a reply you are sure about; the audit log records it."},
+             "value": "anyway"}]}})
     return {
         "type": "modal",
         "callback_id": "sd_reply_modal",
@@ -141,19 +222,31 @@ def reply_modal(number: int, suggestion: str, max_length: int, channel: str) -> 
         "title": {"type": "plain_text", "text": f"Reply to #{number}"},
         "submit": {"type": "plain_text", "text": "Publish"},
         "close": {"type": "plain_text", "text": "Cancel"},
-        "blocks": [
-            {"type": "input", "block_id": "reply", "label": {"type": "plain_text", "text": "Your reply"},
-             "hint": {"type": "plain_text", "text": f"Your initials are added. Limit with them: {max_length} characters."},
-             "element": {"type": "plain_text_input", "action_id": "text", "multiline": True,
-                         "initial_value": suggestion[:3000]}},
-            {"type": "input", "block_id": "anyway", "optional": True,
-             "label": {"type": "plain_text", "text": "Personal-data guard"},
-             "element": {"type": "checkboxes", "action_id": "checked", "options": [{
-                 "text": {"type": "plain_text", "text": "Publish anyway"},
-                 "description": {"type": "plain_text", "text": "Only if the guard holds a reply you are sure "
-                                                               "about; the audit log records it."},
-                 "value": "anyway"}]}},
-        ],
+        "notify_on_close": True,
+        "blocks": blocks,
+    }
+
+
+def modal_text(view: dict) -> str:
+    """The text typed in a reply modal, whichever name its text block has now."""
+    values = view["state"]["values"]
+    block = next((key for key in values if key == "reply" or key.startswith("reply:")), "reply")
+    return (values.get(block, {}).get("text", {}).get("value") or "").strip()
+
+
+def approval_edit_modal(number: int, reply_id: int, text: str, max_length: int, channel: str) -> dict:
+    """A lead's Edit… of a reply waiting for approval: submitting it approves the edited text."""
+    return {
+        "type": "modal",
+        "callback_id": "sd_approval_edit_modal",
+        "private_metadata": json.dumps({"number": number, "reply": reply_id, "channel": channel}),
+        "title": {"type": "plain_text", "text": f"Edit reply to #{number}"[:24]},
+        "submit": {"type": "plain_text", "text": "Approve"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [{"type": "input", "block_id": "reply", "label": {"type": "plain_text", "text": "The reply"},
+                    "hint": {"type": "plain_text", "text": f"The author's initials stay. Limit: {max_length} characters."},
+                    "element": {"type": "plain_text_input", "action_id": "text", "multiline": True,
+                                "initial_value": text[:3000]}}],
     }
 
 

@@ -77,13 +77,16 @@ def test_db_upgrade_and_current(tmp_path, monkeypatch):
 
 def test_the_demo_runs_a_script_offline(tmp_path):
     script = "\n".join([
-        "/claim 1",
-        "/reply 1 So sorry Carla, we're checking with the courier now!",
-        "#1 courier ticket opened",
-        "#1 !resolve",
-        "#2 !resolv",
-        "/assign 2 @sam",
+        "/claim 2",
+        "/reply 2 So sorry Carla, we're checking with the courier now!",
+        "#2 courier ticket opened",
+        "#2 !resolve",
+        "#3 !resolv",
+        "/reply 3 Yes, we ship to Norway!",
+        "/customer 2",
+        "/assign 4 @sam",
         "/claim 999",
+        "help",
         "quit",
     ]) + "\n"
     env = {**os.environ, "COLUMNS": "200", "HOME": str(tmp_path), "TMPDIR": str(tmp_path)}
@@ -91,11 +94,17 @@ def test_the_demo_runs_a_script_offline(tmp_path):
                             input=script, capture_output=True, text=True, timeout=120, env=env)
     out = result.stdout
     assert result.returncode == 0, result.stderr[-2000:]
-    assert "#1 · new conversation" in out and "suggested replies" in out
-    assert "#1 is yours" in out and "Published publicly by Alex Demo" in out
-    assert "Saved as an internal note on #1" in out and "#1 resolved" in out
-    assert "Unknown command !resolv" in out and "#2 is now Sam Lee's" in out
+    assert "#2 · new conversation" in out and "suggested replies" in out
+    assert "2nd conversation; last resolved 2 days ago by SL" in out  # Carla wrote before: her history shows
+    assert "#2 is yours" in out and "Published publicly by Alex Demo" in out
+    assert "Saved as an internal note on #2" in out and "#2 resolved" in out
+    assert "Unknown command !resolv" in out
+    assert "Held, not sent: #3 is Sam Lee's — send again with --anyway" in out  # the collision guard
+    assert "Alex Demo tried to answer; the reply was held on #3" in out  # and Sam hears of it
+    assert "2 conversations, newest first" in out and "#4 is now Sam Lee's" in out
     assert "There is no conversation #999" in out
+    for command in ("/customer", "/link", "/tag", "/escalate", "/reopen", "/unclaim", "/spam", "/replies", "/approve"):
+        assert f"  {command} " in out  # the help lists every command
     published = next(tmp_path.glob("socialdesk-demo-*")) / "published.jsonl"
     (record,) = [json.loads(line) for line in published.read_text().splitlines()]
     assert record["text"] == "So sorry Carla, we're checking with the courier now! ^AD"

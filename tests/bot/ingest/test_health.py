@@ -73,4 +73,4 @@ async def test_status_is_for_agents_and_knows_its_subcommands(db_url, tmp_path):
     stranger = await dispatch(runtime.desk, Request("desk", Actor("slack", "UNOBODY"), args="status"))
     assert not stranger.ok and "Only socialdesk agents" in stranger.text
     typo = await dispatch(runtime.desk, Request("desk", SAM, args="stauts"))
-    assert not typo.ok and "Usage: /desk status" in typo.text
+    assert not typo.ok and "Usage: /desk [status|me]" in typo.text
