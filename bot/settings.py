@@ -93,6 +93,8 @@ class BusinessHoursConfig(Strict):
     start: time = time(9)
     end: time = time(17)
     holidays: tuple[date, ...] = ()
+    country: str | None = None  # ISO 3166 code: its public holidays (the `holidays` package) join `holidays`
+    subdivision: str | None = None  # a state or region of `country` with holidays of its own ("BY", "CA")
 
     @field_validator("timezone")
     @classmethod
@@ -107,6 +109,23 @@ class BusinessHoursConfig(Strict):
     def _opens_before_it_closes(self) -> BusinessHoursConfig:
         if self.start >= self.end:
             raise ValueError(f"start ({self.start:%H:%M}) must be before end ({self.end:%H:%M})")
+        return self
+
+    @model_validator(mode="after")
+    def _known_calendar(self) -> BusinessHoursConfig:
+        import holidays  # loaded only by a configuration that names a country
+
+        if self.subdivision and not self.country:
+            raise ValueError("subdivision needs a country (say country = \"DE\", subdivision = \"BY\")")
+        if not self.country:
+            return self
+        supported = holidays.list_supported_countries()
+        if self.country not in supported:
+            raise ValueError(f"country {self.country!r} has no holiday calendar; use an ISO 3166 code such as 'DE', "
+                             "'US' or 'GB'")
+        if self.subdivision and self.subdivision not in supported[self.country]:
+            raise ValueError(f"{self.country} has no subdivision {self.subdivision!r}; it has "
+                             + ", ".join(supported[self.country]))
         return self
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from importlib.metadata import version as package_version
 
 import typer
 from rich.console import Console
@@ -23,6 +24,20 @@ console = Console(highlight=False)
 
 def main() -> None:
     app()
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        console.print(f"socialdesk {package_version('socialdesk')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
+                                 help="Print socialdesk's version and exit."),
+) -> None:
+    """socialdesk: answer your brand's social mentions from Slack."""
 
 
 def _load() -> tuple[Secrets, DeskConfig]:
