@@ -298,6 +298,17 @@ class LlmConfig(Strict):
     knowledge: str | None = None  # file of the team's answers (FAQ, known outages); default prompts/knowledge.md
 
 
+COMMAND_PREFIX = r"^([a-z0-9][a-z0-9_-]{0,19})?$"  # Slack command names: lower case, no spaces, 32 characters
+
+
+class SlackConfig(Strict):
+    """Slack options beyond the tokens (those are in .env)."""
+
+    # Put before every slash command (/sd-claim), so ten short commands do not clash with other apps in a
+    # shared workspace; the manifest (`socialdesk manifest`) must be generated with the same prefix.
+    command_prefix: str = Field(default="", pattern=COMMAND_PREFIX)
+
+
 class DiscordRolesConfig(Strict):
     """Discord roles (by name or id) whose members act as socialdesk agents or leads."""
 
@@ -337,6 +348,7 @@ class DeskConfig(Strict):
     sla: SlaConfig = SlaConfig()
     outbox: OutboxConfig = OutboxConfig()
     llm: LlmConfig = LlmConfig()
+    slack: SlackConfig = SlackConfig()
     discord: DiscordConfig | None = None
     database_path: str = "socialdesk.db"
     digest: DigestConfig | None = None

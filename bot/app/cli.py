@@ -146,6 +146,30 @@ def check() -> None:
     raise typer.Exit(1 if problems else 0)
 
 
+@app.command()
+def manifest(
+    mode: str = typer.Option("socket", help="socket (Socket Mode, no public URL) or http (Slack calls the bot)."),
+    url: str | None = typer.Option(None, help="HTTP mode: the bot's public base URL, https://…"),
+    prefix: str | None = typer.Option(None, help="Before every slash command (sd- gives /sd-claim); default: "
+                                                  "[slack] command_prefix of socialdesk.toml, if there is one."),
+    home_tab: bool = typer.Option(False, "--home-tab", help="Declare the App Home tab."),
+) -> None:
+    """Print the Slack app manifest (YAML) for Socket or HTTP mode: paste it at api.slack.com/apps."""
+    from bot.chat.slack.manifest import render
+
+    if prefix is None:
+        try:
+            prefix = load_config(load_secrets().socialdesk_config).slack.command_prefix
+        except ConfigError:
+            prefix = ""  # no usable socialdesk.toml here: no prefix
+    try:
+        text = render(mode, url, prefix, home_tab=home_tab)
+    except ValueError as error:
+        console.print(f"[red]Cannot write the manifest[/]: {escape(str(error))}", soft_wrap=True)
+        raise typer.Exit(2) from None
+    typer.echo(text, nl=False)
+
+
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply database migrations (also done at every start)."""

@@ -29,6 +29,7 @@ from handlers.context import Actor, Outcome, Request
 from handlers.parsing import CommandError, parse_slash, parse_thread_message, with_reply_text
 
 log = logging.getLogger(__name__)
+_COMMAND_NAME = re.compile(r"(?<![\w/<])/(" + "|".join(TYPED) + r")\b")
 
 
 def build_app(desk: Desk, client: AsyncWebClient, signing_secret: str | None, *, socket_mode: bool = False) -> AsyncApp:
@@ -40,7 +41,7 @@ def build_app(desk: Desk, client: AsyncWebClient, signing_secret: str | None, *,
     )
     listeners = SlackListeners(desk, SlackChat(client))
     for name in TYPED:
-        app.command(f"/{name}")(ack=_ack, lazy=[listeners.slash_command])
+        app.command(f"/{desk.config.slack.command_prefix}{name}")(ack=_ack, lazy=[listeners.slash_command])
     app.action("sd_claim")(ack=_ack, lazy=[listeners.button("claim")])
     app.action("sd_resolve")(ack=_ack, lazy=[listeners.button("resolve")])
     app.action("sd_suggest")(ack=_ack, lazy=[listeners.button("suggest")])
@@ -65,20 +66,25 @@ class SlackListeners:
     async def slash_command(self, body: dict, respond) -> None:
         actor = Actor("slack", body["user_id"])
         try:
-            request = parse_slash(body["command"], body.get("text", ""), actor)
+            request = parse_slash(body["command"], body.get("text", ""), actor, self.desk.config.slack.command_prefix)
         except CommandError as error:
             await respond(text=str(error), response_type="ephemeral")
             return
         outcome = await dispatch(self.desk, request)
-        text = with_reply_text(outcome, request)  # a slash command keeps no copy of what was typed
+        text = self.prefixed(with_reply_text(outcome, request))  # a slash command keeps no copy of what was typed
         await respond(text=text, blocks=_blocks(outcome, request, text), response_type="ephemeral")
+
+    def prefixed(self, text: str) -> str:
+        """The answer with its command names as this workspace types them (`/reply` -> `/sd-reply`)."""
+        prefix = self.desk.config.slack.command_prefix
+        return _COMMAND_NAME.sub(lambda match: f"/{prefix}{match[1]}", text) if prefix else text
 
     def button(self, command: str):
         async def pressed(body: dict, respond) -> None:
             action = body["actions"][0]
             request = Request(command=command, actor=Actor("slack", body["user"]["id"]), number=int(action["value"]))
             outcome = await dispatch(self.desk, request)
-            await respond(text=outcome.text, response_type="ephemeral", replace_original=False)
+            await respond(text=self.prefixed(outcome.text), response_type="ephemeral", replace_original=False)
 
         pressed.__name__ = f"pressed_{command}"
         return pressed
@@ -89,7 +95,8 @@ class SlackListeners:
         request = Request(command="reply", actor=Actor("slack", body["user"]["id"]), number=number_in(value),
                           args=value["args"])
         outcome = await dispatch(self.desk, request)
-        await respond(text=outcome.text, blocks=_blocks(outcome, request), response_type="ephemeral",
+        text = self.prefixed(outcome.text)
+        await respond(text=text, blocks=_blocks(outcome, request, text), response_type="ephemeral",
                       replace_original=outcome.ok)
 
     async def open_reply_modal(self, body: dict, client: AsyncWebClient) -> None:
@@ -138,7 +145,7 @@ class SlackListeners:
     async def _tell(self, channel: str, user: str, text: str, thread_ts: str | None = None,
                     blocks: list[dict] | None = None) -> None:
         try:
-            await self.chat.tell(channel, user, text, thread_ts, blocks=blocks)
+            await self.chat.tell(channel, user, self.prefixed(text), thread_ts, blocks=blocks)
         except ChatError as error:
             log.error("could not tell %s in %s %r: %s", user, channel, text, error)
 
