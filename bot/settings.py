@@ -276,6 +276,12 @@ class SchedulerConfig(Strict):
     lease: Duration = timedelta(seconds=30)
 
 
+class HealthConfig(Strict):
+    """/readyz: the outbox counts as stuck once an entry has been due this long (a long backlog on one channel too)."""
+
+    outbox_stuck_after: Duration = timedelta(minutes=15)
+
+
 class OutboxConfig(Strict):
     per_channel_per_second: float = Field(default=1.0, gt=0)
     burst: int = Field(default=3, ge=1)
@@ -355,6 +361,7 @@ class DeskConfig(Strict):
     retention: RetentionConfig | None = None
     source_alerts: SourceAlertsConfig = SourceAlertsConfig()
     scheduler: SchedulerConfig = SchedulerConfig()
+    health: HealthConfig = HealthConfig()
 
     @model_validator(mode="after")
     def _consistent(self) -> DeskConfig:

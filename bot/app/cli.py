@@ -70,7 +70,8 @@ def demo(
 @app.command()
 def run(
     mode: str = typer.Option("auto", help="Slack: socket (Socket Mode), http (Slack calls /slack/events), or auto."),
-    port: int | None = typer.Option(None, help="HTTP port (default $PORT or 3000)."),
+    port: int | None = typer.Option(None, help="HTTP port: Slack's events in HTTP mode, /healthz, /readyz and "
+                                               "/metrics always (default $PORT or 3000)."),
     host: str = typer.Option("0.0.0.0", help="HTTP address to listen on."),
 ) -> None:
     """Run the bot: poll the sources, deliver to chat (Slack, Discord or both), take commands."""
@@ -78,30 +79,41 @@ def run(
     secrets, config = _load()
     if mode == "auto":
         mode = "socket" if secrets.slack_app_token else "http"
+
+    async def until_signalled() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await serve(secrets, config, mode, host, port or secrets.port, stop)
+
     try:
-        asyncio.run(_serve(secrets, config, mode, host, port or secrets.port))
+        asyncio.run(until_signalled())
     except ConfigError as error:
         console.print(f"[red]Configuration problem[/]\n{escape(str(error))}")  # keeps [discord], [[routes]]
         raise typer.Exit(2) from None
 
 
-async def _serve(secrets: Secrets, config: DeskConfig, mode: str, host: str, port: int) -> None:
+async def serve(secrets: Secrets, config: DeskConfig, mode: str, host: str, port: int, stop: asyncio.Event) -> None:
+    """One socialdesk process until `stop` is set: every chat platform, the scheduled jobs, and the health and
+    metrics endpoints on host:port (beside /slack/events in HTTP mode)."""
     from bot.app import jobs
+    from bot.app.health import Health
+    from bot.app.health import serve as serve_health
     from bot.app.runtime import Runtime
 
     platforms = chat_platforms(secrets, config)
     runtime = Runtime(config, database_url=_db_url(secrets, config), base_dir=secrets.socialdesk_config.parent,
                       secrets=secrets)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+    routes = Health(runtime).routes()
     closers = []
     try:
         if "slack" in platforms:
             from bot.chat.slack.start import start_slack
 
-            closers.append(await start_slack(runtime.desk, runtime.add_chat, secrets, mode, host, port))
+            closers.append(await start_slack(runtime.desk, runtime.add_chat, secrets, mode, host, port, routes))
+        if "slack" not in platforms or mode != "http":
+            closers.append(await serve_health(routes, host, port))
         if "discord" in platforms:
             from bot.chat.discord.start import start_discord
 

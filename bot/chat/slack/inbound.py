@@ -160,16 +160,14 @@ def _blocks(outcome: Outcome, request: Request, text: str | None = None) -> list
     return held_blocks(text or outcome.text, request.number, outcome.override) if outcome.override else None
 
 
-def http_app(bolt: AsyncApp, path: str = "/slack/events") -> web.Application:
-    """The HTTP-mode server: Slack posts signed requests to `path`; /healthz is for the platform."""
+def http_app(bolt: AsyncApp, path: str = "/slack/events", routes: list[web.RouteDef] = ()) -> web.Application:
+    """The HTTP-mode server: Slack posts signed requests to `path`; `routes` are the process's own (/healthz,
+    /readyz, /metrics: bot/app/health.py)."""
 
     async def events(request: web.Request) -> web.Response:
         return await to_aiohttp_response(await bolt.async_dispatch(await to_bolt_request(request)))
 
-    async def health(_request: web.Request) -> web.Response:
-        return web.json_response({"ok": True})
-
     app = web.Application(client_max_size=1024 * 1024)
     app.router.add_post(path, events)
-    app.router.add_get("/healthz", health)
+    app.add_routes(routes)
     return app
