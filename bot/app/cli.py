@@ -5,6 +5,7 @@ import asyncio
 import logging
 import signal
 from importlib.metadata import version as package_version
+from pathlib import Path
 
 import typer
 from rich.console import Console
@@ -180,6 +181,64 @@ def manifest(
         console.print(f"[red]Cannot write the manifest[/]: {escape(str(error))}", soft_wrap=True)
         raise typer.Exit(2) from None
     typer.echo(text, nl=False)
+
+
+@app.command()
+def export(
+    out: str = typer.Option(".", "--out", help="Folder to write the files to (created if missing)."),
+    fmt: str = typer.Option("csv", "--format", help="csv or jsonl (JSON Lines)."),
+    since: str | None = typer.Option(None, help="Conversations opened from: 2026-11-01, 2026-11-01T09:00, or 7d ago."),
+    until: str | None = typer.Option(None, help="... up to (not including): a date or time, or 1d ago."),
+    source: str | None = typer.Option(None, help="Only this source's conversations ([[sources]] name)."),
+    agent: str | None = typer.Option(None, help="Only conversations this agent owns or replied in (name or initials)."),
+) -> None:
+    """Write conversations, replies, notes and SLA outcomes to four CSV (or JSON Lines) files."""
+    from datetime import UTC, datetime
+
+    from sqlmodel import Session
+
+    from bot.reports.export import FORMATS, TABLES, Selection, UnknownAgent, file_name, render, tables
+
+    secrets, config = _load()
+    now = datetime.now(UTC)
+    try:
+        if fmt not in FORMATS:
+            raise ValueError(f"--format must be csv or jsonl, not {fmt!r}")
+        if source and source not in {s.name for s in config.sources}:
+            raise ValueError(f"no source named {source!r} in socialdesk.toml")
+        selection = Selection(_moment(since, now), _moment(until, now), source, agent)
+        engine = make_engine(_db_url(secrets, config))
+        upgrade(engine)
+        with Session(engine) as session:
+            rows = tables(session, config, selection, now)
+    except (ValueError, UnknownAgent) as error:
+        console.print(f"[red]Cannot export[/]: {escape(str(error))}", soft_wrap=True)
+        raise typer.Exit(2) from None
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    for table in TABLES:
+        path = folder / file_name(table, fmt)
+        path.write_bytes(render(table, rows[table], fmt))
+        console.print(f"{len(rows[table]):>6} {table:<14} {escape(str(path))}", soft_wrap=True)
+
+
+def _moment(value: str | None, now):
+    """'2026-11-01', '2026-11-01T09:00' (UTC unless it names a zone) or a duration ago ('7d'); None stays None."""
+    from datetime import UTC, datetime
+
+    from bot.settings import parse_duration
+
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        try:
+            return now - parse_duration(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is neither a date (2026-11-01), a time (2026-11-01T09:00) nor a duration "
+                             "(7d)") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @db_app.command("upgrade")

@@ -19,6 +19,7 @@ from bot.desk.agents import sync_agents
 from bot.desk.messages import ConversationMessages
 from bot.desk.publishing import Publishing
 from bot.ports import ChatPort
+from bot.reports.digest import DigestChart
 from bot.settings import DeskConfig, Secrets
 from bot.sla.nudges import Nudges
 from bot.sources import build_source
@@ -64,6 +65,7 @@ class Runtime:
         self.outbox.register(Publishing(self.engine, self.sources, config.sla, self.clock).effects())
         self.outbox.register(Nudges(self.engine, self.chats, config.sla, self.clock).effects())
         self.outbox.register(self.suggestions.effects())
+        self.outbox.register(DigestChart(self.engine, self.chats, config, self.clock).effects())
         self.outbox.add_lane(LANE, self.suggestions.lane)
         self.desk = Desk(self.engine, config, self.clock, self.sources, on_change=self.outbox.poke,
                          suggestions=self.suggestions)

@@ -28,7 +28,7 @@ from sqlmodel import Session, select
 
 from bot.settings import DeskConfig
 from bot.sla import policy
-from bot.sla.clocks import FIRST, NEXT, RESOLUTION, RESOLVED, RESPONDED
+from bot.sla.clocks import FIRST, NEXT, RESOLUTION, RESOLVED, RESPONDED, TARGETS
 from bot.suggest.usage import usage_lines
 from bot.wording import count, plain, span, time_left
 from storage.models import Agent, Conversation, Customer, SlaClock
@@ -71,6 +71,9 @@ class Measured:
     responded: bool
     response_time: timedelta | None
     verdict: str | None  # "met", "missed", or None (not counted)
+    started_at: datetime | None = None  # when the customer wrote
+    priority: str = "normal"
+    target: timedelta | None = None  # the policy's target for this clock
 
 
 @dataclass(frozen=True)
@@ -95,12 +98,12 @@ def context(session: Session, config: DeskConfig, window: Window, now: datetime)
     if window.end is not None:
         query = query.where(SlaClock.started_at < window.end)
     rows = session.exec(query).all()
-    clocks = tuple(_measure(config, clock, network, intent, agents.get(clock.agent_id or assignee, UNASSIGNED), now)
+    clocks = tuple(measure(config, clock, network, intent, agents.get(clock.agent_id or assignee, UNASSIGNED), now)
                    for clock, network, intent, assignee in rows)
     return StatsContext(session, config, window, now, clocks)
 
 
-def _measure(config: DeskConfig, clock: SlaClock, network: str, intent: str, agent: str, now: datetime) -> Measured:
+def measure(config: DeskConfig, clock: SlaClock, network: str, intent: str, agent: str, now: datetime) -> Measured:
     done = clock.outcome == (RESOLVED if clock.kind == RESOLUTION else RESPONDED)
     if done:
         verdict = "met" if clock.stopped_at <= clock.due_at else "missed"
@@ -109,7 +112,9 @@ def _measure(config: DeskConfig, clock: SlaClock, network: str, intent: str, age
     response_time = None
     if done and clock.kind != RESOLUTION:
         response_time = policy.elapsed(config.sla, clock.priority, clock.started_at, clock.stopped_at)
-    return Measured(clock.kind, network, agent, intent == "spam", done, response_time, verdict)
+    target = config.sla.target(TARGETS[clock.kind], clock.priority, network, intent)
+    return Measured(clock.kind, network, agent, intent == "spam", done, response_time, verdict, clock.started_at,
+                    clock.priority, target)
 
 
 # --- sections ---------------------------------------------------------------------------------

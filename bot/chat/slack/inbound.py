@@ -73,6 +73,16 @@ class SlackListeners:
         outcome = await dispatch(self.desk, request)
         text = self.prefixed(with_reply_text(outcome, request))  # a slash command keeps no copy of what was typed
         await respond(text=text, blocks=_blocks(outcome, request, text), response_type="ephemeral")
+        if outcome.files:
+            await self._share(body["channel_id"], actor.user_id, outcome)
+
+    async def _share(self, channel: str, user: str, outcome: Outcome) -> None:
+        """The outcome's files (a chart, an export) in the channel where the command was typed."""
+        try:
+            await self.chat.upload(channel, None, outcome.files, outcome.files_note)
+        except ChatError as error:
+            await self._tell(channel, user, f"The files could not be shared here: {error}. Invite the bot to this "
+                                            "channel (/invite @socialdesk), or ask again in one it is in.")
 
     def prefixed(self, text: str) -> str:
         """The answer with its command names as this workspace types them (`/reply` -> `/sd-reply`)."""
