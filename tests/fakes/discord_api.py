@@ -54,6 +54,9 @@ _ROLE_MENTION = re.compile(r"<@&(\d+)>")
 _EVERYONE = re.compile(r"@(everyone|here)\b")
 
 
+MAX_REQUEST_BYTES = 32 * 1024 * 1024
+
+
 class Call(NamedTuple):
     method: str
     path: str
@@ -259,7 +262,7 @@ class FakeDiscord(LocalServer):
     # --- running --------------------------------------------------------------------------------
 
     async def start(self) -> Self:
-        app = web.Application()
+        app = web.Application(client_max_size=MAX_REQUEST_BYTES)  # files beyond aiohttp's 1 MiB reach the checks
         app.router.add_post(r"/api/v10/{path:channels/\d+/messages}", self._message_with_files)  # before the rest
         app.router.add_route("*", "/api/v10/{path:.*}", self._rest)
         app.router.add_get("/gateway", self._gateway)

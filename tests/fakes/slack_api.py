@@ -43,6 +43,9 @@ JSON_FIELDS = ("blocks", "metadata", "view", "attachments")  # may arrive as JSO
 MAX_BLOCKS, MAX_TEXT, MAX_LIMIT = 50, 40_000, 1000
 
 
+MAX_REQUEST_BYTES = 32 * 1024 * 1024
+
+
 class Call(NamedTuple):
     """One recorded Web API call; unpacks like (method, params, at)."""
 
@@ -246,7 +249,7 @@ class FakeSlack(LocalServer):
     # --- running --------------------------------------------------------------------------------
 
     async def start(self) -> Self:
-        app = web.Application()
+        app = web.Application(client_max_size=MAX_REQUEST_BYTES)  # files beyond aiohttp's 1 MiB reach the checks
         app.router.add_route("*", "/api/{method}", self._api)  # slack_sdk sends GET for reads, POST otherwise
         app.router.add_post("/response/{name:.*}", self._response_url)
         app.router.add_get("/socket", self._socket)
@@ -711,6 +714,11 @@ def _complete_upload(self: FakeSlack, params: dict) -> dict:
     if any(pending.get(f["id"], {}).get("content") is None for f in files):
         raise _Refusal("file_not_found")  # no such id, or its bytes never reached the upload URL
     channel = self._require_channel(params["channel_id"]) if params.get("channel_id") else None
+    thread_ts = params.get("thread_ts") if channel is not None else None
+    if thread_ts:
+        root = self._find_message(channel, thread_ts, "invalid_thread_ts")
+        if root.get("thread_ts", root["ts"]) != root["ts"]:
+            raise _Refusal("invalid_thread_ts")  # "never use a reply's ts value; use its parent instead"
     shared = []
     for f in files:
         stored = pending.pop(f["id"])
@@ -719,11 +727,6 @@ def _complete_upload(self: FakeSlack, params: dict) -> dict:
         self._uploaded().append({**stored, "title": shared[-1]["title"], "channel": channel,
                                  "thread_ts": params.get("thread_ts"), "initial_comment": params.get("initial_comment")})
     if channel is not None:
-        thread_ts = params.get("thread_ts")
-        if thread_ts:
-            root = self._find_message(channel, thread_ts, "invalid_thread_ts")
-            if root.get("thread_ts", root["ts"]) != root["ts"]:
-                raise _Refusal("invalid_thread_ts")  # "never use a reply's ts value; use its parent instead"
         message = {"type": "message", "user": BOT_USER_ID, "bot_id": BOT_ID, "team": TEAM_ID, "upload": True,
                    "text": str(params.get("initial_comment") or ""), "files": copy.deepcopy(shared),
                    "ts": self._next_ts()}
