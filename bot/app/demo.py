@@ -37,6 +37,7 @@ HELP = """Commands (the same as in Slack):
   /queue mine urgent   only yours, only urgent (also unowned, high, x, mastodon, page 2…)
   /snooze N 2h         put #N aside (its SLA clocks pause); /snooze N off brings it back
   /sla, /stats         the response-time policy and today's figures; response times and attainment
+  /stats today chart   the figures as a chart (a PNG: its path is printed); `export` writes CSV files
   #N text              write in #N's thread: an internal note, or !claim, !assign @sam, !reply text, !resolve
   help, quit"""
 
