@@ -6,7 +6,7 @@ saving change moves the window with the wall clock and never stretches or shrink
 from __future__ import annotations
 
 from collections.abc import Container
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -15,26 +15,22 @@ import holidays as public_holidays
 MAX_DAYS = 3 * 366  # a target that cannot be placed within three years is a configuration error
 
 
-@dataclass(frozen=True)
 class Holidays:
     """The days off: dates typed by hand, merged with a country's (and region's) public holidays, any year."""
 
-    typed: frozenset[date] = frozenset()
-    country: str | None = None
-    subdivision: str | None = None
-    _public: dict = field(default_factory=dict, compare=False, repr=False)
-
-    def __post_init__(self) -> None:
-        if self.country:  # years are filled in as they are asked about
-            self._public["calendar"] = public_holidays.country_holidays(self.country, subdiv=self.subdivision)
+    def __init__(self, typed: frozenset[date] = frozenset(), country: str | None = None,
+                 subdivision: str | None = None) -> None:
+        self.typed = typed
+        # the `holidays` package fills in each year as it is asked about
+        self.public = public_holidays.country_holidays(country, subdiv=subdivision) if country else None
 
     def __contains__(self, day: object) -> bool:
-        return day in self.typed or ("calendar" in self._public and day in self._public["calendar"])
+        return day in self.typed or (self.public is not None and day in self.public)
 
     def name(self, day: date) -> str | None:
         """What the day is called by its country's calendar; "holiday" for a typed date; None on a working day."""
-        if "calendar" in self._public and day in self._public["calendar"]:
-            return self._public["calendar"].get(day)
+        if self.public is not None and day in self.public:
+            return self.public.get(day)
         return "holiday" if day in self.typed else None
 
     def upcoming(self, today: date, count: int, within: timedelta = timedelta(days=366)) -> list[tuple[date, str]]:
