@@ -22,6 +22,7 @@ from sqlalchemy import text
 from sqlmodel import Session, select
 
 from bot.app.runtime import Runtime
+from bot.settings import ConfigError
 from storage.models import OutboxEntry, OutboxStatus
 
 log = logging.getLogger(__name__)
@@ -89,6 +90,11 @@ async def serve(routes: list[web.RouteDef], host: str, port: int) -> Callable[[]
     app.add_routes(routes)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
-    await web.TCPSite(runner, host, port).start()
+    try:
+        await web.TCPSite(runner, host, port).start()
+    except OSError as error:
+        await runner.cleanup()
+        raise ConfigError(f"Cannot listen on {host}:{port} for /healthz, /readyz and /metrics ({error.strerror}): "
+                          "pass another --port, or set PORT.") from None
     log.info("health and metrics on %s:%d (/healthz, /readyz, /metrics)", host, port)
     return runner.cleanup

@@ -9,6 +9,7 @@ from datetime import timedelta
 from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
+import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
@@ -218,3 +219,16 @@ def _app(runtime):
     app = web.Application()
     app.add_routes(Health(runtime).routes())
     return app
+
+
+async def test_a_port_in_use_is_a_configuration_problem_that_names_the_way_out():
+    from bot.app.health import serve as serve_health
+    from bot.settings import ConfigError
+
+    port = free_port()
+    close = await serve_health([], "127.0.0.1", port)
+    try:
+        with pytest.raises(ConfigError, match=f"Cannot listen on 127.0.0.1:{port}.*pass another --port"):
+            await serve_health([], "127.0.0.1", port)
+    finally:
+        await close()
