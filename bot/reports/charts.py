@@ -3,7 +3,8 @@
 Conversations by hour of the day (the team's time zone), first-response times against their target
 (median per priority, the target beside it), first responses on time and late by network, and by
 agent. Drawn with matplotlib's object API on its Agg canvas: no display, no global pyplot state, so
-it is safe in a worker thread.
+it is safe in a worker thread. matplotlib is imported when a chart is drawn (it takes a second or
+so), not when the bot starts.
 """
 from __future__ import annotations
 
@@ -11,9 +12,6 @@ import io
 import statistics
 from collections import Counter, defaultdict
 from zoneinfo import ZoneInfo
-
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
 
 from bot.reports.figures import UNASSIGNED, Measured, StatsContext
 from bot.sla.clocks import FIRST
@@ -26,6 +24,8 @@ DPI = 100
 
 def chart_png(ctx: StatsContext) -> bytes:
     """The four panels of the window's figures as a PNG."""
+    from matplotlib.figure import Figure
+
     first = ctx.of(FIRST)
     figure = Figure(figsize=(11, 7.5), dpi=DPI, layout="constrained")
     figure.suptitle(f"socialdesk · {len(first)} conversations {ctx.window.label}", fontsize=13)
@@ -40,6 +40,8 @@ def chart_png(ctx: StatsContext) -> bytes:
 
 
 def _by_hour(axes, first: list[Measured], zone: str) -> None:
+    from matplotlib.ticker import MaxNLocator
+
     tz = ZoneInfo(zone)
     counts = Counter(clock.started_at.astimezone(tz).hour for clock in first if clock.started_at)
     hours = list(range(24))
@@ -77,6 +79,8 @@ def _against_target(axes, first: list[Measured]) -> None:
 
 def _on_time(axes, first: list[Measured], key, title: str) -> None:
     """Stacked bars: first responses on time and late (or overdue), per group."""
+    from matplotlib.ticker import MaxNLocator
+
     met: Counter[str] = Counter()
     missed: Counter[str] = Counter()
     for clock in first:
