@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from bot.views import ChatRef, ConversationView, Notice, ThreadMessage
+from bot.views import Attachment, ChatRef, ConversationView, Notice, ThreadMessage
 
 
 class PlatformError(Exception):
@@ -45,3 +45,11 @@ class ChatPort(Protocol):
 
     async def tell(self, channel: str, user_id: str, text: str, thread_id: str | None = None) -> None:
         """A private (ephemeral) answer to one teammate, in the thread where they wrote if given."""
+
+    async def upload(self, channel: str, thread_id: str | None, files: tuple[Attachment, ...], comment: str) -> str:
+        """Share `files` (a chart, an export) in `channel`, in the thread of `thread_id` when given, under `comment`;
+        returns an id of what was shared. A caller that must not share twice puts a ref in the file names and asks
+        `find_upload` after a crash."""
+
+    async def find_upload(self, channel: str, thread_id: str | None, name: str) -> str | None:
+        """After a crash mid-upload: the id of a file named `name` already shared there, if any."""

@@ -93,6 +93,8 @@ class BusinessHoursConfig(Strict):
     start: time = time(9)
     end: time = time(17)
     holidays: tuple[date, ...] = ()
+    country: str | None = None  # ISO 3166 code: its public holidays (the `holidays` package) join `holidays`
+    subdivision: str | None = None  # a state or region of `country` with holidays of its own ("BY", "CA")
 
     @field_validator("timezone")
     @classmethod
@@ -107,6 +109,23 @@ class BusinessHoursConfig(Strict):
     def _opens_before_it_closes(self) -> BusinessHoursConfig:
         if self.start >= self.end:
             raise ValueError(f"start ({self.start:%H:%M}) must be before end ({self.end:%H:%M})")
+        return self
+
+    @model_validator(mode="after")
+    def _known_calendar(self) -> BusinessHoursConfig:
+        import holidays  # loaded only by a configuration that names a country
+
+        if self.subdivision and not self.country:
+            raise ValueError("subdivision needs a country (say country = \"DE\", subdivision = \"BY\")")
+        if not self.country:
+            return self
+        supported = holidays.list_supported_countries()
+        if self.country not in supported:
+            raise ValueError(f"country {self.country!r} has no holiday calendar; use an ISO 3166 code such as 'DE', "
+                             "'US' or 'GB'")
+        if self.subdivision and self.subdivision not in supported[self.country]:
+            raise ValueError(f"{self.country} has no subdivision {self.subdivision!r}; it has "
+                             + ", ".join(supported[self.country]))
         return self
 
 
@@ -257,6 +276,12 @@ class SchedulerConfig(Strict):
     lease: Duration = timedelta(seconds=30)
 
 
+class HealthConfig(Strict):
+    """/readyz: the outbox counts as stuck once an entry has been due this long (a long backlog on one channel too)."""
+
+    outbox_stuck_after: Duration = timedelta(minutes=15)
+
+
 class OutboxConfig(Strict):
     per_channel_per_second: float = Field(default=1.0, gt=0)
     burst: int = Field(default=3, ge=1)
@@ -324,6 +349,17 @@ class SpamConfig(Strict):
     mute_for: Duration = timedelta(days=7)  # /spam: the customer's posts open no conversation for this long
 
 
+COMMAND_PREFIX = r"^([a-z0-9][a-z0-9_-]{0,19})?$"  # Slack command names: lower case, no spaces, 32 characters
+
+
+class SlackConfig(Strict):
+    """Slack options beyond the tokens (those are in .env)."""
+
+    # Put before every slash command (/sd-claim), so ten short commands do not clash with other apps in a
+    # shared workspace; the manifest (`socialdesk manifest`) must be generated with the same prefix.
+    command_prefix: str = Field(default="", pattern=COMMAND_PREFIX)
+
+
 class DiscordRolesConfig(Strict):
     """Discord roles (by name or id) whose members act as socialdesk agents or leads."""
 
@@ -363,6 +399,7 @@ class DeskConfig(Strict):
     sla: SlaConfig = SlaConfig()
     outbox: OutboxConfig = OutboxConfig()
     llm: LlmConfig = LlmConfig()
+    slack: SlackConfig = SlackConfig()
     discord: DiscordConfig | None = None
     database_path: str = "socialdesk.db"
     digest: DigestConfig | None = None
@@ -374,6 +411,7 @@ class DeskConfig(Strict):
     tags: TagsConfig = TagsConfig()
     replies: RepliesConfig = RepliesConfig()
     spam: SpamConfig = SpamConfig()
+    health: HealthConfig = HealthConfig()
 
     @model_validator(mode="after")
     def _consistent(self) -> DeskConfig:

@@ -149,3 +149,13 @@ class HomeView:
 
 
 ThreadMessage = CustomerPost | Suggestions | Notice | ApprovalRequest | EscalationSummary
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file to share in chat: a chart, an export. `name` is the file name people see (and download as)."""
+
+    name: str
+    content: bytes
+    title: str = ""
+    mime: str = "application/octet-stream"

@@ -1,8 +1,8 @@
 """What a teammate can do: one module per command, each a plain async function `run(desk, request) -> Outcome`.
 
 `COMMANDS` is the one declaration of them: the chat packages build their slash commands, `!`
-commands, help and Discord descriptions from it (Slack also needs a new command in
-slack-manifest.yml).
+commands, help and Discord descriptions from it, and `socialdesk manifest` the Slack app manifest
+(regenerate slack-manifest.yml after adding one).
 """
 from __future__ import annotations
 

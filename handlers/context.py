@@ -7,6 +7,7 @@ from sqlmodel import Session
 
 from bot.desk import Desk
 from bot.desk.agents import agent_for
+from bot.views import Attachment
 from storage.models import Agent, AuditEvent, Conversation
 
 
@@ -39,6 +40,8 @@ class Outcome:
     text: str
     ok: bool = True
     override: str | None = None  # a held reply: the same command's args with --anyway, for a "Publish anyway" button
+    files: tuple[Attachment, ...] = ()  # to share where the command was typed (a chart, an export), under `files_note`
+    files_note: str = ""
 
 
 FLAGS = ("--private", "--anyway")  # what may lead a reply's text

@@ -18,10 +18,12 @@ class CommandError(ValueError):
     """The text could not be read as a command; the message says how to type it."""
 
 
-def parse_slash(command: str, text: str, actor: Actor) -> Request:
-    name = command.lstrip("/").lower()
-    if name not in TYPED:
-        raise CommandError(f"Unknown command /{name}. Try: " + ", ".join(f"/{n}" for n in TYPED) + ".")
+def parse_slash(command: str, text: str, actor: Actor, prefix: str = "") -> Request:
+    """`prefix` is what the workspace's slash commands start with (`[slack] command_prefix`: /sd-claim)."""
+    typed = command.lstrip("/").lower()
+    name = typed.removeprefix(prefix)
+    if name not in TYPED or not typed.startswith(prefix):
+        raise CommandError(f"Unknown command /{typed}. Try: " + ", ".join(f"/{prefix}{n}" for n in TYPED) + ".")
     if not TYPED[name].needs_number:
         return Request(command=name, actor=actor, args=text.strip())
     match = _NUMBER.match(text.strip())

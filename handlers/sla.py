@@ -2,18 +2,22 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
 from bot.desk import Desk
 from bot.reports import figures
 from bot.settings import DeskConfig, SlaConfig
+from bot.sla import policy as sla_policy
 from bot.sla.nudges import escalation_channel
 from bot.vocabulary import PRIORITIES
 from bot.wording import span
 from handlers.context import Outcome, Request, require_agent
 
 USAGE = "/sla"
+NEXT_HOLIDAYS = 3
 KINDS = (("first_response", "first response"), ("next_response", "next"), ("resolution", "resolution"))
 
 
@@ -21,7 +25,8 @@ async def run(desk: Desk, request: Request) -> Outcome:
     with desk.session() as session:
         require_agent(desk, session, request.actor, "see the SLA policy")
     today = await asyncio.to_thread(_today, desk)
-    return Outcome("\n".join([*policy(desk.config.sla, request.actor.platform), today]))
+    lines = policy(desk.config.sla, request.actor.platform)
+    return Outcome("\n".join([*lines, *next_holidays(desk.config.sla, desk.clock.now()), today]))
 
 
 def policy(config: SlaConfig, platform: str) -> list[str]:
@@ -51,10 +56,26 @@ def _hours(config: SlaConfig) -> str:
     if hours is None:
         return "every target runs around the clock"
     days = ", ".join(day.capitalize() for day in hours.days)
-    holidays = f", {len(hours.holidays)} holidays" if hours.holidays else ""
+    region = "-".join(part for part in (hours.country, hours.subdivision) if part)
+    kinds = [text for text in (f"{region} public holidays" if region else "",
+                               f"{len(hours.holidays)} holidays" if hours.holidays else "") if text]
+    holidays = ", " + " + ".join(kinds) if kinds else ""
     always = ", ".join(config.around_the_clock)
     return (f"business hours {days} {hours.start:%H:%M}–{hours.end:%H:%M} {hours.timezone}{holidays}"
             + (f" · {always} around the clock" if always else ""))
+
+
+def next_holidays(config: SlaConfig, now: datetime, count: int = NEXT_HOLIDAYS) -> list[str]:
+    """The next days off (the clocks of business-hours targets stand still then), or nothing without holidays."""
+    hours = config.business_hours
+    if hours is None:
+        return []
+    today = now.astimezone(ZoneInfo(hours.timezone)).date()
+    upcoming = sla_policy.days_off(hours).upcoming(today, count)
+    if not upcoming:
+        return []
+    return ["Next holidays (targets pause): " + " · ".join(f"{day:%a} {day.day} {day:%b} {day.year} {name}"
+                                                           for day, name in upcoming)]
 
 
 def _today(desk: Desk) -> str:

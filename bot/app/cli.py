@@ -4,6 +4,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from importlib.metadata import version as package_version
+from pathlib import Path
 
 import typer
 from rich.console import Console
@@ -23,6 +25,20 @@ console = Console(highlight=False)
 
 def main() -> None:
     app()
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        console.print(f"socialdesk {package_version('socialdesk')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
+                                 help="Print socialdesk's version and exit."),
+) -> None:
+    """socialdesk: answer your brand's social mentions from Slack."""
 
 
 def _load() -> tuple[Secrets, DeskConfig]:
@@ -55,7 +71,8 @@ def demo(
 @app.command()
 def run(
     mode: str = typer.Option("auto", help="Slack: socket (Socket Mode), http (Slack calls /slack/events), or auto."),
-    port: int | None = typer.Option(None, help="HTTP port (default $PORT or 3000)."),
+    port: int | None = typer.Option(None, help="HTTP port: Slack's events in HTTP mode, /healthz, /readyz and "
+                                               "/metrics always (default $PORT or 3000)."),
     host: str = typer.Option("0.0.0.0", help="HTTP address to listen on."),
 ) -> None:
     """Run the bot: poll the sources, deliver to chat (Slack, Discord or both), take commands."""
@@ -63,30 +80,41 @@ def run(
     secrets, config = _load()
     if mode == "auto":
         mode = "socket" if secrets.slack_app_token else "http"
+
+    async def until_signalled() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await serve(secrets, config, mode, host, port or secrets.port, stop)
+
     try:
-        asyncio.run(_serve(secrets, config, mode, host, port or secrets.port))
+        asyncio.run(until_signalled())
     except ConfigError as error:
         console.print(f"[red]Configuration problem[/]\n{escape(str(error))}")  # keeps [discord], [[routes]]
         raise typer.Exit(2) from None
 
 
-async def _serve(secrets: Secrets, config: DeskConfig, mode: str, host: str, port: int) -> None:
+async def serve(secrets: Secrets, config: DeskConfig, mode: str, host: str, port: int, stop: asyncio.Event) -> None:
+    """One socialdesk process until `stop` is set: every chat platform, the scheduled jobs, and the health and
+    metrics endpoints on host:port (beside /slack/events in HTTP mode)."""
     from bot.app import jobs
+    from bot.app.health import Health
+    from bot.app.health import serve as serve_health
     from bot.app.runtime import Runtime
 
     platforms = chat_platforms(secrets, config)
     runtime = Runtime(config, database_url=_db_url(secrets, config), base_dir=secrets.socialdesk_config.parent,
                       secrets=secrets)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+    routes = Health(runtime).routes()
     closers = []
     try:
         if "slack" in platforms:
             from bot.chat.slack.start import start_slack
 
-            closers.append(await start_slack(runtime.desk, runtime.add_chat, secrets, mode, host, port))
+            closers.append(await start_slack(runtime.desk, runtime.add_chat, secrets, mode, host, port, routes))
+        if "slack" not in platforms or mode != "http":
+            closers.append(await serve_health(routes, host, port))
         if "discord" in platforms:
             from bot.chat.discord.start import start_discord
 
@@ -129,6 +157,88 @@ def check() -> None:
     secrets, config = _load()
     problems = asyncio.run(run_checks(secrets, config, _db_url(secrets, config), console))
     raise typer.Exit(1 if problems else 0)
+
+
+@app.command()
+def manifest(
+    mode: str = typer.Option("socket", help="socket (Socket Mode, no public URL) or http (Slack calls the bot)."),
+    url: str | None = typer.Option(None, help="HTTP mode: the bot's public base URL, https://…"),
+    prefix: str | None = typer.Option(None, help="Before every slash command (sd- gives /sd-claim); default: "
+                                                  "[slack] command_prefix of socialdesk.toml, if there is one."),
+    home_tab: bool = typer.Option(True, "--home-tab/--no-home-tab", help="Declare the App Home tab (each agent's own desk)."),
+) -> None:
+    """Print the Slack app manifest (YAML) for Socket or HTTP mode: paste it at api.slack.com/apps."""
+    from bot.chat.slack.manifest import render
+
+    if prefix is None:
+        try:
+            prefix = load_config(load_secrets().socialdesk_config).slack.command_prefix
+        except ConfigError:
+            prefix = ""  # no usable socialdesk.toml here: no prefix
+    try:
+        text = render(mode, url, prefix, home_tab=home_tab)
+    except ValueError as error:
+        console.print(f"[red]Cannot write the manifest[/]: {escape(str(error))}", soft_wrap=True)
+        raise typer.Exit(2) from None
+    typer.echo(text, nl=False)
+
+
+@app.command()
+def export(
+    out: str = typer.Option(".", "--out", help="Folder to write the files to (created if missing)."),
+    fmt: str = typer.Option("csv", "--format", help="csv or jsonl (JSON Lines)."),
+    since: str | None = typer.Option(None, help="Conversations opened from: 2026-11-01, 2026-11-01T09:00, or 7d ago."),
+    until: str | None = typer.Option(None, help="... up to (not including): a date or time, or 1d ago."),
+    source: str | None = typer.Option(None, help="Only this source's conversations ([[sources]] name)."),
+    agent: str | None = typer.Option(None, help="Only conversations this agent owns or replied in (name or initials)."),
+) -> None:
+    """Write conversations, replies, notes and SLA outcomes to four CSV (or JSON Lines) files."""
+    from datetime import UTC, datetime
+
+    from sqlmodel import Session
+
+    from bot.reports.export import FORMATS, TABLES, Selection, UnknownAgent, file_name, render, tables
+
+    secrets, config = _load()
+    now = datetime.now(UTC)
+    try:
+        if fmt not in FORMATS:
+            raise ValueError(f"--format must be csv or jsonl, not {fmt!r}")
+        if source and source not in {s.name for s in config.sources}:
+            raise ValueError(f"no source named {source!r} in socialdesk.toml")
+        selection = Selection(_moment(since, now), _moment(until, now), source, agent)
+        engine = make_engine(_db_url(secrets, config))
+        upgrade(engine)
+        with Session(engine) as session:
+            rows = tables(session, config, selection, now)
+    except (ValueError, UnknownAgent) as error:
+        console.print(f"[red]Cannot export[/]: {escape(str(error))}", soft_wrap=True)
+        raise typer.Exit(2) from None
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    for table in TABLES:
+        path = folder / file_name(table, fmt)
+        path.write_bytes(render(table, rows[table], fmt))
+        console.print(f"{len(rows[table]):>6} {table:<14} {escape(str(path))}", soft_wrap=True)
+
+
+def _moment(value: str | None, now):
+    """'2026-11-01', '2026-11-01T09:00' (UTC unless it names a zone) or a duration ago ('7d'); None stays None."""
+    from datetime import UTC, datetime
+
+    from bot.settings import parse_duration
+
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        try:
+            return now - parse_duration(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is neither a date (2026-11-01), a time (2026-11-01T09:00) nor a duration "
+                             "(7d)") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @db_app.command("upgrade")

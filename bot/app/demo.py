@@ -38,6 +38,8 @@ def demo_help() -> str:
     lines += [f"  {command.usage} — {command.summary}" for command in TYPED.values()]
     lines += ["  #N text — write in #N's thread: an internal note, or any command with ! (!claim, !reply text, "
               "!customer, !tag billing…)",
+              "  /stats today chart — the figures as a chart (a PNG: its path is printed); /stats today export writes "
+              "CSV files",
               "  help, quit",
               "Carla (#2) wrote before: her message shows her history. Sam claims Nils's question (#3) as it arrives: "
               "answer it to see the collision guard."]
@@ -78,7 +80,7 @@ async def run_demo(interval: float, name: str, initials: str, console: Console |
     config = parse_config(demo_config(workdir, name, initials), where="demo config")
     clock = FastClock(FAST) if fast else SystemClock()
     runtime = Runtime(config, database_url=database_url(None, workdir / "demo.db"), clock=clock)
-    chat = ConsoleChat(console, clock, config.sla.timezone)
+    chat = ConsoleChat(console, clock, config.sla.timezone, files_dir=workdir)
     runtime.add_chat(chat)
     stop = asyncio.Event()
     pace = f" Time runs {FAST}× fast: an urgent post (15 min target) is overdue within a minute." if fast else ""
@@ -180,6 +182,8 @@ async def _handle(runtime: Runtime, chat: ConsoleChat, actor: Actor, line: str) 
         return
     outcome = await dispatch(runtime.desk, request)
     await chat.tell("", actor.user_id, outcome.text)
+    if outcome.files:
+        await chat.upload("", None, outcome.files, outcome.files_note)
 
 
 async def _settle(runtime: Runtime, timeout: float = 10.0) -> None:

@@ -119,6 +119,7 @@ async def poll_source(key: str, name: str) -> None:
     outcome = await poll_on_schedule(runtime.engine, runtime.config, source, runtime.clock, every,
                                      runtime.poll_failures.get(name, 0))
     runtime.poll_failures[name] = outcome.failures
+    runtime.metrics.observe_poll(name, outcome)
     if outcome.new:
         runtime.outbox.poke()
     scheduler = _schedulers.get(key)

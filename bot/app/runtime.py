@@ -6,9 +6,11 @@ The chat platforms connect afterwards (`add_chat`), each from its own package's 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from bot.app.lease import Lease
+from bot.app.metrics import Metrics
 from bot.clock import Clock, SystemClock
 from bot.delivery.chat import Chats
 from bot.delivery.engine import Outbox
@@ -18,6 +20,7 @@ from bot.desk.messages import ConversationMessages
 from bot.desk.publishing import Publishing
 from bot.ports import ChatPort
 from bot.reports import home
+from bot.reports.digest import DigestChart
 from bot.settings import DeskConfig, Secrets
 from bot.sla.nudges import Nudges
 from bot.sources import build_source
@@ -64,15 +67,21 @@ class Runtime:
         self.outbox.register(Publishing(self.engine, self.sources, config.sla, self.clock).effects())
         self.outbox.register(Nudges(self.engine, self.chats, config.sla, self.clock).effects())
         self.outbox.register(self.suggestions.effects())
+        self.outbox.register(DigestChart(self.engine, self.chats, config, self.clock).effects())
         self.outbox.add_lane(LANE, self.suggestions.lane)
         self.desk = Desk(self.engine, config, self.clock, self.sources, on_change=self.outbox.poke,
                          suggestions=self.suggestions, base_dir=base_dir)
         # Real time, like the scheduler that renews it: the injected clock may run fast (the demo) or stand still (tests).
         self.lease = Lease(self.engine, SystemClock(), config.scheduler.lease)
         self.poll_failures: dict[str, int] = {}  # consecutive failures per source, for the poll backoff
+        self.metrics = Metrics(self.engine, self.clock, leading=self.lease.held)
+        self.outbox.on_outcome = self.metrics.observe_delivery
+        self.chat_connected: dict[str, Callable[[], Awaitable[bool]]] = {}  # per platform, for /readyz
 
-    def add_chat(self, chat: ChatPort) -> None:
+    def add_chat(self, chat: ChatPort, connected: Callable[[], Awaitable[bool]] | None = None) -> None:
+        """`connected` says whether the platform's connection is up (Socket Mode, the Discord gateway)."""
         self.chats[chat.platform] = chat
+        self.chat_connected[chat.platform] = connected or _always
 
     async def close(self) -> None:
         for source in self.sources.values():
@@ -80,3 +89,7 @@ class Runtime:
         if self.suggestions.model:
             await self.suggestions.model.client.close()
         self.engine.dispose()
+
+
+async def _always() -> bool:
+    return True

@@ -6,6 +6,9 @@ markup escaped), so a post cannot restyle or fake the screen.
 """
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 from rich.console import Console
 from rich.markup import escape
 from rich.panel import Panel
@@ -13,6 +16,7 @@ from rich.panel import Panel
 from bot.clock import Clock, SystemClock
 from bot.views import (
     ApprovalRequest,
+    Attachment,
     ChatRef,
     ConversationView,
     CustomerPost,
@@ -29,10 +33,12 @@ STYLE = {"urgent": "bold red", "high": "yellow", "normal": "cyan", "low": "dim"}
 class ConsoleChat:
     platform = "console"
 
-    def __init__(self, console: Console | None = None, clock: Clock | None = None, zone: str = "UTC") -> None:
+    def __init__(self, console: Console | None = None, clock: Clock | None = None, zone: str = "UTC",
+                 files_dir: Path | None = None) -> None:
         self.console = console or Console(highlight=False)
         self.clock = clock or SystemClock()
         self.zone = zone  # the team's ([sla] timezone), for due times
+        self.files_dir = files_dir or Path(tempfile.gettempdir())  # where shared files (charts, exports) are written
         self._sent: dict[str, str] = {}  # key -> message id, to answer find_message within one run
         self._counter = 0
 
@@ -105,6 +111,23 @@ class ConsoleChat:
 
     async def tell(self, channel: str, user_id: str, text: str, thread_id: str | None = None) -> None:
         self.console.print(f"[dim italic](only you) {escape(text)}[/]")
+
+    async def upload(self, channel: str, thread_id: str | None, files: tuple[Attachment, ...], comment: str) -> str:
+        """A terminal cannot show a picture: the files are written to `files_dir` and their paths printed."""
+        self.files_dir.mkdir(parents=True, exist_ok=True)
+        paths = []
+        for file in files:
+            path = self.files_dir / file.name
+            path.write_bytes(file.content)
+            paths.append(path)
+            self._sent[f"file:{file.name}"] = str(path)
+        self.console.print(f"[magenta]{escape(comment)}[/]")
+        for path in paths:
+            self.console.print(f"  [bold]{escape(str(path))}[/]")
+        return ",".join(map(str, paths))
+
+    async def find_upload(self, channel: str, thread_id: str | None, name: str) -> str | None:
+        return self._sent.get(f"file:{name}")
 
     def _panel(self, view: ConversationView, title: str) -> Panel:
         now = self.clock.now()

@@ -72,6 +72,9 @@ class Outbox:
         self.lanes: dict[str, Lane] = {}
         self.on_poke: Callable[[], None] = lambda: None  # the runtime asks its scheduler for a drain now
         self.may_deliver: Callable[[], bool] = lambda: True  # False once another replica took over the jobs
+        # Told of every attempt's outcome (delivered, retry, throttled, failed) with the result stored; the app
+        # counts them for /metrics.
+        self.on_outcome: Callable[[OutboxEntry, str, dict | None], None] = lambda entry, outcome, result: None
         self.draining = False
         self._running: dict[int, asyncio.Task] = {}  # background lane entries being worked, by entry id
         self._working: dict[str, set[int]] = {}  # the same, by lane
@@ -200,18 +203,23 @@ class Outbox:
                 self._throttled_until[claimed.target] = self.clock.now() + timedelta(seconds=error.retry_after)
                 self._release(claimed, delay=timedelta(seconds=error.retry_after), error=str(error), count_attempt=False)
                 log.warning("outbox: %s throttled for %.1fs", claimed.target, error.retry_after)
+                self.on_outcome(claimed, "throttled", None)
                 return "wait"
             if error.retryable and claimed.attempts < self.config.max_attempts:
                 self._release(claimed, delay=self._backoff(claimed.attempts), error=str(error))
                 log.warning("outbox: %s failed (attempt %d), will retry: %s", claimed.key, claimed.attempts, error)
+                self.on_outcome(claimed, "retry", None)
                 return "wait"
             self._fail(claimed, str(error))
+            self.on_outcome(claimed, "failed", None)
             return "failed"
         except Exception as error:
             log.exception("outbox: unexpected error delivering %s", claimed.key)
             self._release(claimed, delay=self._backoff(claimed.attempts), error=repr(error))
+            self.on_outcome(claimed, "retry", None)
             return "wait"
         self._complete(claimed, result)
+        self.on_outcome(claimed, "delivered", result)
         return "done"
 
     def _backoff(self, attempts: int) -> timedelta:

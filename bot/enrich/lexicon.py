@@ -56,7 +56,7 @@ ENGLISH = _lexicon(
        godsend heavenly
     2.5: brilliantly seamless effortless delicious superb gorgeous stunning beautifully grateful thankful
          fab legendary
-    2: great lovely happy glad appreciate appreciated appreciative helpful impressed impressive recommend
+    2: great super lovely happy glad appreciate appreciated appreciative helpful impressed impressive recommend
        recommended beautiful enjoy enjoyed enjoying pleased satisfied kudos rocks legend hero yay woohoo hooray
        stoked excited exciting favourite favorite intuitive proud bravo congrats congratulations generous
        pleasant charming elegant wonderfully awesome cheerful joy joyful

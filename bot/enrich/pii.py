@@ -1,8 +1,9 @@
 """Personal data in a post: regexes find the shapes, checksums and context weed out look-alikes.
 
 Recall comes first (an agent must never repeat a customer's data in public), precision second.
-Detectors run from the most certain to the least (email, IBAN, keyword-led values such as
-"password: x" or "order #123", payment card, address, phone) and a later one never claims text an
+Detectors run from the most certain to the least (email, IBAN, national identity and tax numbers that
+pass their checksum (python-stdnum), keyword-led values such as "password: x" or "order #123", payment
+card, address, phone) and a later one never claims text an
 earlier one took. Every pattern is linear-time: no nested unbounded repetition, and runs can only
 start where a run of their characters starts.
 
@@ -15,10 +16,20 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from stdnum.br import cnpj, cpf
+from stdnum.de import idnr
+from stdnum.es import dni, nie
+from stdnum.fr import nir
+from stdnum.it import codicefiscale
+from stdnum.nl import bsn
+from stdnum.pl import pesel
+from stdnum.se import personnummer
+from stdnum.us import ssn
+
 
 @dataclass(frozen=True)
 class PiiMatch:
-    type: str  # email, phone, address, username, password, payment_card, iban, order_number, account_number
+    type: str  # email, phone, address, username, password, payment_card, iban, national_id, order_number, account_number
     text: str  # verbatim substring of the post
     start: int
     end: int
@@ -39,6 +50,29 @@ OBFUSCATED_EMAIL = re.compile(
 # --- bank and card numbers ----------------------------------------------------------------------
 IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:[ -]?[A-Z0-9]{4}){2,7}(?:[ -]?[A-Z0-9]{1,3})?\b", re.IGNORECASE)
 CARD = re.compile(r"(?<![\d-])[2-6](?:[ -]?\d){12,18}(?![\d-])")
+
+# --- national identity and tax numbers -----------------------------------------------------------
+# Each written shape with the python-stdnum validators (checksums, reserved ranges) a match must pass. A shape
+# of digits alone (a Dutch BSN, a Polish PESEL, a German Steuer-ID, a bare CPF or SSN) is as likely an order or
+# a phone number, so it is tried only after a keyword that names such a number.
+NATIONAL_IDS = tuple((re.compile(pattern, re.IGNORECASE), validators) for pattern, validators in (
+    (r"(?<![\d.-])\d{3}\.\d{3}\.\d{3}-\d{2}(?![\d-])", (cpf,)),  # Brazil CPF 390.533.447-05
+    (r"(?<![\d./-])\d{2}\.\d{3}\.\d{3}/\d{4}-\d{2}(?![\d-])", (cnpj,)),  # Brazil CNPJ 11.222.333/0001-81
+    (r"(?<![\d-])\d{3}-\d{2}-\d{4}(?![\d-])", (ssn,)),  # US SSN 536-90-4399
+    (r"(?<![\w-])[XYZ]?\d{7,8}-?[A-Z](?![\w-])", (dni, nie)),  # Spain DNI 12345678Z, NIE X1234567L
+    (r"(?<!\w)[A-Z]{6}\d{2}[A-Z]\d{2}[A-Z]\d{3}[A-Z](?!\w)", (codicefiscale,)),  # Italy RSSMRA85T10A562S
+    (r"(?<![\w-])[12] ?\d{2} ?\d{2} ?(?:\d{2}|2[AB]) ?\d{3} ?\d{3} ?\d{2}(?![\w-])", (nir,)),  # France NIR (sécu)
+))
+CUED_IDS = {  # the keyword (lower case, "-" and spaces dropped) -> the number it names
+    "cpf": cpf, "ssn": ssn, "socialsecurity": ssn, "socialsecuritynumber": ssn, "socialsecurityno": ssn,
+    "bsn": bsn, "burgerservicenummer": bsn, "sofinummer": bsn, "pesel": pesel, "steuerid": idnr,
+    "steueridentifikationsnummer": idnr, "identifikationsnummer": idnr, "personnummer": personnummer,
+}
+ID_CUE = re.compile(
+    r"\b(?P<cue>cpf|ssn|social security(?: number| no\.?)?|bsn|burgerservicenummer|sofi-?nummer|pesel|steuer-?id|"
+    r"steueridentifikationsnummer|identifikationsnummer|personnummer)\b[\s:#=]*(?:(?:number|no\.?|nr\.?|is|é|es|ist|är|er|è)\s*[:#]?\s*)?"
+    r"(?P<value>\d(?:[ .-]?\d){8,11})(?![\d-])",
+    re.IGNORECASE)
 
 # --- values introduced by a keyword -------------------------------------------------------------
 # The keyword and the value are joined by ":", "=", "is" (in a few languages) or a bare space; a
@@ -156,6 +190,13 @@ def find_pii(text: str) -> tuple[PiiMatch, ...]:
     for match in IBAN.finditer(visible):
         if iban_ok(match.group()):
             found.add("iban", *match.span())
+    for pattern, validators in NATIONAL_IDS:
+        for match in pattern.finditer(visible):
+            if any(validator.is_valid(match.group()) for validator in validators):
+                found.add("national_id", *match.span())
+    for match in ID_CUE.finditer(visible):
+        if CUED_IDS[re.sub(r"[\s.-]", "", match["cue"].lower())].is_valid(match["value"]):
+            found.add("national_id", *match.span("value"))
     for kind, pattern in (("password", PASSWORD), ("username", USERNAME)):
         for match in pattern.finditer(visible):
             if _is_value(match["value"], bare=not match["sep"] or match["sep"].isspace()):

@@ -29,7 +29,7 @@ from sqlmodel import Session, select
 from bot.desk import tags as conversation_tags
 from bot.settings import DeskConfig
 from bot.sla import policy
-from bot.sla.clocks import FIRST, NEXT, RESOLUTION, RESOLVED, RESPONDED
+from bot.sla.clocks import FIRST, NEXT, RESOLUTION, RESOLVED, RESPONDED, TARGETS
 from bot.suggest.usage import usage_lines
 from bot.wording import count, plain, span, time_left
 from storage.models import Agent, AuditEvent, Conversation, ConversationTag, Customer, SlaClock
@@ -72,6 +72,9 @@ class Measured:
     responded: bool
     response_time: timedelta | None
     verdict: str | None  # "met", "missed", or None (not counted)
+    started_at: datetime | None = None  # when the customer wrote
+    priority: str = "normal"
+    target: timedelta | None = None  # the policy's target for this clock
     tags: tuple[str, ...] = ()  # the conversation's
 
 
@@ -107,14 +110,14 @@ def context(session: Session, config: DeskConfig, window: Window, now: datetime,
         for conversation_id, tag in session.exec(select(ConversationTag.conversation_id, ConversationTag.tag)
                                                  .where(ConversationTag.conversation_id.in_(ids[start:start + 500]))):
             tagged[conversation_id].append(tag)
-    clocks = tuple(_measure(config, clock, network, intent, agents.get(clock.agent_id or assignee, UNASSIGNED), now,
+    clocks = tuple(measure(config, clock, network, intent, agents.get(clock.agent_id or assignee, UNASSIGNED), now,
                             tuple(sorted(tagged[clock.conversation_id])))
                    for clock, network, intent, assignee in rows)
     return StatsContext(session, config, window, now, clocks, tags)
 
 
-def _measure(config: DeskConfig, clock: SlaClock, network: str, intent: str, agent: str, now: datetime,
-             tags: tuple[str, ...] = ()) -> Measured:
+def measure(config: DeskConfig, clock: SlaClock, network: str, intent: str, agent: str, now: datetime,
+            tags: tuple[str, ...] = ()) -> Measured:
     done = clock.outcome == (RESOLVED if clock.kind == RESOLUTION else RESPONDED)
     if done:
         verdict = "met" if clock.stopped_at <= clock.due_at else "missed"
@@ -123,7 +126,9 @@ def _measure(config: DeskConfig, clock: SlaClock, network: str, intent: str, age
     response_time = None
     if done and clock.kind != RESOLUTION:
         response_time = policy.elapsed(config.sla, clock.priority, clock.started_at, clock.stopped_at)
-    return Measured(clock.kind, network, agent, intent == "spam", done, response_time, verdict, tags)
+    target = config.sla.target(TARGETS[clock.kind], clock.priority, network, intent)
+    return Measured(clock.kind, network, agent, intent == "spam", done, response_time, verdict, clock.started_at,
+                    clock.priority, target, tags)
 
 
 # --- sections ---------------------------------------------------------------------------------

@@ -5,11 +5,44 @@ saving change moves the window with the wall clock and never stretches or shrink
 """
 from __future__ import annotations
 
+from collections.abc import Container
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import holidays as public_holidays
+
 MAX_DAYS = 3 * 366  # a target that cannot be placed within three years is a configuration error
+
+
+class Holidays:
+    """The days off: dates typed by hand, merged with a country's (and region's) public holidays, any year."""
+
+    def __init__(self, typed: frozenset[date] = frozenset(), country: str | None = None,
+                 subdivision: str | None = None) -> None:
+        self.typed = typed
+        # the `holidays` package fills in each year as it is asked about
+        self.public = public_holidays.country_holidays(country, subdiv=subdivision) if country else None
+
+    def __contains__(self, day: object) -> bool:
+        return day in self.typed or (self.public is not None and day in self.public)
+
+    def name(self, day: date) -> str | None:
+        """What the day is called by its country's calendar; "holiday" for a typed date; None on a working day."""
+        if self.public is not None and day in self.public:
+            return self.public.get(day)
+        return "holiday" if day in self.typed else None
+
+    def upcoming(self, today: date, count: int, within: timedelta = timedelta(days=366)) -> list[tuple[date, str]]:
+        """The next `count` holidays from `today` on (today included), at most `within` ahead."""
+        found = []
+        day = today
+        while len(found) < count and day <= today + within:
+            name = self.name(day)
+            if name:
+                found.append((day, name))
+            day += timedelta(days=1)
+        return found
 
 
 @dataclass(frozen=True)
@@ -18,7 +51,7 @@ class BusinessHours:
     weekdays: frozenset[int]  # 0 = Monday
     start: time
     end: time
-    holidays: frozenset[date] = frozenset()
+    holidays: Container[date] = frozenset()
 
     def window(self, day: date) -> tuple[datetime, datetime] | None:
         """The working window of `day` in UTC, or None on a day off."""

@@ -11,7 +11,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from bot.settings import WEEKDAYS, BusinessHoursConfig, QuietHoursConfig, SlaConfig
-from bot.sla.business_time import BusinessHours
+from bot.sla.business_time import BusinessHours, Holidays
 
 URGENT = "urgent"  # the one priority quiet hours never hold back
 
@@ -23,8 +23,13 @@ def _calendar(config: BusinessHoursConfig) -> BusinessHours:
         weekdays=frozenset(WEEKDAYS.index(day) for day in config.days),
         start=config.start,
         end=config.end,
-        holidays=frozenset(config.holidays),
+        holidays=Holidays(frozenset(config.holidays), config.country, config.subdivision),
     )
+
+
+def days_off(config: BusinessHoursConfig) -> Holidays:
+    """The team's holidays: the typed dates and, with a country, its public holidays (built once per config)."""
+    return _calendar(config).holidays
 
 
 def calendar(sla: SlaConfig, priority: str) -> BusinessHours | None:

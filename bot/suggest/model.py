@@ -49,7 +49,7 @@ _TRAILING_SIGNATURE = re.compile(r"\s*\^\w{1,8}\s*$")
 
 
 class FoundData(BaseModel):
-    type: Literal["email", "phone", "address", "username", "password", "payment_card", "iban", "order_number",
+    type: Literal["email", "phone", "address", "username", "password", "payment_card", "iban", "national_id", "order_number",
                   "account_number"]
     text: str
 

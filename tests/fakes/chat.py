@@ -5,7 +5,7 @@ import itertools
 from dataclasses import dataclass, field
 
 from bot.ports import ChatError
-from bot.views import ChatRef, ConversationView, Notice, ThreadMessage
+from bot.views import Attachment, ChatRef, ConversationView, Notice, ThreadMessage
 
 
 class SimulatedCrash(BaseException):
@@ -29,6 +29,7 @@ class RecordingChat:
     channel_posts: list[Sent] = field(default_factory=list)  # top-level messages of the bot's own (post_to_channel)
     updates: list[tuple[ChatRef, ConversationView]] = field(default_factory=list)
     told: list[tuple[str, str, str]] = field(default_factory=list)
+    uploads: list[Sent] = field(default_factory=list)  # body: (files, comment)
     failures: list[tuple[str, ChatError]] = field(default_factory=list)  # (channel or "*", error), used once each
     crash_after_send: bool = False  # send, then raise as if the process died before recording it
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
@@ -77,6 +78,17 @@ class RecordingChat:
 
     async def tell(self, channel: str, user_id: str, text: str, thread_id: str | None = None) -> None:
         self.told.append((channel, user_id, text))
+
+    async def upload(self, channel: str, thread_id: str | None, files: tuple[Attachment, ...], comment: str) -> str:
+        self._maybe_fail(channel)
+        sent = Sent(channel, thread_id, f"{next(self._ids)}.0", ",".join(f.name for f in files), (files, comment))
+        self.uploads.append(sent)
+        self._after_send()
+        return sent.message_id
+
+    async def find_upload(self, channel: str, thread_id: str | None, name: str) -> str | None:
+        return next((s.message_id for s in self.uploads if s.channel == channel and s.thread_id == thread_id
+                     and name in s.key.split(",")), None)
 
     def thread(self, thread_id: str) -> list[object]:
         return [s.body for s in self.replies if s.thread_id == thread_id]

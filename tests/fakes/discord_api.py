@@ -48,10 +48,13 @@ EPHEMERAL, LOADING = 1 << 6, 1 << 7  # message flags
 MESSAGE_CONTENT_INTENT = 1 << 15
 NONCE_WINDOW = 300.0  # seconds Discord remembers an enforced nonce ("the past few minutes")
 PERMISSION_BITS = {"view": 1 << 10, "send": 1 << 11, "send_in_threads": 1 << 38, "create_threads": 1 << 35,
-                   "history": 1 << 16, "react": 1 << 6}
+                   "history": 1 << 16, "react": 1 << 6, "attach": 1 << 15}
 _USER_MENTION = re.compile(r"<@!?(\d+)>")
 _ROLE_MENTION = re.compile(r"<@&(\d+)>")
 _EVERYONE = re.compile(r"@(everyone|here)\b")
+
+
+MAX_REQUEST_BYTES = 32 * 1024 * 1024
 
 
 class Call(NamedTuple):
@@ -259,7 +262,8 @@ class FakeDiscord(LocalServer):
     # --- running --------------------------------------------------------------------------------
 
     async def start(self) -> Self:
-        app = web.Application()
+        app = web.Application(client_max_size=MAX_REQUEST_BYTES)  # files beyond aiohttp's 1 MiB reach the checks
+        app.router.add_post(r"/api/v10/{path:channels/\d+/messages}", self._message_with_files)  # before the rest
         app.router.add_route("*", "/api/v10/{path:.*}", self._rest)
         app.router.add_get("/gateway", self._gateway)
         port = await self._serve(app, access_log=None, shutdown_timeout=1.0)
@@ -896,3 +900,83 @@ def _iso(ms: int) -> str:
 
 def _iso_now() -> str:
     return datetime.now(UTC).isoformat()
+
+
+# --- messages with files: multipart/form-data with payload_json and files[n] ----------------------
+# https://discord.com/developers/docs/reference#uploading-files: each file is a part named files[n], the JSON body
+# goes in a part named payload_json (its `attachments` may describe them by id n); a message carries at most 10
+# attachments (resources/message, Create Message), and each file at most the default upload limit of 10 MiB, else
+# 413 / 40005 "Request entity too large". Attaching needs the Attach Files permission (50013 without it).
+MAX_FILES, MAX_FILE_BYTES = 10, 10 * 1024 * 1024
+
+
+async def _message_with_files(self: FakeDiscord, request: web.Request) -> web.Response:
+    if not request.content_type.startswith("multipart/"):
+        return await self._rest(request)
+    channel_id = request.match_info["path"].split("/")[1]
+    payload: dict = {}
+    files: list[tuple[int, str, bytes]] = []
+    reader = await request.multipart()
+    while (part := await reader.next()) is not None:
+        if part.name == "payload_json":
+            payload = json.loads(await part.text())
+        elif part.name and part.name.startswith("files["):
+            files.append((int(part.name[6:-1]), part.filename or "", bytes(await part.read())))
+    path = f"/channels/{channel_id}/messages"
+    with self._lock:
+        recorded = {**copy.deepcopy(payload), "files": [(n, name, len(data)) for n, name, data in files]}
+        self.received.add(Call("POST", path, recorded, dict(request.query), self._clock()))
+        status, answer = self._attach(channel_id, payload, files, request.headers.get("Authorization"))
+        if status >= 400:
+            self.refused.add(("POST", path, status, answer.get("code", 0)))
+    return web.Response(status=status, body=json.dumps(answer).encode(), headers={"Content-Type": "application/json"})
+
+
+def _attach(self: FakeDiscord, channel_id: str, payload: dict, files: list, authorization: str | None) -> tuple[int, dict]:
+    try:
+        if authorization != f"Bot {self.token}":
+            raise _Refusal(401, 0, "401: Unauthorized")
+        self._take_fault("POST /channels/{id}/messages")
+        self._visible(channel_id)
+        self._require(channel_id, "attach")
+        if len(files) > MAX_FILES:
+            raise _Refusal(400, 50035, "Invalid Form Body", errors={"files": {"_errors": [
+                {"code": "BASE_TYPE_MAX_LENGTH", "message": "Must be 10 or fewer in length."}]}})
+        if any(len(data) > MAX_FILE_BYTES for _, _, data in files):
+            raise _Refusal(413, 40005, "Request entity too large")
+        described = {str(a.get("id")): a for a in payload.get("attachments") or []}
+        if payload.get("content") or payload.get("embeds") or not files:
+            answer = self._post_message(payload, {}, channel_id)
+        else:  # files alone make a message too
+            answer = copy.deepcopy(self._new_message(channel_id, self.bot, payload, required=False))
+        attachments = [{"id": self.new_id(), "filename": name, "size": len(data),
+                        "description": described.get(str(n), {}).get("description"),
+                        "url": f"{self.api_url}/attachments/{channel_id}/{name}", "content_type": _content_type(name)}
+                       for n, name, data in files]
+        stored = self._find_message(channel_id, answer["id"])
+        stored["attachments"] = attachments
+        self._files().extend({"channel_id": channel_id, "message_id": answer["id"], "filename": name, "content": data,
+                              "description": a["description"]} for (_, name, data), a in zip(files, attachments, strict=True))
+        return 200, {**answer, "attachments": copy.deepcopy(attachments)}
+    except _Refusal as refusal:
+        return refusal.status, refusal.body
+
+
+def _files(self: FakeDiscord) -> list[dict]:
+    return self.__dict__.setdefault("_uploaded_files", [])
+
+
+def uploads(self: FakeDiscord) -> list[dict]:
+    """Files attached to messages: channel_id, message_id, filename, content (bytes), description."""
+    with self._lock:
+        return copy.deepcopy(self._files())
+
+
+def _content_type(name: str) -> str:
+    return {"png": "image/png", "csv": "text/csv"}.get(name.rpartition(".")[2], "application/octet-stream")
+
+
+FakeDiscord._message_with_files = _message_with_files
+FakeDiscord._attach = _attach
+FakeDiscord._files = _files
+FakeDiscord.uploads = property(uploads)

@@ -47,6 +47,9 @@ MAX_BLOCKS, MAX_TEXT, MAX_LIMIT = 50, 40_000, 1000
 MAX_VIEW_BLOCKS, MAX_PRIVATE_METADATA, MAX_VIEW_ID_FIELD, MAX_MODAL_TITLE = 100, 3000, 255, 24
 
 
+MAX_REQUEST_BYTES = 32 * 1024 * 1024
+
+
 class Call(NamedTuple):
     """One recorded Web API call; unpacks like (method, params, at)."""
 
@@ -256,10 +259,11 @@ class FakeSlack(LocalServer):
     # --- running --------------------------------------------------------------------------------
 
     async def start(self) -> Self:
-        app = web.Application()
+        app = web.Application(client_max_size=MAX_REQUEST_BYTES)  # files beyond aiohttp's 1 MiB reach the checks
         app.router.add_route("*", "/api/{method}", self._api)  # slack_sdk sends GET for reads, POST otherwise
         app.router.add_post("/response/{name:.*}", self._response_url)
         app.router.add_get("/socket", self._socket)
+        app.router.add_post("/upload/{file_id}", self._upload_url)  # files.getUploadURLExternal's upload_url
         port = await self._serve(app, access_log=None, shutdown_timeout=1.0)
         self.base_url = f"http://127.0.0.1:{port}/api/"
         return self
@@ -719,3 +723,100 @@ def _conversation_type(conversation: dict) -> str:
     if conversation.get("is_im"):
         return "im"
     return "private_channel" if conversation.get("is_private") else "public_channel"
+
+
+# --- file uploads: files.getUploadURLExternal, the upload URL, files.completeUploadExternal -------
+# The flow of the SDK's files_upload_v2 (https://docs.slack.dev/reference/methods/files.getUploadURLExternal and
+# https://docs.slack.dev/reference/methods/files.completeUploadExternal): a URL and a file id per file, the bytes
+# POSTed to the URL (HTTP 200, or an error status), then one completion that shares the files, in a thread if
+# thread_ts names a parent message. Files neither uploaded nor completed are not shared.
+MAX_ALT_TXT = 1000  # getUploadURLExternal: alt_txt_too_large beyond it
+
+
+def _get_upload_url(self: FakeSlack, params: dict) -> dict:
+    if not params.get("filename"):
+        raise _Refusal("invalid_arguments")
+    try:
+        length = int(params.get("length") or 0)
+    except (TypeError, ValueError):
+        raise _Refusal("invalid_arguments") from None
+    if length <= 0:
+        raise _Refusal("missing_argument")  # "typically only occurs when the length provided is 0"
+    if len(str(params.get("alt_txt") or "")) > MAX_ALT_TXT:
+        raise _Refusal("alt_txt_too_large")
+    file_id = f"F{next(self._ids):08d}"
+    self._pending_files()[file_id] = {"id": file_id, "name": str(params["filename"]), "length": length, "content": None}
+    return {"upload_url": self.base_url.replace("/api/", f"/upload/{file_id}"), "file_id": file_id}
+
+
+def _complete_upload(self: FakeSlack, params: dict) -> dict:
+    files = params.get("files")
+    if isinstance(files, str):
+        try:
+            files = json.loads(files)
+        except ValueError:
+            raise _Refusal("invalid_arguments") from None
+    if not isinstance(files, list) or not files or not all(isinstance(f, dict) and f.get("id") for f in files):
+        raise _Refusal("invalid_arguments")
+    pending = self._pending_files()
+    if any(pending.get(f["id"], {}).get("content") is None for f in files):
+        raise _Refusal("file_not_found")  # no such id, or its bytes never reached the upload URL
+    channel = self._require_channel(params["channel_id"]) if params.get("channel_id") else None
+    thread_ts = params.get("thread_ts") if channel is not None else None
+    if thread_ts:
+        root = self._find_message(channel, thread_ts, "invalid_thread_ts")
+        if root.get("thread_ts", root["ts"]) != root["ts"]:
+            raise _Refusal("invalid_thread_ts")  # "never use a reply's ts value; use its parent instead"
+    shared = []
+    for f in files:
+        stored = pending.pop(f["id"])
+        shared.append({"id": stored["id"], "name": stored["name"], "title": f.get("title") or stored["name"],
+                       "size": len(stored["content"]), "mimetype": _mimetype(stored["name"])})
+        self._uploaded().append({**stored, "title": shared[-1]["title"], "channel": channel,
+                                 "thread_ts": params.get("thread_ts"), "initial_comment": params.get("initial_comment")})
+    if channel is not None:
+        message = {"type": "message", "user": BOT_USER_ID, "bot_id": BOT_ID, "team": TEAM_ID, "upload": True,
+                   "text": str(params.get("initial_comment") or ""), "files": copy.deepcopy(shared),
+                   "ts": self._next_ts()}
+        self._store(channel, message, thread_ts)
+    return {"files": copy.deepcopy(shared)}
+
+
+async def _upload_url(self: FakeSlack, request: web.Request) -> web.Response:
+    content = await request.read()
+    with self._lock:
+        stored = self._pending_files().get(request.match_info["file_id"])
+        if stored is None:
+            return web.Response(status=404, text="no such upload")
+        if len(content) != stored["length"]:
+            return web.Response(status=400, text="length does not match the length given to getUploadURLExternal")
+        stored["content"] = content
+    return web.Response(text=f"OK - {len(content)}")
+
+
+def _pending_files(self: FakeSlack) -> dict[str, dict]:
+    return self.__dict__.setdefault("_files_pending", {})
+
+
+def _uploaded(self: FakeSlack) -> list[dict]:
+    return self.__dict__.setdefault("_files_uploaded", [])
+
+
+def uploads(self: FakeSlack) -> list[dict]:
+    """Files shared through completeUploadExternal: id, name, title, content (bytes), channel, thread_ts,
+    initial_comment."""
+    with self._lock:
+        return copy.deepcopy(self._uploaded())
+
+
+def _mimetype(name: str) -> str:
+    return {"png": "image/png", "csv": "text/csv", "jsonl": "application/x-ndjson"}.get(name.rpartition(".")[2],
+                                                                                      "application/octet-stream")
+
+
+FakeSlack._pending_files = _pending_files
+FakeSlack._uploaded = _uploaded
+FakeSlack._upload_url = _upload_url
+FakeSlack.uploads = property(uploads)
+FakeSlack._handlers.update({"files.getUploadURLExternal": _get_upload_url,
+                            "files.completeUploadExternal": _complete_upload})

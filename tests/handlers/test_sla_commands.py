@@ -117,9 +117,20 @@ async def test_sla_shows_the_policy_and_today(db_url, tmp_path):
     assert lines[4] == "• low: first response 24 h · next 2 days · resolution 40 h"
     assert lines[5] == "• for network x, intent complaint: first response high 30 min"
     assert "a warning at 75 %" in lines[6] and "in #social-escalations" in lines[6] and "quiet 20:00–08:00" in lines[6]
-    assert lines[7] == ("Today: 1 conversation · first responses on time 0 % (0 of 1) · next responses n/a "
+    assert lines[7] == "Next holidays (targets pause): Fri 25 Dec 2026 holiday"
+    assert lines[8] == ("Today: 1 conversation · first responses on time 0 % (0 of 1) · next responses n/a "
                         "· overdue now 1.")
     assert not (await do(runtime, "sla", STRANGER)).ok
+
+
+async def test_sla_lists_the_next_public_holidays_of_the_country(db_url, tmp_path):
+    runtime, _, _ = make_runtime(db_url, tmp_path, sla={  # the clock stands on Monday 2 November 2026
+        "business_hours": {"timezone": "America/New_York", "country": "US", "subdivision": "NY"}})
+    lines = (await do(runtime, "sla", KIM)).text.splitlines()
+    assert lines[0].startswith("SLA policy · business hours Mon, Tue, Wed, Thu, Fri 09:00–17:00 America/New_York, "
+                               "US-NY public holidays ·")
+    assert ("Next holidays (targets pause): Tue 3 Nov 2026 Election Day · Wed 11 Nov 2026 Veterans Day · "
+            "Thu 26 Nov 2026 Thanksgiving Day") in lines
 
 
 async def publish(runtime, clock, actor, number, at):

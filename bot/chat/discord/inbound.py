@@ -155,6 +155,11 @@ class DiscordListeners:
             return
         outcome = await dispatch(self.desk, request)
         await self._followup(interaction, with_reply_text(outcome, request), await self._held_view(outcome, request))
+        if outcome.files:
+            try:
+                await self.chat.upload(str(interaction.channel_id), None, outcome.files, outcome.files_note)
+            except ChatError as error:
+                await self._followup(interaction, f"The files could not be shared here: {error}")
 
     async def command_request(self, interaction: discord.Interaction, number: int | None, text: str | None) -> Request:
         """`/claim 42`, or `/claim` inside #42's thread, as a handler request; mentioned users come with their roles."""

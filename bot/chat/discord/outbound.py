@@ -15,6 +15,7 @@ long wait becomes a ChatError with `retry_after`, which pauses only that channel
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 
 import aiohttp
@@ -37,7 +38,7 @@ from bot.chat.discord.render import (
 from bot.delivery.pace import TokenBucket
 from bot.ports import ChatError
 from bot.settings import DiscordConfig
-from bot.views import ChatRef, ConversationView, EscalationSummary, Notice, ThreadMessage
+from bot.views import Attachment, ChatRef, ConversationView, EscalationSummary, Notice, ThreadMessage
 
 log = logging.getLogger(__name__)
 FORUM_TYPES = {15, 16}  # GUILD_FORUM, GUILD_MEDIA: every message is a post (a thread)
@@ -144,6 +145,27 @@ class DiscordChat:
         """Discord has no ephemeral messages outside interactions: answer in the thread, pinging only that person."""
         await self.answer(thread_id or await self.channel_id(channel), user_id, text)
 
+    async def upload(self, channel: str, thread_id: str | None, files: tuple[Attachment, ...], comment: str) -> str:
+        """One message with the files attached (multipart: payload_json and files[n], as discord.py sends them): in
+        the forum post `thread_id`, or in a text channel as a reply to the message `thread_id`."""
+        channel_id = await self.channel_id(channel)
+        target = thread_id if thread_id and await self._is_forum(channel_id) else channel_id
+        reply = {"message_reference": {"message_id": thread_id, "fail_if_not_exists": False}} \
+            if thread_id and target == channel_id else {}
+        params = discord.http.handle_message_parameters(
+            content=comment[:2000], allowed_mentions=discord.AllowedMentions.none(), **reply,
+            files=[discord.File(io.BytesIO(f.content), filename=f.name, description=f.title or None) for f in files])
+        with params:
+            message = await self._call("attach a file", "Attach Files", Route(
+                "POST", "/channels/{channel_id}/messages", channel_id=target), files=params.files, form=params.multipart)
+        return message["id"]
+
+    async def find_upload(self, channel: str, thread_id: str | None, name: str) -> str | None:
+        channel_id = await self.channel_id(channel)
+        target = thread_id if thread_id and await self._is_forum(channel_id) else channel_id
+        found = await self._scan_for(target, lambda m: any(a.get("filename") == name for a in m.get("attachments", [])))
+        return found["id"] if found else None
+
     # --- beyond the ChatPort ---------------------------------------------------------------------
 
     async def answer(self, channel_id: str, user_id: str, text: str, reply_to: str | None = None,
@@ -224,13 +246,17 @@ class DiscordChat:
 
     async def _scan(self, channel_id: str, digest: str) -> dict | None:
         """The bot's message with `digest` in its footer among the channel's latest messages, newest first."""
+        return await self._scan_for(channel_id, lambda message: ref_of(message) == digest)
+
+    async def _scan_for(self, channel_id: str, wanted) -> dict | None:
+        """The newest of the bot's messages among the channel's latest for which `wanted(message)` is true."""
         before = None
         for _ in range(SCAN_PAGES):
             params = {"limit": 100, **({"before": before} if before else {})}
             page = await self._call("read the message history", "Read Message History", Route(
                 "GET", "/channels/{channel_id}/messages", channel_id=channel_id), params=params)
             for message in page:
-                if message["author"]["id"] == self.bot_user_id and ref_of(message) == digest:
+                if message["author"]["id"] == self.bot_user_id and wanted(message):
                     return message
             if len(page) < 100:
                 return None

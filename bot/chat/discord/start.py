@@ -10,15 +10,15 @@ import discord
 from bot.chat.discord.inbound import DeskBot
 from bot.chat.discord.outbound import point_at
 from bot.desk import Desk
-from bot.ports import ChatPort
 from bot.settings import ConfigError, Secrets
 
 log = logging.getLogger(__name__)
 
 
-async def start_discord(desk: Desk, connect: Callable[[ChatPort], None], secrets: Secrets,
+async def start_discord(desk: Desk, connect: Callable[..., None], secrets: Secrets,
                         stop: asyncio.Event) -> Callable[[], Awaitable[None]]:
-    """Log in, hand the outbound port to `connect`, and keep the gateway connected; returns the coroutine function
+    """Log in, hand the outbound port and a check of the gateway to `connect`, and keep the gateway connected;
+    returns the coroutine function
     that disconnects. A gateway that cannot stay connected (say, the Message Content intent is off) sets `stop`,
     with the reason in the log."""
     point_at(secrets.discord_api_url, secrets.discord_gateway_url)
@@ -32,7 +32,11 @@ async def start_discord(desk: Desk, connect: Callable[[ChatPort], None], secrets
     except BaseException:
         await bot.close()
         raise
-    connect(bot.chat)
+
+    async def connected() -> bool:
+        return bot.is_ready() and not bot.is_closed()
+
+    connect(bot.chat, connected)
     gateway = asyncio.create_task(bot.connect(), name="discord-gateway")
 
     def gateway_ended(task: asyncio.Task) -> None:

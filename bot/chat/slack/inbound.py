@@ -40,6 +40,7 @@ from handlers.parsing import CommandError, parse_slash, parse_thread_message, wi
 from handlers.replies import fitting, rendered
 
 log = logging.getLogger(__name__)
+_COMMAND_NAME = re.compile(r"(?<![\w/<])/(" + "|".join(TYPED) + r")\b")
 
 
 def build_app(desk: Desk, client: AsyncWebClient, signing_secret: str | None, *, socket_mode: bool = False) -> AsyncApp:
@@ -51,7 +52,7 @@ def build_app(desk: Desk, client: AsyncWebClient, signing_secret: str | None, *,
     )
     listeners = SlackListeners(desk, SlackChat(client))
     for name in TYPED:
-        app.command(f"/{name}")(ack=_ack, lazy=[listeners.slash_command])
+        app.command(f"/{desk.config.slack.command_prefix}{name}")(ack=_ack, lazy=[listeners.slash_command])
     app.action("sd_claim")(ack=_ack, lazy=[listeners.button("claim")])
     app.action("sd_resolve")(ack=_ack, lazy=[listeners.button("resolve")])
     app.action("sd_suggest")(ack=_ack, lazy=[listeners.button("suggest")])
@@ -85,20 +86,35 @@ class SlackListeners:
     async def slash_command(self, body: dict, respond) -> None:
         actor = Actor("slack", body["user_id"])
         try:
-            request = parse_slash(body["command"], body.get("text", ""), actor)
+            request = parse_slash(body["command"], body.get("text", ""), actor, self.desk.config.slack.command_prefix)
         except CommandError as error:
             await respond(text=str(error), response_type="ephemeral")
             return
         outcome = await dispatch(self.desk, request)
-        text = with_reply_text(outcome, request)  # a slash command keeps no copy of what was typed
+        text = self.prefixed(with_reply_text(outcome, request))  # a slash command keeps no copy of what was typed
         await respond(text=text, blocks=_blocks(outcome, request, text), response_type="ephemeral")
+        if outcome.files:
+            await self._share(body["channel_id"], actor.user_id, outcome)
+
+    async def _share(self, channel: str, user: str, outcome: Outcome) -> None:
+        """The outcome's files (a chart, an export) in the channel where the command was typed."""
+        try:
+            await self.chat.upload(channel, None, outcome.files, outcome.files_note)
+        except ChatError as error:
+            await self._tell(channel, user, f"The files could not be shared here: {error}. Invite the bot to this "
+                                            "channel (/invite @socialdesk), or ask again in one it is in.")
+
+    def prefixed(self, text: str) -> str:
+        """The answer with its command names as this workspace types them (`/reply` -> `/sd-reply`)."""
+        prefix = self.desk.config.slack.command_prefix
+        return _COMMAND_NAME.sub(lambda match: f"/{prefix}{match[1]}", text) if prefix else text
 
     def button(self, command: str):
         async def pressed(body: dict, respond) -> None:
             action = body["actions"][0]
             request = Request(command=command, actor=Actor("slack", body["user"]["id"]), number=int(action["value"]))
             outcome = await dispatch(self.desk, request)
-            await respond(text=outcome.text, response_type="ephemeral", replace_original=False)
+            await respond(text=self.prefixed(outcome.text), response_type="ephemeral", replace_original=False)
 
         pressed.__name__ = f"pressed_{command}"
         return pressed
@@ -109,7 +125,8 @@ class SlackListeners:
         request = Request(command="reply", actor=Actor("slack", body["user"]["id"]), number=number_in(value),
                           args=value["args"])
         outcome = await dispatch(self.desk, request)
-        await respond(text=outcome.text, blocks=_blocks(outcome, request), response_type="ephemeral",
+        text = self.prefixed(outcome.text)
+        await respond(text=text, blocks=_blocks(outcome, request, text), response_type="ephemeral",
                       replace_original=outcome.ok)
 
     async def open_reply_modal(self, body: dict, client: AsyncWebClient) -> None:
@@ -237,7 +254,7 @@ class SlackListeners:
     async def _tell(self, channel: str, user: str, text: str, thread_ts: str | None = None,
                     blocks: list[dict] | None = None) -> None:
         try:
-            await self.chat.tell(channel, user, text, thread_ts, blocks=blocks)
+            await self.chat.tell(channel, user, self.prefixed(text), thread_ts, blocks=blocks)
         except ChatError as error:
             log.error("could not tell %s in %s %r: %s", user, channel, text, error)
 
@@ -257,16 +274,14 @@ def _blocks(outcome: Outcome, request: Request, text: str | None = None) -> list
     return held_blocks(text or outcome.text, request.number, outcome.override) if outcome.override else None
 
 
-def http_app(bolt: AsyncApp, path: str = "/slack/events") -> web.Application:
-    """The HTTP-mode server: Slack posts signed requests to `path`; /healthz is for the platform."""
+def http_app(bolt: AsyncApp, path: str = "/slack/events", routes: list[web.RouteDef] = ()) -> web.Application:
+    """The HTTP-mode server: Slack posts signed requests to `path`; `routes` are the process's own (/healthz,
+    /readyz, /metrics: bot/app/health.py)."""
 
     async def events(request: web.Request) -> web.Response:
         return await to_aiohttp_response(await bolt.async_dispatch(await to_bolt_request(request)))
 
-    async def health(_request: web.Request) -> web.Response:
-        return web.json_response({"ok": True})
-
     app = web.Application(client_max_size=1024 * 1024)
     app.router.add_post(path, events)
-    app.router.add_get("/healthz", health)
+    app.add_routes(routes)
     return app

@@ -6,13 +6,13 @@ Slack whether an interrupted message already exists (message metadata carries it
 from __future__ import annotations
 
 import aiohttp
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.chat.slack.home import home_tab
 from bot.chat.slack.render import METADATA_EVENT, conversation_blocks, metadata, thread_blocks
 from bot.ports import ChatError
-from bot.views import ChatRef, ConversationView, HomeView, Notice, ThreadMessage
+from bot.views import Attachment, ChatRef, ConversationView, HomeView, Notice, ThreadMessage
 
 # Errors that will not go away by trying again: the setup needs fixing.
 PERMANENT = {
@@ -69,6 +69,14 @@ class SlackChat:
         return response["ts"]
 
     async def find_message(self, channel: str, thread_id: str | None, key: str) -> str | None:
+        async for message in self._messages(channel, thread_id):
+            meta = message.get("metadata") or {}
+            if meta.get("event_type") == METADATA_EVENT and (meta.get("event_payload") or {}).get("key") == key:
+                return message["ts"]
+        return None
+
+    async def _messages(self, channel: str, thread_id: str | None):
+        """The messages of a thread (oldest first) or of a channel (newest first), with their metadata, page by page."""
         channel = await self.channel_id(channel)
         cursor = None
         while True:
@@ -79,12 +87,10 @@ class SlackChat:
                 response = await self._call("conversations_history", channel=channel, include_all_metadata=True,
                                             limit=200, cursor=cursor)
             for message in response.get("messages", []):
-                meta = message.get("metadata") or {}
-                if meta.get("event_type") == METADATA_EVENT and (meta.get("event_payload") or {}).get("key") == key:
-                    return message["ts"]
+                yield message
             cursor = (response.get("response_metadata") or {}).get("next_cursor")
             if not cursor:
-                return None
+                return
 
     async def tell(self, channel: str, user_id: str, text: str, thread_id: str | None = None,
                    blocks: list[dict] | None = None) -> None:
@@ -107,6 +113,21 @@ class SlackChat:
         if self._team_url is None:
             self._team_url = (await self._call("auth_test"))["url"]
         return self._team_url
+
+    async def upload(self, channel: str, thread_id: str | None, files: tuple[Attachment, ...], comment: str) -> str:
+        """The SDK's files_upload_v2: files.getUploadURLExternal per file, the bytes to each upload URL, then one
+        files.completeUploadExternal that shares them all in the channel (the thread) under `comment`."""
+        uploads = [{"content": file.content, "filename": file.name, "title": file.title or file.name} for file in files]
+        response = await self._call("files_upload_v2", file_uploads=uploads, channel=await self.channel_id(channel),
+                                    thread_ts=thread_id, initial_comment=comment)
+        return ",".join(file["id"] for file in response.get("files", []))
+
+    async def find_upload(self, channel: str, thread_id: str | None, name: str) -> str | None:
+        async for message in self._messages(channel, thread_id):
+            found = next((file["id"] for file in message.get("files") or [] if file.get("name") == name), None)
+            if found:
+                return found
+        return None
 
     async def channel_id(self, channel: str) -> str:
         """Config may name a channel (#social); the API needs its id (C0123…)."""
@@ -140,3 +161,5 @@ class SlackChat:
             raise ChatError(f"Slack {method} failed: {code}{hint}", retryable=code not in PERMANENT) from None
         except (TimeoutError, aiohttp.ClientError, OSError) as error:
             raise ChatError(f"Slack {method} unreachable: {error!r}") from None
+        except SlackClientError as error:  # an upload URL that refused the file's bytes
+            raise ChatError(f"Slack {method} failed: {error}") from None

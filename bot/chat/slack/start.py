@@ -10,28 +10,28 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from bot.chat.slack.inbound import build_app, http_app
 from bot.chat.slack.outbound import SlackChat, make_client
 from bot.desk import Desk
-from bot.ports import ChatPort
 from bot.settings import ConfigError, Secrets
 
 log = logging.getLogger(__name__)
 
 
-async def start_slack(desk: Desk, connect: Callable[[ChatPort], None], secrets: Secrets, mode: str, host: str,
-                      port: int) -> Callable[[], Awaitable[None]]:
-    """Connect (Socket Mode, or HTTP mode on host:port) and hand the outbound port to `connect`; returns the
-    coroutine function that disconnects."""
+async def start_slack(desk: Desk, connect: Callable[..., None], secrets: Secrets, mode: str, host: str,
+                      port: int, routes: list[web.RouteDef] = ()) -> Callable[[], Awaitable[None]]:
+    """Connect (Socket Mode, or HTTP mode on host:port, also serving `routes` there) and hand the outbound port
+    and a check of the connection to `connect`; returns the coroutine function that disconnects."""
     client = make_client(secrets.slack_bot_token, secrets.slack_api_url)
-    connect(SlackChat(client))
     if mode == "socket":
         if not secrets.slack_app_token:
             raise ConfigError("SLACK_APP_TOKEN is not set: Socket Mode needs an app-level token (xapp-…) in .env.")
         handler = AsyncSocketModeHandler(build_app(desk, client, None, socket_mode=True), secrets.slack_app_token)
+        connect(SlackChat(client), handler.client.is_connected)
         await handler.connect_async()
         log.info("connected to Slack over Socket Mode")
         return handler.close_async
+    connect(SlackChat(client))
     if not secrets.slack_signing_secret:
         raise ConfigError("SLACK_SIGNING_SECRET is not set: HTTP mode verifies every request with it (.env).")
-    web_runner = web.AppRunner(http_app(build_app(desk, client, secrets.slack_signing_secret)))
+    web_runner = web.AppRunner(http_app(build_app(desk, client, secrets.slack_signing_secret), routes=routes))
     await web_runner.setup()
     await web.TCPSite(web_runner, host, port).start()
     log.info("listening for Slack on %s:%d (/slack/events)", host, port)

@@ -174,3 +174,10 @@ def test_run_names_the_missing_discord_credentials(tmp_path, monkeypatch):
     project(tmp_path, monkeypatch, SLACK_BOT_TOKEN="xoxb-1", DISCORD_BOT_TOKEN="x" * 30)
     result = runner.invoke(app, ["run"])
     assert result.exit_code == 2 and "DISCORD_BOT_TOKEN is set but socialdesk.toml has no [discord] block" in result.output
+
+
+def test_version_is_the_installed_packages():
+    from importlib.metadata import version
+
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.output.strip() == f"socialdesk {version('socialdesk')}"

@@ -179,3 +179,39 @@ def test_checksums():
 ])
 def test_a_huge_post_keeps_verbatim_spans(text):  # bench/huge_text.py measures how long it takes
     assert all(text[match.start:match.end] == match.text for match in find_pii(text))
+
+
+@pytest.mark.parametrize("text,value", [
+    ("meu CPF é 390.533.447-05, podem verificar?", "390.533.447-05"),  # Brazil, written with its dots and dash
+    ("cpf 39053344705 pra nota fiscal", "39053344705"),  # bare: only after the keyword
+    ("a empresa é CNPJ 11.222.333/0001-81", "11.222.333/0001-81"),
+    ("my SSN is 536-90-4399, why do you need it", "536-90-4399"),  # US
+    ("social security number 536904399", "536904399"),
+    ("mi DNI es 12345678Z y no me deja registrarme", "12345678Z"),  # Spain
+    ("NIE X1234567L, ya lo envié dos veces", "X1234567L"),
+    ("mijn BSN is 111222333, klopt dat?", "111222333"),  # the Netherlands: digits alone, after the keyword
+    ("il mio codice fiscale è RSSMRA85T10A562S", "RSSMRA85T10A562S"),  # Italy
+    ("PESEL 44051401359 - czy to potrzebne?", "44051401359"),  # Poland
+    ("meine Steuer-ID: 36574261809", "36574261809"),  # Germany
+    ("numéro de sécu 2 95 10 99 126 111 93", "2 95 10 99 126 111 93"),  # France
+])
+def test_national_identity_and_tax_numbers_are_found_and_typed(text, value):
+    assert ("national_id", value) in found(text)
+    assert not any(kind == "phone" for kind, _ in found(text))  # no longer typed as a phone number
+
+
+@pytest.mark.parametrize("text", [
+    "meu CPF é 390.533.447-06",  # the check digits are wrong
+    "SSN 078-05-1120",  # the Woolworth wallet number: never issued
+    "DNI 12345678A",  # wrong control letter
+    "mijn BSN is 111222334",  # fails the eleven test
+    "codice fiscale RSSMRA85T10A562T",
+    "order 111222333 arrived broken",  # a valid BSN shape without its keyword is an order, not an identity number
+])
+def test_a_number_that_fails_its_checksum_or_has_no_keyword_is_no_identity_number(text):
+    assert not any(kind == "national_id" for kind, _ in found(text))
+
+
+def test_a_keyword_names_the_number_it_checks():
+    assert ("national_id", "811228-9874") in found("mitt personnummer är 811228-9874")  # Sweden, with its Luhn digit
+    assert not any(kind == "national_id" for kind, _ in found("mijn BSN is 536904399"))  # a valid SSN, not a BSN

@@ -107,7 +107,7 @@ def test_a_word_is_read_in_the_language_of_the_post():
     ("vielen Dank, das ging wirklich schnell!", "positive"),
     ("der Fahrer war total unfreundlich", "negative"),
     ("o suporte foi ótimo, muito obrigada!", "positive"),
-    ("o carregador parou de funcionar", "negative"),
+    ("o carregador parou de funcionar depois de uma semana", "negative"),
     ("il pacco è arrivato danneggiato, che delusione", "negative"),
     ("bellissima esperienza, grazie", "positive"),
     ("top service, heel erg bedankt", "positive"),

@@ -106,3 +106,55 @@ def test_quiet_hours_within_a_day_and_in_their_own_zone():
     noon_in_new_york = datetime(2026, 11, 2, 17, 30, tzinfo=UTC)
     assert sla.quiet_until(config, "normal", noon_in_new_york) == datetime(2026, 11, 2, 18, 0, tzinfo=UTC)
     assert sla.quiet_until(config, "normal", datetime(2026, 11, 2, 12, 30, tzinfo=UTC)) is None
+
+
+# Public holidays from [sla.business_hours] country/subdivision, written out from the official calendars of 2027
+# (Bavaria's public holidays law; the US federal calendar with its Friday/Monday observance, plus California's
+# Cesar Chavez Day, the day after Thanksgiving and, from 2025, Diwali), merged with the dates typed in `holidays`.
+BAVARIA_2027_WEEKDAYS_OFF = ["2027-01-01", "2027-01-06", "2027-03-26", "2027-03-29", "2027-05-06", "2027-05-17",
+                             "2027-05-27", "2027-11-01", "2027-12-27"]  # the last one typed by hand
+CALIFORNIA_2027_WEEKDAYS_OFF = ["2027-01-01", "2027-01-18", "2027-02-15", "2027-03-31", "2027-05-31", "2027-06-18",
+                                "2027-07-05", "2027-09-06", "2027-10-29", "2027-11-11", "2027-11-25", "2027-11-26",
+                                "2027-12-24", "2027-12-31"]
+
+
+@pytest.mark.parametrize("hours,weekdays_off", [
+    ({"timezone": "Europe/Berlin", "country": "DE", "subdivision": "BY", "holidays": ["2027-12-27"]},
+     BAVARIA_2027_WEEKDAYS_OFF),
+    ({"timezone": "America/Los_Angeles", "country": "US", "subdivision": "CA"}, CALIFORNIA_2027_WEEKDAYS_OFF),
+])
+def test_a_country_calendar_takes_every_public_holiday_of_a_year(hours, weekdays_off):
+    from datetime import date
+
+    config = policy(business_hours=hours)
+    calendar = sla.calendar(config, "normal")
+    year = [date(2027, 1, 1) + timedelta(days=n) for n in range(365)]
+    closed_weekdays = [day.isoformat() for day in year if day.weekday() < 5 and calendar.window(day) is None]
+    assert closed_weekdays == weekdays_off
+    zone = ZoneInfo(hours["timezone"])
+    worked = calendar.between(datetime(2027, 1, 1, tzinfo=zone), datetime(2028, 1, 1, tzinfo=zone))
+    assert worked == timedelta(hours=8) * (261 - len(weekdays_off))  # 2027 has 261 weekdays
+    # A target set on the eve of a holiday weekend runs on after it (Bavaria: Easter; California: Independence Day)
+    eve = {"DE": datetime(2027, 3, 25, 16, 0, tzinfo=zone), "US": datetime(2027, 7, 2, 16, 0, tzinfo=zone)}[hours["country"]]
+    after = {"DE": datetime(2027, 3, 30, 10, 0, tzinfo=zone), "US": datetime(2027, 7, 6, 10, 0, tzinfo=zone)}[hours["country"]]
+    assert sla.add(config, "normal", eve, timedelta(hours=2)) == after
+    assert sla.add(config, "urgent", eve, timedelta(hours=2)) == eve + timedelta(hours=2)  # around the clock
+
+
+def test_the_next_holidays_have_their_names_typed_ones_too():
+    from datetime import date
+
+    hours = policy(business_hours={"timezone": "Europe/Berlin", "country": "DE", "holidays": ["2027-04-30"]}).business_hours
+    upcoming = sla.days_off(hours).upcoming(date(2027, 3, 27), 4)
+    assert upcoming == [(date(2027, 3, 29), "Easter Monday"), (date(2027, 4, 30), "holiday"),
+                        (date(2027, 5, 1), "Labor Day"), (date(2027, 5, 6), "Ascension Day")]
+
+
+@pytest.mark.parametrize("hours,message", [
+    ({"country": "XX"}, "country 'XX' has no holiday calendar"),
+    ({"country": "DE", "subdivision": "ZZ"}, "DE has no subdivision 'ZZ'; it has BB, BE, BW, BY"),
+    ({"subdivision": "BY"}, "subdivision needs a country"),
+])
+def test_an_unknown_country_or_region_is_refused_with_what_exists(hours, message):
+    with pytest.raises(ConfigError, match=message):
+        policy(business_hours={"timezone": "Europe/Berlin", **hours})

@@ -322,3 +322,26 @@ async def test_a_redelivered_thread_reply_is_published_once_whichever_replica_ge
             (claim,) = session.exec(select(ChatEvent)).all()
         assert (claim.platform, claim.event_id) == ("slack", f"{first.channel}:1950.1")
         assert len([e for e in slack.ephemerals if "being published" in e["text"]]) == 1
+
+
+async def test_with_a_command_prefix_the_bot_answers_the_prefixed_commands_only(tmp_path):
+    async with fake_slack() as slack:
+        runtime, _, _ = make_runtime(f"sqlite:///{tmp_path / 'db.sqlite'}", tmp_path, chat=None,
+                                     routes=[{"channel": f"#{CHANNEL_NAME}"}], slack={"command_prefix": "sd-"})
+        client = make_client(slack.token, slack.base_url)
+        runtime.chats.clear()
+        runtime.add_chat(SlackChat(client))
+        try:
+            async with TestClient(TestServer(http_app(build_app(runtime.desk, client, slack_wire.SIGNING_SECRET)))) as http:
+                desk = Desk(runtime, slack, http, slack.channel_id(CHANNEL_NAME), tmp_path, None)
+                desk.add_posts(post_item(1, "@acme where is my order?"))
+                await desk.settle()
+                body, kind = slack_wire.slash_command("/sd-claim", "1", "USAM", desk.channel, desk.response_url)
+                assert (await desk.send(body, kind)).status == 200
+                body, kind = slack_wire.slash_command("/claim", "1", "UJANE", desk.channel, desk.response_url)
+                assert (await desk.send(body, kind)).status == 404  # not this app's command any more
+                await desk.settle()
+                (answer,) = slack.responses
+                assert answer["text"].startswith("#1 is yours. Reply with `/sd-reply 1 …`"), answer
+        finally:
+            await runtime.close()

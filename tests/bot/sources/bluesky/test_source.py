@@ -276,7 +276,8 @@ async def test_a_reply_lands_under_the_post_with_root_parent_facets_and_language
     root = pds.post(pds.carla, f"@{BRAND} my order never arrived")
     answer = pds.post(pds.brand, "Checking! ^JD", reply_to=root)
     follow_up = pds.post(pds.carla, "any news?", reply_to=answer)
-    text = "Héllo 👋 @carla.bsky.social, see https://acme.example/help?x=1. #acmesupport @nobody.bsky.social ^JD"
+    text = ("Héllo 👋 @carla.bsky.social, please see https://acme.example/help?x=1 for the steps. #acmesupport "
+            "@nobody.bsky.social ^JD")  # enough words to tell the language (three are not)
     source = make_source(pds, clock)
 
     published = await source.publish_reply(reply_to(follow_up, text=text))
