@@ -18,8 +18,8 @@ The model's first answer, with its share of probability, stands alone when
   Afrikaans about a tenth of Dutch's share on Afrikaans posts (Dutch 0.91, Afrikaans 0.08) and at
   most a thirtieth on Dutch ones; 20 lies between the two.
   An answer outside the word lists (Galician, Slovak…) is challenged only by relatives outside them
-  too: the model leans the other way, towards the large language, and on the 309 Latin-script
-  labelled posts in covered languages it never put an uncovered one first, so a small language that
+  too: the model leans the other way, towards the large language, and on the 280 Latin-script
+  posts of the labelled sets (all in covered languages) it never put an uncovered one first, so a small language that
   outscored its large relative has earned it (Slovak 0.85 over Czech 0.09).
 Otherwise the word lists give a second opinion, for a language they cover only, and only when every
 challenger is a language they cover too (they can tell Spanish from Portuguese, not from Galician,
@@ -29,8 +29,8 @@ with a list, not a fifth of its words). They confirm, never pick: a language the
 first is never answered.
 
 The constants were set on the development posts (tests/bot/enrich/data/languages_dev*.jsonl) and the
-labelled sets (README, Language detection); tests/bot/enrich/data/languages_blind.jsonl was written and
-committed after, and measures the rule on posts it was not designed on.
+labelled sets (bench/eval_enrich.py; figures in the README); tests/bot/enrich/data/languages_blind.jsonl
+was written and committed after, and measures the rule on posts it was not designed on.
 
 The word lists score Latin text per language with a small naive-Bayes model: character trigrams
 learned from frequent words, plus a bonus for every word found in the list. Alone they were
