@@ -18,9 +18,9 @@ The model's first answer, with its share of probability, stands alone when
   Afrikaans about a tenth of Dutch's share on Afrikaans posts (Dutch 0.91, Afrikaans 0.08) and at
   most a thirtieth on Dutch ones; 20 lies between the two.
   An answer outside the word lists (Galician, Slovak…) is challenged only by relatives outside them
-  too: the model leans the other way, towards the large language, and on the 280 Latin-script
-  posts of the labelled sets (all in covered languages) it never put an uncovered one first, so a small language that
-  outscored its large relative has earned it (Slovak 0.85 over Czech 0.09).
+  too: the model leans the other way, towards the large language (on the 280 Latin-script posts of
+  the labelled sets, all in covered languages, it never put an uncovered one first), so a small
+  language that outscored its large relative has earned it (Slovak 0.85 over Czech 0.09).
 Otherwise the word lists give a second opinion, for a language they cover only, and only when every
 challenger is a language they cover too (they can tell Spanish from Portuguese, not from Galician,
 which they have never seen): their naive-Bayes score must name the model's answer, and at least
