@@ -7,6 +7,8 @@ backtrack (long runs of one token, separators without a word, invisible characte
 that grows to seconds points at a pattern that is not linear. Then the cost per ordinary post
 (the held-out sets in bench/data) of language detection, of the lite model's share of it, and of
 the whole enrichment: ingest's throughput target (2,000 posts/s) leaves 500 µs a post for everything.
+Last, language detection on the language tests' posts (tests/bot/enrich/data: languages without word
+lists, where the word lists' second opinion runs more often).
 """
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.enrich import enrich  # noqa: E402
 from bot.enrich.intent import detect_intent  # noqa: E402
-from bot.enrich.language import _detector, detect_language  # noqa: E402
+from bot.enrich.language import CANDIDATES, _detector, detect_language  # noqa: E402
 from bot.enrich.pii import find_pii  # noqa: E402
 from bot.enrich.sentiment import detect_sentiment  # noqa: E402
 
@@ -69,19 +71,29 @@ def main() -> None:
 
 
 def per_post(rounds: int = 20) -> None:
-    texts = [json.loads(line)["text"] for path in sorted((Path(__file__).parent / "data").glob("*.jsonl"))
-             for line in path.read_text().splitlines() if line.strip()]
+    texts = posts(Path(__file__).parent / "data")
     detect_language(texts[0])  # load the model first: a one-off ~50 ms at start-up
     model = _detector()
     for name, call in (("language detection", detect_language),
-                       ("... of which the lite model", lambda text: model.detect(text, model="lite")),
+                       ("... of which the lite model", lambda text: model.detect(text, model="lite", k=CANDIDATES)),
                        ("enrich (all)", enrich)):
-        started = time.perf_counter()
-        for _ in range(rounds):
-            for text in texts:
-                call(text)
-        micros = (time.perf_counter() - started) / (rounds * len(texts)) * 1e6
-        print(f"{name + ' per ordinary post':<45} {micros:8.0f} µs  ({len(texts)} posts x {rounds})")
+        timed(name + " per ordinary post", call, texts, rounds)
+    timed("language detection, languages without lists", detect_language,
+          posts(Path(__file__).resolve().parents[1] / "tests/bot/enrich/data"), rounds)
+
+
+def posts(folder: Path) -> list[str]:
+    return [json.loads(line)["text"] for path in sorted(folder.glob("*.jsonl"))
+            for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def timed(name: str, call, texts: list[str], rounds: int) -> None:
+    started = time.perf_counter()
+    for _ in range(rounds):
+        for text in texts:
+            call(text)
+    micros = (time.perf_counter() - started) / (rounds * len(texts)) * 1e6
+    print(f"{name:<45} {micros:8.0f} µs  ({len(texts)} posts x {rounds})")
 
 
 if __name__ == "__main__":

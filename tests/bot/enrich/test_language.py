@@ -3,7 +3,7 @@
 import pytest
 
 from bot.enrich import enrich
-from bot.enrich.language import detect_language
+from bot.enrich.language import RELATIVES, _challengers, _word_lists_confirm, detect_language
 
 
 @pytest.mark.parametrize("text,language", [
@@ -11,7 +11,6 @@ from bot.enrich.language import detect_language
     ("the search box does nothing on my phone", "en"),
     ("honestly the best blender I've owned 🔥", "en"),
     ("@acme hola, ¿dónde está mi pedido? Ya pasaron dos semanas", "es"),
-    ("la aplicación se cierra sola cada vez que intento pagar", "es"),
     ("@acme bonjour, ma commande n'est toujours pas arrivée", "fr"),
     ("comment modifier mon mot de passe ?", "fr"),
     ("@acme meine Rücksendung ist immer noch nicht bearbeitet", "de"),
@@ -76,3 +75,37 @@ def test_invisible_and_compatibility_characters_are_read_through():
 def test_a_huge_post_is_read():  # bench/huge_text.py measures how long it takes
     assert detect_language("where is my order " * 6000) == "en"
     assert detect_language("注文した商品がまだ届きません" * 8000) == "ja"
+
+
+@pytest.mark.parametrize("text", [
+    "la aplicación se cierra sola cada vez que intento pagar",  # Spanish 0.89, Galician 0.075: no word list for Galician
+    "@acme adorei o atendimento, obrigado!",  # Portuguese 0.29, Galician and Catalan over a twentieth of it
+])
+def test_a_relative_without_a_word_list_in_contention_makes_it_und(text):
+    assert detect_language(text) == "und"
+
+
+def test_a_relative_challenges_with_a_twentieth_of_the_share():
+    assert _challengers("nl", 0.91, {"nl": 0.91, "af": 0.08, "fr": 0.004}) == {"af"}  # an Afrikaans post
+    assert _challengers("nl", 0.93, {"nl": 0.93, "af": 0.03, "en": 0.02}) == set()  # a Dutch one
+    assert _challengers("nl", 0.79, {"nl": 0.79, "pl": 0.06, "en": 0.03}) == set()  # Polish is no relative
+    assert _challengers("es", 0.79, {"es": 0.79, "pt": 0.19}) == {"pt"}  # the word lists settle this one
+
+
+def test_a_small_language_is_challenged_only_by_relatives_outside_the_word_lists():
+    assert _challengers("sk", 0.85, {"sk": 0.85, "cs": 0.09}) == set()
+    assert _challengers("hr", 0.68, {"hr": 0.68, "sh": 0.16, "sr": 0.06, "cs": 0.05}) == {"sh", "sr"}
+    assert RELATIVES["gl"] >= {"es", "pt"} and "gl" in RELATIVES["pt"]
+
+
+def test_the_word_lists_confirm_only_what_most_fits_them_and_covers_a_fifth_of_the_words():
+    spanish = ["mi", "pedido", "todavía", "no", "ha", "llegado", "y", "nadie", "me", "responde"]
+    assert _word_lists_confirm("es", spanish, []) and not _word_lists_confirm("pt", spanish, [])
+    uzbek = ["assalomu", "alaykum", "buyurtmam", "bir", "haftadan", "beri", "kelmayapti", "va", "hech", "kim", "javob",
+             "bermayapti"]
+    assert not _word_lists_confirm("tr", uzbek, [])  # only "bir" and "kim" are in the Turkish list
+
+
+def test_a_listed_language_the_model_is_unsure_of_needs_the_word_lists():
+    assert detect_language("Assalomu alaykum, buyurtmam bir haftadan beri kelmayapti va hech kim javob bermayapti.") == "und"
+    assert detect_language("hei, pakken min har fortsatt ikke kommet, hva skjer?") == "no"  # model: no 0.54, da 0.43

@@ -96,12 +96,14 @@ def test_a_word_is_read_in_the_language_of_the_post():
     assert detect_sentiment("el servicio funciona mal", "es") == "negative"  # Spanish "mal" is bad
     assert detect_sentiment("ich versuche es noch mal", "de") == "neutral"  # German "mal" is once
     assert detect_sentiment("buenas tardes, una consulta sobre mi factura", "es") == "neutral"  # a greeting
+    # A superlative of a known word. Given the language: on its own this post is "und" (the model gives Catalan,
+    # which has no word list, more than a twentieth of Spanish's share).
+    assert detect_sentiment("buenísimo el servicio", "es") == "positive"
 
 
 @pytest.mark.parametrize("text,expected", [
     ("la lavadora llegó rota y nadie responde", "negative"),
     ("muchas gracias, el técnico fue encantador", "positive"),
-    ("buenísimo el servicio", "positive"),  # a superlative of a known word
     ("merci beaucoup, c'est parfait", "positive"),
     ("colis abîmé et aucune réponse du service client, c'est honteux", "negative"),
     ("vielen Dank, das ging wirklich schnell!", "positive"),

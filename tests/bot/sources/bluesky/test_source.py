@@ -303,6 +303,17 @@ def strong_ref(ref: dict) -> tuple[str, str]:
     return ref["uri"], ref["cid"]
 
 
+async def test_a_reply_whose_language_cannot_be_told_declares_none(pds, clock):
+    root = pds.post(pds.carla, f"@{BRAND} my order never arrived")
+    source = make_source(pds, clock)
+
+    published = await source.publish_reply(reply_to(root, text="👍🙏 ^JD"))  # nothing to tell a language by: "und"
+
+    record = pds.thread_of(published.external_id)
+    assert record["text"] == "👍🙏 ^JD" and "langs" not in record
+    await source.close()
+
+
 async def test_publishing_twice_with_one_key_makes_one_post(pds, clock):
     mention = pds.post(pds.carla, f"@{BRAND} hello?")
     source = make_source(pds, clock)
