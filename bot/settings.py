@@ -263,6 +263,18 @@ class OutboxConfig(Strict):
     max_attempts: int = Field(default=8, ge=1)
 
 
+class IncidentsConfig(Strict):
+    """Folding a surge into incidents (bot/ingest/incidents.py): near-duplicate new conversations in one channel
+    become one chat message with a live count instead of a thread each."""
+
+    enabled: bool = True
+    window: Duration = timedelta(minutes=10)  # new conversations this recent are compared
+    min_posts: int = Field(default=5, ge=2)  # this many similar new conversations form an incident
+    backlog: int = Field(default=20, ge=1)  # chat messages waiting in a channel that make it backlogged (see README)
+    similarity: int = Field(default=70, ge=50, le=100)  # rapidfuzz score (0–100) two posts need to count as alike
+    update_every: Duration = timedelta(seconds=10)  # the incident message is edited at most this often
+
+
 class LlmConfig(Strict):
     """The language model behind suggested replies; without a key (see .env.example) suggestions are offline."""
 
@@ -317,6 +329,7 @@ class DeskConfig(Strict):
     agents: list[AgentConfig] = []
     sla: SlaConfig = SlaConfig()
     outbox: OutboxConfig = OutboxConfig()
+    incidents: IncidentsConfig = IncidentsConfig()
     llm: LlmConfig = LlmConfig()
     discord: DiscordConfig | None = None
     database_path: str = "socialdesk.db"

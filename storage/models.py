@@ -31,6 +31,11 @@ class ReplyStatus:
     FAILED = "failed"
 
 
+class IncidentStatus:
+    OPEN = "open"
+    RESOLVED = "resolved"
+
+
 class OutboxStatus:
     PENDING = "pending"
     SENDING = "sending"
@@ -70,6 +75,7 @@ class Conversation(SQLModel, table=True):
         Index("ix_conversation_opened", "opened_at"),
         Index("ix_conversation_snoozed", "snoozed_until"),
         Index("ix_conversation_unpurged", "purged_at", "resolved_at"),
+        Index("ix_conversation_incident", "incident_id", "status"),
     )
     id: int | None = Field(default=None, primary_key=True)
     source_name: str = Field(max_length=64)
@@ -94,6 +100,27 @@ class Conversation(SQLModel, table=True):
     chat_platform: str = Field(default="", max_length=16)
     chat_channel: str = Field(default="", max_length=128)
     chat_thread_id: str | None = Field(default=None, max_length=128)
+    incident_id: int | None = None  # folded into a surge's incident (no foreign key: SQLite could not add one in place)
+
+
+class Incident(SQLModel, table=True):
+    """Many customers writing about the same thing within minutes: one chat message stands for all their conversations.
+
+    Each conversation stays a conversation of its own (`Conversation.incident_id`); the incident's parent
+    message shows how many, the top phrasings (`phrasings`, kept by bot/ingest/incidents.py), the networks and
+    a few samples, and is edited in place as the surge grows.
+    """
+
+    __table_args__ = (Index("ix_incident_open", "status", "chat_channel", "updated_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    status: str = Field(default=IncidentStatus.OPEN, max_length=16)
+    chat_platform: str = Field(max_length=16)
+    chat_channel: str = Field(max_length=128)
+    chat_thread_id: str | None = Field(default=None, max_length=128)
+    phrasings: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    opened_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)  # the last time a conversation joined
+    resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class Post(SQLModel, table=True):

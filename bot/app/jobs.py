@@ -18,10 +18,12 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.app.runtime import Runtime
 from bot.chat.discord import held as discord_held
 from bot.desk import events, lifecycle
+from bot.ingest import stream
 from bot.ingest.poller import poll_on_schedule
 from bot.reports import digest, retention
 from bot.settings import DeskConfig
 from bot.sla import sweep as sla_sweep
+from bot.sources.base import Streaming
 
 log = logging.getLogger(__name__)
 logging.getLogger("apscheduler").setLevel(logging.WARNING)  # not a line per job run, every second
@@ -32,6 +34,7 @@ MAX_SWEEP_BATCHES = 100  # per run (10,000 nudges), so a backlog after an outage
 
 _runtimes: dict[str, Runtime] = {}
 _schedulers: dict[str, AsyncIOScheduler] = {}
+_streams: dict[str, list[asyncio.Task]] = {}
 
 
 async def run(runtime: Runtime, stop: asyncio.Event) -> None:
@@ -77,7 +80,19 @@ async def start(runtime: Runtime) -> AsyncIOScheduler:
     runtime.outbox.on_poke = lambda: _deliver_soon(scheduler, runtime)
     runtime.outbox.may_deliver = runtime.lease.held
     scheduler.start()
+    _streams[key] = [asyncio.create_task(_follow(runtime, scheduler, source), name=f"stream:{source.name}")
+                     for source in runtime.sources.values() if isinstance(source, Streaming) and source.streaming]
     return scheduler
+
+
+async def _follow(runtime: Runtime, scheduler: AsyncIOScheduler, source: Streaming) -> None:
+    """Stream a source while this replica holds the lease; a (re)connection polls at once to fill the gap."""
+    def poll_now() -> None:
+        if scheduler.running:
+            scheduler.modify_job(f"poll:{source.name}", next_run_time=datetime.now(UTC))
+
+    await stream.follow(runtime.engine, runtime.config, source, runtime.clock, may_run=runtime.lease.held,
+                        connected=poll_now, stored=lambda _: runtime.outbox.poke())
 
 
 async def shutdown(runtime: Runtime, scheduler: AsyncIOScheduler) -> None:
@@ -85,6 +100,10 @@ async def shutdown(runtime: Runtime, scheduler: AsyncIOScheduler) -> None:
     runtime.outbox.on_poke = lambda: None
     runtime.outbox.may_deliver = lambda: True
     scheduler.shutdown(wait=False)
+    streams = _streams.pop(f"runtime-{id(runtime)}", [])
+    for task in streams:
+        task.cancel()
+    await asyncio.gather(*streams, return_exceptions=True)
     await asyncio.sleep(0)  # the shutdown runs on the loop: let it cancel the running jobs
     await asyncio.sleep(0)
     _runtimes.pop(f"runtime-{id(runtime)}", None)

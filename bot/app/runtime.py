@@ -14,6 +14,7 @@ from bot.delivery.chat import Chats
 from bot.delivery.engine import Outbox
 from bot.desk import Desk
 from bot.desk.agents import sync_agents
+from bot.desk.incidents import IncidentMessages
 from bot.desk.messages import ConversationMessages
 from bot.desk.publishing import Publishing
 from bot.ports import ChatPort
@@ -59,6 +60,7 @@ class Runtime:
         )
         self.outbox = Outbox(self.engine, clock=self.clock, config=config.outbox, pace=self.chats.pace)
         self.outbox.register(ConversationMessages(self.engine, self.chats).effects())
+        self.outbox.register(IncidentMessages(self.engine, self.chats).effects())
         self.outbox.register(Publishing(self.engine, self.sources, config.sla, self.clock).effects())
         self.outbox.register(Nudges(self.engine, self.chats, config.sla, self.clock).effects())
         self.outbox.register(self.suggestions.effects())

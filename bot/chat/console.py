@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.panel import Panel
 
 from bot.clock import Clock, SystemClock
-from bot.views import ChatRef, ConversationView, CustomerPost, Notice, Suggestions, ThreadMessage
+from bot.views import ChatRef, ConversationView, CustomerPost, IncidentView, Notice, Suggestions, ThreadMessage
 from bot.wording import day_time, due_when
 
 STYLE = {"urgent": "bold red", "high": "yellow", "normal": "cyan", "low": "dim"}
@@ -40,6 +40,20 @@ class ConsoleChat:
     async def update_conversation(self, ref: ChatRef, view: ConversationView) -> None:
         owner = view.owner_name or "nobody"
         self.console.print(f"[bold]#{view.number}[/] is now [bold]{view.status.replace('_', ' ')}[/] · owner: {escape(owner)}")
+
+    async def post_incident(self, channel: str, view: IncidentView, key: str) -> ChatRef:
+        said = "\n".join(f"  “{escape(text[:200])}” ×{count}" for text, count in view.phrasings)
+        networks = " · ".join(f"{network} {count}" for network, count in view.networks)
+        body = (f"{view.conversations} customers ({view.open_conversations} open, {view.answered} answered) · "
+                f"{escape(networks)}\n{said}\n[dim]/reply-all I{view.number} text · /resolve-all I{view.number} · "
+                f"/incident I{view.number} remove N[/]")
+        self.console.print(Panel(body, title=f"Incident I{view.number}", title_align="left", border_style="bold red"))
+        return ChatRef(channel=channel, thread_id=self._new_id(key))
+
+    async def update_incident(self, ref: ChatRef, view: IncidentView) -> None:
+        self.console.print(f"[bold red]Incident I{view.number}[/] now {view.conversations} customers "
+                           f"({view.open_conversations} open, {view.answered} answered)"
+                           + (" · resolved" if view.status == "resolved" else ""))
 
     async def post_in_thread(self, ref: ChatRef, message: ThreadMessage, key: str) -> str:
         number = ref.thread_id.removeprefix("conversation-")

@@ -171,6 +171,9 @@ class Outbox:
                 bucket.wait_time(loop.time())
             bucket.take()
             outcome = await self._deliver(entry)
+            if outcome == "skipped":
+                bucket.give_back()
+                outcome = "done"
             if outcome == "done":
                 delivered += 1
             elif outcome == "wait":
@@ -212,7 +215,7 @@ class Outbox:
             self._release(claimed, delay=self._backoff(claimed.attempts), error=repr(error))
             return "wait"
         self._complete(claimed, result)
-        return "done"
+        return "skipped" if "skipped" in result else "done"
 
     def _backoff(self, attempts: int) -> timedelta:
         seconds = min(300.0, 2.0 ** attempts) * random.uniform(0.8, 1.2)

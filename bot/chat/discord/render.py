@@ -14,7 +14,7 @@ from datetime import datetime
 
 import discord
 
-from bot.views import ConversationView, CustomerPost, Notice, Suggestions, ThreadMessage
+from bot.views import ConversationView, CustomerPost, IncidentView, Notice, Suggestions, ThreadMessage
 from bot.vocabulary import network_name, status_name
 
 SENTIMENT = {"positive": "🙂", "neutral": "😐", "negative": "😠"}
@@ -126,6 +126,8 @@ def conversation_message(view: ConversationView, key: str | None) -> dict:
         embed.add_field(name=label, value=value, inline=True)
     if view.has_pii:
         embed.add_field(name="⚠️ Personal data", value="Don't repeat it in public; move to a private channel.", inline=False)
+    if view.suggestion and view.status != "resolved":  # folded in here while the channel was backlogged
+        embed.add_field(name="💡 Suggested", value=fit(view.suggestion, FIELD_LIMIT, tail="…"), inline=False)
     embed.set_footer(text=f"{PARENT_FOOTER}{view.number} · lang {view.language}" + (f" · ref {ref(key)}" if key else ""))
     buttons = [] if view.status == "resolved" else [
         _button("Claim", f"sd:claim:{view.number}", discord.ButtonStyle.secondary),
@@ -133,6 +135,35 @@ def conversation_message(view: ConversationView, key: str | None) -> dict:
         _button("Resolve", f"sd:resolve:{view.number}", discord.ButtonStyle.success),
     ]
     return _message(embeds=[embed], components=_rows(buttons))
+
+
+def incident_message(view: IncidentView, key: str | None) -> dict:
+    """A surge in one message: how many customers, what they say, where, a few samples, and what to type.
+    `key` is None for an edit."""
+    name = f"I{view.number}"
+    state = "resolved" if view.status == "resolved" else f"{view.open_conversations:,} open"
+    said = "\n".join(f"> {fit(' '.join(text.split()), 280, tail='…')} *(×{count:,})*" for text, count in view.phrasings)
+    embed = discord.Embed(
+        title=f"🚨 Incident {name} · {view.conversations:,} customers ({state}, {view.answered:,} answered)"[:TITLE_LIMIT],
+        description=(f"**What they say**\n{said}" if said else "*(no text)*")[:DESCRIPTION_LIMIT],
+        colour=COLOUR["urgent"],
+    )
+    networks = " · ".join(f"{network_name(network)} {count:,}" for network, count in view.networks)
+    embed.add_field(name="Networks", value=networks or "—", inline=True)
+    embed.add_field(name="Since", value=f"{stamp(view.first_at, 'f')}, latest {stamp(view.last_at, 'R')}", inline=True)
+    if view.open_conversations and view.due_at:
+        embed.add_field(name="Due", value=due_text(view.due_at), inline=True)
+    for sample in view.samples:
+        embed.add_field(name=fit(f"#{sample.number} · {network_name(sample.network)} · @{_plain(sample.author_handle)}",
+                                 TITLE_LIMIT, _plain, "…"), value=fit(sample.text, 300, tail="…") or "*(no text)*",
+                        inline=False)
+    if view.suggestion and view.status != "resolved":
+        embed.add_field(name="💡 Suggested", value=fit(view.suggestion, FIELD_LIMIT, tail="…"), inline=False)
+    embed.add_field(name="What to do", inline=False, value=(
+        f"Answer everyone: `/reply-all {name} text` ({{name}} becomes each customer's name) · close all: "
+        f"`/resolve-all {name}` · take one out: `/incident {name} remove 42` · each one: `/queue`"))
+    embed.set_footer(text=f"incident {name}" + (f" · ref {ref(key)}" if key else ""))
+    return _message(embeds=[embed])
 
 
 def stamp(moment: datetime, style: str) -> str:
