@@ -11,7 +11,22 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.desk import Desk
-from handlers import assign, claim, desk, note, queue, reply, resolve, sla, snooze, stats, suggest
+from handlers import (
+    assign,
+    claim,
+    desk,
+    incident,
+    note,
+    queue,
+    reply,
+    reply_all,
+    resolve,
+    resolve_all,
+    sla,
+    snooze,
+    stats,
+    suggest,
+)
 from handlers.context import Held, Outcome, Refusal, Request
 
 log = logging.getLogger(__name__)
@@ -43,6 +58,10 @@ COMMANDS = {command.name: command for command in (
     Command("snooze", snooze.run, snooze.USAGE, "Put a conversation aside; its SLA clocks pause.", needs_number=True),
     Command("sla", sla.run, sla.USAGE, "The response-time policy in a few lines, and how today is going."),
     Command("stats", stats.run, stats.USAGE, "Response times, response rate and SLA attainment, by agent and network."),
+    Command("reply-all", reply_all.run, reply_all.USAGE, "Answer every open conversation of an incident (I7), each "
+            "customer personally."),
+    Command("resolve-all", resolve_all.run, resolve_all.USAGE, "Resolve every open conversation of an incident (I7)."),
+    Command("incident", incident.run, incident.USAGE, "What an incident (I7) holds; `remove 42` takes a conversation out."),
 )}
 TYPED = {name: command for name, command in COMMANDS.items() if command.typed}  # slash and ! commands
 

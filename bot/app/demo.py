@@ -36,6 +36,7 @@ HELP = """Commands (the same as in Slack):
   /queue               open conversations, the most pressing first
   /queue mine urgent   only yours, only urgent (also unowned, high, x, mastodon, page 2…)
   /snooze N 2h         put #N aside (its SLA clocks pause); /snooze N off brings it back
+  /incident I7         a surge folded into one message: /reply-all I7 text, /resolve-all I7, /incident I7 remove N
   /sla, /stats         the response-time policy and today's figures; response times and attainment
   #N text              write in #N's thread: an internal note, or !claim, !assign @sam, !reply text, !resolve
   help, quit"""

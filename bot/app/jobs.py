@@ -10,6 +10,7 @@ worker thread so the event loop stays free for chat.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from datetime import UTC, datetime, timedelta
 
@@ -70,7 +71,7 @@ async def start(runtime: Runtime) -> AsyncIOScheduler:
     repeat(keep_lease, runtime.lease.renew_every.total_seconds(), job_id="lease")
     for source in config.sources:
         if source.name in runtime.sources:
-            repeat(poll_source, source.poll_every.total_seconds(), source.name, job_id=f"poll:{source.name}")
+            repeat(poll_source, source.interval.total_seconds(), source.name, job_id=f"poll:{source.name}")
     repeat(deliver_outbox, OUTBOX_TICK, job_id="outbox")
     repeat(sweep_sla, config.sla.sweep_every.total_seconds(), job_id="sla")
     if config.digest:
@@ -112,6 +113,18 @@ async def shutdown(runtime: Runtime, scheduler: AsyncIOScheduler) -> None:
     await asyncio.to_thread(runtime.lease.release)
 
 
+def _ends_quietly(job):
+    """A job cancelled by the shutdown (SIGTERM mid-drain) just stops: its work is in the outbox or the database and
+    is taken up by the next run, so the log gets one line instead of APScheduler's CancelledError traceback."""
+    @functools.wraps(job)
+    async def quietly(*args):
+        try:
+            await job(*args)
+        except asyncio.CancelledError:
+            log.info("%s stopped for the shutdown; the next run takes it up", job.__name__)
+    return quietly
+
+
 def _deliver_soon(scheduler: AsyncIOScheduler, runtime: Runtime) -> None:
     """A poke: run the outbox job now, unless it is running (its loop picks the new entry up)."""
     if scheduler.running and not runtime.outbox.draining:
@@ -123,18 +136,20 @@ def _leading(key: str) -> Runtime | None:
     return runtime if runtime is not None and runtime.lease.held() else None
 
 
+@_ends_quietly
 async def keep_lease(key: str) -> None:
     runtime = _runtimes.get(key)
     if runtime is not None:
         await asyncio.to_thread(runtime.lease.refresh)
 
 
+@_ends_quietly
 async def poll_source(key: str, name: str) -> None:
     runtime = _leading(key)
     if runtime is None:
         return
     source = runtime.sources[name]
-    every = next(s.poll_every for s in runtime.config.sources if s.name == name).total_seconds()
+    every = next(s.interval for s in runtime.config.sources if s.name == name).total_seconds()
     outcome = await poll_on_schedule(runtime.engine, runtime.config, source, runtime.clock, every,
                                      runtime.poll_failures.get(name, 0))
     runtime.poll_failures[name] = outcome.failures
@@ -145,12 +160,14 @@ async def poll_source(key: str, name: str) -> None:
         scheduler.modify_job(f"poll:{name}", next_run_time=datetime.now(UTC) + timedelta(seconds=outcome.wait))
 
 
+@_ends_quietly
 async def deliver_outbox(key: str) -> None:
     runtime = _leading(key)
     if runtime is not None:
         await runtime.outbox.drain()
 
 
+@_ends_quietly
 async def sweep_sla(key: str) -> None:
     runtime = _leading(key)
     if runtime is None:
@@ -172,6 +189,7 @@ def sweep_once(engine, config: DeskConfig, now: datetime) -> int:
                sla_sweep.sweep(engine, config.sla, now, sla_sweep.BATCH))
 
 
+@_ends_quietly
 async def post_digest(key: str) -> None:
     runtime = _leading(key)
     if runtime is not None and await asyncio.to_thread(digest.queue_digest, runtime.engine, runtime.config,
@@ -179,6 +197,7 @@ async def post_digest(key: str) -> None:
         runtime.outbox.poke()
 
 
+@_ends_quietly
 async def purge(key: str) -> None:
     """Forget old chat event claims and expired held replies; with [retention], purge old resolved conversations."""
     runtime = _leading(key)

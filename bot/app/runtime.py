@@ -58,7 +58,7 @@ class Runtime:
             self.engine, config=config, sources=self.sources, clock=self.clock, offline=suggester or TemplateSuggester(),
             model=ModelSuggester(client, config.llm, self.clock, base_dir) if client else None, chats=self.chats,
         )
-        self.outbox = Outbox(self.engine, clock=self.clock, config=config.outbox, pace=self.chats.pace)
+        self.outbox = Outbox(self.engine, clock=self.clock, config=config.outbox, pace=self.pace)
         self.outbox.register(ConversationMessages(self.engine, self.chats).effects())
         self.outbox.register(IncidentMessages(self.engine, self.chats).effects())
         self.outbox.register(Publishing(self.engine, self.sources, config.sla, self.clock).effects())
@@ -70,6 +70,11 @@ class Runtime:
         # Real time, like the scheduler that renews it: the injected clock may run fast (the demo) or stand still (tests).
         self.lease = Lease(self.engine, SystemClock(), config.scheduler.lease)
         self.poll_failures: dict[str, int] = {}  # consecutive failures per source, for the poll backoff
+
+    def pace(self, target: str) -> tuple[float, int] | None:
+        """A target's own pace: a chat platform's, or a source's replies (`source:<name>`) at its network's limits."""
+        publishing = {f"source:{s.name}": s.publish_pace for s in self.config.sources}
+        return publishing.get(target) or self.chats.pace(target)
 
     def add_chat(self, chat: ChatPort) -> None:
         self.chats[chat.platform] = chat

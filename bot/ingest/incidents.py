@@ -3,7 +3,8 @@
 `group` runs in the transaction that stored the posts (bot/ingest/stream.py `store_posts`), so a
 conversation folded into an incident never had its own parent message sent. Two posts are alike
 when rapidfuzz's `token_sort_ratio` of their normalised texts (lower case; no links, @mentions,
-hashtag signs, punctuation or the brand's own names) reaches `[incidents] similarity`.
+hashtag signs, punctuation or the brand's own names) reaches `[incidents] similarity`; texts of
+fewer than three words after that take no part.
 
 A new conversation joins the open incident of its channel that it is alike to (one that grew within
 `window`). Otherwise, once `min_posts` new conversations of the channel within `window` are alike,
@@ -33,6 +34,7 @@ CANDIDATES = 500  # the most recent ungrouped conversations of a channel compare
 PHRASINGS = 20  # distinct phrasings kept per incident (the rest count towards the closest)
 SAME_PHRASING = 90  # score at which two texts count as the same phrasing
 PHRASING_CHARS = 280
+MIN_WORDS = 3  # shorter texts ("hi", "problem 12") say too little to tell a surge from chance
 
 
 @dataclass
@@ -73,7 +75,7 @@ def group(session: Session, config: DeskConfig, stored: list[Ingested], now: dat
             pools[channel] = _recent(session, channel, since, words, exclude=set(opened))
         text = session.exec(select(Post.text).where(Post.conversation_id == conversation.id).order_by(Post.id)).first()
         me = _Candidate(conversation.id, conversation.customer_id, text, normalise(text, words))
-        if not me.key:
+        if len(me.key.split()) < MIN_WORDS:
             continue
         incident = _incident_alike(session, channel, since, me.key, settings.similarity)
         if incident is not None:
@@ -112,7 +114,7 @@ def _recent(session: Session, channel: tuple[str, str], since: datetime, words: 
         .order_by(Conversation.id.desc()).limit(CANDIDATES)
     ).all()
     candidates = [_Candidate(id_, customer, text, normalise(text, words)) for id_, customer, text in rows if id_ not in exclude]
-    return [c for c in reversed(candidates) if c.key]
+    return [c for c in reversed(candidates) if len(c.key.split()) >= MIN_WORDS]
 
 
 def _incident_alike(session: Session, channel: tuple[str, str], since: datetime, key: str, cutoff: int) -> Incident | None:
