@@ -154,9 +154,9 @@ def incident_message(view: IncidentView, key: str | None) -> dict:
     if view.open_conversations and view.due_at:
         embed.add_field(name="Due", value=due_text(view.due_at), inline=True)
     for sample in view.samples:
-        embed.add_field(name=fit(f"#{sample.number} · {network_name(sample.network)} · @{_plain(sample.author_handle)}",
-                                 TITLE_LIMIT, _plain, "…"), value=fit(sample.text, 300, tail="…") or "*(no text)*",
-                        inline=False)
+        head = f"#{sample.number} · {network_name(sample.network)} · "
+        embed.add_field(name=head + fit(f"@{_plain(sample.author_handle)}", TITLE_LIMIT - len(head), tail="…"),
+                        value=fit(sample.text, 300, tail="…") or "*(no text)*", inline=False)
     if view.suggestion and view.status != "resolved":
         embed.add_field(name="💡 Suggested", value=fit(view.suggestion, FIELD_LIMIT, tail="…"), inline=False)
     embed.add_field(name="What to do", inline=False, value=(
