@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import random
 import statistics
 import sys
 import tempfile
@@ -21,8 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.rig import percentile, rig  # noqa: E402
 from bot.settings import POLL_EVERY  # noqa: E402
-
-TOPICS = ["order", "refund", "invoice", "parcel", "login", "password", "delivery", "voucher", "warranty", "size"]
+from tests.auxil.surge import unrelated_text  # noqa: E402
 
 
 async def measure(posts: int, every: float, *, stream: bool) -> list[float]:
@@ -30,8 +30,9 @@ async def measure(posts: int, every: float, *, stream: bool) -> list[float]:
     with tempfile.TemporaryDirectory() as workdir:
         async with rig(Path(workdir), stream=stream, poll_every=poll_every) as bench:
             await asyncio.sleep(3)  # connected, first poll done
-            for n in range(posts):
-                bench.post(f"customer{n}", f"question {n} about my {TOPICS[n % len(TOPICS)]} number {n * 7919}")
+            rng = random.Random(1)
+            for n in range(posts):  # unrelated questions: none of them forms an incident
+                bench.post(f"customer{n}", unrelated_text(rng, "acme", n).removeprefix("@acme "))
                 await asyncio.sleep(every)
             deadline = time.monotonic() + (10 if stream else POLL_EVERY["mastodon"].total_seconds() + 20)
             while len(bench.latencies()) < posts and time.monotonic() < deadline:

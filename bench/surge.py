@@ -63,7 +63,7 @@ def report_chat(bench, start: float, unrelated_ids: list[str]) -> None:
     else:
         print("no incident formed")
     with Session(bench.runtime.engine) as session:
-        sizes = dict(session.exec(select(Conversation.incident_id, func.count()).group_by(Conversation.incident_id)))
+        sizes = dict(session.exec(select(Conversation.incident_id, func.count()).group_by(Conversation.incident_id)).all())
         folded = sum(count for incident, count in sizes.items() if incident is not None)
     posted = bench.slack.calls_to("chat.postMessage")
     ok_posts = [c for c in posted if c.params.get("channel") == bench.channel]
@@ -104,7 +104,7 @@ async def reply_all(bench, statuses: list[str]) -> None:
     answered = Counter(s["in_reply_to_id"] for s in bench.mastodon.replies_by_brand())
     with Session(bench.runtime.engine) as session:
         customer_posts = dict(session.exec(select(Conversation.id, Reply.in_reply_to)
-                                           .join(Reply, Reply.conversation_id == Conversation.id)))
+                                           .join(Reply, Reply.conversation_id == Conversation.id)).all())
     wanted = [customer_posts.get(number) for number in members]
     once = sum(1 for post in wanted if answered.get(post) == 1)
     twice = sum(1 for post in wanted if (answered.get(post) or 0) > 1)

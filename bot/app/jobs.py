@@ -28,6 +28,17 @@ from bot.sources.base import Streaming
 
 log = logging.getLogger(__name__)
 logging.getLogger("apscheduler").setLevel(logging.WARNING)  # not a line per job run, every second
+
+
+class _StillRunning(logging.Filter):
+    """A job still running at its next tick is the normal case (the outbox drains until nothing is due, a poll
+    waits on the network): `coalesce` and `max_instances` already skip the run; a warning every second says nothing."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "maximum number of running instances reached" not in record.getMessage()
+
+
+logging.getLogger("apscheduler.scheduler").addFilter(_StillRunning())
 OUTBOX_TICK = 1.0  # seconds between outbox drains when nothing pokes it
 DIGEST_CHECK = 60.0  # seconds between checks whether today's digest is due
 PURGE_EVERY = 3600.0

@@ -2,7 +2,7 @@
 
 `group` runs in the transaction that stored the posts (bot/ingest/stream.py `store_posts`), so a
 conversation folded into an incident never had its own parent message sent. Two posts are alike
-when rapidfuzz's `token_sort_ratio` of their normalised texts (lower case; no links, @mentions,
+when rapidfuzz's `token_set_ratio` of their normalised texts (lower case; no links, @mentions,
 hashtag signs, punctuation or the brand's own names) reaches `[incidents] similarity`; texts of
 fewer than three words after that take no part.
 
@@ -83,7 +83,7 @@ def group(session: Session, config: DeskConfig, stored: list[Ingested], now: dat
             changed.add(incident.id)
             continue
         pool = pools[channel]
-        alike = [pool[index] for _, _, index in process.extract(me.key, [c.key for c in pool], scorer=fuzz.token_sort_ratio,
+        alike = [pool[index] for _, _, index in process.extract(me.key, [c.key for c in pool], scorer=fuzz.token_set_ratio,
                                                                  score_cutoff=settings.similarity, limit=None)]
         customers = {c.customer_id for c in alike} | {me.customer_id}
         needed = (BACKLOGGED_MIN_POSTS if queue.waiting(session, queue.chat_target(conversation)) >= settings.backlog
@@ -123,7 +123,7 @@ def _incident_alike(session: Session, channel: tuple[str, str], since: datetime,
     for incident in session.exec(select(Incident).where(
             Incident.status == IncidentStatus.OPEN, Incident.chat_platform == channel[0],
             Incident.chat_channel == channel[1], Incident.updated_at >= since)):
-        found = process.extractOne(key, [p["key"] for p in incident.phrasings], scorer=fuzz.token_sort_ratio,
+        found = process.extractOne(key, [p["key"] for p in incident.phrasings], scorer=fuzz.token_set_ratio,
                                    score_cutoff=cutoff)
         if found and found[1] > best_score:
             best, best_score = incident, found[1]
@@ -141,7 +141,7 @@ def _counted(phrasings: list[dict], member: _Candidate) -> list[dict]:
     phrasings = [dict(p) for p in phrasings]
     keys = [p["key"] for p in phrasings]
     cutoff = SAME_PHRASING if len(phrasings) < PHRASINGS else 0
-    found = process.extractOne(member.key, keys, scorer=fuzz.token_sort_ratio, score_cutoff=cutoff) if keys else None
+    found = process.extractOne(member.key, keys, scorer=fuzz.token_set_ratio, score_cutoff=cutoff) if keys else None
     if found:
         phrasings[found[2]]["count"] += 1
     else:
