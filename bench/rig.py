@@ -57,13 +57,21 @@ class Rig:
     channel: str
     shown: dict = field(default_factory=dict)  # ("conversation" | "incident", number) -> monotonic time
     posted: dict = field(default_factory=dict)  # Mastodon status id -> monotonic time it was written
+    written: dict = field(default_factory=dict)  # the same, on the wall clock (to compare with Post.ingested_at)
 
     def post(self, handle: str, text: str, tag: str | None = None) -> str:
         account = self.mastodon.account(handle) if handle not in self._accounts else self._accounts[handle]
         self._accounts[handle] = account
         status = self.mastodon.post(account, f"@acme {text}" if tag is None else f"{text} #{tag}")
         self.posted[status["id"]] = time.monotonic()
+        self.written[status["id"]] = time.time()
         return status["id"]
+
+    def store_lags(self) -> list[float]:
+        """Seconds from each post being written to its being stored (streamed or polled)."""
+        with Session(self.runtime.engine) as session:
+            stored = session.exec(select(Post.external_id, Post.ingested_at)).all()
+        return [at.timestamp() - self.written[status] for status, at in stored if status in self.written]
 
     def latencies(self) -> dict[str, float]:
         """Seconds from each post being written to its conversation's message in Slack, by status id."""

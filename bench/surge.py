@@ -65,6 +65,13 @@ def report_chat(bench, start: float, unrelated_ids: list[str]) -> None:
     with Session(bench.runtime.engine) as session:
         sizes = dict(session.exec(select(Conversation.incident_id, func.count()).group_by(Conversation.incident_id)).all())
         folded = sum(count for incident, count in sizes.items() if incident is not None)
+        for incident in session.exec(select(Incident).order_by(Incident.id)):
+            top = max(incident.phrasings, key=lambda p: p["count"])
+            print(f"  I{incident.id}: {sizes.get(incident.id, 0)} conversations, {len(incident.phrasings)} phrasings; "
+                  f"most say ({top['count']}): {top['text'][:70]!r}")
+    lags = bench.store_lags()
+    print(f"stored (streamed or polled): {len(lags)} posts, {statistics.median(lags):.2f} s median, "
+          f"p95 {percentile(lags, 0.95):.2f} s, max {max(lags):.2f} s after they were written")
     posted = bench.slack.calls_to("chat.postMessage")
     ok_posts = [c for c in posted if c.params.get("channel") == bench.channel]
     edits = [c for c in bench.slack.calls_to("chat.update") if c.params.get("channel") == bench.channel]

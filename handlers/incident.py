@@ -6,7 +6,9 @@ start with.
 """
 from __future__ import annotations
 
+import asyncio
 import re
+from collections.abc import Awaitable, Callable
 
 from sqlmodel import Session
 
@@ -15,11 +17,26 @@ from bot.desk import incidents as desk_incidents
 from bot.desk.snapshots import incident_view
 from bot.vocabulary import network_name
 from handlers.context import Outcome, Refusal, Request, require_agent
-from storage.models import Conversation, Incident, IncidentStatus
+from storage.models import Agent, Conversation, Incident, IncidentStatus
 
 USAGE = "/incident I7, or /incident I7 remove 42"
 _INCIDENT = re.compile(r"^[Ii]#?(\d{1,12})\b\s*(.*)$", re.S)
 _REMOVE = re.compile(r"^(?:remove|out)\s+#?(\d{1,12})\s*$", re.I)
+
+
+def in_worker(work: Callable[[Desk, Request], Outcome]) -> Callable[[Desk, Request], Awaitable[Outcome]]:
+    """A command over an incident's many conversations: its database work runs in a worker thread, so chat stays
+    answered meanwhile."""
+    async def run(desk: Desk, request: Request) -> Outcome:
+        return await asyncio.to_thread(work, desk, request)
+    return run
+
+
+def acting_on_incident(desk: Desk, session: Session, request: Request, doing: str,
+                       usage: str) -> tuple[Agent, Incident, str]:
+    """The agent asking (who may `doing`), the incident named first in the request's text, and the rest of it."""
+    agent = require_agent(desk, session, request.actor, doing)
+    return agent, *require_incident(session, request.args, usage)
 
 
 def require_incident(session: Session, args: str, usage: str) -> tuple[Incident, str]:
@@ -35,8 +52,7 @@ def require_incident(session: Session, args: str, usage: str) -> tuple[Incident,
 
 async def run(desk: Desk, request: Request) -> Outcome:
     with desk.session() as session:
-        agent = require_agent(desk, session, request.actor, "change incidents")
-        incident, rest = require_incident(session, request.args, USAGE)
+        agent, incident, rest = acting_on_incident(desk, session, request, "change incidents", USAGE)
         name = desk_incidents.label(incident.id)
         if not rest:
             view = incident_view(session, incident)

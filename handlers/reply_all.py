@@ -9,14 +9,12 @@ lists those conversations to answer one by one.
 """
 from __future__ import annotations
 
-import asyncio
-
 from sqlmodel import select
 
 from bot.desk import Desk
 from bot.desk import incidents as desk_incidents
-from handlers.context import Outcome, Refusal, Request, audit, require_agent
-from handlers.incident import require_incident
+from handlers.context import Outcome, Refusal, Request, audit
+from handlers.incident import acting_on_incident, in_worker
 from handlers.reply import draft, queue_reply, sign
 from storage.models import Customer, Reply, ReplyStatus
 
@@ -24,15 +22,9 @@ USAGE = "/reply-all I7 Sorry {name}, the app is back: please try again."
 SHOWN = 10  # held conversations named in the answer
 
 
-async def run(desk: Desk, request: Request) -> Outcome:
-    # Hundreds of replies: database work, off the event loop so chat stays answered.
-    return await asyncio.to_thread(_reply_all, desk, request)
-
-
 def _reply_all(desk: Desk, request: Request) -> Outcome:
     with desk.session() as session:
-        agent = require_agent(desk, session, request.actor, "reply to customers")
-        incident, text = require_incident(session, request.args, USAGE)
+        agent, incident, text = acting_on_incident(desk, session, request, "reply to customers", USAGE)
         name = desk_incidents.label(incident.id)
         if not text:
             raise Refusal(f"The reply is empty. Usage: {USAGE}")
@@ -67,3 +59,6 @@ def _reply_all(desk: Desk, request: Request) -> Outcome:
         more = f" and {len(held) - SHOWN} more" if len(held) > SHOWN else ""
         parts.append(f"Held, not sent, for {len(held)}: {'; '.join(held[:SHOWN])}{more}. Answer those with `/reply N …`.")
     return Outcome(" ".join(parts))
+
+
+run = in_worker(_reply_all)

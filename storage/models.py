@@ -115,8 +115,9 @@ class Incident(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     status: str = Field(default=IncidentStatus.OPEN, max_length=16)
     chat_platform: str = Field(max_length=16)
-    chat_channel: str = Field(max_length=128)
-    chat_thread_id: str | None = Field(default=None, max_length=128)
+    chat_channel: str = Field(max_length=128)  # the route's channel, as configured: conversations routed there join
+    message_channel: str | None = Field(default=None, max_length=128)  # where its message is (the platform's id)
+    chat_thread_id: str | None = Field(default=None, max_length=128)  # its message's id
     phrasings: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     opened_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)  # the last time a conversation joined

@@ -44,18 +44,17 @@ def has_own_thread(conversation: Conversation) -> bool:
     return conversation.incident_id is None or conversation.chat_thread_id is not None
 
 
-def start(session: Session, sla: SlaConfig, founder: Conversation, now: datetime) -> Incident:
-    """A new incident in `founder`'s channel: its message is queued, and the escalation channel is told once."""
-    incident = Incident(chat_platform=founder.chat_platform, chat_channel=founder.chat_channel, opened_at=now,
-                        updated_at=now)
+def start(session: Session, sla: SlaConfig, platform: str, channel: str, now: datetime) -> Incident:
+    """A new incident in the routed `channel`: its message is queued, and the escalation channel is told once."""
+    incident = Incident(chat_platform=platform, chat_channel=channel, opened_at=now, updated_at=now)
     session.add(incident)
     session.flush()
-    queue.add(session, key=f"incident:{incident.id}:open", kind=OPEN, target=queue.chat_target(founder),
+    queue.add(session, key=f"incident:{incident.id}:open", kind=OPEN, target=queue.channel_target(platform, channel),
               conversation_id=None, payload={"incident": incident.id}, now=now)
-    escalation = sla.escalation.get(founder.chat_platform)
+    escalation = sla.escalation.get(platform)
     if escalation and escalation.channel:
         queue.add(session, key=f"incident:{incident.id}:escalate", kind=ESCALATE,
-                  target=queue.channel_target(founder.chat_platform, escalation.channel), conversation_id=None,
+                  target=queue.channel_target(platform, escalation.channel), conversation_id=None,
                   payload={"incident": incident.id, "channel": escalation.channel}, now=now)
     return incident
 
@@ -146,7 +145,7 @@ class IncidentMessages:
                 raise NotReady()
             chat = self.chats.port(incident.chat_platform)
             view = incident_view(session, incident)
-        await chat.update_incident(ChatRef(incident.chat_channel, incident.chat_thread_id), view)
+        await chat.update_incident(ChatRef(incident.message_channel, incident.chat_thread_id), view)
         return {}
 
     async def _escalate(self, entry: OutboxEntry) -> dict:
@@ -163,6 +162,7 @@ class IncidentMessages:
 
 
 def _posted(session: Session, entry: OutboxEntry, result: dict) -> None:
+    """The message is out: where it is (its channel keeps the route's name, which new conversations are matched by)."""
     incident = session.get(Incident, entry.payload["incident"])
-    incident.chat_channel = result["channel"]
+    incident.message_channel = result["channel"]
     incident.chat_thread_id = result["thread_id"]

@@ -70,9 +70,9 @@ def group(session: Session, config: DeskConfig, stored: list[Ingested], now: dat
         conversation = session.get(Conversation, conversation_id)
         if conversation.incident_id is not None or conversation.status not in ConversationStatus.OPEN:
             continue
-        channel = (conversation.chat_platform, conversation.chat_channel)
+        channel = _routed(config, conversation)
         if channel not in pools:
-            pools[channel] = _recent(session, channel, since, words, exclude=set(opened))
+            pools[channel] = _recent(session, config, channel, since, words, exclude=set(opened))
         text = session.exec(select(Post.text).where(Post.conversation_id == conversation.id).order_by(Post.id)).first()
         me = _Candidate(conversation.id, conversation.customer_id, text, normalise(text, words))
         if len(me.key.split()) < MIN_WORDS:
@@ -92,7 +92,7 @@ def group(session: Session, config: DeskConfig, stored: list[Ingested], now: dat
             pool.append(me)
             continue
         members = sorted([*alike, me], key=lambda c: c.conversation_id)
-        incident = desk_incidents.start(session, config.sla, session.get(Conversation, members[0].conversation_id), now)
+        incident = desk_incidents.start(session, config.sla, *channel, now)
         for member in members:
             _join(session, incident, session.get(Conversation, member.conversation_id), member, now)
         pools[channel] = [c for c in pool if c not in alike]
@@ -102,18 +102,26 @@ def group(session: Session, config: DeskConfig, stored: list[Ingested], now: dat
     return changed
 
 
-def _recent(session: Session, channel: tuple[str, str], since: datetime, words: set[str], exclude: set[int]) -> list[_Candidate]:
+def _routed(config: DeskConfig, conversation: Conversation) -> tuple[str, str]:
+    """The chat platform and channel a conversation is routed to, as configured (once its message is out, its
+    `chat_channel` is the platform's id for it)."""
+    return conversation.chat_platform, config.route_for(conversation.source_name, conversation.priority).channel
+
+
+def _recent(session: Session, config: DeskConfig, channel: tuple[str, str], since: datetime, words: set[str],
+            exclude: set[int]) -> list[_Candidate]:
     """The channel's recent open conversations in no incident, with their first posts (most recent `CANDIDATES`)."""
     first = (select(Post.conversation_id, func.min(Post.id).label("post_id")).group_by(Post.conversation_id).subquery())
     rows = session.exec(
-        select(Conversation.id, Conversation.customer_id, Post.text)
+        select(Conversation, Post.text)
         .join(first, first.c.conversation_id == Conversation.id).join(Post, Post.id == first.c.post_id)
-        .where(Conversation.chat_platform == channel[0], Conversation.chat_channel == channel[1],
-               Conversation.opened_at >= since, Conversation.incident_id.is_(None),
-               Conversation.status.in_(ConversationStatus.OPEN))
+        .where(Conversation.chat_platform == channel[0], Conversation.opened_at >= since,
+               Conversation.incident_id.is_(None), Conversation.status.in_(ConversationStatus.OPEN))
         .order_by(Conversation.id.desc()).limit(CANDIDATES)
     ).all()
-    candidates = [_Candidate(id_, customer, text, normalise(text, words)) for id_, customer, text in rows if id_ not in exclude]
+    candidates = [_Candidate(conversation.id, conversation.customer_id, text, normalise(text, words))
+                  for conversation, text in rows
+                  if conversation.id not in exclude and _routed(config, conversation) == channel]
     return [c for c in reversed(candidates) if len(c.key.split()) >= MIN_WORDS]
 
 

@@ -21,6 +21,7 @@ def upgrade() -> None:
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
     sa.Column('chat_platform', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
     sa.Column('chat_channel', sqlmodel.sql.sqltypes.AutoString(length=128), nullable=False),
+    sa.Column('message_channel', sqlmodel.sql.sqltypes.AutoString(length=128), nullable=True),
     sa.Column('chat_thread_id', sqlmodel.sql.sqltypes.AutoString(length=128), nullable=True),
     sa.Column('phrasings', sa.JSON(), nullable=False),
     sa.Column('opened_at', storage.types.UTCDateTime(), nullable=False),

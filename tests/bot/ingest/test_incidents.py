@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -197,3 +198,28 @@ async def test_incident_commands_say_what_to_type_when_the_incident_is_missing(d
         assert not outcome.ok and "Which incident?" in outcome.text
         outcome = await dispatch(runtime.desk, Request(command, JANE, args="I99 hello"))
         assert not outcome.ok and "no incident I99" in outcome.text
+
+
+async def test_an_incident_keeps_growing_once_chat_has_named_the_channel_by_its_id(db_url, tmp_path):
+    """Routes name channels (#social); once a message is out, chat knows the channel by its id (C0…)."""
+    runtime, chat, clock = make_runtime(db_url, tmp_path, routes=[{"platform": "slack", "channel": "#social"}],
+                                        incidents={"update_every": "1s"})
+    for method in ("post_conversation", "post_incident"):
+        posting = getattr(chat, method)
+
+        async def by_id(channel, view, key, posting=posting):
+            ref = await posting(channel, view, key)
+            return replace(ref, channel="C0SOCIAL")
+
+        setattr(chat, method, by_id)
+    for post in outage_posts(0, 3):
+        store(runtime, post)
+    await settle(runtime, clock)  # three threads of their own, in C0SOCIAL
+    store(runtime, *outage_posts(3, 2))
+    await settle(runtime, clock)  # the incident of five, in C0SOCIAL
+    store(runtime, *outage_posts(5, 4))
+    await settle(runtime, clock)
+    with Session(runtime.engine) as session:
+        assert session.exec(select(func.count()).select_from(Incident)).one() == 1
+    assert count(runtime, Conversation.incident_id == 1) == 9 and len(chat.parents) == 3
+    assert chat.incident_updates[-1][0].channel == "C0SOCIAL" and chat.incident_updates[-1][1].conversations == 9

@@ -23,19 +23,15 @@ BRAND = BrandConfig(name="Acme", handles=["@acme"], hashtags=["#acmehelp"])
 
 
 @pytest.fixture
-def clock():
-    return FakeClock(NOW)
-
-
-@pytest.fixture
-async def fake(clock):
-    async with FakeMastodon(clock.now) as server:
-        server.heartbeat = 0.2
+async def fake():
+    async with FakeMastodon(FakeClock(NOW).now) as server:
+        server.heartbeat = 0.2  # seconds: a few heartbeats within each test
         yield server
 
 
 @pytest.fixture
-async def source(fake, clock):
+async def source(fake):
+    clock = FakeClock(NOW)
     context = SourceContext(name="fedi", type="mastodon", options={"base_url": fake.base_url}, brand=BRAND,
                             base_dir=Path("."), clock=clock, env={"MASTODON_ACCESS_TOKEN": fake.token})
     made = build(context)
