@@ -171,10 +171,9 @@ class Outbox:
                 bucket.wait_time(loop.time())
             bucket.take()
             outcome = await self._deliver(entry)
-            if outcome == "skipped":
+            if outcome in ("skip", "skipped"):  # taken by another worker, or done with nothing to send
                 bucket.give_back()
-                outcome = "done"
-            if outcome == "done":
+            if outcome in ("done", "skipped"):
                 delivered += 1
             elif outcome == "wait":
                 break

@@ -102,8 +102,10 @@ def refresh(session: Session, incident: Incident, now: datetime, delay: timedelt
                                            OutboxEntry.payload["incident"].as_integer() == incident.id)
     if session.exec(waiting).first() is not None:
         return
+    # Paced apart from the channel's new messages: Slack limits posting per channel (about 1 a second) but edits
+    # per workspace (chat.update, Tier 3: 50+ a minute), so an edit need not wait behind, or hold up, a new post.
     queue.add(session, key=f"incident:{incident.id}:update:{uuid.uuid4().hex}", kind=UPDATE,
-              target=queue.channel_target(incident.chat_platform, incident.chat_channel), conversation_id=None,
+              target=queue.channel_target(incident.chat_platform, incident.chat_channel) + ":edits", conversation_id=None,
               payload={"incident": incident.id}, now=now, available_at=now + delay)
 
 

@@ -111,18 +111,17 @@ def _routed(config: DeskConfig, conversation: Conversation) -> tuple[str, str]:
 def _recent(session: Session, config: DeskConfig, channel: tuple[str, str], since: datetime, words: set[str],
             exclude: set[int]) -> list[_Candidate]:
     """The channel's recent open conversations in no incident, with their first posts (most recent `CANDIDATES`)."""
-    first = (select(Post.conversation_id, func.min(Post.id).label("post_id")).group_by(Post.conversation_id).subquery())
-    rows = session.exec(
-        select(Conversation, Post.text)
-        .join(first, first.c.conversation_id == Conversation.id).join(Post, Post.id == first.c.post_id)
-        .where(Conversation.chat_platform == channel[0], Conversation.opened_at >= since,
-               Conversation.incident_id.is_(None), Conversation.status.in_(ConversationStatus.OPEN))
+    conversations = [c for c in session.exec(
+        select(Conversation).where(Conversation.chat_platform == channel[0], Conversation.opened_at >= since,
+                                   Conversation.incident_id.is_(None), Conversation.status.in_(ConversationStatus.OPEN))
         .order_by(Conversation.id.desc()).limit(CANDIDATES)
-    ).all()
-    candidates = [_Candidate(conversation.id, conversation.customer_id, text, normalise(text, words))
-                  for conversation, text in rows
-                  if conversation.id not in exclude and _routed(config, conversation) == channel]
-    return [c for c in reversed(candidates) if len(c.key.split()) >= MIN_WORDS]
+    ) if c.id not in exclude and _routed(config, c) == channel]
+    first = select(func.min(Post.id)).where(Post.conversation_id.in_([c.id for c in conversations])).group_by(
+        Post.conversation_id)
+    texts = dict(session.exec(select(Post.conversation_id, Post.text).where(Post.id.in_(first))).all())
+    candidates = [_Candidate(c.id, c.customer_id, texts[c.id], normalise(texts[c.id], words))
+                  for c in reversed(conversations) if c.id in texts]
+    return [c for c in candidates if len(c.key.split()) >= MIN_WORDS]
 
 
 def _incident_alike(session: Session, channel: tuple[str, str], since: datetime, key: str, cutoff: int) -> Incident | None:

@@ -14,6 +14,7 @@ import asyncio
 import logging
 import random
 from collections.abc import Callable
+from contextlib import aclosing
 from datetime import datetime
 
 from sqlalchemy.engine import Engine
@@ -54,17 +55,18 @@ async def follow(engine: Engine, config: DeskConfig, source: Streaming, clock: C
             await asyncio.sleep(IDLE)
             continue
         try:
-            async for posts in source.stream():
-                if not posts:
-                    log.info("source %s: streaming; polls backfill and read what has no stream", source.name)
-                    failures = 0
-                    connected()
-                    continue
-                new = await asyncio.to_thread(_store, engine, config, source.name, posts, clock.now())
-                if new:
-                    stored(new)
-                if not may_run():
-                    break
+            async with aclosing(source.stream()) as stream:
+                async for posts in stream:
+                    if not posts:
+                        log.info("source %s: streaming; polls backfill and read what has no stream", source.name)
+                        failures = 0
+                        connected()
+                        continue
+                    new = await asyncio.to_thread(_store, engine, config, source.name, posts, clock.now())
+                    if new:
+                        stored(new)
+                    if not may_run():
+                        break  # another replica took the jobs over: it streams now
         except SourceError as error:
             failures += 1
             wait = error.retry_after or min(MAX_BACKOFF, 2.0 ** failures) * random.uniform(0.8, 1.2)
