@@ -13,7 +13,6 @@ Outbox kinds, registered by `IncidentMessages.effects`:
 """
 from __future__ import annotations
 
-import uuid
 from datetime import datetime, timedelta
 
 from sqlalchemy import update
@@ -95,18 +94,17 @@ def resolve(session: Session, incident: Incident, actor: str, now: datetime, del
     refresh(session, incident, now, delay)
 
 
-def refresh(session: Session, incident: Incident, now: datetime, delay: timedelta) -> None:
-    """Queue an edit of the incident's message in `delay`, unless one (or the message itself) is still waiting: it
-    renders the incident as it is when it is delivered."""
-    waiting = select(OutboxEntry.id).where(OutboxEntry.kind.in_([OPEN, UPDATE]), OutboxEntry.status == OutboxStatus.PENDING,
-                                           OutboxEntry.payload["incident"].as_integer() == incident.id)
-    if session.exec(waiting).first() is not None:
-        return
+def refresh(session: Session, incident: Incident, now: datetime, every: timedelta) -> None:
+    """Queue an edit of the incident's message at the end of the current `every`-long slot: one edit per slot
+    however many conversations join meanwhile (the key is the slot's), and it renders the incident as it is when
+    it is delivered."""
+    slot = int(now.timestamp() // every.total_seconds()) + 1
     # Paced apart from the channel's new messages: Slack limits posting per channel (about 1 a second) but edits
     # per workspace (chat.update, Tier 3: 50+ a minute), so an edit need not wait behind, or hold up, a new post.
-    queue.add(session, key=f"incident:{incident.id}:update:{uuid.uuid4().hex}", kind=UPDATE,
+    queue.add(session, key=f"incident:{incident.id}:update:{slot}", kind=UPDATE,
               target=queue.channel_target(incident.chat_platform, incident.chat_channel) + ":edits", conversation_id=None,
-              payload={"incident": incident.id}, now=now, available_at=now + delay)
+              payload={"incident": incident.id}, now=now,
+              available_at=datetime.fromtimestamp(slot * every.total_seconds(), now.tzinfo))
 
 
 def members(session: Session, incident_id: int, *, open_only: bool = True) -> list[Conversation]:

@@ -59,36 +59,36 @@ def brand_words(config: DeskConfig) -> set[str]:
 def group(session: Session, config: DeskConfig, stored: list[Ingested], now: datetime) -> set[int]:
     """Put the newly opened conversations among `stored` into incidents; returns the incidents that changed."""
     settings = config.incidents
-    opened = [s.conversation_id for s in stored if s.opened]
+    first_posts = {s.conversation_id: s.post_id for s in stored if s.opened}
+    opened = list(first_posts)
     if not settings.enabled or not opened:
         return set()
     words = brand_words(config)
     since = now - settings.window
     changed: set[int] = set()
-    pools: dict[tuple[str, str], list[_Candidate]] = {}
+    pools: dict[tuple[str, str], list[_Candidate]] = {}  # read once per page, and only when needed
     for conversation_id in opened:
         conversation = session.get(Conversation, conversation_id)
         if conversation.incident_id is not None or conversation.status not in ConversationStatus.OPEN:
             continue
-        channel = _routed(config, conversation)
-        if channel not in pools:
-            pools[channel] = _recent(session, config, channel, since, words, exclude=set(opened))
-        text = session.exec(select(Post.text).where(Post.conversation_id == conversation.id).order_by(Post.id)).first()
+        text = session.get(Post, first_posts[conversation_id]).text  # just stored: in the session, no query
         me = _Candidate(conversation.id, conversation.customer_id, text, normalise(text, words))
         if len(me.key.split()) < MIN_WORDS:
             continue
+        channel = _routed(config, conversation.chat_platform, conversation.source_name, conversation.priority)
         incident = _incident_alike(session, channel, since, me.key, settings.similarity)
-        if incident is not None:
+        if incident is not None:  # in a surge, most posts: no need to look at the channel's other conversations
             _join(session, incident, conversation, me, now)
             changed.add(incident.id)
             continue
+        if channel not in pools:
+            pools[channel] = _recent(session, config, channel, since, words, exclude=set(opened))
         pool = pools[channel]
         alike = [pool[index] for _, _, index in process.extract(me.key, [c.key for c in pool], scorer=fuzz.token_set_ratio,
                                                                  score_cutoff=settings.similarity, limit=None)]
-        customers = {c.customer_id for c in alike} | {me.customer_id}
-        needed = (BACKLOGGED_MIN_POSTS if queue.waiting(session, queue.chat_target(conversation)) >= settings.backlog
-                  else settings.min_posts)
-        if len(customers) < needed:
+        customers = len({c.customer_id for c in alike} | {me.customer_id})
+        if customers < settings.min_posts and (customers < BACKLOGGED_MIN_POSTS or queue.waiting(
+                session, queue.channel_target(*channel)) < settings.backlog):
             pool.append(me)
             continue
         members = sorted([*alike, me], key=lambda c: c.conversation_id)
@@ -102,25 +102,28 @@ def group(session: Session, config: DeskConfig, stored: list[Ingested], now: dat
     return changed
 
 
-def _routed(config: DeskConfig, conversation: Conversation) -> tuple[str, str]:
+def _routed(config: DeskConfig, platform: str, source_name: str, priority: str) -> tuple[str, str]:
     """The chat platform and channel a conversation is routed to, as configured (once its message is out, its
     `chat_channel` is the platform's id for it)."""
-    return conversation.chat_platform, config.route_for(conversation.source_name, conversation.priority).channel
+    return platform, config.route_for(source_name, priority).channel
 
 
 def _recent(session: Session, config: DeskConfig, channel: tuple[str, str], since: datetime, words: set[str],
             exclude: set[int]) -> list[_Candidate]:
     """The channel's recent open conversations in no incident, with their first posts (most recent `CANDIDATES`)."""
-    conversations = [c for c in session.exec(
-        select(Conversation).where(Conversation.chat_platform == channel[0], Conversation.opened_at >= since,
-                                   Conversation.incident_id.is_(None), Conversation.status.in_(ConversationStatus.OPEN))
+    rows = session.exec(
+        select(Conversation.id, Conversation.customer_id, Conversation.source_name, Conversation.priority)
+        .where(Conversation.chat_platform == channel[0], Conversation.opened_at >= since,
+               Conversation.incident_id.is_(None), Conversation.status.in_(ConversationStatus.OPEN))
         .order_by(Conversation.id.desc()).limit(CANDIDATES)
-    ) if c.id not in exclude and _routed(config, c) == channel]
-    first = select(func.min(Post.id)).where(Post.conversation_id.in_([c.id for c in conversations])).group_by(
-        Post.conversation_id)
+    ).all()
+    routes = {key: _routed(config, channel[0], *key) for key in {(source, priority) for _, _, source, priority in rows}}
+    customers = {id_: customer for id_, customer, source, priority in rows
+                 if id_ not in exclude and routes[source, priority] == channel}
+    first = select(func.min(Post.id)).where(Post.conversation_id.in_(list(customers))).group_by(Post.conversation_id)
     texts = dict(session.exec(select(Post.conversation_id, Post.text).where(Post.id.in_(first))).all())
-    candidates = [_Candidate(c.id, c.customer_id, texts[c.id], normalise(texts[c.id], words))
-                  for c in reversed(conversations) if c.id in texts]
+    candidates = [_Candidate(id_, customers[id_], texts[id_], normalise(texts[id_], words))
+                  for id_ in sorted(customers) if id_ in texts]
     return [c for c in candidates if len(c.key.split()) >= MIN_WORDS]
 
 
