@@ -75,8 +75,9 @@ def report_chat(bench, start: float, unrelated_ids: list[str]) -> None:
     posted = bench.slack.calls_to("chat.postMessage")
     ok_posts = [c for c in posted if c.params.get("channel") == bench.channel]
     edits = [c for c in bench.slack.calls_to("chat.update") if c.params.get("channel") == bench.channel]
-    refused = len([e for e in bench.slack.errors if e[2] == 429])
-    print(f"chat: {len(ok_posts)} messages posted to the channel (attempts, 429s included: {refused} refused), "
+    refused = len([e for e in bench.slack.errors if e[0] == "chat.postMessage" and e[2] == 429])
+    print(f"chat: {len(ok_posts)} messages posted to the channel (attempts: {refused} of them, here or in the escalation "
+          f"channel, refused with 429), "
           f"{len(edits)} edits; {folded} conversations folded into incidents, "
           f"{sizes.get(None, 0)} shown one by one")
     latencies = bench.latencies()

@@ -171,7 +171,7 @@ class Outbox:
                 bucket.wait_time(loop.time())
             bucket.take()
             outcome = await self._deliver(entry)
-            if outcome in ("skip", "skipped"):  # taken by another worker, or done with nothing to send
+            if outcome == "skipped":  # done with nothing to send (a conversation folded into an incident)
                 bucket.give_back()
             if outcome in ("done", "skipped"):
                 delivered += 1
