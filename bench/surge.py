@@ -76,10 +76,11 @@ def report_chat(bench, start: float, unrelated_ids: list[str]) -> None:
     ok_posts = [c for c in posted if c.params.get("channel") == bench.channel]
     edits = [c for c in bench.slack.calls_to("chat.update") if c.params.get("channel") == bench.channel]
     refused = len([e for e in bench.slack.errors if e[0] == "chat.postMessage" and e[2] == 429])
-    print(f"chat: {len(ok_posts)} messages posted to the channel (attempts: {refused} of them, here or in the escalation "
-          f"channel, refused with 429), "
-          f"{len(edits)} edits; {folded} conversations folded into incidents, "
-          f"{sizes.get(None, 0)} shown one by one")
+    top = bench.slack.messages(bench.channel)
+    in_threads = sum(len(bench.slack.thread(bench.channel, m["ts"])) for m in top)
+    print(f"chat: {len(top) + in_threads} messages in the channel ({len(top)} at its top, {in_threads} in threads) and "
+          f"{len(edits)} edits; {len(ok_posts)} attempts to post there ({refused} attempts, here or in the escalation "
+          f"channel, refused with 429); {folded} conversations folded into incidents, {sizes.get(None, 0)} shown one by one")
     latencies = bench.latencies()
     shown = [latencies[i] for i in unrelated_ids if i in latencies]
     late = len(unrelated_ids) - len(shown)

@@ -6,8 +6,12 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rapidfuzz import fuzz
 from sqlmodel import Session, func, select
 
+from bot.ingest.incidents import normalise
 from bot.ingest.stream import store_posts
 from handlers import dispatch
 from handlers.context import Actor, Request
@@ -223,3 +227,12 @@ async def test_an_incident_keeps_growing_once_chat_has_named_the_channel_by_its_
         assert session.exec(select(func.count()).select_from(Incident)).one() == 1
     assert count(runtime, Conversation.incident_id == 1) == 9 and len(chat.parents) == 3
     assert chat.incident_updates[-1][0].channel == "C0SOCIAL" and chat.incident_updates[-1][1].conversations == 9
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=2000), st.text(max_size=2000))
+def test_any_two_texts_from_the_internet_can_be_compared(first, second):
+    words = {"acme"}
+    a, b = normalise(first, words), normalise(second, words)
+    assert "acme" not in a.split() and "@" not in a and "http://" not in a
+    assert 0 <= fuzz.token_set_ratio(a, b) <= 100
