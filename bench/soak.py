@@ -40,7 +40,7 @@ from bot.app.allocator import limit_arenas  # noqa: E402
 from handlers import dispatch  # noqa: E402
 from handlers.context import Actor, Request  # noqa: E402
 from storage.models import Conversation, OutboxEntry, Post  # noqa: E402
-from tests.auxil.surge import unrelated_text  # noqa: E402
+from tests.auxil.surge import chatter  # noqa: E402
 
 SAMPLE_EVERY = 30.0
 COMMAND_EVERY = 10.0
@@ -87,7 +87,7 @@ async def traffic(bench, rate: float, stop: asyncio.Event) -> None:
             continue
         n += 1
         handle = f"soak{n}"
-        threads.append((handle, bench.post(handle, unrelated_text(rng, "acme", n).removeprefix("@acme "))))
+        threads.append((handle, bench.post(handle, chatter(rng, "acme").removeprefix("@acme "))))
 
 
 async def commands(bench, stop: asyncio.Event) -> None:

@@ -38,6 +38,18 @@ DETAILS = ["arrived broken and the box was open", "shows the wrong amount twice"
            "can I give it to my sister"]
 
 
+WORDS = ["order", "refund", "parcel", "invoice", "login", "password", "delivery", "voucher", "warranty", "size",
+         "colour", "store", "app", "website", "checkout", "basket", "coupon", "newsletter", "courier", "address",
+         "account", "email", "phone", "subscription", "loyalty", "points", "receipt", "return", "label", "exchange",
+         "damaged", "missing", "late", "early", "cancel", "change", "update", "upgrade", "broken", "cracked",
+         "wrong", "twice", "charged", "card", "bank", "transfer", "paypal", "shipping", "tracking", "number",
+         "weekend", "monday", "friday", "tomorrow", "yesterday", "morning", "evening", "manager", "team", "support",
+         "chat", "hotline", "queue", "minutes", "hours", "days", "weeks", "price", "discount", "sale", "stock",
+         "restock", "shoes", "jacket", "lamp", "chair", "table", "sofa", "kettle", "blender", "headphones",
+         "charger", "cable", "battery", "screen", "keyboard", "gift", "sister", "brother", "mother", "father",
+         "neighbour", "office", "school", "holiday", "birthday", "wedding", "christmas"]
+
+
 @dataclass(frozen=True)
 class SurgePost:
     at: float  # seconds after the surge starts
@@ -59,6 +71,12 @@ def unrelated_text(rng: random.Random, brand: str, index: int) -> str:
     # 7 is prime to 25: each detail comes once in 25 posts, with another topic the second time
     topic, detail = TOPICS[index % len(TOPICS)], DETAILS[index * 7 % len(DETAILS)]
     return f"@{brand} {topic} {detail.format(n=rng.randrange(10_000, 99_999))}"
+
+
+def chatter(rng: random.Random, brand: str) -> str:
+    """An everyday question unlike any other (nine words drawn from a wide vocabulary): steady traffic that never
+    forms an incident."""
+    return f"@{brand} " + " ".join(rng.sample(WORDS, 9)) + "?"
 
 
 def surge(seed: int = 7, *, brand: str = "acme", outage: int = 1000, unrelated: int = 50, seconds: float = 60.0,
