@@ -298,7 +298,7 @@ class IncidentsConfig(Strict):
     enabled: bool = True
     window: Duration = timedelta(minutes=10)  # new conversations this recent are compared
     min_posts: int = Field(default=5, ge=2)  # this many similar new conversations form an incident
-    backlog: int = Field(default=20, ge=1)  # chat messages waiting in a channel that make it backlogged (see README)
+    backlog: int = Field(default=5, ge=1)  # chat messages waiting in a channel (5 s behind on Slack) that make it backlogged
     similarity: int = Field(default=75, ge=50, le=100)  # rapidfuzz score (0–100) two posts need to count as alike
     update_every: Duration = timedelta(seconds=10)  # the incident message is edited at most this often
 
