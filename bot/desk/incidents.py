@@ -71,7 +71,7 @@ def join(session: Session, incident: Incident, conversation: Conversation, now: 
                            detail={"incident": incident.id}))
 
 
-def leave(session: Session, conversation: Conversation, actor: str, now: datetime, delay: timedelta) -> Incident:
+def leave(session: Session, conversation: Conversation, actor: str, now: datetime, every: timedelta) -> Incident:
     """Take `conversation` out of its incident; a folded one gets its own parent message (queued again)."""
     incident = session.get(Incident, conversation.incident_id)
     conversation.incident_id = None
@@ -81,17 +81,17 @@ def leave(session: Session, conversation: Conversation, actor: str, now: datetim
                      .values(status=OutboxStatus.PENDING, available_at=now, attempts=0, result=None, done_at=None))
     session.add(AuditEvent(at=now, actor=actor, action="incident.leave", conversation_id=conversation.id,
                            detail={"incident": incident.id}))
-    refresh(session, incident, now, delay)
+    refresh(session, incident, now, every)
     return incident
 
 
-def resolve(session: Session, incident: Incident, actor: str, now: datetime, delay: timedelta) -> None:
+def resolve(session: Session, incident: Incident, actor: str, now: datetime, every: timedelta) -> None:
     """The incident is over (its conversations were resolved): its message says so; nothing joins it any more."""
     incident.status = IncidentStatus.RESOLVED
     incident.resolved_at = now
     session.add(AuditEvent(at=now, actor=actor, action="incident.resolve", conversation_id=None,
                            detail={"incident": incident.id}))
-    refresh(session, incident, now, delay)
+    refresh(session, incident, now, every)
 
 
 def refresh(session: Session, incident: Incident, now: datetime, every: timedelta) -> None:
@@ -107,12 +107,11 @@ def refresh(session: Session, incident: Incident, now: datetime, every: timedelt
               available_at=datetime.fromtimestamp(slot * every.total_seconds(), now.tzinfo))
 
 
-def members(session: Session, incident_id: int, *, open_only: bool = True) -> list[Conversation]:
-    """The incident's conversations (the open ones unless `open_only` is False), oldest first."""
-    query = select(Conversation).where(Conversation.incident_id == incident_id).order_by(Conversation.id)
-    if open_only:
-        query = query.where(Conversation.status.in_(ConversationStatus.OPEN))
-    return list(session.exec(query))
+def members(session: Session, incident_id: int) -> list[Conversation]:
+    """The incident's open conversations, oldest first."""
+    return list(session.exec(select(Conversation).where(Conversation.incident_id == incident_id,
+                                                        Conversation.status.in_(ConversationStatus.OPEN))
+                             .order_by(Conversation.id)))
 
 
 class IncidentMessages:
