@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from bot.views import Attachment, ChatRef, ConversationView, Notice, ThreadMessage
+from bot.views import Attachment, ChatRef, ConversationView, IncidentView, Notice, ThreadMessage
 
 
 class PlatformError(Exception):
@@ -32,6 +32,12 @@ class ChatPort(Protocol):
         """Post the parent message; `key` is stored with it so `find_message` can see it later."""
 
     async def update_conversation(self, ref: ChatRef, view: ConversationView) -> None: ...
+
+    async def post_incident(self, channel: str, view: IncidentView, key: str) -> ChatRef:
+        """Post an incident's message at the top of `channel` (found again by `key` like a parent message)."""
+
+    async def update_incident(self, ref: ChatRef, view: IncidentView) -> None:
+        """Edit the incident's message in place."""
 
     async def post_in_thread(self, ref: ChatRef, message: ThreadMessage, key: str) -> str:
         """Post into the conversation's thread; returns the new message's id."""

@@ -52,14 +52,42 @@ class BrandConfig(Strict):
     hashtags: list[str] = []
 
 
+# How often each network is polled by default, from its rate limits and costs (README "Default poll intervals").
+POLL_EVERY = {
+    "x": timedelta(minutes=2),  # every search read is billed; Basic allows 60 searches per 15 minutes
+    "mastodon": timedelta(seconds=60),  # streamed as it happens; the poll backfills (300 calls per 5 minutes)
+    "bluesky": timedelta(seconds=30),  # 3,000 reads per 5 minutes per IP: a round of searches every 30 s is cheap
+    "reddit": timedelta(seconds=60),  # 100 requests a minute per OAuth client, shared with publishing
+}
+PUBLISH_BURST = 5  # a handful of replies go out at once; the pace holds for a /reply-all
+# How many replies a second each network takes by default (README "Replying to many"), under its write limits.
+PUBLISH_PER_SECOND = {
+    "x": 0.1,  # POST /2/tweets: 100 per 15 minutes per user
+    "mastodon": 0.5,  # 300 calls per 5 minutes per account, shared with the polls and the stream's backfill
+    "bluesky": 0.4,  # createRecord costs 3 of 5,000 points an hour
+    "reddit": 0.5,  # 100 requests a minute, shared with the polls
+}
+
+
 class SourceConfig(Strict):
     """One social source. `type` picks the module in bot/sources/; other keys are the module's own."""
 
     model_config = ConfigDict(extra="allow", frozen=True)
     name: str = Field(min_length=1, pattern=r"^[a-z0-9_-]+$")
     type: str = Field(min_length=1)  # checked against bot.sources.TYPES when the source is built
-    poll_every: Duration = timedelta(seconds=60)
+    poll_every: Duration | None = None  # None: the network's default (POLL_EVERY)
+    publish_per_second: float | None = Field(default=None, gt=0)  # None: the network's default (PUBLISH_PER_SECOND)
     enabled: bool = True
+
+    @property
+    def interval(self) -> timedelta:
+        """How often the source is polled."""
+        return self.poll_every or POLL_EVERY.get(self.type, timedelta(seconds=60))
+
+    @property
+    def publish_pace(self) -> tuple[float, int]:
+        """Replies per second and burst, for the outbox's pacing of `source:<name>`."""
+        return self.publish_per_second or PUBLISH_PER_SECOND.get(self.type, 1.0), PUBLISH_BURST
 
 
 class RouteConfig(Strict):
@@ -288,6 +316,18 @@ class OutboxConfig(Strict):
     max_attempts: int = Field(default=8, ge=1)
 
 
+class IncidentsConfig(Strict):
+    """Folding a surge into incidents (bot/ingest/incidents.py): near-duplicate new conversations in one channel
+    become one chat message with a live count instead of a thread each."""
+
+    enabled: bool = True
+    window: Duration = timedelta(minutes=10)  # new conversations this recent are compared
+    min_posts: int = Field(default=5, ge=2)  # this many similar new conversations form an incident
+    backlog: int = Field(default=5, ge=1)  # chat messages waiting in a channel (5 s behind on Slack) that make it backlogged
+    similarity: int = Field(default=75, ge=50, le=100)  # rapidfuzz score (0–100) two posts need to count as alike
+    update_every: Duration = timedelta(seconds=10)  # the incident message is edited at most this often
+
+
 class LlmConfig(Strict):
     """The language model behind suggested replies; without a key (see .env.example) suggestions are offline."""
 
@@ -398,6 +438,7 @@ class DeskConfig(Strict):
     agents: list[AgentConfig] = []
     sla: SlaConfig = SlaConfig()
     outbox: OutboxConfig = OutboxConfig()
+    incidents: IncidentsConfig = IncidentsConfig()
     llm: LlmConfig = LlmConfig()
     slack: SlackConfig = SlackConfig()
     discord: DiscordConfig | None = None

@@ -148,6 +148,35 @@ class HomeView:
     is_lead: bool = False
 
 
+@dataclass(frozen=True)
+class IncidentSample:
+    """One customer's post in an incident, shown as a sample (untrusted text, escaped by each chat package)."""
+
+    number: int
+    network: str
+    author_handle: str
+    url: str
+    text: str
+
+
+@dataclass(frozen=True)
+class IncidentView:
+    """A surge folded into one message: how many customers, what they say, where, and what to do."""
+
+    number: int  # shown as I7
+    status: str  # open | resolved
+    conversations: int
+    open_conversations: int
+    answered: int  # conversations with a published reply
+    phrasings: tuple[tuple[str, int], ...]  # the most common ways it is said (untrusted text), with counts
+    networks: tuple[tuple[str, int], ...]
+    samples: tuple[IncidentSample, ...]
+    first_at: datetime
+    last_at: datetime
+    due_at: datetime | None  # the earliest response due among its open conversations
+    suggestion: str | None = None  # a suggested reply for all of them
+
+
 ThreadMessage = CustomerPost | Suggestions | Notice | ApprovalRequest | EscalationSummary
 
 

@@ -18,13 +18,16 @@ from handlers import (
     customer,
     desk,
     escalate,
+    incident,
     lifecycle_commands,
     link,
     note,
     queue,
     replies,
     reply,
+    reply_all,
     resolve,
+    resolve_all,
     sla,
     snooze,
     stats,
@@ -85,6 +88,10 @@ COMMANDS = {command.name: command for command in (
             needs_number=True),
     Command("reject", approve.reject, approve.REJECT_USAGE, "Lead: reject a reply waiting for approval, saying why.",
             needs_number=True),
+    Command("reply-all", reply_all.run, reply_all.USAGE, "Answer every open conversation of an incident (I7), each "
+            "customer personally."),
+    Command("resolve-all", resolve_all.run, resolve_all.USAGE, "Resolve every open conversation of an incident (I7)."),
+    Command("incident", incident.run, incident.USAGE, "What an incident (I7) holds; `remove 42` takes a conversation out."),
 )}
 TYPED = {name: command for name, command in COMMANDS.items() if command.typed}  # slash and ! commands
 

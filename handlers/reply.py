@@ -8,15 +8,17 @@ outbox — or waits for a lead when [approvals] says so; the thread shows it onc
 `--private` sends it as a private message; `--anyway` sends it despite a personal-data guard or
 the collision guard, and the audit log says so (the owner hears of it in the thread).
 """
-from sqlmodel import select
+from dataclasses import dataclass
+
+from sqlmodel import Session, select
 
 from bot.desk import Desk, approvals, lifecycle, tags
 from bot.desk.collisions import collision, tell_colleague
-from bot.desk.guards import check_reply
+from bot.desk.guards import GuardIssue, check_reply
 from bot.desk.publishing import publish
 from handlers.context import Held, Outcome, Refusal, Request, audit, parse_flags, require_agent, require_conversation
 from handlers.replies import expand_saved
-from storage.models import Post, Reply, ReplyStatus
+from storage.models import Agent, Conversation, Post, Reply, ReplyStatus
 from storage.queries import latest_post, latest_public_post
 
 USAGE = "/reply 42 Thanks for flagging this, we're on it! (or /reply 42 :saved-reply)"
@@ -26,9 +28,55 @@ def sign(text: str, initials: str) -> str:
     return f"{text.strip()} ^{initials}"
 
 
+@dataclass(frozen=True)
+class Drafted:
+    """A reply ready to queue: signed, addressed to the post it answers, and what the guards found."""
+
+    signed: str
+    answered: Post
+    private: bool
+    only_private: bool  # the customer only wrote privately, so the answer is private too
+    issues: list[GuardIssue]
+
+
+def draft(session: Session, source, conversation: Conversation, text: str, initials: str, private: bool) -> Drafted:
+    """Sign `text` and check it against the network's length rule and the personal-data guards."""
+    answered = latest_post(session, conversation.id) if private else latest_public_post(session, conversation.id)
+    only_private = answered is None
+    if only_private:
+        private, answered = True, latest_post(session, conversation.id)
+    signed = sign(text, initials)
+    posted = session.exec(select(Post.pii).where(Post.conversation_id == conversation.id)).all()
+    issues = check_reply(signed, max_length=source.max_length, count_length=source.count_length, private=private,
+                         customer_data=[item["text"] for pii in posted for item in pii])
+    return Drafted(signed, answered, private, only_private, issues)
+
+
+def queue_reply(session: Session, desk: Desk, agent: Agent, conversation: Conversation, drafted: Drafted, *,
+                overrode_guard: bool = False, **audited) -> list[str]:
+    """Store the reply and queue it for publishing (the outbox publishes it once), or hold it for a lead when
+    [approvals] says so; returns why it waits for one (nothing: it is being published). The agent takes an unowned
+    conversation."""
+    now = desk.clock.now()
+    if not conversation.assignee_id:
+        lifecycle.take(session, conversation, agent, now)
+    reply = Reply(conversation_id=conversation.id, agent_id=agent.id, text=drafted.signed, private=drafted.private,
+                  in_reply_to=drafted.answered.external_id, status=ReplyStatus.PUBLISHING, created_at=now)
+    session.add(reply)
+    session.flush()
+    audit(session, desk, agent.name, "reply.queued", conversation, reply_id=reply.id, text=drafted.signed,
+          private=drafted.private, **audited)
+    why = approvals.reasons(desk.config.approvals, agent, conversation, tags.of(session, conversation.id),
+                            overrode_guard=overrode_guard)
+    if why:
+        approvals.hold(session, conversation, reply, why, now)
+    else:
+        publish(session, conversation, reply, now)
+    return why
+
+
 async def run(desk: Desk, request: Request) -> Outcome:
     flags, text = parse_flags(request.args)
-    private = "--private" in flags
     anyway = " ".join([*sorted(flags | {"--anyway"}), text])  # the same reply, sent anyway
     now = desk.clock.now()
     with desk.session() as session:
@@ -41,15 +89,8 @@ async def run(desk: Desk, request: Request) -> Outcome:
         if source is None:
             raise Refusal(f"Source {conversation.source_name!r} is not running, so #{conversation.id} cannot be "
                           "answered from here right now. Check `socialdesk check`.")
-        answered = latest_post(session, conversation.id) if private else latest_public_post(session, conversation.id)
-        only_private = answered is None  # the customer only wrote privately: answer the same way
-        if only_private:
-            private, answered = True, latest_post(session, conversation.id)
-        signed = sign(text, agent.initials)
-        posted = session.exec(select(Post.pii).where(Post.conversation_id == conversation.id)).all()
-        issues = check_reply(signed, max_length=source.max_length, count_length=source.count_length, private=private,
-                             customer_data=[item["text"] for pii in posted for item in pii])
-        blocking = [i for i in issues if i.code == "too_long" or "--anyway" not in flags]
+        drafted = draft(session, source, conversation, text, agent.initials, "--private" in flags)
+        blocking = [i for i in drafted.issues if i.code == "too_long" or "--anyway" not in flags]
         if blocking:
             guarded = f"Held, not sent: with your signature {'; '.join(i.message for i in blocking)}."
             if any(i.code == "too_long" for i in blocking):
@@ -61,37 +102,21 @@ async def run(desk: Desk, request: Request) -> Outcome:
             held = Held(f"Held, not sent: {clash.message}", override=anyway)
         else:
             held = None
-            waiting = _queue(desk, session, conversation, agent, signed, private, answered, issues, clash)
+            if drafted.issues:
+                audit(session, desk, agent.name, "reply.guard_overridden", conversation,
+                      issues=[i.code for i in drafted.issues], text=drafted.signed)
+            if clash:
+                audit(session, desk, agent.name, "reply.collision_overridden", conversation, collision=clash.code,
+                      text=drafted.signed)
+                tell_colleague(session, conversation, clash, agent, now, sent_anyway=True)
+            waiting = queue_reply(session, desk, agent, conversation, drafted,
+                                  overrode_guard=bool(drafted.issues or clash))
     if held:
         raise held
     if waiting:
         return Outcome(f"Your reply to #{conversation.id} waits for a lead's approval ({', '.join(waiting)}); "
                        "you will hear in its thread.")
     where = "publicly"
-    if private:
-        where = "privately, as the customer wrote privately" if only_private else "privately"
+    if drafted.private:
+        where = "privately, as the customer wrote privately" if drafted.only_private else "privately"
     return Outcome(f"Reply to #{conversation.id} is being published {where}; the thread will show it with a link.")
-
-
-def _queue(desk: Desk, session, conversation, agent, signed: str, private: bool, answered: Post, issues, clash) -> list[str]:
-    """Store the reply and queue it for publishing, or hold it for a lead; returns why it waits for one (if it does)."""
-    now = desk.clock.now()
-    if issues:
-        audit(session, desk, agent.name, "reply.guard_overridden", conversation, issues=[i.code for i in issues], text=signed)
-    if clash:
-        audit(session, desk, agent.name, "reply.collision_overridden", conversation, collision=clash.code, text=signed)
-        tell_colleague(session, conversation, clash, agent, now, sent_anyway=True)
-    if not conversation.assignee_id:
-        lifecycle.take(session, conversation, agent, now)
-    reply = Reply(conversation_id=conversation.id, agent_id=agent.id, text=signed, private=private,
-                  in_reply_to=answered.external_id, status=ReplyStatus.PUBLISHING, created_at=now)
-    session.add(reply)
-    session.flush()
-    audit(session, desk, agent.name, "reply.queued", conversation, reply_id=reply.id, text=signed, private=private)
-    why = approvals.reasons(desk.config.approvals, agent, conversation, tags.of(session, conversation.id),
-                            overrode_guard=bool(issues or clash))
-    if why:
-        approvals.hold(session, conversation, reply, why, now)
-    else:
-        publish(session, conversation, reply, now)
-    return why

@@ -34,6 +34,11 @@ class ReplyStatus:
     SENT = (AWAITING_APPROVAL, PUBLISHING, PUBLISHED)  # on its way to the customer, for the collision guard
 
 
+class IncidentStatus:
+    OPEN = "open"
+    RESOLVED = "resolved"
+
+
 class OutboxStatus:
     PENDING = "pending"
     SENDING = "sending"
@@ -77,6 +82,7 @@ class Conversation(SQLModel, table=True):
         Index("ix_conversation_opened", "opened_at"),
         Index("ix_conversation_snoozed", "snoozed_until"),
         Index("ix_conversation_unpurged", "purged_at", "resolved_at"),
+        Index("ix_conversation_incident", "incident_id", "status"),
     )
     id: int | None = Field(default=None, primary_key=True)
     source_name: str = Field(max_length=64)
@@ -103,6 +109,7 @@ class Conversation(SQLModel, table=True):
     chat_thread_id: str | None = Field(default=None, max_length=128)
     composing_agent_id: int | None = None  # the agent with the Reply… modal open (no FK: SQLite would rebuild the table)
     composing_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    incident_id: int | None = None  # folded into a surge's incident (no foreign key: SQLite could not add one in place)
 
 
 class ConversationTag(SQLModel, table=True):
@@ -129,6 +136,27 @@ class Escalation(SQLModel, table=True):
     chat_thread_id: str | None = Field(default=None, max_length=128)
     escalated_at: datetime = Field(sa_type=UTCDateTime)
     ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Incident(SQLModel, table=True):
+    """Many customers writing about the same thing within minutes: one chat message stands for all their conversations.
+
+    Each conversation stays a conversation of its own (`Conversation.incident_id`); the incident's parent
+    message shows how many, the top phrasings (`phrasings`, kept by bot/ingest/incidents.py), the networks and
+    a few samples, and is edited in place as the surge grows.
+    """
+
+    __table_args__ = (Index("ix_incident_open", "status", "chat_channel", "updated_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    status: str = Field(default=IncidentStatus.OPEN, max_length=16)
+    chat_platform: str = Field(max_length=16)
+    chat_channel: str = Field(max_length=128)  # the route's channel, as configured: conversations routed there join
+    message_channel: str | None = Field(default=None, max_length=128)  # where its message is (the platform's id)
+    chat_thread_id: str | None = Field(default=None, max_length=128)  # its message's id
+    phrasings: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    opened_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)  # the last time a conversation joined
+    resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class Post(SQLModel, table=True):

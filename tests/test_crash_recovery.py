@@ -63,6 +63,9 @@ def test_kill_mid_delivery_then_restart_delivers_everything_exactly_once(tmp_pat
         '[[sources]]\nname = "replay"\ntype = "replay"\npath = "posts.jsonl"\npoll_every = "1s"\nbatch_size = 5\n'
         '[[routes]]\nchannel = "#social-desk"\n'
         '[outbox]\nper_channel_per_second = 40\nburst = 2\n'
+        # Every message one by one: its twelve "problem number N" posts are a surge otherwise, and a backlog would
+        # fold their suggestions into the first messages.
+        '[incidents]\nenabled = false\nbacklog = 1000\n'
     )
     with FakeSlack.in_thread() as slack:
         channel = slack.add_channel("social-desk")

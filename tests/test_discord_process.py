@@ -46,6 +46,7 @@ def test_kill_mid_delivery_then_restart_delivers_everything_to_discord_exactly_o
             '[[sources]]\nname = "replay"\ntype = "replay"\npath = "posts.jsonl"\npoll_every = "1s"\nbatch_size = 5\n'
             '[[routes]]\nplatform = "discord"\nchannel = "#social-desk"\n'
             f'[discord]\nguild_id = "{fake.guild_id}"\nper_channel_per_second = 40\nburst = 2\n'
+            '[incidents]\nenabled = false\nbacklog = 1000\n'  # every message one by one (see test_crash_recovery)
         )
         for kill_after in (5, 23, 41):  # three kills at different points of the delivery
             bot = start_bot(tmp_path, fake)

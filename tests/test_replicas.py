@@ -51,6 +51,8 @@ channel = "#social-escalations"
 on_call = "S0ONCALL"
 [scheduler]
 lease = "{LEASE_SECONDS}s"
+[incidents]
+enabled = false  # its customers write alike: each conversation's own escalation is what is checked
 '''
 
 

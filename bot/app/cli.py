@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from bot.app.allocator import limit_arenas
 from bot.settings import ConfigError, DeskConfig, Secrets, load_config, load_secrets
 from storage.db import current_revision, database_url, make_engine, upgrade
 
@@ -77,6 +78,7 @@ def run(
 ) -> None:
     """Run the bot: poll the sources, deliver to chat (Slack, Discord or both), take commands."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    limit_arenas()  # memory that levels off over hours (bot/app/allocator.py)
     secrets, config = _load()
     if mode == "auto":
         mode = "socket" if secrets.slack_app_token else "http"

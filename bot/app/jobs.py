@@ -10,6 +10,7 @@ worker thread so the event loop stays free for chat.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from datetime import UTC, datetime, timedelta
 
@@ -18,13 +19,26 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.app.runtime import Runtime
 from bot.chat.discord import held as discord_held
 from bot.desk import events, lifecycle
+from bot.ingest import stream
 from bot.ingest.poller import poll_on_schedule
 from bot.reports import digest, retention
 from bot.settings import DeskConfig
 from bot.sla import sweep as sla_sweep
+from bot.sources.base import Streaming
 
 log = logging.getLogger(__name__)
 logging.getLogger("apscheduler").setLevel(logging.WARNING)  # not a line per job run, every second
+
+
+class _StillRunning(logging.Filter):
+    """A job still running at its next tick is the normal case (the outbox drains until nothing is due, a poll
+    waits on the network): `coalesce` and `max_instances` already skip the run; a warning every second says nothing."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "maximum number of running instances reached" not in record.getMessage()
+
+
+logging.getLogger("apscheduler.scheduler").addFilter(_StillRunning())
 OUTBOX_TICK = 1.0  # seconds between outbox drains when nothing pokes it
 DIGEST_CHECK = 60.0  # seconds between checks whether today's digest is due
 PURGE_EVERY = 3600.0
@@ -32,6 +46,7 @@ MAX_SWEEP_BATCHES = 100  # per run (10,000 nudges), so a backlog after an outage
 
 _runtimes: dict[str, Runtime] = {}
 _schedulers: dict[str, AsyncIOScheduler] = {}
+_streams: dict[str, list[asyncio.Task]] = {}
 
 
 async def run(runtime: Runtime, stop: asyncio.Event) -> None:
@@ -67,7 +82,7 @@ async def start(runtime: Runtime) -> AsyncIOScheduler:
     repeat(keep_lease, runtime.lease.renew_every.total_seconds(), job_id="lease")
     for source in config.sources:
         if source.name in runtime.sources:
-            repeat(poll_source, source.poll_every.total_seconds(), source.name, job_id=f"poll:{source.name}")
+            repeat(poll_source, source.interval.total_seconds(), source.name, job_id=f"poll:{source.name}")
     repeat(deliver_outbox, OUTBOX_TICK, job_id="outbox")
     repeat(sweep_sla, config.sla.sweep_every.total_seconds(), job_id="sla")
     if config.digest:
@@ -77,7 +92,19 @@ async def start(runtime: Runtime) -> AsyncIOScheduler:
     runtime.outbox.on_poke = lambda: _deliver_soon(scheduler, runtime)
     runtime.outbox.may_deliver = runtime.lease.held
     scheduler.start()
+    _streams[key] = [asyncio.create_task(_follow(runtime, scheduler, source), name=f"stream:{source.name}")
+                     for source in runtime.sources.values() if isinstance(source, Streaming) and source.streaming]
     return scheduler
+
+
+async def _follow(runtime: Runtime, scheduler: AsyncIOScheduler, source: Streaming) -> None:
+    """Stream a source while this replica holds the lease; a (re)connection polls at once to fill the gap."""
+    def poll_now() -> None:
+        if scheduler.running:
+            scheduler.modify_job(f"poll:{source.name}", next_run_time=datetime.now(UTC))
+
+    await stream.follow(runtime.engine, runtime.config, source, runtime.clock, may_run=runtime.lease.held,
+                        connected=poll_now, stored=lambda _: runtime.outbox.poke())
 
 
 async def shutdown(runtime: Runtime, scheduler: AsyncIOScheduler) -> None:
@@ -85,12 +112,28 @@ async def shutdown(runtime: Runtime, scheduler: AsyncIOScheduler) -> None:
     runtime.outbox.on_poke = lambda: None
     runtime.outbox.may_deliver = lambda: True
     scheduler.shutdown(wait=False)
+    streams = _streams.pop(f"runtime-{id(runtime)}", [])
+    for task in streams:
+        task.cancel()
+    await asyncio.gather(*streams, return_exceptions=True)
     await asyncio.sleep(0)  # the shutdown runs on the loop: let it cancel the running jobs
     await asyncio.sleep(0)
     _runtimes.pop(f"runtime-{id(runtime)}", None)
     _schedulers.pop(f"runtime-{id(runtime)}", None)
     await runtime.outbox.stop()
     await asyncio.to_thread(runtime.lease.release)
+
+
+def _ends_quietly(job):
+    """A job cancelled by the shutdown (SIGTERM mid-drain) just stops: its work is in the outbox or the database and
+    is taken up by the next run, so the log gets one line instead of APScheduler's CancelledError traceback."""
+    @functools.wraps(job)
+    async def quietly(*args):
+        try:
+            await job(*args)
+        except asyncio.CancelledError:
+            log.info("%s stopped for the shutdown; the next run takes it up", job.__name__)
+    return quietly
 
 
 def _deliver_soon(scheduler: AsyncIOScheduler, runtime: Runtime) -> None:
@@ -104,18 +147,20 @@ def _leading(key: str) -> Runtime | None:
     return runtime if runtime is not None and runtime.lease.held() else None
 
 
+@_ends_quietly
 async def keep_lease(key: str) -> None:
     runtime = _runtimes.get(key)
     if runtime is not None:
         await asyncio.to_thread(runtime.lease.refresh)
 
 
+@_ends_quietly
 async def poll_source(key: str, name: str) -> None:
     runtime = _leading(key)
     if runtime is None:
         return
     source = runtime.sources[name]
-    every = next(s.poll_every for s in runtime.config.sources if s.name == name).total_seconds()
+    every = next(s.interval for s in runtime.config.sources if s.name == name).total_seconds()
     outcome = await poll_on_schedule(runtime.engine, runtime.config, source, runtime.clock, every,
                                      runtime.poll_failures.get(name, 0))
     runtime.poll_failures[name] = outcome.failures
@@ -127,12 +172,14 @@ async def poll_source(key: str, name: str) -> None:
         scheduler.modify_job(f"poll:{name}", next_run_time=datetime.now(UTC) + timedelta(seconds=outcome.wait))
 
 
+@_ends_quietly
 async def deliver_outbox(key: str) -> None:
     runtime = _leading(key)
     if runtime is not None:
         await runtime.outbox.drain()
 
 
+@_ends_quietly
 async def sweep_sla(key: str) -> None:
     runtime = _leading(key)
     if runtime is None:
@@ -154,6 +201,7 @@ def sweep_once(engine, config: DeskConfig, now: datetime) -> int:
                sla_sweep.sweep(engine, config.sla, now, sla_sweep.BATCH))
 
 
+@_ends_quietly
 async def post_digest(key: str) -> None:
     runtime = _leading(key)
     if runtime is not None and await asyncio.to_thread(digest.queue_digest, runtime.engine, runtime.config,
@@ -161,6 +209,7 @@ async def post_digest(key: str) -> None:
         runtime.outbox.poke()
 
 
+@_ends_quietly
 async def purge(key: str) -> None:
     """Forget old chat event claims and expired held replies; with [retention], purge old resolved conversations."""
     runtime = _leading(key)

@@ -16,6 +16,7 @@ from bot.delivery.chat import Chats
 from bot.delivery.engine import Outbox
 from bot.desk import Desk
 from bot.desk.agents import sync_agents
+from bot.desk.incidents import IncidentMessages
 from bot.desk.messages import ConversationMessages
 from bot.desk.publishing import Publishing
 from bot.ports import ChatPort
@@ -61,8 +62,9 @@ class Runtime:
             self.engine, config=config, sources=self.sources, clock=self.clock, offline=suggester or TemplateSuggester(),
             model=ModelSuggester(client, config.llm, self.clock, base_dir) if client else None, chats=self.chats,
         )
-        self.outbox = Outbox(self.engine, clock=self.clock, config=config.outbox, pace=self.chats.pace)
+        self.outbox = Outbox(self.engine, clock=self.clock, config=config.outbox, pace=self.pace)
         self.outbox.register(ConversationMessages(self.engine, self.chats, config, self.clock).effects())
+        self.outbox.register(IncidentMessages(self.engine, self.chats).effects())
         self.outbox.register(home.effects(self.engine, self.chats, config, self.clock))
         self.outbox.register(Publishing(self.engine, self.sources, config.sla, self.clock).effects())
         self.outbox.register(Nudges(self.engine, self.chats, config.sla, self.clock).effects())
@@ -77,6 +79,11 @@ class Runtime:
         self.metrics = Metrics(self.engine, self.clock, leading=self.lease.held)
         self.outbox.on_outcome = self.metrics.observe_delivery
         self.chat_connected: dict[str, Callable[[], Awaitable[bool]]] = {}  # per platform, for /readyz
+
+    def pace(self, target: str) -> tuple[float, int] | None:
+        """A target's own pace: a chat platform's, or a source's replies (`source:<name>`) at its network's limits."""
+        publishing = {f"source:{s.name}": s.publish_pace for s in self.config.sources}
+        return publishing.get(target) or self.chats.pace(target)
 
     def add_chat(self, chat: ChatPort, connected: Callable[[], Awaitable[bool]] | None = None) -> None:
         """`connected` says whether the platform's connection is up (Socket Mode, the Discord gateway)."""

@@ -21,6 +21,7 @@ from bot.views import (
     ConversationView,
     CustomerPost,
     EscalationSummary,
+    IncidentView,
     Notice,
     Suggestions,
     ThreadMessage,
@@ -59,6 +60,20 @@ class ConsoleChat:
         more = "".join(f" · {escape(e)}" for e in extra if e)
         self.console.print(f"[bold]#{view.number}[/] is now [bold]{view.status.replace('_', ' ')}[/] · owner: {escape(owner)}"
                            f"{more}")
+
+    async def post_incident(self, channel: str, view: IncidentView, key: str) -> ChatRef:
+        said = "\n".join(f"  “{escape(text[:200])}” ×{count}" for text, count in view.phrasings)
+        networks = " · ".join(f"{network} {count}" for network, count in view.networks)
+        body = (f"{view.conversations} customers ({view.open_conversations} open, {view.answered} answered) · "
+                f"{escape(networks)}\n{said}\n[dim]/reply-all I{view.number} text · /resolve-all I{view.number} · "
+                f"/incident I{view.number} remove N[/]")
+        self.console.print(Panel(body, title=f"Incident I{view.number}", title_align="left", border_style="bold red"))
+        return ChatRef(channel=channel, thread_id=self._new_id(key))
+
+    async def update_incident(self, ref: ChatRef, view: IncidentView) -> None:
+        self.console.print(f"[bold red]Incident I{view.number}[/] now {view.conversations} customers "
+                           f"({view.open_conversations} open, {view.answered} answered)"
+                           + (" · resolved" if view.status == "resolved" else ""))
 
     async def post_in_thread(self, ref: ChatRef, message: ThreadMessage, key: str) -> str:
         number = ref.thread_id.removeprefix("conversation-")

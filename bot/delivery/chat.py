@@ -1,7 +1,10 @@
 """What every chat effect shares: the running chat ports, the thread a message waits for, and posting once.
 
 A conversation's parent message (its thread) is queued under `parent_key`; a thread message
-delivered before it waits (`NotReady`), and fails at once if the parent failed for good.
+delivered before it waits (`NotReady`), and fails at once if the parent failed for good. A
+conversation folded into an incident before it had a thread of its own has none: the incident's
+message stands for it, and its thread messages are skipped (`Folded`) without costing the channel
+a message.
 """
 from __future__ import annotations
 
@@ -36,10 +39,16 @@ class Chats(dict[str, ChatPort]):
         return getattr(self.get(rest.partition(":")[0]), "pace", None) if kind == "chat" else None
 
 
+class Folded(Exception):
+    """The conversation has no thread of its own: its incident's message shows it."""
+
+
 def thread_of(session: Session, conversation: Conversation) -> ChatRef:
     """The conversation's chat thread; waits while its parent message is on its way, fails if it never will be."""
     if conversation.chat_thread_id:
         return ChatRef(conversation.chat_channel, conversation.chat_thread_id)
+    if conversation.incident_id is not None:
+        raise Folded(f"folded into incident I{conversation.incident_id}")
     parent = session.exec(select(OutboxEntry).where(OutboxEntry.key == parent_key(conversation.id))).first()
     if parent is not None and parent.status == OutboxStatus.FAILED:
         raise ChatError(f"the conversation's first message failed: {parent.last_error}", retryable=False)
@@ -67,6 +76,9 @@ async def post_in_its_thread(engine: Engine, chats: Chats, entry: OutboxEntry,
     with Session(engine) as session:
         conversation = session.get(Conversation, entry.conversation_id)
         chat = chats.port(conversation.chat_platform)
-        ref = thread_of(session, conversation)
+        try:
+            ref = thread_of(session, conversation)
+        except Folded as folded:
+            return {"skipped": str(folded)}
         message = message_for(session, conversation)
     return await post_once(chat, entry, ref.channel, ref.thread_id, message, skipped="nothing to say")

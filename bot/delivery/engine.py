@@ -174,7 +174,9 @@ class Outbox:
                 bucket.wait_time(loop.time())
             bucket.take()
             outcome = await self._deliver(entry)
-            if outcome == "done":
+            if outcome == "skipped":  # done with nothing to send (a conversation folded into an incident)
+                bucket.give_back()
+            if outcome in ("done", "skipped"):
                 delivered += 1
             elif outcome == "wait":
                 break
@@ -220,7 +222,7 @@ class Outbox:
             return "wait"
         self._complete(claimed, result)
         self.on_outcome(claimed, "delivered", result)
-        return "done"
+        return "skipped" if "skipped" in result else "done"
 
     def _backoff(self, attempts: int) -> timedelta:
         seconds = min(300.0, 2.0 ** attempts) * random.uniform(0.8, 1.2)

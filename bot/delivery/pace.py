@@ -22,3 +22,7 @@ class TokenBucket:
 
     def take(self) -> None:
         self.tokens -= 1
+
+    def give_back(self) -> None:
+        """The token taken was not used (the entry sent nothing): the next one may have it."""
+        self.tokens = min(self.burst, self.tokens + 1)

@@ -6,10 +6,10 @@ Each wing names its own kinds and queues them here. A kind that posts to chat st
 """
 from __future__ import annotations
 
-from sqlalchemy import insert
+from sqlalchemy import func, insert
 from sqlmodel import Session, select
 
-from storage.models import Conversation, OutboxEntry
+from storage.models import Conversation, OutboxEntry, OutboxStatus
 
 
 def chat_target(conversation: Conversation) -> str:
@@ -24,8 +24,17 @@ def entry(*, key: str, kind: str, target: str, conversation_id: int | None, payl
     return {"key": key, "kind": kind, "target": target, "conversation_id": conversation_id, "payload": payload}
 
 
-def add(session: Session, *, key: str, kind: str, target: str, conversation_id: int | None, payload: dict, now) -> None:
-    add_many(session, [entry(key=key, kind=kind, target=target, conversation_id=conversation_id, payload=payload)], now)
+def add(session: Session, *, key: str, kind: str, target: str, conversation_id: int | None, payload: dict, now,
+        available_at=None) -> None:
+    """Queue one entry; `available_at` (default now) holds it back until then."""
+    queued = entry(key=key, kind=kind, target=target, conversation_id=conversation_id, payload=payload)
+    add_many(session, [{**queued, "available_at": available_at or now}], now)
+
+
+def waiting(session: Session, target: str) -> int:
+    """How many entries wait for `target` (a chat channel's backlog)."""
+    return session.exec(select(func.count()).select_from(OutboxEntry)
+                        .where(OutboxEntry.target == target, OutboxEntry.status == OutboxStatus.PENDING)).one()
 
 
 def add_many(session: Session, entries: list[dict], now) -> None:
@@ -33,6 +42,6 @@ def add_many(session: Session, entries: list[dict], now) -> None:
     if not entries:
         return
     queued = set(session.exec(select(OutboxEntry.key).where(OutboxEntry.key.in_([e["key"] for e in entries]))))
-    new = [{**e, "available_at": now, "created_at": now} for e in entries if e["key"] not in queued]
+    new = [{"available_at": now, **e, "created_at": now} for e in entries if e["key"] not in queued]
     if new:
         session.exec(insert(OutboxEntry), params=new)

@@ -10,6 +10,7 @@ for the Slack App Home tabs to be redrawn (bot/reports/home.py performs it), aft
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import timedelta
 
 from sqlalchemy.engine import Engine
@@ -17,12 +18,13 @@ from sqlmodel import Session, select
 
 from bot.clock import Clock
 from bot.delivery import queue
-from bot.delivery.chat import Chats, parent_key, post_in_its_thread, post_once, thread_of
+from bot.delivery.chat import Chats, Folded, parent_key, post_in_its_thread, post_once, thread_of
 from bot.delivery.engine import Effect
+from bot.desk.incidents import has_own_thread
 from bot.desk.snapshots import approval_request_view, conversation_view, customer_post_view, escalation_summary_view
 from bot.settings import DeskConfig
 from bot.views import Notice, ThreadMessage
-from storage.models import Agent, Conversation, Escalation, OutboxEntry, OutboxStatus, Post, Reply
+from storage.models import Agent, Conversation, Escalation, OutboxEntry, OutboxStatus, Post, Reply, SuggestionSet
 
 OPEN = "chat.open"
 POST = "chat.post"
@@ -32,6 +34,7 @@ CHANNEL = "chat.channel"
 APPROVAL = "chat.approval"
 EXPERT = "chat.expert"
 HOME = "chat.home"
+SUGGESTIONS = "chat.suggestions"  # suggested replies in the thread, queued by bot/suggest/requests.py
 HOME_DELAY = timedelta(seconds=2)
 
 
@@ -41,14 +44,17 @@ def open_conversation(session: Session, conversation: Conversation, post: Post, 
 
 
 def customer_post(session: Session, conversation: Conversation, post: Post, now) -> None:
+    if not has_own_thread(conversation):
+        return  # its incident's message stands for it
     queue.add(session, key=f"post:{post.id}:chat", kind=POST, target=queue.chat_target(conversation),
               conversation_id=conversation.id, payload={"post_id": post.id}, now=now)
 
 
 def refresh_parent(session: Session, conversation: Conversation, now) -> None:
-    """Queue an update of the parent message, unless one is already waiting (it renders fresh state); the App Home
-    tabs, which list it, are redrawn too."""
-    if not _waiting(session, UPDATE, conversation.id):
+    """Queue an update of the parent message, unless one is already waiting (it renders fresh state) or the
+    conversation has no parent message of its own (folded into an incident); the App Home tabs, which list it, are
+    redrawn too."""
+    if has_own_thread(conversation) and not _waiting(session, UPDATE, conversation.id):
         queue.add(session, key=f"conv:{conversation.id}:update:{uuid.uuid4().hex}", kind=UPDATE,
                   target=queue.chat_target(conversation), conversation_id=conversation.id, payload={}, now=now)
     refresh_homes(session, now)
@@ -86,7 +92,10 @@ def expert_thread(session: Session, escalation: Escalation, mention: str | None,
 
 def notice(session: Session, conversation: Conversation, key: str, text: str, now, *,
            mention_agent: int | None = None, link: str | None = None) -> None:
-    """A short message of the bot's own in the conversation's thread; `mention_agent` is pinged."""
+    """A short message of the bot's own in the conversation's thread; `mention_agent` is pinged. A conversation folded
+    into an incident has no thread: the audit log keeps what happened, the incident's message shows the counts."""
+    if not has_own_thread(conversation):
+        return
     queue.add(session, key=key, kind=NOTICE, target=queue.chat_target(conversation), conversation_id=conversation.id,
               payload={"text": text, "mention_agent": mention_agent, "link": link}, now=now)
 
@@ -124,7 +133,8 @@ class ConversationMessages:
                 found = await chat.find_message(conversation.chat_channel, None, entry.key)
                 if found:
                     return {"channel": conversation.chat_channel, "thread_id": found, "reconciled": True}
-            view = conversation_view(session, conversation, chat.platform, self.config, self.clock.now())
+            view = replace(conversation_view(session, conversation, chat.platform, self.config, self.clock.now()),
+                           suggestion=suggestion_in_parent(session, conversation))
         ref = await chat.post_conversation(conversation.chat_channel, view, entry.key)
         return {"channel": ref.channel, "thread_id": ref.thread_id}
 
@@ -132,8 +142,12 @@ class ConversationMessages:
         with Session(self.engine) as session:
             conversation = session.get(Conversation, entry.conversation_id)
             chat = self.chats.port(conversation.chat_platform)
-            ref = thread_of(session, conversation)
-            view = conversation_view(session, conversation, chat.platform, self.config, self.clock.now())
+            try:
+                ref = thread_of(session, conversation)
+            except Folded as folded:
+                return {"skipped": str(folded)}
+            view = replace(conversation_view(session, conversation, chat.platform, self.config, self.clock.now()),
+                           suggestion=suggestion_in_parent(session, conversation))
         await chat.update_conversation(ref, view)
         return {}
 
@@ -174,3 +188,15 @@ def _thread_opened(session: Session, entry: OutboxEntry, result: dict) -> None:
     conversation = session.get(Conversation, entry.conversation_id)
     conversation.chat_channel = result["channel"]
     conversation.chat_thread_id = result["thread_id"]
+
+
+def suggestion_in_parent(session: Session, conversation: Conversation) -> str | None:
+    """The first of the latest suggested replies when no message of their own shows them (the channel was backlogged:
+    bot/suggest/requests.py folded them into the parent message)."""
+    made = session.exec(select(SuggestionSet).where(SuggestionSet.conversation_id == conversation.id)
+                        .order_by(SuggestionSet.id.desc())).first()
+    if made is None or not made.suggestions:
+        return None
+    shown = select(OutboxEntry.id).where(OutboxEntry.kind == SUGGESTIONS, OutboxEntry.conversation_id == conversation.id,
+                                         OutboxEntry.created_at >= made.created_at)
+    return None if session.exec(shown).first() else made.suggestions[0]["text"]

@@ -3,18 +3,30 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, func, select
 
 from bot.desk import customers, tags
 from bot.settings import DeskConfig
-from bot.views import ApprovalRequest, ConversationView, CustomerPost, EscalationSummary
+from bot.views import ApprovalRequest, ConversationView, CustomerPost, EscalationSummary, IncidentSample, IncidentView
 from bot.vocabulary import network_name
 from bot.wording import span
-from storage.models import Agent, Conversation, Customer, Escalation, Post, Reply, ReplyStatus
+from storage.models import (
+    Agent,
+    Conversation,
+    ConversationStatus,
+    Customer,
+    Escalation,
+    Incident,
+    Post,
+    Reply,
+    ReplyStatus,
+    SuggestionSet,
+)
 from storage.queries import first_post
 
 COMPOSING_FOR = timedelta(minutes=15)  # a Reply… modal open longer than this (closed without telling us) is forgotten
 SUMMARY_POSTS, SUMMARY_NOTES, SUMMARY_CHARS = 5, 5, 600  # what an escalation summary shows, to stay short
+SHOWN_PHRASINGS, SHOWN_SAMPLES = 3, 3  # what an incident's message shows
 
 
 def conversation_view(session: Session, conversation: Conversation, platform: str, config: DeskConfig | None = None,
@@ -114,3 +126,33 @@ def _escalated_to(session: Session, conversation_id: int) -> str | None:
     found = session.exec(select(Escalation.group).where(Escalation.conversation_id == conversation_id,
                                                         Escalation.ended_at.is_(None)).order_by(Escalation.id.desc())).first()
     return found
+
+
+def incident_view(session: Session, incident: Incident) -> IncidentView:
+    """The incident now: counts by the database, the top phrasings, the latest customers' posts as samples."""
+    of_incident = Conversation.incident_id == incident.id
+    by_network = session.exec(select(Conversation.network, func.count()).where(of_incident)
+                              .group_by(Conversation.network).order_by(func.count().desc(), Conversation.network)).all()
+    total, still_open, answered, first_at, last_at, due_at = session.exec(select(
+        func.count(), func.count().filter(Conversation.status.in_(ConversationStatus.OPEN)),
+        func.count(Conversation.first_responded_at), func.min(Conversation.opened_at), func.max(Conversation.opened_at),
+        func.min(Conversation.response_due_at).filter(Conversation.status.in_(ConversationStatus.OPEN)),
+    ).where(of_incident)).one()
+    first_posts = (select(func.min(Post.id)).join(Conversation, Conversation.id == Post.conversation_id)
+                   .where(of_incident).group_by(Post.conversation_id).order_by(Post.conversation_id.desc())
+                   .limit(SHOWN_SAMPLES))
+    samples = session.exec(select(Post, Customer).join(Customer, Customer.id == Post.customer_id)
+                           .where(Post.id.in_(first_posts)).order_by(Post.id.desc())).all()
+    made = session.exec(select(SuggestionSet.suggestions).join(Conversation, Conversation.id == SuggestionSet.conversation_id)
+                        .where(of_incident).order_by(SuggestionSet.id).limit(SHOWN_SAMPLES)).all()
+    suggestion = next((texts for texts in made if texts), None)
+    phrasings = sorted(incident.phrasings, key=lambda p: -p["count"])[:SHOWN_PHRASINGS]
+    return IncidentView(
+        number=incident.id, status=incident.status, conversations=total, open_conversations=still_open,
+        answered=answered, phrasings=tuple((p["text"], p["count"]) for p in phrasings),
+        networks=tuple((network, count) for network, count in by_network),
+        samples=tuple(IncidentSample(number=post.conversation_id, network=post.network, author_handle=customer.handle,
+                                     url=post.url, text=post.text) for post, customer in samples),
+        first_at=first_at or incident.opened_at, last_at=last_at or incident.updated_at, due_at=due_at,
+        suggestion=suggestion[0]["text"] if suggestion else None,
+    )

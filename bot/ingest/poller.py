@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 
 from bot.clock import Clock
 from bot.ingest import alerts
-from bot.ingest.pipeline import ingest
+from bot.ingest.stream import store_posts
 from bot.settings import DeskConfig
 from bot.sources.base import PollResult, Source, SourceError
 from storage.db import session_scope
@@ -48,7 +48,7 @@ def _store_page(engine: Engine, config: DeskConfig, source: Source, page: PollRe
     """The page's posts and the cursor after them, in one transaction (with the news that a failing source
     recovered); returns how many posts were new."""
     with session_scope(engine) as session:
-        new = sum(1 for post in page.posts if ingest(session, config, source.name, post, now))
+        new = store_posts(session, config, source.name, page.posts, now)
         state = session.get(SourceCursor, source.name) or SourceCursor(source_name=source.name)
         state.cursor = page.cursor
         state.last_success_at = now

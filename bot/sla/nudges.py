@@ -87,8 +87,8 @@ def escalation(session: Session, config: SlaConfig, conversation: Conversation, 
                now: datetime) -> Notice | None:
     """The breach as announced in the escalation channel, unless it has been dealt with meanwhile."""
     clock = session.get(SlaClock, payload["clock"])
-    if not _running(session, clock, conversation):
-        return None
+    if not _running(session, clock, conversation) or conversation.incident_id is not None:
+        return None  # an incident's conversations are escalated once, together (bot/desk/incidents.py)
     customer = session.get(Customer, conversation.customer_id)
     owner = session.get(Agent, conversation.assignee_id) if conversation.assignee_id else None
     return Notice(text=(

@@ -7,9 +7,10 @@ counts text. The core never sees a network's own payloads.
 from __future__ import annotations
 
 import math
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from bot.ports import PlatformError
 
@@ -139,3 +140,14 @@ class Source(Protocol):
         """What the network's rate limits leave, as last seen (empty where it has none)."""
 
     async def close(self) -> None: ...
+
+
+@runtime_checkable
+class Streaming(Protocol):
+    """A source that can also push posts as they happen (Mastodon's streaming API); polling stays its backfill."""
+
+    name: str
+    streaming: bool  # configured to stream
+
+    def stream(self) -> AsyncIterator[list[InboundPost]]:
+        """Lists of new posts; the first, empty, once connected. Raises SourceError when the stream breaks."""

@@ -21,10 +21,12 @@ from bot.clock import Clock
 from bot.delivery.chat import Chats, post_in_its_thread
 from bot.delivery.engine import Effect, Lane
 from bot.desk import lifecycle, messages
+from bot.desk.incidents import has_own_thread
+from bot.desk.messages import SUGGESTIONS
 from bot.settings import DeskConfig
 from bot.sources.base import Source
 from bot.suggest.model import ModelSuggester, ModelUnavailable, Usage
-from bot.suggest.requests import SUGGEST, SUGGESTIONS, suggestions_message
+from bot.suggest.requests import SUGGEST, suggestions_message
 from bot.suggest.templates import Suggester, Suggestion, SuggestionRequest
 from bot.views import Suggestions
 from bot.vocabulary import outranks
@@ -87,11 +89,14 @@ class SuggestionMaker:
             if stored is None:
                 post = session.get(Post, entry.payload["post_id"])
                 conversation = session.get(Conversation, post.conversation_id)
+                if _spoken_for(session, conversation):
+                    return {"skipped": f"folded into incident I{conversation.incident_id}, which has a suggestion"}
                 request = self.request_for(session, conversation, post)
         if stored is not None:  # made before a crash or a lost lease: show it, never pay again
             with session_scope(self.engine) as session:
                 row = session.get(SuggestionSet, stored)
-                suggestions_message(session, session.get(Conversation, row.conversation_id), row.key, self.clock.now())
+                suggestions_message(session, session.get(Conversation, row.conversation_id), row.key, self.clock.now(),
+                                    backlog=self.config.incidents.backlog)
             return {"suggestions_id": stored, "reconciled": True}
         made = await self._make(request)
         with session_scope(self.engine) as session:
@@ -108,7 +113,7 @@ class SuggestionMaker:
             if made.analysis:
                 self._classify(session, conversation, session.get(Post, post.id), made.analysis)
             session.flush()
-            suggestions_message(session, conversation, entry.key, self.clock.now())
+            suggestions_message(session, conversation, entry.key, self.clock.now(), backlog=self.config.incidents.backlog)
             return {"suggestions_id": row.id, "source": made.source}
 
     async def _make(self, request: SuggestionRequest) -> Made:
@@ -227,6 +232,14 @@ class SuggestionMaker:
         row = session.exec(select(SuggestionSet).where(SuggestionSet.conversation_id == conversation_id)
                            .order_by(SuggestionSet.id.desc())).first()
         return [s["text"] for s in row.suggestions] if row else []
+
+
+def _spoken_for(session: Session, conversation: Conversation) -> bool:
+    """Folded into an incident that already has suggestions: one for the incident is enough (the model costs money)."""
+    if has_own_thread(conversation):
+        return False
+    return session.exec(select(SuggestionSet.id).join(Conversation, Conversation.id == SuggestionSet.conversation_id)
+                        .where(Conversation.incident_id == conversation.incident_id)).first() is not None
 
 
 def _clip(text: str, limit: int = CLIP) -> str:

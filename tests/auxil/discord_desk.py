@@ -99,7 +99,7 @@ class DiscordDesk:
 
 @asynccontextmanager
 async def discord_desk(tmp_path: Path, *, style: str = "forum", route_style: str | None = None, db_url: str | None = None,
-                       secrets: Secrets | None = None, llm: dict | None = None,
+                       secrets: Secrets | None = None, llm: dict | None = None, incidents: dict | None = None,
                        **discord_overrides) -> AsyncIterator[DiscordDesk]:
     """`style`: the routed channel is a forum or a text channel; `route_style`: what the route says (None: nothing);
     `secrets` with a model key and `llm` settings make suggestions online."""
@@ -120,7 +120,7 @@ async def discord_desk(tmp_path: Path, *, style: str = "forum", route_style: str
                           "per_channel_per_second": 1000, "burst": 1000, **discord_overrides}
         runtime, _, clock = make_runtime(
             db_url or f"sqlite:///{tmp_path / 'db.sqlite'}", tmp_path, secrets=secrets, discord=discord_config,
-            **({"llm": llm} if llm else {}),
+            **({"llm": llm} if llm else {}), **({"incidents": incidents} if incidents else {}),
             routes=[{"platform": "discord", "channel": "#social-desk", **({"style": route_style} if route_style else {})}],
             agents=[{"name": "Jane Doe", "initials": "JD", "role": "lead", "discord": users["jane"]}],
         )

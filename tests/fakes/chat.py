@@ -5,7 +5,7 @@ import itertools
 from dataclasses import dataclass, field
 
 from bot.ports import ChatError
-from bot.views import Attachment, ChatRef, ConversationView, Notice, ThreadMessage
+from bot.views import Attachment, ChatRef, ConversationView, IncidentView, Notice, ThreadMessage
 
 
 class SimulatedCrash(BaseException):
@@ -28,6 +28,8 @@ class RecordingChat:
     replies: list[Sent] = field(default_factory=list)
     channel_posts: list[Sent] = field(default_factory=list)  # top-level messages of the bot's own (post_to_channel)
     updates: list[tuple[ChatRef, ConversationView]] = field(default_factory=list)
+    incidents: list[Sent] = field(default_factory=list)  # incidents' messages (post_incident)
+    incident_updates: list[tuple[ChatRef, IncidentView]] = field(default_factory=list)
     told: list[tuple[str, str, str]] = field(default_factory=list)
     uploads: list[Sent] = field(default_factory=list)  # body: (files, comment)
     failures: list[tuple[str, ChatError]] = field(default_factory=list)  # (channel or "*", error), used once each
@@ -58,6 +60,17 @@ class RecordingChat:
         self._maybe_fail(ref.channel)
         self.updates.append((ref, view))
 
+    async def post_incident(self, channel: str, view: IncidentView, key: str) -> ChatRef:
+        self._maybe_fail(channel)
+        sent = Sent(channel, None, f"{next(self._ids)}.0", key, view)
+        self.incidents.append(sent)
+        self._after_send()
+        return ChatRef(channel, sent.message_id)
+
+    async def update_incident(self, ref: ChatRef, view: IncidentView) -> None:
+        self._maybe_fail(ref.channel)
+        self.incident_updates.append((ref, view))
+
     async def post_in_thread(self, ref: ChatRef, message: ThreadMessage, key: str) -> str:
         self._maybe_fail(ref.channel)
         sent = Sent(ref.channel, ref.thread_id, f"{next(self._ids)}.0", key, message)
@@ -73,7 +86,7 @@ class RecordingChat:
         return sent.message_id
 
     async def find_message(self, channel: str, thread_id: str | None, key: str) -> str | None:
-        pool = self.parents + self.channel_posts if thread_id is None else self.replies
+        pool = self.parents + self.channel_posts + self.incidents if thread_id is None else self.replies
         return next((s.message_id for s in pool if s.key == key and s.thread_id == thread_id), None)
 
     async def tell(self, channel: str, user_id: str, text: str, thread_id: str | None = None) -> None:

@@ -18,8 +18,10 @@ published from `statuses` and `seen(...)`.
 """
 from __future__ import annotations
 
+import asyncio
 import html
 import itertools
+import json
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -71,6 +73,7 @@ class FakeMastodon(FakeNetwork):
         self.brand = self.account("acme", display_name="Acme Support")
         self.app.middlewares.append(self._auth_and_rate_limit)
         self._routes()
+        self._streaming_routes()
 
     # --- test set-up --------------------------------------------------------------------
 
@@ -107,6 +110,7 @@ class FakeMastodon(FakeNetwork):
                   "media": media or [], "quote_id": quote_of,
                   "mentions": [a["id"] for a in mentioned], "tags": [t.lower() for t in _TAG.findall(text)]}
         self.statuses[status["id"]] = status
+        self._stream_status(status)
         quoted = self.statuses.get(quote_of or "")
         if quoted and quoted["account_id"] == self.brand["id"]:
             self._notify("quote", author, status)
@@ -126,6 +130,7 @@ class FakeMastodon(FakeNetwork):
     def _notify(self, kind: str, account: dict[str, Any], status: dict[str, Any]) -> None:
         self.notifications.append({"id": self.new_id(small=True), "type": kind, "created_at": self.now(),
                                    "account_id": account["id"], "status_id": status["id"]})
+        self._stream_notification(self.notifications[-1])
 
     def _find_account(self, username: str, domain: str) -> dict[str, Any] | None:
         domain = (domain or self.domain).lower()
@@ -305,18 +310,17 @@ class FakeMastodon(FakeNetwork):
             headers["Link"] = f'<{next_url}>; rel="next", <{prev_url}>; rel="prev"'
         return web.json_response([render(i) for i in items], headers=headers)
 
+    def notification_json(self, notification: dict[str, Any]) -> dict[str, Any]:
+        status = self.statuses.get(notification["status_id"])
+        return {"id": notification["id"], "type": notification["type"], "created_at": _iso(notification["created_at"]),
+                "group_key": f"ungrouped-{notification['id']}",
+                "account": self.account_json(self.accounts[notification["account_id"]]),
+                "status": self.status_json(status) if status else None}
+
     async def _notifications(self, request: web.Request) -> web.Response:
         types = request.query.getall("types[]", [])
         found = [n for n in self.notifications if not types or n["type"] in types]
-
-        def render(notification: dict[str, Any]) -> dict[str, Any]:
-            status = self.statuses.get(notification["status_id"])
-            return {"id": notification["id"], "type": notification["type"], "created_at": _iso(notification["created_at"]),
-                    "group_key": f"ungrouped-{notification['id']}",
-                    "account": self.account_json(self.accounts[notification["account_id"]]),
-                    "status": self.status_json(status) if status else None}
-
-        return self._paged(request, found, default=40, maximum=80, render=render)
+        return self._paged(request, found, default=40, maximum=80, render=self.notification_json)
 
     async def _tag_timeline(self, request: web.Request) -> web.Response:
         tag = request.match_info["tag"].lower()
@@ -386,3 +390,79 @@ class FakeMastodon(FakeNetwork):
         if key:
             self.idempotency[key] = status["id"]
         return web.json_response(self.status_json(status))
+
+    # --- the streaming API (server-sent events) -------------------------------------------------
+    # docs.joinmastodon.org/methods/streaming: `GET /api/v1/streaming/user/notification` (scope
+    # read:notifications) sends `event: notification` with a Notification as `data`;
+    # `GET /api/v1/streaming/hashtag?tag=…` sends `event: update` with each new public Status with the
+    # tag; a `:thump` comment keeps the connection open; `/api/v1/streaming/health` answers "OK". A
+    # missing `tag` is a 400 with `{"error": "Missing parameter: tag"}` as the streaming server answers.
+
+    streaming_available = True  # False: the streaming routes answer 404, as on a server without streaming
+    heartbeat = 15.0  # seconds between `:thump` comments, as Mastodon's streaming server sends them
+
+    def _streaming_routes(self) -> None:
+        self._listeners: list[tuple[asyncio.AbstractEventLoop, asyncio.Queue, str, str | None]] = []
+        self.app.router.add_get("/api/v1/streaming/health", self._stream_health)
+        self.app.router.add_get("/api/v1/streaming/user/notification", self._stream_user)
+        self.app.router.add_get("/api/v1/streaming/hashtag", self._stream_hashtag)
+
+    @property
+    def listeners(self) -> int:
+        """How many streams are connected now."""
+        return len(self._listeners)
+
+    def drop_streams(self) -> None:
+        """End every open stream, as a restart of the streaming server would."""
+        for loop, queue, _, _ in list(self._listeners):
+            loop.call_soon_threadsafe(queue.put_nowait, None)
+
+    def _stream_status(self, status: dict[str, Any]) -> None:
+        if status["visibility"] == "public":
+            self._publish_event("hashtag", "update", status, lambda tag: tag in status["tags"])
+
+    def _stream_notification(self, notification: dict[str, Any]) -> None:
+        self._publish_event("user", "notification", notification, lambda _: True)
+
+    def _publish_event(self, stream: str, event: str, item: dict[str, Any], wanted: Callable[[str | None], bool]) -> None:
+        for loop, queue, kind, tag in list(self._listeners):
+            if kind == stream and wanted(tag):
+                loop.call_soon_threadsafe(queue.put_nowait, (event, item))
+
+    async def _stream_health(self, request: web.Request) -> web.StreamResponse:
+        return web.Response(text="OK") if self.streaming_available else web.Response(status=404, text="Not Found")
+
+    async def _stream_user(self, request: web.Request) -> web.StreamResponse:
+        return await self._event_stream(request, "user", None)
+
+    async def _stream_hashtag(self, request: web.Request) -> web.StreamResponse:
+        tag = request.query.get("tag", "").lower()
+        if not tag:
+            return web.json_response({"error": "Missing parameter: tag"}, status=400)
+        return await self._event_stream(request, "hashtag", tag)
+
+    async def _event_stream(self, request: web.Request, kind: str, tag: str | None) -> web.StreamResponse:
+        if not self.streaming_available:
+            return web.json_response({"error": "Not Found"}, status=404)
+        response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store"})
+        await response.prepare(request)
+        listener = (asyncio.get_running_loop(), asyncio.Queue(), kind, tag)
+        self._listeners.append(listener)
+        try:
+            await response.write(b":)\n")
+            while True:
+                try:
+                    item = await asyncio.wait_for(listener[1].get(), self.heartbeat)
+                except TimeoutError:
+                    await response.write(b":thump\n")
+                    continue
+                if item is None:
+                    break
+                event, payload = item
+                data = self.status_json(payload) if event == "update" else self.notification_json(payload)
+                await response.write(f"event: {event}\ndata: {json.dumps(data)}\n\n".encode())
+        except (ConnectionResetError, asyncio.CancelledError):
+            pass
+        finally:
+            self._listeners.remove(listener)
+        return response

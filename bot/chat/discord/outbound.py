@@ -29,6 +29,7 @@ from bot.chat.discord.render import (
     allowed_mentions,
     answer_chunks,
     conversation_message,
+    incident_message,
     is_conversation_parent,
     ref,
     ref_of,
@@ -38,7 +39,7 @@ from bot.chat.discord.render import (
 from bot.delivery.pace import TokenBucket
 from bot.ports import ChatError
 from bot.settings import DiscordConfig
-from bot.views import Attachment, ChatRef, ConversationView, EscalationSummary, Notice, ThreadMessage
+from bot.views import Attachment, ChatRef, ConversationView, EscalationSummary, IncidentView, Notice, ThreadMessage
 
 log = logging.getLogger(__name__)
 FORUM_TYPES = {15, 16}  # GUILD_FORUM, GUILD_MEDIA: every message is a post (a thread)
@@ -113,6 +114,21 @@ class DiscordChat:
             await self._call("reopen the archived thread", "Send Messages in Threads", Route(
                 "PATCH", "/channels/{channel_id}", channel_id=ref.thread_id), json={"archived": False})
             await self._call("edit the conversation's first message", "Send Messages", route, json=body)
+
+    async def post_incident(self, channel: str, view: IncidentView, key: str) -> ChatRef:
+        channel_id = await self.channel_id(channel)
+        payload = incident_message(view, key)
+        if await self._is_forum(channel_id):
+            return ChatRef(channel_id, await self._create_post(channel_id, f"Incident I{view.number}", payload))
+        return ChatRef(channel_id, (await self._send(channel_id, payload, key, "Send Messages"))["id"])
+
+    async def update_incident(self, ref: ChatRef, view: IncidentView) -> None:
+        payload = incident_message(view, None)
+        in_channel = ref.thread_id if await self._is_forum(ref.channel) else ref.channel
+        route = Route("PATCH", "/channels/{channel_id}/messages/{message_id}", channel_id=in_channel,
+                      message_id=ref.thread_id)
+        await self._call("edit the incident's message", "Send Messages", route,
+                         json={k: payload[k] for k in ("embeds", "components", "allowed_mentions") if k in payload})
 
     async def post_in_thread(self, ref: ChatRef, message: ThreadMessage, key: str) -> str:
         return (await self._send(ref.thread_id, thread_message(message, key), key, "Send Messages in Threads"))["id"]

@@ -14,7 +14,16 @@ from datetime import datetime
 
 import discord
 
-from bot.views import ApprovalRequest, ConversationView, CustomerPost, EscalationSummary, Notice, Suggestions, ThreadMessage
+from bot.views import (
+    ApprovalRequest,
+    ConversationView,
+    CustomerPost,
+    EscalationSummary,
+    IncidentView,
+    Notice,
+    Suggestions,
+    ThreadMessage,
+)
 from bot.vocabulary import network_name, status_name
 
 SENTIMENT = {"positive": "🙂", "neutral": "😐", "negative": "😠"}
@@ -129,6 +138,8 @@ def conversation_message(view: ConversationView, key: str | None) -> dict:
     team = team_facts(view)
     if team:
         embed.add_field(name="Team", value=fit(team, FIELD_LIMIT, transform=lambda t: t, tail="…"), inline=False)
+    if view.suggestion and view.status != "resolved":  # folded in here while the channel was backlogged
+        embed.add_field(name="💡 Suggested", value=fit(view.suggestion, FIELD_LIMIT, tail="…"), inline=False)
     embed.set_footer(text=f"{PARENT_FOOTER}{view.number} · lang {view.language}" + (f" · ref {ref(key)}" if key else ""))
     buttons = [] if view.status == "resolved" else [
         _button("Claim", f"sd:claim:{view.number}", discord.ButtonStyle.secondary),
@@ -182,6 +193,35 @@ def escalation_message(message: EscalationSummary, key: str) -> dict:
     roles = (message.mention_group_id,) if message.mention_group_id else ()
     return _message(content=" ".join(f"<@&{r}>" for r in roles) or None, embeds=[embed],
                     mentions=allowed_mentions((), roles))
+
+
+def incident_message(view: IncidentView, key: str | None) -> dict:
+    """A surge in one message: how many customers, what they say, where, a few samples, and what to type.
+    `key` is None for an edit."""
+    name = f"I{view.number}"
+    state = "resolved" if view.status == "resolved" else f"{view.open_conversations:,} open"
+    said = "\n".join(f"> {fit(' '.join(text.split()), 280, tail='…')} *(×{count:,})*" for text, count in view.phrasings)
+    embed = discord.Embed(
+        title=f"🚨 Incident {name} · {view.conversations:,} customers ({state}, {view.answered:,} answered)"[:TITLE_LIMIT],
+        description=(f"**What they say**\n{said}" if said else "*(no text)*")[:DESCRIPTION_LIMIT],
+        colour=COLOUR["urgent"],
+    )
+    networks = " · ".join(f"{network_name(network)} {count:,}" for network, count in view.networks)
+    embed.add_field(name="Networks", value=networks or "—", inline=True)
+    embed.add_field(name="Since", value=f"{stamp(view.first_at, 'f')}, latest {stamp(view.last_at, 'R')}", inline=True)
+    if view.open_conversations and view.due_at:
+        embed.add_field(name="Due", value=due_text(view.due_at), inline=True)
+    for sample in view.samples:
+        head = f"#{sample.number} · {network_name(sample.network)} · "
+        embed.add_field(name=head + fit(f"@{_plain(sample.author_handle)}", TITLE_LIMIT - len(head), tail="…"),
+                        value=fit(sample.text, 300, tail="…") or "*(no text)*", inline=False)
+    if view.suggestion and view.status != "resolved":
+        embed.add_field(name="💡 Suggested", value=fit(view.suggestion, FIELD_LIMIT, tail="…"), inline=False)
+    embed.add_field(name="What to do", inline=False, value=(
+        f"Answer everyone: `/reply-all {name} text` ({{name}} becomes each customer's name) · close all: "
+        f"`/resolve-all {name}` · take one out: `/incident {name} remove 42` · each one: `/queue`"))
+    embed.set_footer(text=f"incident {name}" + (f" · ref {ref(key)}" if key else ""))
+    return _message(embeds=[embed])
 
 
 def stamp(moment: datetime, style: str) -> str:

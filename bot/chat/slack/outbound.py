@@ -10,9 +10,9 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.chat.slack.home import home_tab
-from bot.chat.slack.render import METADATA_EVENT, conversation_blocks, metadata, thread_blocks
+from bot.chat.slack.render import METADATA_EVENT, conversation_blocks, incident_blocks, metadata, thread_blocks
 from bot.ports import ChatError
-from bot.views import Attachment, ChatRef, ConversationView, HomeView, Notice, ThreadMessage
+from bot.views import Attachment, ChatRef, ConversationView, HomeView, IncidentView, Notice, ThreadMessage
 
 # Errors that will not go away by trying again: the setup needs fixing.
 PERMANENT = {
@@ -52,6 +52,18 @@ class SlackChat:
 
     async def update_conversation(self, ref: ChatRef, view: ConversationView) -> None:
         text, blocks = conversation_blocks(view)
+        await self._call("chat_update", channel=ref.channel, ts=ref.thread_id, text=text, blocks=blocks)
+
+    async def post_incident(self, channel: str, view: IncidentView, key: str) -> ChatRef:
+        text, blocks = incident_blocks(view)
+        response = await self._call(
+            "chat_postMessage", channel=await self.channel_id(channel), text=text, blocks=blocks,
+            metadata=metadata(key, None), unfurl_links=False, unfurl_media=False,
+        )
+        return ChatRef(channel=response["channel"], thread_id=response["ts"])
+
+    async def update_incident(self, ref: ChatRef, view: IncidentView) -> None:
+        text, blocks = incident_blocks(view)
         await self._call("chat_update", channel=ref.channel, ts=ref.thread_id, text=text, blocks=blocks)
 
     async def post_in_thread(self, ref: ChatRef, message: ThreadMessage, key: str) -> str:

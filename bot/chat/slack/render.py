@@ -4,7 +4,15 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from bot.views import ApprovalRequest, ConversationView, CustomerPost, EscalationSummary, Suggestions, ThreadMessage
+from bot.views import (
+    ApprovalRequest,
+    ConversationView,
+    CustomerPost,
+    EscalationSummary,
+    IncidentView,
+    Suggestions,
+    ThreadMessage,
+)
 from bot.vocabulary import network_name, status_name
 
 SENTIMENT = {"positive": ":slightly_smiling_face:", "neutral": ":neutral_face:", "negative": ":rage:"}
@@ -77,6 +85,13 @@ def conversation_blocks(view: ConversationView) -> tuple[str, list[dict]]:
     team = team_facts(view)
     if team:
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": team[:SECTION_LIMIT]}]})
+    if view.suggestion and view.status != "resolved":  # folded in here while the channel was backlogged
+        value = json.dumps({"number": view.number, "text": view.suggestion})
+        section = {"type": "section", "text": {"type": "plain_text", "emoji": True,
+                                               "text": f"💡 Suggested: {view.suggestion}"[:SECTION_LIMIT]}}
+        if len(value) <= BUTTON_VALUE_LIMIT:
+            section["accessory"] = _button("Use…", "sd_reply_suggestion_0", value)
+        blocks.append(section)
     if view.status != "resolved":
         blocks.append({"type": "actions", "block_id": f"conversation:{view.number}", "elements": [
             _button("Claim", "sd_claim", str(view.number)),
@@ -98,6 +113,39 @@ def team_facts(view: ConversationView) -> str:
         return f"{TEAM_ICONS[kind]} {text}".strip()
 
     return " · ".join(shown(kind, text) for kind, text in view.team_facts())
+
+
+INCIDENT_PHRASING = 280  # characters of each phrasing and sample shown; the message stays well under Slack's 50 blocks
+
+
+def incident_blocks(view: IncidentView) -> tuple[str, list[dict]]:
+    """A surge in one message: how many customers, what they say, where, a few samples, and what to type."""
+    name = f"I{view.number}"
+    state = "resolved" if view.status == "resolved" else f"{view.open_conversations:,} open"
+    head = (f":rotating_light: *Incident {name}* · {view.conversations:,} customers ({state}, "
+            f"{view.answered:,} answered) · since {slack_date(view.first_at)}, latest {slack_date(view.last_at)}")
+    said = "\n".join(f"{quote(_clip(text))} _(×{count:,})_" for text, count in view.phrasings)
+    networks = " · ".join(f"{network_name(network)} {count:,}" for network, count in view.networks)
+    facts = " · ".join(part for part in (networks, due_text(view.due_at) if view.open_conversations else "") if part)
+    blocks: list[dict] = [{"type": "section", "text": {"type": "mrkdwn", "text": head}}]
+    if said:
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"*What they say*\n{said}"[:SECTION_LIMIT]}})
+    blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": facts or "—"}]})
+    for sample in view.samples:
+        author = link(sample.url, f"@{sample.author_handle}")
+        text = f"#{sample.number} · {network_name(sample.network)} · {author}\n{quote(_clip(sample.text))}"
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text[:SECTION_LIMIT]}})
+    if view.suggestion and view.status != "resolved":
+        blocks.append({"type": "section", "text": {"type": "plain_text", "emoji": True,
+                                                   "text": f"💡 Suggested: {view.suggestion}"[:SECTION_LIMIT]}})
+    todo = (f"Answer everyone: `/reply-all {name} text` ({{name}} becomes each customer's name) · close all: "
+            f"`/resolve-all {name}` · take one out: `/incident {name} remove 42` · each one: `/queue`")
+    blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": todo}]})
+    return f"Incident {name}: {view.conversations} customers", blocks
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= INCIDENT_PHRASING else text[:INCIDENT_PHRASING].rsplit(" ", 1)[0] + " …"
 
 
 def thread_blocks(message: ThreadMessage) -> tuple[str, list[dict]]:

@@ -29,6 +29,7 @@ import asyncio
 import json
 import logging
 from collections import OrderedDict
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from functools import partial
 from typing import Any, Literal
@@ -43,6 +44,7 @@ from bot.sources.filters import PostFilter
 from bot.sources.http import NotFound
 from bot.sources.mastodon.client import SCOPES, Account, Instance, MastodonApi, MastodonClient, Notification, Status
 from bot.sources.mastodon.feeds import Found, IdFeed, SearchFeed, ThreadsFeed
+from bot.sources.mastodon.stream import stream_posts
 from bot.sources.mastodon.text import comparable, countable_length, html_to_text, mentions_of
 from bot.sources.options import NetworkOptions, SourceContext
 
@@ -55,6 +57,8 @@ NOTIFICATION_PAGE, STATUS_PAGE = 80, 40  # Mastodon's largest pages
 class MastodonOptions(NetworkOptions):
     base_url: str  # the instance, e.g. https://mastodon.social
     watch_threads: Literal[False] | Duration = timedelta(days=2)  # replies in threads the brand posted in this recently
+    stream: bool = True  # follow the streaming API for mentions and #hashtags (stream.py); polling stays the backfill
+    streaming_url: str | None = None  # where the streaming API is, when not on base_url (the instance's urls.streaming)
 
     @field_validator("base_url")
     @classmethod
@@ -96,9 +100,10 @@ class MastodonSource:
         self.clock = clock
         self.handles, self.keywords = handles, keywords
         self.host = urlsplit(options.base_url).netloc
+        self._headers = {"Authorization": f"Bearer {token}", "User-Agent": "socialdesk"}
         self.client = MastodonClient(
             "Mastodon", options.base_url, timeout=options.timeout.total_seconds(), clock=clock,
-            headers={"Authorization": f"Bearer {token}", "User-Agent": "socialdesk"},
+            headers=self._headers,
             credential_hint=f"check {token_variable} in .env: an access token from Preferences → Development "
                             f"on {self.host} with the scopes {SCOPES}",
         )
@@ -245,6 +250,15 @@ class MastodonSource:
             self._roots.remember(ancestor.id, root)
         self._roots.remember(status.id, root)
         return root
+
+    @property
+    def streaming(self) -> bool:
+        return self.options.stream
+
+    def stream(self) -> AsyncIterator[list[InboundPost]]:
+        """Mentions and #hashtag posts as they happen (stream.py); polling reads the rest and fills any gap."""
+        tags = [k.strip()[1:] for k in self.keywords if k.strip().startswith("#") and k.strip()[1:]]
+        return stream_posts(self, self.options.streaming_url or self.options.base_url, self._headers, tags)
 
     # --- publishing ------------------------------------------------------------------------
 

@@ -1,5 +1,7 @@
 """The scheduled jobs: wired on APScheduler, run only by the lease holder, polls back off as the network says."""
+import asyncio
 import json
+import logging
 import os
 import socket
 from datetime import UTC, datetime, timedelta
@@ -139,3 +141,23 @@ async def test_the_hourly_purge_forgets_old_chat_claims_and_held_replies_even_wi
         assert [h.token for h in session.exec(select(HeldReply))] == [new_held]
     runtime.lease.release()
     await runtime.close()
+
+
+async def test_a_shutdown_in_the_middle_of_a_drain_logs_no_traceback(db_url, tmp_path, caplog):
+    runtime, chat, _ = make_runtime(db_url, tmp_path)
+    feed(runtime, factories.post())
+    draining = asyncio.Event()
+
+    async def slow_post(channel, view, key):
+        draining.set()
+        await asyncio.sleep(60)  # a slow chat platform: the drain is under way when SIGTERM comes
+
+    chat.post_conversation = slow_post
+    scheduler = await jobs.start(runtime)
+    await asyncio.wait_for(draining.wait(), 10)
+    caplog.clear()
+    with caplog.at_level(logging.INFO):
+        await jobs.shutdown(runtime, scheduler)
+        await asyncio.sleep(0.1)  # APScheduler reports a job's end from a callback
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info] == []
+    assert any("stopped for the shutdown" in r.getMessage() for r in caplog.records)

@@ -136,14 +136,15 @@ async def test_a_short_429_is_waited_out_by_discord_py(tmp_path):
 
 async def test_a_flood_of_conversations_stays_under_the_global_limit(tmp_path):
     posts = [post_item(n, f"@acme problem {n}", author={"handle": f"customer{n}"}) for n in range(1, 41)]
-    async with discord_desk(tmp_path, requests_per_second=40) as desk:
+    every_message = {"backlog": 1000}  # suggestions in messages of their own, however long the queue
+    async with discord_desk(tmp_path, requests_per_second=40, incidents=every_message) as desk:
         desk.fake.global_limit = 50  # Discord answers a global 429 beyond 50 requests per second
         desk.add_posts(*posts)
         await desk.settle()
         assert len(desk.fake.threads(desk.channel)) == 40 and len(desk.fake.calls) > 80
         assert [e for e in desk.fake.errors if e[2] == 429] == []
     (tmp_path / "unpaced").mkdir()
-    async with discord_desk(tmp_path / "unpaced") as desk:  # the same flood without the bot's own pacing
+    async with discord_desk(tmp_path / "unpaced", incidents=every_message) as desk:  # the same flood, unpaced
         desk.runtime.chats["discord"]._requests = TokenBucket(10_000, 10_000)
         desk.fake.global_limit = 50
         desk.add_posts(*posts)

@@ -1,0 +1,211 @@
+"""Hours, not minutes: N minutes of steady mixed traffic and commands through the fakes, watched from outside.
+
+    python bench/soak.py [--minutes 30] [--rate 0.3] [--warmup 5] [--arenas 2|default]
+                         [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/test]
+
+Customers post on the fake Mastodon at `--rate` posts a second (new questions, and follow-ups in
+their threads); the bot streams them in and shows them in the fake Slack at 1 message per second per
+channel; every few seconds a teammate runs a command (/claim, /reply, /resolve, /queue, /stats).
+Every 30 s it samples RSS, the Python heap (with --trace-python), open files, threads, the database's size
+and the post-to-chat latency of the conversations shown meanwhile. Prints the samples at the start,
+middle and end, and the slope per hour after the warm-up. Targets: RSS under 5 MB/h after a 5-minute
+warm-up, database growth only from stored posts, p95 flat.
+
+`--arenas 2` (the default, as `socialdesk run`) caps glibc's malloc arenas (bot/app/allocator.py);
+`--arenas default` leaves glibc's own setting, for comparison.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+import os
+import random
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import tracemalloc
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sqlalchemy import text  # noqa: E402
+from sqlmodel import Session, func, select  # noqa: E402
+
+from bench.rig import AGENT, percentile, rig  # noqa: E402
+from bot.app.allocator import limit_arenas  # noqa: E402
+from handlers import dispatch  # noqa: E402
+from handlers.context import Actor, Request  # noqa: E402
+from storage.models import Conversation, OutboxEntry, Post  # noqa: E402
+from tests.auxil.surge import chatter  # noqa: E402
+
+SAMPLE_EVERY = 30.0
+COMMAND_EVERY = 10.0
+
+
+@dataclass
+class Sample:
+    minute: float
+    rss_mb: float
+    python_mb: float
+    open_files: int
+    threads: int
+    db_mb: float
+    posts: int
+    outbox_rows: int
+    p50: float
+    p95: float
+
+
+def rss_mb() -> float:
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:")) / 1024
+
+
+def db_mb(engine, url: str, workdir: Path) -> float:
+    if url.startswith("sqlite"):
+        return sum(f.stat().st_size for f in workdir.glob("bench.db*")) / 2 ** 20
+    with engine.connect() as connection:
+        return connection.execute(text("SELECT pg_total_relation_size('post') + pg_total_relation_size('outboxentry') "
+                                       "+ pg_total_relation_size('conversation') + pg_total_relation_size('auditevent') "
+                                       "+ pg_total_relation_size('slaclock')")).scalar() / 2 ** 20
+
+
+async def traffic(bench, rate: float, stop: asyncio.Event) -> None:
+    """New questions and follow-ups, at `rate` posts a second on average (Poisson arrivals)."""
+    rng, n, threads = random.Random(5), 0, []
+    while not stop.is_set():
+        await asyncio.sleep(rng.expovariate(rate))
+        if threads and rng.random() < 0.3:  # a follow-up in a customer's own thread
+            handle, status_id = rng.choice(threads[-200:])
+            account = bench._accounts[handle]
+            bench.mastodon.post(account, f"@acme any news on this? it is {rng.randrange(2, 59)} minutes now",
+                                reply_to=status_id)
+            continue
+        n += 1
+        handle = f"soak{n}"
+        threads.append((handle, bench.post(handle, chatter(rng, "acme").removeprefix("@acme "))))
+
+
+async def commands(bench, stop: asyncio.Event) -> None:
+    """A teammate at work: claim, reply to and resolve the oldest new conversation, and look at /queue and /stats."""
+    desk, actor, step = bench.runtime.desk, Actor("slack", AGENT), 0
+    while not stop.is_set():
+        await asyncio.sleep(COMMAND_EVERY)
+        step += 1
+        with Session(bench.runtime.engine) as session:
+            number = session.exec(select(Conversation.id).where(Conversation.status == "new")
+                                  .order_by(Conversation.id)).first()
+        if step % 5 == 0:
+            await dispatch(desk, Request("queue", actor))
+        elif step % 7 == 0:
+            await dispatch(desk, Request("stats", actor))
+        elif number and step % 3 == 0:
+            await dispatch(desk, Request("reply", actor, number, "Thanks for writing, we are on it."))
+        elif number and step % 3 == 1:
+            await dispatch(desk, Request("claim", actor, number))
+        elif number:
+            await dispatch(desk, Request("resolve", actor, number))
+
+
+async def run(args) -> list[Sample]:
+    samples: list[Sample] = []
+    with tempfile.TemporaryDirectory() as workdir:
+        url = args.database_url or f"sqlite:///{Path(workdir) / 'bench.db'}"
+        async with rig(Path(workdir), database_url=url, publish_per_second=5) as bench:
+            await asyncio.sleep(3)
+            stop = asyncio.Event()
+            workers = [asyncio.create_task(traffic(bench, args.rate, stop)), asyncio.create_task(commands(bench, stop))]
+            started, warm = time.monotonic(), None
+            try:
+                while time.monotonic() - started < args.minutes * 60:
+                    await asyncio.sleep(SAMPLE_EVERY)
+                    samples.append(sample(bench, url, Path(workdir), started))
+                    if tracemalloc.is_tracing() and warm is None and samples[-1].minute >= args.warmup:
+                        warm = tracemalloc.take_snapshot()
+                    last = samples[-1]
+                    print(f"  {last.minute:5.1f} min: RSS {last.rss_mb:6.1f} MB, Python {last.python_mb:5.1f} MB, "
+                          f"db {last.db_mb:6.2f} MB, {last.posts} posts, p95 {last.p95:.2f} s", flush=True)
+            finally:
+                stop.set()
+                for worker in workers:
+                    worker.cancel()
+                await asyncio.gather(*workers, return_exceptions=True)
+            if warm is not None:
+                print("\nPython heap growth since the warm-up, by file (the fakes run in this process too):")
+                for stat in tracemalloc.take_snapshot().compare_to(warm, "filename")[:12]:
+                    print(f"  {stat.size_diff / 2 ** 10:+9.0f} KiB  {stat.traceback[0].filename}")
+    return samples
+
+
+def sample(bench, url: str, workdir: Path, started: float) -> Sample:
+    """The process and the database now; the latencies of the conversations shown in the last minute."""
+    window = [latency for at, latency in shown_latencies(bench) if at > time.monotonic() - 60]
+    with Session(bench.runtime.engine) as session:
+        posts = session.exec(select(func.count()).select_from(Post)).one()
+        outbox = session.exec(select(func.count()).select_from(OutboxEntry)).one()
+    return Sample(
+        minute=(time.monotonic() - started) / 60, rss_mb=rss_mb(),
+        python_mb=tracemalloc.get_traced_memory()[0] / 2 ** 20 if tracemalloc.is_tracing() else float("nan"),
+        open_files=len(os.listdir("/proc/self/fd")), threads=threading.active_count(),
+        db_mb=db_mb(bench.runtime.engine, url, workdir), posts=posts, outbox_rows=outbox,
+        p50=statistics.median(window) if window else float("nan"), p95=percentile(window, 0.95),  # the last minute
+    )
+
+
+def shown_latencies(bench) -> list[tuple[float, float]]:
+    """(when it reached chat, seconds from the post) for every conversation shown so far."""
+    by_status = bench.latencies()
+    return [(bench.posted[status] + latency, latency) for status, latency in by_status.items()]
+
+
+def slope_per_hour(samples: list[Sample], field: str) -> float:
+    """Least-squares slope of `field` against time, per hour (samples without a value left out)."""
+    pairs = [(s.minute / 60, getattr(s, field)) for s in samples if math.isfinite(getattr(s, field))]
+    xs, ys = [x for x, _ in pairs], [y for _, y in pairs]
+    if len(xs) < 2:
+        return float("nan")
+    return statistics.linear_regression(xs, ys).slope
+
+
+def report(samples: list[Sample], warmup: float) -> None:
+    steady = [s for s in samples if s.minute >= warmup] or samples
+    print("\n            RSS MB  Python MB  files  threads  db MB   posts  outbox rows  p50 s  p95 s")
+    for label, s in (("start", samples[0]), ("middle", samples[len(samples) // 2]), ("end", samples[-1])):
+        print(f"  {label:7} {s.rss_mb:8.1f} {s.python_mb:10.1f} {s.open_files:6d} {s.threads:8d} {s.db_mb:7.2f} "
+              f"{s.posts:7d} {s.outbox_rows:12d} {s.p50:6.2f} {s.p95:6.2f}")
+    growth_posts = slope_per_hour(steady, "posts")
+    db = slope_per_hour(steady, "db_mb")
+    print(f"\nafter the {warmup:g}-minute warm-up, per hour: RSS {slope_per_hour(steady, 'rss_mb'):+.1f} MB, "
+          f"Python heap {slope_per_hour(steady, 'python_mb'):+.1f} MB, database {db:+.2f} MB "
+          f"({db * 2 ** 20 / growth_posts if growth_posts else float('nan'):.0f} bytes per stored post, "
+          f"{slope_per_hour(steady, 'outbox_rows') / growth_posts if growth_posts else float('nan'):.1f} outbox rows per "
+          f"post), open files {slope_per_hour(steady, 'open_files'):+.1f}, threads {slope_per_hour(steady, 'threads'):+.1f}, "
+          f"p95 {slope_per_hour(steady, 'p95'):+.2f} s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--minutes", type=float, default=30)
+    # One Slack channel takes about 1 message a second; a new conversation costs 2 (its message and suggestions), a
+    # follow-up 1, the commands about 0.2 a second: 0.3 posts a second keeps the channel below its limit.
+    parser.add_argument("--rate", type=float, default=0.3, help="posts per second")
+    parser.add_argument("--warmup", type=float, default=5, help="minutes left out of the slopes")
+    parser.add_argument("--arenas", default="2", choices=["2", "default"])
+    parser.add_argument("--database-url", default=None)
+    parser.add_argument("--trace-python", action="store_true", help="measure the Python heap too (tracemalloc: slower)")
+    args = parser.parse_args()
+    if args.arenas == "2":
+        limit_arenas()
+    if args.trace_python:
+        tracemalloc.start()
+    print(f"soak: {args.minutes:g} min at {args.rate:g} posts/s, malloc arenas {args.arenas}, "
+          f"{'PostgreSQL' if args.database_url else 'SQLite'}", flush=True)
+    report(asyncio.run(run(args)), args.warmup)
+
+
+if __name__ == "__main__":
+    main()

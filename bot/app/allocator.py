@@ -1,0 +1,34 @@
+"""The C allocator setting a long-running socialdesk runs with: at most two glibc malloc arenas.
+
+socialdesk does its database and enrichment work in worker threads (`asyncio.to_thread`), and glibc
+gives each thread that allocates an arena of its own, up to eight per core; memory freed in one
+arena is not reused by another, the usual cause of resident memory that creeps up in threaded
+Python services. Two arenas is the setting such services use (MALLOC_ARENA_MAX=2, as Heroku's and
+Gunicorn's guides advise), for a few percent of allocator speed. The Procfile sets the variable;
+`limit_arenas` applies the same limit from inside the process when it was not set (glibc reads the
+variable only when the process starts). bench/soak.py measures RSS with and without it (README
+"Memory over hours" has the figures: in 30-minute runs it made no measurable difference).
+"""
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import logging
+import os
+
+log = logging.getLogger(__name__)
+ARENAS = 2
+M_ARENA_MAX = -8  # mallopt's parameter number for the arena limit (glibc malloc.h)
+
+
+def limit_arenas(arenas: int = ARENAS) -> bool:
+    """Cap glibc's malloc arenas unless MALLOC_ARENA_MAX says otherwise; False where there is no glibc (musl, macOS)."""
+    if os.environ.get("MALLOC_ARENA_MAX"):
+        return True  # the operator chose; glibc read it at start-up
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name)
+        return bool(libc.mallopt(M_ARENA_MAX, arenas))
+    except (OSError, AttributeError, TypeError):
+        log.info("allocator: no glibc mallopt here; memory arenas left as they are")
+        return False

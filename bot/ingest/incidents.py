@@ -1,0 +1,159 @@
+"""Surges become incidents: near-duplicate new conversations in one channel grouped after they are stored.
+
+`group` runs in the transaction that stored the posts (bot/ingest/stream.py `store_posts`), so a
+conversation folded into an incident never had its own parent message sent. Two posts are alike
+when rapidfuzz's `token_set_ratio` of their normalised texts (lower case; no links, @mentions,
+hashtag signs, punctuation or the brand's own names) reaches `[incidents] similarity`; texts of
+fewer than three words after that take no part.
+
+A new conversation joins the open incident of its channel that it is alike to (one that grew within
+`window`). Otherwise, once `min_posts` new conversations of the channel within `window` are alike,
+they form a new incident; when the channel is backlogged (`backlog` chat messages waiting), three
+are enough, since the team would not see them in time one by one anyway. Joining, folding and the
+incident's chat message are bot/desk/incidents.py's.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from rapidfuzz import fuzz, process
+from rapidfuzz.utils import default_process
+from sqlmodel import Session, func, select
+
+from bot.delivery import queue
+from bot.desk import incidents as desk_incidents
+from bot.ingest.pipeline import Ingested
+from bot.settings import DeskConfig
+from storage.models import Conversation, ConversationStatus, Incident, IncidentStatus, Post
+
+_NOISE = re.compile(r"https?://\S+|(?<!\w)@[\w.@-]+|[#$]")
+BACKLOGGED_MIN_POSTS = 3
+CANDIDATES = 500  # the most recent ungrouped conversations of a channel compared with each new one
+PHRASINGS = 20  # distinct phrasings kept per incident (the rest count towards the closest)
+SAME_PHRASING = 90  # score at which two texts count as the same phrasing
+PHRASING_CHARS = 280
+MIN_WORDS = 3  # shorter texts ("hi", "problem 12") say too little to tell a surge from chance
+
+
+@dataclass
+class _Candidate:
+    conversation_id: int
+    customer_id: int
+    text: str  # as written, for the incident's phrasings
+    key: str  # normalised, for comparing
+
+
+def normalise(text: str, brand_words: set[str]) -> str:
+    words = default_process(_NOISE.sub(" ", text)).split()
+    return " ".join(word for word in words if word not in brand_words)
+
+
+def brand_words(config: DeskConfig) -> set[str]:
+    """The brand's own names: every post mentions them, so they say nothing about what a post is about."""
+    names = [config.brand.name, *config.brand.handles, *config.brand.misspellings, *config.brand.hashtags]
+    return {word for name in names for word in default_process(_NOISE.sub(" ", name)).split()}
+
+
+def group(session: Session, config: DeskConfig, stored: list[Ingested], now: datetime) -> set[int]:
+    """Put the newly opened conversations among `stored` into incidents; returns the incidents that changed."""
+    settings = config.incidents
+    first_posts = {s.conversation_id: s.post_id for s in stored if s.opened}
+    opened = list(first_posts)
+    if not settings.enabled or not opened:
+        return set()
+    words = brand_words(config)
+    since = now - settings.window
+    changed: set[int] = set()
+    pools: dict[tuple[str, str], list[_Candidate]] = {}  # read once per page, and only when needed
+    for conversation_id in opened:
+        conversation = session.get(Conversation, conversation_id)
+        if conversation.incident_id is not None or conversation.status not in ConversationStatus.OPEN:
+            continue
+        text = session.get(Post, first_posts[conversation_id]).text  # just stored: in the session, no query
+        me = _Candidate(conversation.id, conversation.customer_id, text, normalise(text, words))
+        if len(me.key.split()) < MIN_WORDS:
+            continue
+        channel = _routed(config, conversation.chat_platform, conversation.source_name, conversation.priority)
+        incident = _incident_alike(session, channel, since, me.key, settings.similarity)
+        if incident is not None:  # in a surge, most posts: no need to look at the channel's other conversations
+            _join(session, incident, conversation, me, now)
+            changed.add(incident.id)
+            continue
+        if channel not in pools:
+            pools[channel] = _recent(session, config, channel, since, words, exclude=set(opened))
+        pool = pools[channel]
+        alike = [pool[index] for _, _, index in process.extract(me.key, [c.key for c in pool], scorer=fuzz.token_set_ratio,
+                                                                 score_cutoff=settings.similarity, limit=None)]
+        customers = len({c.customer_id for c in alike} | {me.customer_id})
+        if customers < settings.min_posts and (customers < BACKLOGGED_MIN_POSTS or queue.waiting(
+                session, queue.channel_target(*channel)) < settings.backlog):
+            pool.append(me)
+            continue
+        members = sorted([*alike, me], key=lambda c: c.conversation_id)
+        incident = desk_incidents.start(session, config.sla, *channel, now)
+        for member in members:
+            _join(session, incident, session.get(Conversation, member.conversation_id), member, now)
+        pools[channel] = [c for c in pool if c not in alike]
+        changed.add(incident.id)
+    for incident_id in changed:
+        desk_incidents.refresh(session, session.get(Incident, incident_id), now, settings.update_every)
+    return changed
+
+
+def _routed(config: DeskConfig, platform: str, source_name: str, priority: str) -> tuple[str, str]:
+    """The chat platform and channel a conversation is routed to, as configured (once its message is out, its
+    `chat_channel` is the platform's id for it)."""
+    return platform, config.route_for(source_name, priority).channel
+
+
+def _recent(session: Session, config: DeskConfig, channel: tuple[str, str], since: datetime, words: set[str],
+            exclude: set[int]) -> list[_Candidate]:
+    """The channel's recent open conversations in no incident, with their first posts (most recent `CANDIDATES`)."""
+    rows = session.exec(
+        select(Conversation.id, Conversation.customer_id, Conversation.source_name, Conversation.priority)
+        .where(Conversation.chat_platform == channel[0], Conversation.opened_at >= since,
+               Conversation.incident_id.is_(None), Conversation.status.in_(ConversationStatus.OPEN))
+        .order_by(Conversation.id.desc()).limit(CANDIDATES)
+    ).all()
+    routes = {key: _routed(config, channel[0], *key) for key in {(source, priority) for _, _, source, priority in rows}}
+    customers = {id_: customer for id_, customer, source, priority in rows
+                 if id_ not in exclude and routes[source, priority] == channel}
+    first = select(func.min(Post.id)).where(Post.conversation_id.in_(list(customers))).group_by(Post.conversation_id)
+    texts = dict(session.exec(select(Post.conversation_id, Post.text).where(Post.id.in_(first))).all())
+    candidates = [_Candidate(id_, customers[id_], texts[id_], normalise(texts[id_], words))
+                  for id_ in sorted(customers) if id_ in texts]
+    return [c for c in candidates if len(c.key.split()) >= MIN_WORDS]
+
+
+def _incident_alike(session: Session, channel: tuple[str, str], since: datetime, key: str, cutoff: int) -> Incident | None:
+    """The channel's open, still-growing incident whose phrasings `key` is most alike, if alike enough."""
+    best, best_score = None, 0.0
+    for incident in session.exec(select(Incident).where(
+            Incident.status == IncidentStatus.OPEN, Incident.chat_platform == channel[0],
+            Incident.chat_channel == channel[1], Incident.updated_at >= since)):
+        found = process.extractOne(key, [p["key"] for p in incident.phrasings], scorer=fuzz.token_set_ratio,
+                                   score_cutoff=cutoff)
+        if found and found[1] > best_score:
+            best, best_score = incident, found[1]
+    return best
+
+
+def _join(session: Session, incident: Incident, conversation: Conversation, member: _Candidate, now: datetime) -> None:
+    desk_incidents.join(session, incident, conversation, now)
+    incident.phrasings = _counted(incident.phrasings, member)
+
+
+def _counted(phrasings: list[dict], member: _Candidate) -> list[dict]:
+    """The phrasings with `member`'s counted: as the same phrasing as one kept, as a new one, or (when enough are
+    kept) towards the closest. A new list, so the JSON column is written."""
+    phrasings = [dict(p) for p in phrasings]
+    keys = [p["key"] for p in phrasings]
+    cutoff = SAME_PHRASING if len(phrasings) < PHRASINGS else 0
+    found = process.extractOne(member.key, keys, scorer=fuzz.token_set_ratio, score_cutoff=cutoff) if keys else None
+    if found:
+        phrasings[found[2]]["count"] += 1
+    else:
+        phrasings.append({"text": member.text[:PHRASING_CHARS], "key": member.key, "count": 1})
+    return phrasings

@@ -1,0 +1,80 @@
+"""Storing posts, polled or streamed, and following a source's stream.
+
+`store_posts` is the one entry point the poller and the streams share: the posts through the
+pipeline, then incident grouping (bot/ingest/incidents.py), in the caller's transaction.
+
+`follow` keeps a streaming source connected while this process runs the jobs. Streamed posts are
+stored the moment they arrive; each (re)connection asks for a poll at once, which fills whatever
+was missed while the stream was down (the poll's cursor knows where it stopped). While the stream
+is down the polls simply go on at their interval, so a broken stream costs latency, never posts.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Callable
+from contextlib import aclosing
+from datetime import datetime
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from bot.clock import Clock
+from bot.ingest import incidents
+from bot.ingest.pipeline import ingest
+from bot.settings import DeskConfig
+from bot.sources.base import InboundPost, SourceError, Streaming
+from storage.db import session_scope
+
+log = logging.getLogger(__name__)
+MAX_BACKOFF = 300.0  # seconds between reconnection attempts, at most
+IDLE = 5.0  # seconds between looks while another replica runs the jobs
+
+
+def store_posts(session: Session, config: DeskConfig, source_name: str, posts: list[InboundPost], now: datetime) -> int:
+    """Store `posts` (duplicates and the brand's own are skipped), then group new conversations into incidents;
+    returns how many posts were new."""
+    stored = [found for found in (ingest(session, config, source_name, post, now) for post in posts) if found]
+    incidents.group(session, config, stored, now)
+    return len(stored)
+
+
+def _store(engine: Engine, config: DeskConfig, source_name: str, posts: list[InboundPost], now: datetime) -> int:
+    with session_scope(engine) as session:
+        return store_posts(session, config, source_name, posts, now)
+
+
+async def follow(engine: Engine, config: DeskConfig, source: Streaming, clock: Clock, *, may_run: Callable[[], bool],
+                 connected: Callable[[], None], stored: Callable[[int], None]) -> None:
+    """Stream `source` until cancelled: `connected()` after each (re)connection (poll now to backfill), `stored(n)`
+    after new posts were stored. Only while `may_run()` (this replica holds the jobs' lease)."""
+    failures = 0
+    while True:
+        if not may_run():
+            await asyncio.sleep(IDLE)
+            continue
+        try:
+            async with aclosing(source.stream()) as stream:
+                async for posts in stream:
+                    if not posts:
+                        log.info("source %s: streaming; polls backfill and read what has no stream", source.name)
+                        failures = 0
+                        connected()
+                        continue
+                    new = await asyncio.to_thread(_store, engine, config, source.name, posts, clock.now())
+                    if new:
+                        stored(new)
+                    if not may_run():
+                        break  # another replica took the jobs over: it streams now
+        except SourceError as error:
+            failures += 1
+            wait = error.retry_after or min(MAX_BACKOFF, 2.0 ** failures) * random.uniform(0.8, 1.2)
+            if not error.retryable:
+                wait = MAX_BACKOFF
+            log.warning("source %s: stream interrupted (%s); polls go on, reconnecting in %.0fs", source.name, error, wait)
+            await asyncio.sleep(wait)
+        except Exception:
+            failures += 1
+            log.exception("source %s: unexpected error in the stream; polls go on, reconnecting", source.name)
+            await asyncio.sleep(min(MAX_BACKOFF, 2.0 ** failures))
