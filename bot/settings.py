@@ -313,7 +313,7 @@ class HealthConfig(Strict):
 class OutboxConfig(Strict):
     per_channel_per_second: float = Field(default=1.0, gt=0)
     burst: int = Field(default=3, ge=1)
-    max_attempts: int = Field(default=8, ge=1)
+    max_attempts: int = Field(default=8, ge=1)  # for unexpected errors only: outages are waited out
 
 
 class IncidentsConfig(Strict):

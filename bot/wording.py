@@ -4,6 +4,15 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import regex
+
+# Bidi embedding, override and isolate controls, and the marks: untrusted text could reorder what is around it.
+BIDI = regex.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+CONTROL = regex.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # keeps \t and \n
+# Markup in Slack mrkdwn or Discord markdown: an underscore only at a word's edge (snake_case names stay whole), the
+# colon of a bare link's "://".
+MARKUP = regex.compile(r"[<>&*~`|\[\]\\#]|(?<![^\W_])_|_(?![^\W_])|:(?=//)")
+
 
 def span(delta: timedelta) -> str:
     """'under a minute', '5 min', '2 h', '3 h 20 min', '4 days'."""
@@ -25,9 +34,33 @@ def time_left(due: datetime | None, now: datetime) -> str:
     return f"due in {span(left)}" if left >= timedelta() else f"OVERDUE by {span(-left)}"
 
 
-def plain(handle: str) -> str:
-    """Handles come from the internet: keep them from turning into chat markup."""
-    return "".join(ch for ch in handle if ch not in "<>&")
+def clean(text: str) -> str:
+    """Text as shown: no bidi controls, no control characters but tab and newline."""
+    return CONTROL.sub("", BIDI.sub("", text))
+
+
+def graphemes(text: str) -> list[str]:
+    """What a reader sees as characters: an emoji sequence, a letter with its combining marks, a Thai cluster."""
+    return regex.findall(r"\X", text)
+
+
+def cut(text: str, limit: int, marker: str = "…") -> str:
+    """`text` in at most `limit` characters, cut between graphemes, with `marker` where it was cut."""
+    if len(text) <= limit:
+        return text
+    kept, size = [], len(marker)
+    for piece in graphemes(text):
+        if size + len(piece) > limit:
+            break
+        kept.append(piece)
+        size += len(piece)
+    return "".join(kept) + marker
+
+
+def plain(text: str) -> str:
+    """A handle, a display name or an error message from the internet, made plain for any chat: one line, no markup
+    characters, no bidi controls."""
+    return " ".join(MARKUP.sub("", clean(text)).split())
 
 
 def clock_time(moment: datetime, zone: str, now: datetime) -> str:

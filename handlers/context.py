@@ -1,6 +1,7 @@
 """What every handler gets: who is asking, about which conversation, and the desk to act on."""
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from sqlmodel import Session
@@ -31,6 +32,18 @@ class Request:
     args: str = ""
     message_id: str | None = None  # the chat message that carried it (notes dedupe on it)
     mentioned: tuple[Actor, ...] = ()  # users mentioned in `args`, with their roles, where the platform knows them
+
+
+def request_to_dict(request: Request) -> dict:
+    """A request as JSON-able data, to be stored before its ack and run after a crash (`request_from_dict`)."""
+    return dataclasses.asdict(request)
+
+
+def request_from_dict(data: dict) -> Request:
+    def actor(fields: dict) -> Actor:
+        return Actor(**{**fields, "roles": tuple(fields.get("roles") or ())})
+
+    return Request(**{**data, "actor": actor(data["actor"]), "mentioned": tuple(actor(m) for m in data.get("mentioned") or ())})
 
 
 @dataclass(frozen=True)

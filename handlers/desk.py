@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from bot.delivery.admin import describe_paused, paused
 from bot.desk import Desk
 from bot.ingest.health import describe, source_health
 from bot.reports.home import home_view
@@ -27,9 +28,10 @@ async def run(desk: Desk, request: Request) -> Outcome:
             return Outcome(describe_home(home_view(session, desk.config, agent, now), now))
         found = source_health(session, desk.config)
         jobs = describe_jobs(session.get(Lease, JOBS_LEASE))
+    delivery = "\n".join(describe_paused(p, now) for p in paused(desk.engine, now)) or "Delivery: flowing."
     if not found:
-        return Outcome(f"No sources are configured: add [[sources]] to socialdesk.toml.\n{jobs}")
-    return Outcome("Sources:\n" + "\n".join(f"• {describe(health, now)}" for health in found) + f"\n{jobs}")
+        return Outcome(f"No sources are configured: add [[sources]] to socialdesk.toml.\n{jobs}\n{delivery}")
+    return Outcome("Sources:\n" + "\n".join(f"• {describe(health, now)}" for health in found) + f"\n{jobs}\n{delivery}")
 
 
 def describe_jobs(lease: Lease | None, now: datetime | None = None) -> str:

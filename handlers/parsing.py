@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import re
 
+from bot.wording import cut
 from handlers import TYPED
 from handlers.context import Actor, Outcome, Request, parse_flags
+
+ECHO_LIMIT = 2000  # characters of a refused reply shown back to its author
 
 _NUMBER = re.compile(r"^#?(\d{1,12})\b\s*(.*)$", re.S)
 
@@ -50,5 +53,25 @@ def with_reply_text(outcome: Outcome, request: Request) -> str:
     _, text = parse_flags(request.args)
     if outcome.ok or request.command != "reply" or not text:
         return outcome.text
-    fenced = text.replace("```", "`\u200b``")  # the text cannot close the code block early
+    shown = cut(text, ECHO_LIMIT, marker="")
+    fenced = shown.replace("```", "`\u200b``")  # the text cannot close the code block early
+    if len(shown) < len(text):
+        return (f"{outcome.text}\n\nThe first {len(shown):,} of your reply's {len(text):,} characters, to fix and send "
+                f"again:\n```\n{fenced}\n```")
     return f"{outcome.text}\n\nYour reply, to fix and send again:\n```\n{fenced}\n```"
+
+
+def typed_command(text: str) -> str | None:
+    """The command a message types (`!claim …` -> "claim"), or None for any other message."""
+    stripped = text.strip()
+    name = stripped[1:].split(None, 1)[0].lower() if stripped.startswith("!") and len(stripped) > 1 else ""
+    return name if name in TYPED else None
+
+
+def not_in_a_conversation(text: str) -> str:
+    """What to tell someone who typed a `!command` where no conversation is implied."""
+    command = TYPED[typed_command(text)]
+    return (f"`!{command.name}` works inside a conversation's thread, where the conversation is implied; this is not "
+            f"one, so nothing was done. Here, type the slash command instead: `{command.usage}`"
+            + (" (the number is on each conversation's first message; `/queue` lists them)." if command.needs_number
+               else "."))

@@ -288,6 +288,7 @@ class OutboxEntry(SQLModel, table=True):
     available_at: datetime = Field(sa_type=UTCDateTime)
     locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_error: str | None = Field(default=None, sa_column=Column(Text))
+    failing_since: datetime | None = Field(default=None, sa_type=UTCDateTime)  # first transient error of its current run
     result: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     created_at: datetime = Field(sa_type=UTCDateTime)
     done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -328,11 +329,17 @@ class LlmUsage(SQLModel, table=True):
 
 
 class ChatEvent(SQLModel, table=True):
-    """An inbound chat event (a message, an interaction) one replica claimed: the others, which got it too, do nothing."""
+    """An inbound chat event (a message, an interaction) one replica claimed: the others, which got it too, do nothing.
+
+    A command recorded before its ack also keeps its `payload` until it has run (`done_at`): one whose run never
+    finished (`started_at` empty or long past) is run on restart, so an ack always means it will happen."""
 
     platform: str = Field(primary_key=True, max_length=16)
     event_id: str = Field(primary_key=True, max_length=128)  # Discord: the message or interaction id; Slack: channel:ts
     claimed_at: datetime = Field(index=True, sa_type=UTCDateTime)
+    payload: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class HeldReply(SQLModel, table=True):

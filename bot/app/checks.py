@@ -4,10 +4,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from rich.console import Console
+from rich.markup import escape
 from sqlalchemy import text
 from sqlmodel import Session
 
-from bot.delivery.admin import failed_summary
+from bot.delivery.admin import describe_paused, failed_summary, paused
 from bot.ingest.health import describe, source_health
 from bot.settings import DeskConfig, Secrets
 from bot.sources import build_source
@@ -28,7 +29,7 @@ async def run_checks(secrets: Secrets, config: DeskConfig, db_url: str, console:
     def line(status: str, what: str, detail: str = "") -> None:
         nonlocal problems
         problems += status != OK
-        console.print(f"[{STYLE[status]}]{status:>7}[/]  {what}" + (f" — {detail}" if detail else ""))
+        console.print(f"[{STYLE[status]}]{status:>7}[/]  {escape(what)}" + (f" — {escape(detail)}" if detail else ""))
 
     console.print(f"[bold]Brand[/] {config.brand.name}: handles {config.brand.handles or '-'}, "
                   f"misspellings {config.brand.misspellings or '-'}, hashtags {config.brand.hashtags or '-'}")
@@ -50,6 +51,8 @@ async def run_checks(secrets: Secrets, config: DeskConfig, db_url: str, console:
             with Session(engine) as session:
                 for health in source_health(session, config):
                     line(BAD if health.failing else OK, "last poll", describe(health, datetime.now(UTC)))
+            for stuck in paused(engine, datetime.now(UTC)):
+                line(BAD, "outbox: delivery paused", describe_paused(stuck, datetime.now(UTC)))
             failed, latest = failed_summary(engine)
             if failed:
                 line(BAD, f"outbox: {failed} deliveries failed", f"latest: {latest}. Fix it, then `socialdesk outbox retry`")
@@ -75,7 +78,7 @@ async def run_checks(secrets: Secrets, config: DeskConfig, db_url: str, console:
 
     await _check_llm(secrets, config, line)
     if any(r.platform == "slack" for r in config.routes):
-        await _check_slack(secrets, line)
+        await _check_slack(secrets, config, line)
     if any(r.platform == "discord" for r in config.routes) or secrets.discord_bot_token:
         await _check_discord(secrets, config, line)
     return problems
@@ -99,7 +102,8 @@ async def _check_llm(secrets: Secrets, config: DeskConfig, line) -> None:
         await client.close()
 
 
-async def _check_slack(secrets: Secrets, line) -> None:
+async def _check_slack(secrets: Secrets, config: DeskConfig, line) -> None:
+    from bot.chat.slack.check import check_channels
     from bot.chat.slack.outbound import make_client
 
     if secrets.slack_app_token:
@@ -112,11 +116,15 @@ async def _check_slack(secrets: Secrets, line) -> None:
     if not secrets.slack_bot_token:
         line(MISSING, "SLACK_BOT_TOKEN", "put the bot token (xoxb-…) in .env")
         return
+    client = make_client(secrets.slack_bot_token, secrets.slack_api_url)
     try:
-        response = await make_client(secrets.slack_bot_token, secrets.slack_api_url).auth_test()
+        response = await client.auth_test()
         line(OK, "SLACK_BOT_TOKEN", f"{_mask(secrets.slack_bot_token)}: bot {response['user']} in {response['team']}")
     except Exception as error:
         line(BAD, "SLACK_BOT_TOKEN", f"{_mask(secrets.slack_bot_token)}: {error}")
+        return
+    for ok, what, detail in await check_channels(client, config):
+        line(OK if ok else BAD, what, detail)
 
 
 async def _check_discord(secrets: Secrets, config: DeskConfig, line) -> None:

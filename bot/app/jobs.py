@@ -6,11 +6,15 @@ serves chat commands. Callbacks are module-level functions with plain arguments 
 registered runtime and a name), as APScheduler wants; the time they act on comes from the
 runtime's injected clock, the scheduler only decides when they run. Database work runs in a
 worker thread so the event loop stays free for chat.
+
+The scheduler only *starts* a job (`run_job`): each run is a task of its own, and a job whose last
+run is still going (a long drain during a backlog, a slow poll) is skipped quietly, so APScheduler
+never finds "maximum number of running instances reached" and logs nothing every second. A source
+that streams (Mastodon) is followed by a task of its own while this replica holds the lease.
 """
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 from datetime import UTC, datetime, timedelta
 
@@ -28,17 +32,6 @@ from bot.sources.base import Streaming
 
 log = logging.getLogger(__name__)
 logging.getLogger("apscheduler").setLevel(logging.WARNING)  # not a line per job run, every second
-
-
-class _StillRunning(logging.Filter):
-    """A job still running at its next tick is the normal case (the outbox drains until nothing is due, a poll
-    waits on the network): `coalesce` and `max_instances` already skip the run; a warning every second says nothing."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return "maximum number of running instances reached" not in record.getMessage()
-
-
-logging.getLogger("apscheduler.scheduler").addFilter(_StillRunning())
 OUTBOX_TICK = 1.0  # seconds between outbox drains when nothing pokes it
 DIGEST_CHECK = 60.0  # seconds between checks whether today's digest is due
 PURGE_EVERY = 3600.0
@@ -46,6 +39,7 @@ MAX_SWEEP_BATCHES = 100  # per run (10,000 nudges), so a backlog after an outage
 
 _runtimes: dict[str, Runtime] = {}
 _schedulers: dict[str, AsyncIOScheduler] = {}
+_tasks: dict[tuple[str, str], asyncio.Task] = {}  # (runtime key, job id) -> its current run
 _streams: dict[str, list[asyncio.Task]] = {}
 
 
@@ -77,7 +71,8 @@ async def start(runtime: Runtime) -> AsyncIOScheduler:
     now = datetime.now(UTC)
 
     def repeat(job, seconds: float, *args: str, job_id: str) -> None:
-        scheduler.add_job(job, "interval", seconds=seconds, args=[key, *args], id=job_id, next_run_time=now)
+        scheduler.add_job(run_job, "interval", seconds=seconds, args=[key, job_id, job.__name__, *args], id=job_id,
+                          next_run_time=now)
 
     repeat(keep_lease, runtime.lease.renew_every.total_seconds(), job_id="lease")
     for source in config.sources:
@@ -112,28 +107,35 @@ async def shutdown(runtime: Runtime, scheduler: AsyncIOScheduler) -> None:
     runtime.outbox.on_poke = lambda: None
     runtime.outbox.may_deliver = lambda: True
     scheduler.shutdown(wait=False)
-    streams = _streams.pop(f"runtime-{id(runtime)}", [])
-    for task in streams:
+    key = f"runtime-{id(runtime)}"
+    running = [task for (owner, _), task in list(_tasks.items()) if owner == key and not task.done()]
+    streams = _streams.pop(key, [])
+    for task in running + streams:
         task.cancel()
-    await asyncio.gather(*streams, return_exceptions=True)
-    await asyncio.sleep(0)  # the shutdown runs on the loop: let it cancel the running jobs
-    await asyncio.sleep(0)
+    await asyncio.gather(*running, *streams, return_exceptions=True)
+    for task in running:  # its work is in the outbox or the database: the next run takes it up
+        log.info("%s stopped for the shutdown; the next run takes it up", task.get_name().removeprefix("job:"))
+    for job in [job for job in _tasks if job[0] == key]:
+        _tasks.pop(job, None)
     _runtimes.pop(f"runtime-{id(runtime)}", None)
     _schedulers.pop(f"runtime-{id(runtime)}", None)
     await runtime.outbox.stop()
     await asyncio.to_thread(runtime.lease.release)
 
 
-def _ends_quietly(job):
-    """A job cancelled by the shutdown (SIGTERM mid-drain) just stops: its work is in the outbox or the database and
-    is taken up by the next run, so the log gets one line instead of APScheduler's CancelledError traceback."""
-    @functools.wraps(job)
-    async def quietly(*args):
-        try:
-            await job(*args)
-        except asyncio.CancelledError:
-            log.info("%s stopped for the shutdown; the next run takes it up", job.__name__)
-    return quietly
+async def run_job(key: str, job_id: str, name: str, *args: str) -> None:
+    """Start job `name` as a task of its own, unless its previous run is still going."""
+    running = _tasks.get((key, job_id))
+    if running is not None and not running.done():
+        return
+    task = asyncio.get_running_loop().create_task(JOBS[name](key, *args), name=f"job:{job_id}")
+    task.add_done_callback(_report)
+    _tasks[(key, job_id)] = task
+
+
+def _report(task: asyncio.Task) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("scheduled job %s failed", task.get_name(), exc_info=task.exception())
 
 
 def _deliver_soon(scheduler: AsyncIOScheduler, runtime: Runtime) -> None:
@@ -147,14 +149,12 @@ def _leading(key: str) -> Runtime | None:
     return runtime if runtime is not None and runtime.lease.held() else None
 
 
-@_ends_quietly
 async def keep_lease(key: str) -> None:
     runtime = _runtimes.get(key)
     if runtime is not None:
         await asyncio.to_thread(runtime.lease.refresh)
 
 
-@_ends_quietly
 async def poll_source(key: str, name: str) -> None:
     runtime = _leading(key)
     if runtime is None:
@@ -172,14 +172,12 @@ async def poll_source(key: str, name: str) -> None:
         scheduler.modify_job(f"poll:{name}", next_run_time=datetime.now(UTC) + timedelta(seconds=outcome.wait))
 
 
-@_ends_quietly
 async def deliver_outbox(key: str) -> None:
     runtime = _leading(key)
     if runtime is not None:
         await runtime.outbox.drain()
 
 
-@_ends_quietly
 async def sweep_sla(key: str) -> None:
     runtime = _leading(key)
     if runtime is None:
@@ -201,7 +199,6 @@ def sweep_once(engine, config: DeskConfig, now: datetime) -> int:
                sla_sweep.sweep(engine, config.sla, now, sla_sweep.BATCH))
 
 
-@_ends_quietly
 async def post_digest(key: str) -> None:
     runtime = _leading(key)
     if runtime is not None and await asyncio.to_thread(digest.queue_digest, runtime.engine, runtime.config,
@@ -209,7 +206,6 @@ async def post_digest(key: str) -> None:
         runtime.outbox.poke()
 
 
-@_ends_quietly
 async def purge(key: str) -> None:
     """Forget old chat event claims and expired held replies; with [retention], purge old resolved conversations."""
     runtime = _leading(key)
@@ -223,3 +219,6 @@ async def purge(key: str) -> None:
     purged = await asyncio.to_thread(retention.purge, runtime.engine, runtime.config.retention, now)
     if purged:
         log.info("retention: removed the texts of %d resolved conversations", purged)
+
+
+JOBS = {job.__name__: job for job in (keep_lease, poll_source, deliver_outbox, sweep_sla, post_digest, purge)}

@@ -17,7 +17,7 @@ from bot.delivery.engine import Outbox
 from bot.desk import Desk
 from bot.desk.agents import sync_agents
 from bot.desk.incidents import IncidentMessages
-from bot.desk.messages import ConversationMessages
+from bot.desk.messages import ConversationMessages, delivery_paused
 from bot.desk.publishing import Publishing
 from bot.ports import ChatPort
 from bot.reports import home
@@ -66,6 +66,8 @@ class Runtime:
         self.outbox.register(ConversationMessages(self.engine, self.chats, config, self.clock).effects())
         self.outbox.register(IncidentMessages(self.engine, self.chats).effects())
         self.outbox.register(home.effects(self.engine, self.chats, config, self.clock))
+        self.outbox.on_paused = lambda session, target, since, error: delivery_paused(
+            session, config, target, since, error, self.clock.now())
         self.outbox.register(Publishing(self.engine, self.sources, config.sla, self.clock).effects())
         self.outbox.register(Nudges(self.engine, self.chats, config.sla, self.clock).effects())
         self.outbox.register(self.suggestions.effects())

@@ -10,9 +10,10 @@ import tempfile
 from pathlib import Path
 
 from rich.console import Console
-from rich.markup import escape
+from rich.markup import escape as escape_markup
 from rich.panel import Panel
 
+from bot.chat.text import fit, how_much
 from bot.clock import Clock, SystemClock
 from bot.views import (
     ApprovalRequest,
@@ -26,9 +27,21 @@ from bot.views import (
     Suggestions,
     ThreadMessage,
 )
-from bot.wording import day_time, due_when
+from bot.wording import clean, day_time, due_when
 
 STYLE = {"urgent": "bold red", "high": "yellow", "normal": "cyan", "low": "dim"}
+POST_LIMIT = 1500  # characters of a post shown in the terminal; the rest is a click away
+
+
+def escape(text: str) -> str:
+    """Untrusted text as plain terminal text: rich markup escaped, bidi and control characters out."""
+    return escape_markup(clean(text))
+
+
+def post(text: str, url: str) -> str:
+    """A post's readable head in at most POST_LIMIT characters, saying how much was cut and where the rest is."""
+    return fit(text, POST_LIMIT, lambda head, left_out: escape(head) + (
+        f" … [dim]({how_much(left_out)} cut: {escape(url)})[/]" if left_out else ""))
 
 
 class ConsoleChat:
@@ -80,7 +93,7 @@ class ConsoleChat:
         prefix = f"  [dim]#{number} ↳[/]"
         if isinstance(message, CustomerPost):
             pii = " [yellow](personal data: move to private)[/]" if message.has_pii else ""
-            self.console.print(f"{prefix} [bold]@{escape(message.author_handle)}[/]: {escape(message.text)}{pii}")
+            self.console.print(f"{prefix} [bold]@{escape(message.author_handle)}[/]: {post(message.text, message.url)}{pii}")
         elif isinstance(message, Suggestions):
             where = f"offline: {message.offline_reason}" if message.offline_reason else message.source
             self.console.print(f"{prefix} [green]suggested replies ({escape(where)}):[/]"
@@ -157,5 +170,6 @@ class ConsoleChat:
         if team:
             pii += "\n[cyan]" + escape(" · ".join(f"tags {text}" if kind == "tags" else text for kind, text in team)) + "[/]"
         who = f"@{escape(view.author_handle)}" + (f" ({escape(view.author_name)})" if view.author_name else "")
-        body = f"[bold]{who}[/] on {escape(view.network)} [dim]{escape(view.url)}[/]\n{escape(view.text)}\n[dim]{facts}[/]{pii}"
+        body = (f"[bold]{who}[/] on {escape(view.network)} [dim]{escape(view.url)}[/]\n{post(view.text, view.url)}\n"
+                f"[dim]{facts}[/]{pii}")
         return Panel(body, title=f"#{view.number} · {title}", title_align="left", border_style=STYLE.get(view.priority, ""))

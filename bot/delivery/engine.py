@@ -7,6 +7,14 @@ does not. Targets (a chat channel, a source) are paced independently: one thrott
 never holds up the others. Entries of a background lane (suggestion requests, `llm`) run as
 tasks, up to the lane's cap, so a slow model holds up neither a chat channel nor the next drain.
 
+Only a permanent error fails an entry. A transient one (5xx, a timeout, a 429, a lost connection)
+is retried with a capped delay for as long as it takes: an outage of any length loses nothing and
+needs no `outbox retry`. The entry remembers since when it has been failing; once that is longer
+than PAUSED_AFTER the target counts as *paused* (`admin.paused`, shown by `/desk status` and
+`socialdesk check`) and `on_paused` is called, which the runtime turns into one chat alert per
+episode. A target's entries go out in the order they were queued: an entry waiting to be retried
+(throttled, or failing) holds back the later ones of its target, so nothing overtakes it.
+
 The engine knows mechanics only. What an entry does, and what its delivery or failure means,
 is the `Effect` its wing registered for its kind.
 """
@@ -33,6 +41,9 @@ from storage.models import OutboxEntry, OutboxStatus
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=30)
+RETRY_CAP = timedelta(seconds=60)  # the longest wait between two tries of a transient failure
+THROTTLED_PACE = 0.98  # after a 429 a target is paced at this share of its configured rate
+PAUSED_AFTER = timedelta(minutes=2)  # failing this long, a target counts as paused and the team is told once
 
 
 class NotReady(Exception):
@@ -72,6 +83,8 @@ class Outbox:
         self.lanes: dict[str, Lane] = {}
         self.on_poke: Callable[[], None] = lambda: None  # the runtime asks its scheduler for a drain now
         self.may_deliver: Callable[[], bool] = lambda: True  # False once another replica took over the jobs
+        # Called in the transaction of a retry once a target has been failing for PAUSED_AFTER (target, since, error).
+        self.on_paused: Callable[[Session, str, datetime, str], None] = lambda session, target, since, error: None
         # Told of every attempt's outcome (delivered, retry, throttled, failed) with the result stored; the app
         # counts them for /metrics.
         self.on_outcome: Callable[[OutboxEntry, str, dict | None], None] = lambda entry, outcome, result: None
@@ -158,20 +171,21 @@ class Outbox:
         self.poke()  # what it queued is due, and a slot is free
 
     async def _deliver_target(self, target: str, entries: list[OutboxEntry]) -> int:
-        """Deliver one target's entries in order, pacing them; stop at the first one that must wait."""
+        """Deliver one target's entries in order, pacing them; stop at the first one that must wait, and at any
+        earlier entry of the target that is waiting (throttled or failing): later ones never overtake it."""
         loop = asyncio.get_running_loop()
         bucket = self._bucket(target)
         delivered = 0
-        for entry in entries:
-            if not self.may_deliver():
-                break
-            throttled_until = self._throttled_until.get(target)
-            if throttled_until and throttled_until > self.clock.now():
-                break
+        in_line = self._unfinished_ids(target, len(entries))
+        for position, entry in enumerate(entries):
+            if position >= len(in_line) or in_line[position] != entry.id:
+                break  # an earlier entry of the target is not due yet (waiting for its retry): this one waits too
             wait = bucket.wait_time(loop.time())
             if wait:
                 await asyncio.sleep(wait)
                 bucket.wait_time(loop.time())
+            if not self.may_deliver() or self._throttled(target):  # checked after the pause: a 429 may have come
+                break
             bucket.take()
             outcome = await self._deliver(entry)
             if outcome == "skipped":  # done with nothing to send (a conversation folded into an incident)
@@ -181,6 +195,18 @@ class Outbox:
             elif outcome == "wait":
                 break
         return delivered
+
+    def _throttled(self, target: str) -> bool:
+        throttled_until = self._throttled_until.get(target)
+        return bool(throttled_until and throttled_until > self.clock.now())
+
+    def _unfinished_ids(self, target: str, count: int) -> list[int]:
+        """The ids of the target's first `count` entries not yet delivered or failed, in queue order."""
+        with Session(self.engine) as session:
+            return list(session.exec(
+                select(OutboxEntry.id).where(OutboxEntry.target == target,
+                                             OutboxEntry.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]))
+                .order_by(OutboxEntry.id).limit(count)))
 
     def _bucket(self, target: str) -> TokenBucket:
         if target not in self._buckets:
@@ -203,20 +229,28 @@ class Outbox:
         except PlatformError as error:
             if error.retry_after is not None:
                 self._throttled_until[claimed.target] = self.clock.now() + timedelta(seconds=error.retry_after)
-                self._release(claimed, delay=timedelta(seconds=error.retry_after), error=str(error), count_attempt=False)
-                log.warning("outbox: %s throttled for %.1fs", claimed.target, error.retry_after)
+                if claimed.target in self._buckets:
+                    configured = (self.pace(claimed.target) or (self.config.per_channel_per_second, 0))[0]
+                    self._buckets[claimed.target].slow_down(configured * THROTTLED_PACE)
+                self._release(claimed, delay=timedelta(seconds=error.retry_after), error=str(error), count_attempt=False,
+                              transient=True)
+                log.info("outbox: %s throttled for %.1fs", claimed.target, error.retry_after)
                 self.on_outcome(claimed, "throttled", None)
                 return "wait"
-            if error.retryable and claimed.attempts < self.config.max_attempts:
-                self._release(claimed, delay=self._backoff(claimed.attempts), error=str(error))
+            if error.retryable:
+                self._release(claimed, delay=self._backoff(claimed.attempts), error=str(error), transient=True)
                 log.warning("outbox: %s failed (attempt %d), will retry: %s", claimed.key, claimed.attempts, error)
                 self.on_outcome(claimed, "retry", None)
                 return "wait"
             self._fail(claimed, str(error))
             self.on_outcome(claimed, "failed", None)
             return "failed"
-        except Exception as error:
+        except Exception as error:  # a bug rather than an outage: retried max_attempts times, then set aside
             log.exception("outbox: unexpected error delivering %s", claimed.key)
+            if claimed.attempts >= self.config.max_attempts:
+                self._fail(claimed, repr(error))
+                self.on_outcome(claimed, "failed", None)
+                return "failed"
             self._release(claimed, delay=self._backoff(claimed.attempts), error=repr(error))
             self.on_outcome(claimed, "retry", None)
             return "wait"
@@ -225,7 +259,7 @@ class Outbox:
         return "skipped" if "skipped" in result else "done"
 
     def _backoff(self, attempts: int) -> timedelta:
-        seconds = min(300.0, 2.0 ** attempts) * random.uniform(0.8, 1.2)
+        seconds = min(RETRY_CAP.total_seconds(), 2.0 ** attempts) * random.uniform(0.8, 1.0)
         return timedelta(seconds=seconds)
 
     def _claim(self, entry: OutboxEntry, lease: timedelta) -> OutboxEntry | None:
@@ -247,15 +281,21 @@ class Outbox:
                 return None
             return session.get(OutboxEntry, entry.id)
 
-    def _release(self, entry: OutboxEntry, *, delay: timedelta, error: str | None, count_attempt: bool = True) -> None:
+    def _release(self, entry: OutboxEntry, *, delay: timedelta, error: str | None, count_attempt: bool = True,
+                 transient: bool = False) -> None:
+        now = self.clock.now()
         with session_scope(self.engine) as session:
             row = session.get(OutboxEntry, entry.id)
             row.status = OutboxStatus.PENDING
-            row.available_at = self.clock.now() + delay
+            row.available_at = now + delay
             row.locked_until = None
             row.last_error = error
             if not count_attempt:
                 row.attempts -= 1
+            if transient:
+                row.failing_since = row.failing_since or now
+                if now - row.failing_since >= PAUSED_AFTER:
+                    self.on_paused(session, row.target, row.failing_since, error or "")
 
     def _fail(self, entry: OutboxEntry, error: str) -> None:
         log.error("outbox: giving up on %s: %s. Fix the cause, then run `socialdesk outbox retry`.", entry.key, error)
@@ -277,6 +317,7 @@ class Outbox:
             row.status = OutboxStatus.DONE
             row.result = result
             row.locked_until = None
+            row.failing_since = None
             row.done_at = self.clock.now()
             if effect.delivered:
                 effect.delivered(session, row, result)

@@ -26,3 +26,11 @@ class TokenBucket:
     def give_back(self) -> None:
         """The token taken was not used (the entry sent nothing): the next one may have it."""
         self.tokens = min(self.burst, self.tokens + 1)
+
+    def slow_down(self, rate: float) -> None:
+        """The platform throttled us: from now on go at `rate` (if slower) and without bursts, starting empty. A little
+        under the platform's own limit, and leaving it its burst as a reserve, the timing jitter between the two
+        counters (a request that arrives late, the next one on time) no longer costs a Retry-After each time."""
+        self.rate = min(self.rate, rate)
+        self.burst = 1
+        self.tokens = 0.0

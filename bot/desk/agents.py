@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from bot.settings import DeskConfig
+from bot.wording import cut, plain
 from storage.models import Agent
 
 PLATFORMS = ("slack", "discord", "console")
@@ -41,6 +42,9 @@ def _match(session: Session, configured) -> Agent | None:
     return session.exec(select(Agent).where(Agent.name == configured.name)).first()
 
 
+NAME_LIMIT = 64  # characters of a chat display name kept as an agent's name
+
+
 def agent_for(session: Session, config: DeskConfig, platform: str, user_id: str, *,
               roles: tuple[str, ...] = (), display_name: str = "") -> Agent | None:
     """The agent behind a chat user: listed in [[agents]], or holding a chat role the config maps (checked every time).
@@ -58,10 +62,11 @@ def agent_for(session: Session, config: DeskConfig, platform: str, user_id: str,
         if agent is not None:
             agent.role = "lead" if "lead" in (configured.role, mapped) else configured.role
         return agent
+    shown = cut(plain(display_name), NAME_LIMIT)  # a chat nickname is anyone's to choose: no markup, no bidi controls
     if agent is None:
-        agent = _first_use(session, platform, user_id, display_name.strip() or f"{platform} user {user_id}", mapped)
-    elif display_name.strip():
-        agent.name = display_name.strip()
+        agent = _first_use(session, platform, user_id, shown or f"{platform} user {user_id}", mapped)
+    elif shown:
+        agent.name = shown
     agent.role = mapped
     return agent
 

@@ -1,7 +1,10 @@
 """The desk: what handlers and chat adapters act on. The narrow port they get instead of the whole runtime."""
 from __future__ import annotations
 
+import asyncio
+import functools
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +20,8 @@ from bot.settings import DeskConfig
 from prompts import PROMPTS_DIR
 from storage.db import session_scope
 from storage.models import Conversation, Escalation
+
+_ACK_THREADS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="ack")
 
 
 class FirstSuggestion(Protocol):
@@ -91,3 +96,19 @@ class Desk:
     async def first_to_act(self, platform: str, event_id: str) -> bool:
         """Claim an inbound chat event (a message, an interaction) for this replica: False when it was acted on."""
         return await events.claimed(self.engine, platform, event_id, self.clock.now())
+
+    async def record_command(self, platform: str, key: str, payload: dict) -> bool:
+        """Store a command before its ack (bot/desk/events.py); False when it was recorded already. On threads of its
+        own, so that an ack never waits behind the database work of the commands already running."""
+        record = functools.partial(events.record_command, self.engine, platform, key, payload, self.clock.now())
+        return await asyncio.get_running_loop().run_in_executor(_ACK_THREADS, record)
+
+    async def start_command(self, platform: str, key: str) -> bool:
+        """Take the run of a recorded command: False when it runs or ran elsewhere."""
+        return await asyncio.to_thread(events.start_command, self.engine, platform, key, self.clock.now())
+
+    async def finish_command(self, platform: str, key: str) -> None:
+        await asyncio.to_thread(events.finish_command, self.engine, platform, key, self.clock.now())
+
+    async def unfinished_commands(self, platform: str) -> list[tuple[str, dict]]:
+        return await asyncio.to_thread(events.unfinished, self.engine, platform, self.clock.now())

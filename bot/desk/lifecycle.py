@@ -55,9 +55,15 @@ def raise_priority(session: Session, sla: SlaConfig, conversation: Conversation,
     return True
 
 
-def take(session: Session, conversation: Conversation, agent: Agent, now: datetime) -> None:
-    """Make `agent` the owner; a new or resolved conversation becomes claimed (a resolved one is reopened)."""
+def take(session: Session, conversation: Conversation, agent: Agent, now: datetime, by: Agent | None = None) -> None:
+    """Make `agent` the owner; a new or resolved conversation becomes claimed (a resolved one is reopened, which the
+    audit log and the thread are told, as done `by` whoever acted)."""
     conversation.assignee_id = agent.id
+    if conversation.status == ConversationStatus.RESOLVED:
+        actor = (by or agent).name
+        _audit(session, now, actor, "reopen", conversation)
+        messages.notice(session, conversation, f"conv:{conversation.id}:reopen:{now.timestamp()}",
+                        f"Reopened by {actor}.", now)
     if conversation.status in (ConversationStatus.NEW, ConversationStatus.RESOLVED):
         conversation.status = ConversationStatus.CLAIMED
         conversation.resolved_at = None
@@ -75,7 +81,7 @@ def claim(session: Session, conversation: Conversation, agent: Agent, previous_o
 
 def assign(session: Session, conversation: Conversation, target: Agent, by: Agent, previous_owner: str | None,
            now: datetime) -> None:
-    take(session, conversation, target, now)
+    take(session, conversation, target, now, by=by)
     _audit(session, now, by.name, "assign", conversation, to=target.name, previous_owner=previous_owner)
     messages.notice(session, conversation, f"conv:{conversation.id}:assign:{target.id}:{now.timestamp()}",
                     f"Assigned to {target.name} by {by.name}.", now, mention_agent=target.id)

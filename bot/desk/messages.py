@@ -24,6 +24,7 @@ from bot.desk.incidents import has_own_thread
 from bot.desk.snapshots import approval_request_view, conversation_view, customer_post_view, escalation_summary_view
 from bot.settings import DeskConfig
 from bot.views import Notice, ThreadMessage
+from bot.wording import clock_time, plain
 from storage.models import Agent, Conversation, Escalation, OutboxEntry, OutboxStatus, Post, Reply, SuggestionSet
 
 OPEN = "chat.open"
@@ -103,6 +104,31 @@ def notice(session: Session, conversation: Conversation, key: str, text: str, no
 def channel_post(session: Session, *, key: str, platform: str, channel: str, text: str, now) -> None:
     queue.add(session, key=key, kind=CHANNEL, target=queue.channel_target(platform, channel), conversation_id=None,
               payload={"platform": platform, "channel": channel, "text": text}, now=now)
+
+
+def delivery_paused(session: Session, config: DeskConfig, target: str, since, error: str, now) -> None:
+    """One chat alert when delivery is paused (its key names the target and the start of the episode): in every
+    escalation channel, else in the paused chat channel itself (delivered the moment it works again). While an alert
+    waits to go out in a channel, no other is queued there."""
+    channels = [(platform, escalation.channel) for platform, escalation in config.sla.escalation.items()
+                if escalation.channel]
+    kind, _, rest = target.partition(":")
+    platform, _, channel = rest.partition(":")
+    if not channels and kind == "chat":
+        channels = [(platform, channel)]
+    where = f"to {platform} channel {channel}" if kind == "chat" else f"to {rest}"
+    text = (f"⏸️ Delivery {where} has been paused since {clock_time(since, config.sla.timezone, now)}: {plain(error)}. "
+            "socialdesk keeps trying and nothing is lost; messages go out in order once it answers again. "
+            "`/desk status` says whether it still is.")
+    for to_platform, to_channel in channels:
+        alert_target = queue.channel_target(to_platform, to_channel)
+        waiting = session.exec(select(OutboxEntry.id).where(
+            OutboxEntry.target == alert_target, OutboxEntry.key.startswith("paused:", autoescape=True),
+            OutboxEntry.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]))).first()
+        if waiting is not None:
+            continue  # an alert is already on its way there: one per outage, however many targets it stops
+        channel_post(session, key=f"paused:{target}:{since.isoformat()}:{to_platform}:{to_channel}",
+                     platform=to_platform, channel=to_channel, text=text, now=now)
 
 
 class ConversationMessages:

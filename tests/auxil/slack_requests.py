@@ -3,11 +3,18 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import itertools
 import json
 import time
 from urllib.parse import urlencode
 
 SIGNING_SECRET = "test-signing-secret"
+_triggers = itertools.count(1)
+
+
+def trigger_id() -> str:
+    """A new trigger_id, as Slack gives each invocation its own (it is the command's idempotency key)."""
+    return f"13345224609.738474920.{next(_triggers):032x}"
 TEAM = {"id": "T0TEAM", "domain": "acme"}
 
 
@@ -28,14 +35,14 @@ def slash_command_payload(command: str, text: str, user: str, channel: str, resp
         "token": "legacy", "team_id": TEAM["id"], "team_domain": TEAM["domain"], "channel_id": channel,
         "channel_name": "social-desk", "user_id": user, "user_name": user.lower(), "command": command, "text": text,
         "api_app_id": "A0APP", "is_enterprise_install": "false", "response_url": response_url,
-        "trigger_id": "13345224609.738474920.8088930838d88f008e0",
+        "trigger_id": trigger_id(),
     }
 
 
 def block_action(action_id: str, value: str, user: str, channel: str, message_ts: str, response_url: str) -> tuple[str, str]:
     payload = {
         "type": "block_actions", "team": TEAM, "user": {"id": user, "username": user.lower(), "team_id": TEAM["id"]},
-        "api_app_id": "A0APP", "token": "legacy", "trigger_id": "12466734323.1395872398", "response_url": response_url,
+        "api_app_id": "A0APP", "token": "legacy", "trigger_id": trigger_id(), "response_url": response_url,
         "container": {"type": "message", "message_ts": message_ts, "channel_id": channel, "is_ephemeral": False},
         "channel": {"id": channel, "name": "social-desk"}, "message": {"ts": message_ts, "type": "message"},
         "actions": [{"type": "button", "action_id": action_id, "block_id": "b1", "value": value,

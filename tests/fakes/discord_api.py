@@ -37,6 +37,7 @@ from typing import Any, NamedTuple, Self
 
 from aiohttp import WSMsgType, web
 
+from tests.fakes.discord_limits import message_errors, modal_errors, thread_name_errors
 from tests.fakes.network_server import LocalServer
 
 TOKEN = "fake-discord-bot-token.0123456789"
@@ -577,6 +578,11 @@ class FakeDiscord(LocalServer):
         self._edit(message, body)
         return copy.deepcopy(message)
 
+    def _get_original(self, body, query, application_id, token) -> dict:
+        if token not in self._originals:
+            raise _Refusal(404, 10008, "Unknown Message")  # never answered (or answered with a modal)
+        return copy.deepcopy(self._originals[token])
+
     def _edit(self, message: dict, body: dict) -> None:
         """Edit a message as PATCH does: only the fields given change; mentions are worked out again."""
         message.update(_content(body, required=False))
@@ -722,9 +728,8 @@ class FakeDiscord(LocalServer):
 
     def _new_thread(self, parent_id: str, body: dict, *, thread_id: str) -> dict:
         name = str(body.get("name") or "")
-        if not 1 <= len(name) <= 100:
-            raise _Refusal(400, 50035, "Invalid Form Body", errors={"name": {"_errors": [
-                {"code": "BASE_TYPE_BAD_LENGTH", "message": "Must be between 1 and 100 in length."}]}})
+        if errors := thread_name_errors(name):
+            raise _Refusal(400, 50035, "Invalid Form Body", errors=errors)
         thread = {"id": thread_id, "type": PUBLIC_THREAD, "guild_id": self.guild_id, "parent_id": parent_id,
                   "owner_id": self.bot["id"], "name": name, "last_message_id": None, "message_count": 0,
                   "member_count": 1, "rate_limit_per_user": 0, "flags": 0, "total_message_sent": 0,
@@ -788,83 +793,29 @@ _ROUTES: list[tuple[re.Pattern, Callable]] = [(re.compile(pattern), handler) for
     (r"POST /interactions/(\d+)/([^/]+)/callback", FakeDiscord._interaction_callback),
     (r"POST /webhooks/(\d+)/([^/]+)", FakeDiscord._post_followup),
     (r"PATCH /webhooks/(\d+)/([^/]+)/messages/@original", FakeDiscord._patch_original),
+    (r"GET /webhooks/(\d+)/([^/]+)/messages/@original", FakeDiscord._get_original),
 ]]
-MAX_EMBEDS, MAX_CONTENT, MAX_DESCRIPTION, MAX_TITLE, MAX_FIELD_VALUE, MAX_EMBED_TOTAL = 10, 2000, 4096, 256, 1024, 6000
-
-
 def _content(body: dict, *, required: bool) -> dict:
     """The validated content, embeds and components of a message body (only the fields given), as Discord checks them."""
-    content: dict[str, Any] = {}
-    errors: dict[str, Any] = {}
-    if body.get("content") is not None:
-        content["content"] = str(body["content"])
-        if len(content["content"]) > MAX_CONTENT:
-            errors["content"] = {"_errors": [{"code": "BASE_TYPE_MAX_LENGTH", "message": "Must be 2000 or fewer in length."}]}
-    if "embeds" in body:
-        embeds = body["embeds"] or []
-        for index, embed in enumerate(embeds):
-            total = sum(len(str(embed.get(k) or "")) for k in ("title", "description"))
-            total += len((embed.get("footer") or {}).get("text", "")) + len((embed.get("author") or {}).get("name", ""))
-            total += sum(len(f.get("name", "")) + len(f.get("value", "")) for f in embed.get("fields", []))
-            too_long = (len(embed.get("description") or "") > MAX_DESCRIPTION or len(embed.get("title") or "") > MAX_TITLE
-                        or any(len(f.get("value", "")) > MAX_FIELD_VALUE or not f.get("value") for f in embed.get("fields", []))
-                        or total > MAX_EMBED_TOTAL)
-            if too_long:
-                errors[f"embeds.{index}"] = {"_errors": [{"code": "BASE_TYPE_MAX_LENGTH", "message": "Embed too long."}]}
-        if len(embeds) > MAX_EMBEDS:
-            errors["embeds"] = {"_errors": [{"code": "BASE_TYPE_MAX_LENGTH", "message": "Must be 10 or fewer in length."}]}
-        content["embeds"] = [{"type": "rich", **{k: v for k, v in e.items() if k != "flags"}} for e in embeds]
-    if "components" in body:
-        rows = body["components"] or []
-        for index, row in enumerate(rows):
-            buttons = row.get("components", [])
-            if row.get("type") != 1 or not 1 <= len(buttons) <= 5 or any(
-                    len(b.get("custom_id", "")) > 100 or len(b.get("label", "")) > 80 for b in buttons):
-                errors[f"components.{index}"] = {"_errors": [{"code": "COMPONENT_LAYOUT_WIDTH_EXCEEDED",
-                                                              "message": "Invalid component."}]}
-        content["components"] = rows
+    errors = message_errors(body)
     if errors:
         raise _Refusal(400, 50035, "Invalid Form Body", errors=errors)
+    content: dict[str, Any] = {}
+    if body.get("content") is not None:
+        content["content"] = str(body["content"])
+    if "embeds" in body:
+        content["embeds"] = [{"type": "rich", **{k: v for k, v in e.items() if k != "flags"}} for e in body["embeds"] or []]
+    if "components" in body:
+        content["components"] = body["components"] or []
     if required and not (content.get("content") or content.get("embeds") or content.get("components")):
         raise _Refusal(400, 50006, "Cannot send an empty message")
     return content
 
 
-MODAL_TITLE, LABEL, LABEL_DESCRIPTION, PLACEHOLDER, TEXT_VALUE = 45, 45, 100, 100, 4000
-IN_LABEL = {3, 4, 5, 6, 7, 8, 19, 21, 22, 23}  # what a label may hold (components/reference, Label)
-
-
 def _check_modal(data: dict) -> None:
-    """A modal as Discord checks it: a title, 1 to 5 labels (or legacy action rows of one text input), and within
-    them text inputs and checkboxes of the documented sizes."""
-    errors: dict[str, Any] = {}
-    components = data.get("components") or []
-    if not 1 <= len(str(data.get("title") or "")) <= MODAL_TITLE:
-        errors["title"] = "Must be between 1 and 45 in length."
-    if not 1 <= len(components) <= 5:
-        errors["components"] = "Must be between 1 and 5 in length."
-    for index, component in enumerate(components):
-        if component.get("type") == 18:
-            label, inner = component.get("label") or "", component.get("component") or {}
-            if not 1 <= len(label) <= LABEL or len(component.get("description") or "") > LABEL_DESCRIPTION:
-                errors[f"components.{index}"] = "A label's text is 1 to 45 characters, its description at most 100."
-            elif inner.get("type") not in IN_LABEL or inner.get("type") == 4 and not _text_input_fits(inner):
-                errors[f"components.{index}.component"] = "Invalid component in a label."
-        elif component.get("type") == 1:
-            inputs = component.get("components") or []
-            if len(inputs) != 1 or inputs[0].get("type") != 4 or not _text_input_fits(inputs[0]) or not inputs[0].get("label"):
-                errors[f"components.{index}"] = "An action row in a modal holds one labelled text input."
-        else:
-            errors[f"components.{index}"] = "Modals hold labels (or action rows of one text input)."
+    errors = modal_errors(data)
     if errors:
-        raise _Refusal(400, 50035, "Invalid Form Body", errors={k: {"_errors": [{"code": "INVALID", "message": v}]}
-                                                                for k, v in errors.items()})
-
-
-def _text_input_fits(component: dict) -> bool:
-    return (1 <= len(component.get("custom_id") or "") <= 100 and len(component.get("value") or "") <= TEXT_VALUE
-            and len(component.get("placeholder") or "") <= PLACEHOLDER
-            and 1 <= component.get("max_length", TEXT_VALUE) <= TEXT_VALUE)
+        raise _Refusal(400, 50035, "Invalid Form Body", errors=errors)
 
 
 def _rate_limited(retry_after: float | None, is_global: bool) -> _Refusal:

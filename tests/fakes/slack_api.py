@@ -33,6 +33,7 @@ from typing import Any, ClassVar, NamedTuple, Self
 from aiohttp import WSMsgType, web
 
 from tests.fakes.network_server import LocalServer
+from tests.fakes.slack_blocks import MESSAGE_TEXT, blocks_problems, metadata_too_large, view_problems
 
 TOKEN = "xoxb-fake-socialdesk-token"
 TEAM_ID, TEAM_NAME, TEAM_URL = "T0TEAM", "Acme", "https://acme.slack.com/"
@@ -40,11 +41,7 @@ BOT_USER_ID, BOT_ID, BOT_NAME, APP_ID = "U0BOT", "B0BOT", "socialdesk", "A0APP"
 DEFAULT_CHANNELS = ("general", "random")
 FIRST_TS = 1_700_000_000  # the first message gets "1700000000.000100", each later one a second more
 JSON_FIELDS = ("blocks", "metadata", "view", "attachments")  # may arrive as JSON strings (form-encoded)
-MAX_BLOCKS, MAX_TEXT, MAX_LIMIT = 50, 40_000, 1000
-# View limits (docs.slack.dev/reference/views and /surfaces/app-home, /surfaces/modals): a modal or a home tab holds
-# at most 100 blocks; private_metadata at most 3000 characters, callback_id and external_id 255; a modal's title,
-# submit and close texts 24 each. Slack answers views.open / update / publish that break them with invalid_arguments.
-MAX_VIEW_BLOCKS, MAX_PRIVATE_METADATA, MAX_VIEW_ID_FIELD, MAX_MODAL_TITLE = 100, 3000, 255, 24
+MAX_LIMIT = 1000
 
 
 MAX_REQUEST_BYTES = 32 * 1024 * 1024
@@ -76,9 +73,10 @@ class _ChannelRate:
 class _Refusal(Exception):
     """Answer the current call with {"ok": false, "error": ...} right away."""
 
-    def __init__(self, error: str, status: int = 200, retry_after: int | None = None) -> None:
+    def __init__(self, error: str, status: int = 200, retry_after: int | None = None,
+                 messages: list[str] | None = None) -> None:
         super().__init__(error)
-        self.error, self.status = error, status
+        self.error, self.status, self.messages = error, status, messages or []
         self.headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
 
 
@@ -117,8 +115,9 @@ class FakeSlack(LocalServer):
 
     # --- set-up ---------------------------------------------------------------------------------
 
-    def add_channel(self, name: str, *, channel_id: str | None = None, private: bool = False) -> str:
-        """Register a channel ("support" or "#support") and return its id; a known name returns the same id."""
+    def add_channel(self, name: str, *, channel_id: str | None = None, private: bool = False, member: bool = True) -> str:
+        """Register a channel ("support" or "#support") and return its id; a known name returns the same id.
+        With `member` False the bot is not in it: posting answers not_in_channel."""
         name = name.lstrip("#")
         with self._lock:
             existing = self._channel_by_name(name)
@@ -128,7 +127,7 @@ class FakeSlack(LocalServer):
             self._channels[channel_id] = {
                 "id": channel_id, "name": name, "name_normalized": name, "is_channel": not private,
                 "is_group": private, "is_im": False, "is_private": private, "is_archived": False,
-                "is_member": True, "created": FIRST_TS, "creator": BOT_USER_ID,
+                "is_member": member, "created": FIRST_TS, "creator": BOT_USER_ID,
             }
             return channel_id
 
@@ -179,6 +178,11 @@ class FakeSlack(LocalServer):
         """The next `times` calls to `method` fail with `error` and HTTP `status`."""
         with self._lock:
             self._faults[method].append(_Fault(status, error, times))
+
+    def heal(self, method: str) -> None:
+        """Forget the faults still queued for `method` (an outage ends)."""
+        with self._lock:
+            self._faults.pop(method, None)
 
     def delay(self, method: str, seconds: float) -> None:
         """Answer `method` `seconds` late (the call takes effect first, as when a client times out); 0 stops."""
@@ -309,7 +313,10 @@ class FakeSlack(LocalServer):
             self._pace(method, params)
             return 200, {"ok": True, **handler(self, params)}, {}
         except _Refusal as refusal:
-            return refusal.status, {"ok": False, "error": refusal.error}, refusal.headers
+            body = {"ok": False, "error": refusal.error}
+            if refusal.messages:  # as Slack explains invalid_blocks / invalid_arguments
+                body["response_metadata"] = {"messages": refusal.messages}
+            return refusal.status, body, refusal.headers
 
     def _take_fault(self, method: str) -> None:
         faults = self._faults.get(method)
@@ -339,6 +346,13 @@ class FakeSlack(LocalServer):
 
     async def _response_url(self, request: web.Request) -> web.Response:
         body = await request.json()
+        try:
+            _content(body, required=True)  # a response_url takes a message, checked as chat.postMessage checks one
+        except _Refusal as refusal:
+            with self._lock:
+                self.refused.add(("response_url", refusal.error, 400))
+            return web.json_response({"ok": False, "error": refusal.error,
+                                      "response_metadata": {"messages": refusal.messages}}, status=400)
         with self._lock:
             self._responses.append(body)
         return web.Response(text="ok")
@@ -432,6 +446,8 @@ class FakeSlack(LocalServer):
 
     def _chat_postMessage(self, params: dict) -> dict:
         channel = self._require_channel(params.get("channel"), direct_messages=True)
+        if self._channels[channel].get("is_member") is False:
+            raise _Refusal("not_in_channel")
         message = {"type": "message", "user": BOT_USER_ID, "bot_id": BOT_ID, "app_id": APP_ID, "team": TEAM_ID}
         message.update(_content(params, required=True))
         message["ts"] = self._next_ts()
@@ -534,7 +550,7 @@ class FakeSlack(LocalServer):
             raise _Refusal("user_not_found")
         view = _view_object(params.get("view"))
         if view["type"] != "home":
-            raise _Refusal("invalid_arguments")
+            raise _Refusal("invalid_arguments", messages=["[ERROR] must be home [json-pointer:/view/type]"])
         current = self._homes.get(user_id)
         if params.get("hash") and current and params["hash"] != current["hash"]:
             raise _Refusal("hash_conflict")
@@ -600,15 +616,15 @@ def _content(params: dict, *, required: bool) -> dict:
     content: dict[str, Any] = {}
     if "text" in params:
         content["text"] = str(params["text"] or "")
-        if len(content["text"]) > MAX_TEXT:
+        if len(content["text"]) > MESSAGE_TEXT:
             raise _Refusal("msg_too_long")
     if "blocks" in params:
         blocks = params["blocks"]
         if isinstance(blocks, str):
             raise _Refusal("invalid_blocks_format")
-        if not isinstance(blocks, list) or len(blocks) > MAX_BLOCKS or \
-                not all(isinstance(block, dict) and block.get("type") for block in blocks):
-            raise _Refusal("invalid_blocks")
+        problems = blocks_problems(blocks)
+        if problems:
+            raise _Refusal("invalid_blocks", messages=problems)
         content["blocks"] = blocks
     if params.get("attachments"):
         if not isinstance(params["attachments"], list):
@@ -619,6 +635,8 @@ def _content(params: dict, *, required: bool) -> dict:
         if not (isinstance(metadata, dict) and isinstance(metadata.get("event_type"), str) and metadata["event_type"]
                 and isinstance(metadata.get("event_payload"), dict)):
             raise _Refusal("invalid_metadata_format")
+        if metadata_too_large(metadata):
+            raise _Refusal("metadata_too_large")
         content["metadata"] = {"event_type": metadata["event_type"], "event_payload": metadata["event_payload"]}
     if required and not (content.get("text") or content.get("blocks") or content.get("attachments")):
         raise _Refusal("no_text")
@@ -628,31 +646,12 @@ def _content(params: dict, *, required: bool) -> dict:
 
 
 def _view_object(view: Any) -> dict:
-    if not isinstance(view, dict) or view.get("type") not in ("modal", "home"):
-        raise _Refusal("invalid_arguments")
-    _check_view(view)
+    problems = view_problems(view)
+    if problems:
+        raise _Refusal("invalid_arguments", messages=problems)
     return {"team_id": TEAM_ID, "state": {"values": {}}, "private_metadata": "", "callback_id": "",
             "external_id": "", "clear_on_close": False, "notify_on_close": False, "app_id": APP_ID,
             "bot_id": BOT_ID, **copy.deepcopy(view)}
-
-
-def _check_view(view: dict) -> None:
-    """Slack's documented view limits (see MAX_VIEW_BLOCKS above); a view that breaks one is invalid_arguments."""
-    blocks = view.get("blocks")
-    if not isinstance(blocks, list) or len(blocks) > MAX_VIEW_BLOCKS or \
-            not all(isinstance(block, dict) and block.get("type") for block in blocks):
-        raise _Refusal("invalid_arguments")
-    if len(str(view.get("private_metadata") or "")) > MAX_PRIVATE_METADATA:
-        raise _Refusal("invalid_arguments")
-    if any(len(str(view.get(key) or "")) > MAX_VIEW_ID_FIELD for key in ("callback_id", "external_id")):
-        raise _Refusal("invalid_arguments")
-    if view["type"] == "modal":
-        title = view.get("title") or {}
-        if not title.get("text") or any(len(str((view.get(key) or {}).get("text", ""))) > MAX_MODAL_TITLE
-                                        for key in ("title", "submit", "close")):
-            raise _Refusal("invalid_arguments")
-    elif any(key in view for key in ("title", "submit", "close")):
-        raise _Refusal("invalid_arguments")  # a home tab has none of a modal's chrome
 
 
 def _top_level(message: dict) -> bool:

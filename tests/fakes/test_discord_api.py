@@ -184,3 +184,39 @@ async def test_answers_to_buttons_are_messages_that_later_presses_edit(fake):
     assert fake.original(first["token"])["content"] == "Published." and fake.original(first["token"])["edited_timestamp"]
     status, body = await answer(fake, fake.command(user, "queue", text), {"type": 7, "data": {"content": "x"}})
     assert (status, body["code"]) == (400, 40004)  # only a button's answer can update its message
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({"embeds": [{"title": "x" * 257}]}, "embeds.0.title"),
+    ({"embeds": [{"description": "x" * 4097}]}, "embeds.0.description"),
+    ({"embeds": [{"fields": [{"name": "n", "value": "x" * 1025}]}]}, "embeds.0.fields.0.value"),
+    ({"embeds": [{"fields": [{"name": "x" * 257, "value": "v"}]}]}, "embeds.0.fields.0.name"),
+    ({"embeds": [{"fields": [{"name": "n", "value": "v"}] * 26}]}, "embeds.0.fields"),
+    ({"embeds": [{"footer": {"text": "x" * 2049}}]}, "embeds.0.footer.text"),
+    ({"embeds": [{"author": {"name": "x" * 257}}]}, "embeds.0.author.name"),
+    ({"embeds": [{"description": "x" * 4000}, {"description": "x" * 2001}]}, "embeds"),
+    ({"embeds": [{"description": "x", "url": "https://"}]}, "embeds.0.url"),
+    ({"embeds": [{"description": "x", "url": "https://[::1"}]}, "embeds.0.url"),
+    ({"embeds": [{"description": "x", "url": "https://exa mple.com"}]}, "embeds.0.url"),
+    ({"embeds": [{"description": "x", "url": "https://example.com/" + "a" * 3000}]}, "embeds.0.url"),
+    ({"embeds": [{"description": "x", "url": "javascript:alert(1)"}]}, "embeds.0.url"),
+    ({"content": "x", "components": [{"type": 1, "components": [
+        {"type": 2, "style": 1, "label": "x" * 81, "custom_id": "a"}]}]}, "components.0.components.0.label"),
+    ({"content": "x", "components": [{"type": 1, "components": [
+        {"type": 2, "style": 1, "label": "x", "custom_id": "a" * 101}]}]}, "components.0.components.0.custom_id"),
+    ({"content": "x", "components": [{"type": 1, "components": [
+        {"type": 2, "style": 1, "label": "x", "custom_id": f"b{n}"} for n in range(6)]}]}, "components.0"),
+    ({"content": "x", "components": [{"type": 1, "components": [
+        {"type": 2, "style": 1, "label": "x", "custom_id": f"r{n}"}]} for n in range(6)]}, "components"),
+])
+async def test_messages_over_discords_documented_limits_are_refused(fake, body, field):
+    text = fake.add_channel("general", GUILD_TEXT)
+    status, _, answer = await rest(fake, "POST", f"/channels/{text}/messages", body)
+    assert status == 400 and answer["code"] == 50035 and field in answer["errors"]
+
+
+async def test_a_thread_name_over_100_characters_is_refused(fake):
+    text = fake.add_channel("general", GUILD_TEXT)
+    _, _, message = await rest(fake, "POST", f"/channels/{text}/messages", {"content": "hi"})
+    status, _, answer = await rest(fake, "POST", f"/channels/{text}/messages/{message['id']}/threads", {"name": "x" * 101})
+    assert status == 400 and "name" in answer["errors"]

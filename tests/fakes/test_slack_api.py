@@ -224,6 +224,62 @@ def test_in_thread_mode_serves_another_loop_and_another_process():
         assert [c.method for c in slack.calls] == ["chat.postMessage", "chat.postMessage"]
 
 
+def section(text: str) -> dict:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+@pytest.mark.parametrize(("blocks", "pointer"), [
+    ([section("x" * 3001)], "/blocks/0/text/text"),
+    ([{"type": "header", "text": {"type": "plain_text", "text": "x" * 151}}], "/blocks/0/text/text"),
+    ([{"type": "context", "elements": [{"type": "mrkdwn", "text": "x"}] * 11}], "/blocks/0/elements"),
+    ([{"type": "actions", "elements": [{"type": "button", "text": {"type": "plain_text", "text": "x" * 76},
+                                        "action_id": "a", "value": "v"}]}], "/blocks/0/elements/0/text/text"),
+    ([{"type": "actions", "elements": [{"type": "button", "text": {"type": "plain_text", "text": "x"},
+                                        "action_id": "a" * 256, "value": "v" * 2001}]}], "/blocks/0/elements/0/action_id"),
+    ([section("x")] * 51, "/blocks"),
+    ([{"type": "bogus"}], "/blocks/0/type"),
+])
+async def test_messages_over_a_documented_limit_are_invalid_blocks_with_slacks_explanation(blocks, pointer):
+    async with FakeSlack() as slack:
+        slack.add_channel("social-desk")
+        with pytest.raises(SlackApiError) as refused:
+            await client_for(slack).chat_postMessage(channel="#social-desk", text="hi", blocks=blocks)
+        assert refused.value.response["error"] == "invalid_blocks"
+        assert any(pointer in message for message in refused.value.response["response_metadata"]["messages"])
+
+
+async def test_message_text_metadata_and_views_over_their_limits_are_refused_as_slack_refuses_them():
+    async with FakeSlack() as slack:
+        slack.add_channel("social-desk")
+        client = client_for(slack)
+        with pytest.raises(SlackApiError) as refused:
+            await client.chat_postMessage(channel="#social-desk", text="x" * 40_001)
+        assert refused.value.response["error"] == "msg_too_long"
+        big = {"event_type": "socialdesk_outbox", "event_payload": {"key": "k" * 9000}}
+        with pytest.raises(SlackApiError) as refused:
+            await client.chat_postMessage(channel="#social-desk", text="hi", metadata=big)
+        assert refused.value.response["error"] == "metadata_too_large"
+        option = {"text": {"type": "plain_text", "text": "Publish anyway"}, "value": "anyway",
+                  "description": {"type": "plain_text", "text": "x" * 77}}  # the Reply modal's old description
+        modal = {"type": "modal", "title": {"type": "plain_text", "text": "Reply to #42"},
+                 "submit": {"type": "plain_text", "text": "Publish"},
+                 "blocks": [{"type": "input", "label": {"type": "plain_text", "text": "Guard"},
+                             "element": {"type": "checkboxes", "action_id": "c", "options": [option]}}]}
+        with pytest.raises(SlackApiError) as refused:
+            await client.views_open(trigger_id="1.2", view=modal)
+        assert refused.value.response["error"] == "invalid_arguments"
+        assert "/view/blocks/0/element/options/0/description/text" in refused.value.response["response_metadata"]["messages"][0]
+        with pytest.raises(SlackApiError) as refused:
+            await client.views_open(trigger_id="1.2", view={**modal, "title": {"type": "plain_text", "text": "x" * 25}})
+        assert refused.value.response["error"] == "invalid_arguments"
+        home = {"type": "home", "blocks": [section("x" * 3001)]}
+        with pytest.raises(SlackApiError) as refused:
+            await client.views_publish(user_id="U0BOT", view=home)  # the Home tab is checked like every view
+        assert refused.value.response["error"] == "invalid_arguments"
+        option["description"]["text"] = "x" * 75
+        assert (await client.views_open(trigger_id="1.2", view=modal))["ok"]
+
+
 @pytest.mark.asyncio
 async def test_views_publish_keeps_the_documented_view_limits():
     async with FakeSlack() as slack:

@@ -41,8 +41,15 @@ from bot.desk import Desk
 from bot.ports import ChatError
 from handlers import TYPED, Command, dispatch
 from handlers.approve import button_args
-from handlers.context import Actor, Outcome, Request, parse_flags
-from handlers.parsing import CommandError, parse_slash, parse_thread_message, with_reply_text
+from handlers.context import Actor, Outcome, Request, parse_flags, request_from_dict, request_to_dict
+from handlers.parsing import (
+    CommandError,
+    not_in_a_conversation,
+    parse_slash,
+    parse_thread_message,
+    typed_command,
+    with_reply_text,
+)
 
 log = logging.getLogger(__name__)
 NOTE_SAVED = "📝"
@@ -122,6 +129,23 @@ def _command(command: Command, run) -> app_commands.Command:
     return app_commands.Command(name=command.name, description=command.summary[:100], callback=callback)
 
 
+_CHANNEL_OR_ROLE = re.compile(r"<(#|@&)(\d{15,21})>|<a?(:\w+:)\d{15,21}>")
+
+
+def as_typed(text: str, guild: discord.Guild | None) -> str:
+    """Discord's mention syntax as the member typed it: `<#id>` -> #channel, `<@&id>` -> @role, `<:name:id>` -> :name:.
+    User mentions stay `<@id>`: that is who they name (the handlers turn them into names or refuse them)."""
+    def typed(match: re.Match) -> str:
+        if match.group(3):
+            return match.group(3)
+        found = (guild.get_channel_or_thread(int(match.group(2))) if match.group(1) == "#"
+                 else guild.get_role(int(match.group(2)))) if guild else None
+        prefix = "#" if match.group(1) == "#" else "@"
+        return f"{prefix}{found.name}" if found else f"{prefix}{'channel' if prefix == '#' else 'role'}"
+
+    return _CHANNEL_OR_ROLE.sub(typed, text)
+
+
 def actor_of(user: discord.abc.User) -> Actor:
     """The neutral actor behind a Discord user: their role ids and names (for the role mapping), their display name."""
     roles = [role for role in getattr(user, "roles", []) if not role.is_default()]
@@ -138,35 +162,76 @@ class DiscordListeners:
         self.guild_id = guild_id
         self.held = HeldReplies(desk.engine, desk.clock)
 
-    async def first_to(self, event_id: int) -> bool:
-        """Claim an interaction or message for this replica: False when another one has it (then say nothing)."""
+    async def first_to(self, event_id: int, command: dict | None = None) -> bool:
+        """Claim an interaction or message for this replica: False when another one has it (then say nothing). A
+        `command` is recorded with the claim, to be run after a crash (bot/desk/events.py)."""
+        if command is not None:
+            return await self.desk.record_command("discord", str(event_id), command)
         return await self.desk.first_to_act("discord", str(event_id))
 
     # --- application commands --------------------------------------------------------------------
 
     async def command(self, interaction: discord.Interaction, number: int | None, text: str | None) -> None:
-        if not await self.first_to(interaction.id):
-            return
-        await interaction.response.defer(ephemeral=True, thinking=True)
         try:
             request = await self.command_request(interaction, number, text)
         except CommandError as error:
-            await self._followup(interaction, str(error))
+            if await self.first_to(interaction.id):
+                await interaction.response.defer(ephemeral=True, thinking=True)
+                await self._followup(interaction, str(error))
             return
-        outcome = await dispatch(self.desk, request)
-        await self._followup(interaction, with_reply_text(outcome, request), await self._held_view(outcome, request))
-        if outcome.files:
+        await self._recorded(interaction, request)
+
+    async def _recorded(self, interaction: discord.Interaction, request: Request) -> None:
+        """Record the command, then defer (the ack), run it once and answer: a command acknowledged before a crash is run
+        on restart (`recover`). The record is also the claim: only one replica gets it."""
+        key = str(interaction.id)
+        payload = {"request": request_to_dict(request), "application_id": str(interaction.application_id),
+                   "token": interaction.token}
+        if not await self.first_to(interaction.id, payload):
+            return  # another replica's
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        if not await self.desk.start_command("discord", key):
+            return
+        try:
+            outcome = await dispatch(self.desk, request)
+            await self._followup(interaction, with_reply_text(outcome, request), await self._held_view(outcome, request))
+            if outcome.files:
+                try:
+                    await self.chat.upload(str(interaction.channel_id), None, outcome.files, outcome.files_note)
+                except ChatError as error:
+                    await self._followup(interaction, f"The files could not be shared here: {error}")
+        finally:
+            await self.desk.finish_command("discord", key)
+
+    async def recover(self) -> int:
+        """Run the commands acknowledged (deferred) before a crash and never run or finished; each is answered in its
+        interaction (Discord keeps an interaction's token 15 minutes), saying it comes late. One never acknowledged is
+        dropped: its teammate was told it failed. Returns how many were run."""
+        ran = 0
+        for key, payload in await self.desk.unfinished_commands("discord"):
+            if not await self.desk.start_command("discord", key):
+                continue
             try:
-                await self.chat.upload(str(interaction.channel_id), None, outcome.files, outcome.files_note)
+                if await self.chat.interaction_answered(payload["application_id"], payload["token"]):
+                    request = request_from_dict(payload["request"])
+                    outcome = await dispatch(self.desk, request)
+                    await self.chat.late_answer(payload["application_id"], payload["token"],
+                                                "(Answered late: socialdesk restarted after you sent this.) "
+                                                + with_reply_text(outcome, request))
+                    ran += 1
             except ChatError as error:
-                await self._followup(interaction, f"The files could not be shared here: {error}")
+                log.error("Discord: could not answer command %s after a restart: %s", key, error)
+            finally:
+                await self.desk.finish_command("discord", key)
+        return ran
 
     async def command_request(self, interaction: discord.Interaction, number: int | None, text: str | None) -> Request:
         """`/claim 42`, or `/claim` inside #42's thread, as a handler request; mentioned users come with their roles."""
         name = interaction.command.name
         if number is None and TYPED[name].needs_number:
             number = self.conversation_for_thread(interaction.channel)
-        typed = " ".join(part for part in (str(number) if number else "", (text or "").strip()) if part)
+        typed = " ".join(part for part in (str(number) if number else "", as_typed(text or "", interaction.guild).strip())
+                         if part)
         request = parse_slash(name, typed, actor_of(interaction.user))
         return dataclasses.replace(request, mentioned=await self.mentioned(interaction.guild, request.args))
 
@@ -174,23 +239,22 @@ class DiscordListeners:
 
     async def component(self, interaction: discord.Interaction) -> None:
         match = _CUSTOM_ID.match((interaction.data or {}).get("custom_id", ""))
-        if match is None or not await self.first_to(interaction.id):
-            return  # not ours, or another replica's
+        if match is None:
+            return  # not ours
         action, number, more = match.group(1), int(match.group(2)), match.group(3) or ""
-        if action in PRESSED:
-            await interaction.response.defer(ephemeral=True, thinking=True)
-            request = Request(command=action, actor=actor_of(interaction.user), number=number)
-            await self._followup(interaction, (await dispatch(self.desk, request)).text)
-        elif action == "reply":
+        if action in PRESSED or (action in DECIDED and more.isdigit()):
+            args = button_args(int(more)) if action in DECIDED else ""
+            await self._recorded(interaction, Request(command=action, actor=actor_of(interaction.user), number=number,
+                                                      args=args))
+            return
+        if not await self.first_to(interaction.id):
+            return  # another replica's
+        if action == "reply":
             suggestion = await self.desk.first_suggestion(number)
             await interaction.response.send_modal(reply_modal(number, suggestion, self.desk.reply_limit(number)))
         elif action == "use" and more.isdigit():
             await interaction.response.send_modal(reply_modal(
                 number, suggestion_on(interaction.message, int(more)), self.desk.reply_limit(number)))
-        elif action in DECIDED and more.isdigit():
-            await interaction.response.defer(ephemeral=True, thinking=True)
-            request = Request(command=action, actor=actor_of(interaction.user), number=number, args=button_args(int(more)))
-            await self._followup(interaction, (await dispatch(self.desk, request)).text)
         elif action == "reply_modal":
             await self.submit_reply(interaction, number)
         elif action == "anyway":
@@ -253,10 +317,14 @@ class DiscordListeners:
         if message.type not in (discord.MessageType.default, discord.MessageType.reply):
             return
         number = self.conversation_for_thread(message.channel)
-        if number is None or not await self.first_to(message.id):
-            return  # not a socialdesk conversation, or another replica's
+        text = "\n".join([as_typed(message.content, message.guild), *(a.url for a in message.attachments)]).strip()
+        if number is None:
+            if typed_command(text) and await self.first_to(message.id):
+                await self._answer(message, not_in_a_conversation(text))
+            return  # not a socialdesk conversation
+        if not await self.first_to(message.id):
+            return  # another replica's
         where = str(message.channel.id)
-        text = "\n".join([message.content, *(a.url for a in message.attachments)]).strip()
         if not text:
             await self._answer(message, "I found no text in this message (a sticker?), so nothing was saved. If every "
                                "message gets this answer, the bot's Message Content intent is off: see README, Discord setup.")

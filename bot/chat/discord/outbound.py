@@ -188,9 +188,9 @@ class DiscordChat:
                      components: list[dict] | None = None) -> None:
         """Tell one person something where they wrote, as a reply to their message if given; nobody else is pinged.
         `components` (buttons) go under the last message."""
-        chunks = answer_chunks(text)
+        chunks = answer_chunks(text, prefix=f"<@{user_id}> ")
         for index, chunk in enumerate(chunks):
-            body = {"content": f"<@{user_id}> {chunk}" if index == 0 else chunk,
+            body = {"content": chunk,
                     "allowed_mentions": allowed_mentions(users=(user_id,))}
             if reply_to and index == 0:
                 body["message_reference"] = {"message_id": reply_to, "fail_if_not_exists": False}
@@ -198,6 +198,25 @@ class DiscordChat:
                 body["components"] = components
             await self._call("answer in the thread", "Send Messages in Threads", Route(
                 "POST", "/channels/{channel_id}/messages", channel_id=channel_id), json=body)
+
+    async def interaction_answered(self, application_id: str, token: str) -> bool:
+        """Whether an interaction was acknowledged (its original answer exists); False once its token expired."""
+        try:
+            await self.client.http.request(Route("GET", "/webhooks/{application_id}/{token}/messages/@original",
+                                                 application_id=application_id, token=token))
+        except discord.NotFound:
+            return False
+        except discord.HTTPException as error:
+            raise _chat_error(error, "look up an interaction", "nothing") from None
+        return True
+
+    async def late_answer(self, application_id: str, token: str, text: str) -> None:
+        """An ephemeral follow-up to an interaction answered late (after a restart)."""
+        for chunk in answer_chunks(text):
+            await self._call("answer a command", "nothing", Route(
+                "POST", "/webhooks/{application_id}/{token}", application_id=application_id, token=token),
+                json={"content": chunk, "flags": discord.MessageFlags(ephemeral=True).value,
+                      "allowed_mentions": allowed_mentions()})
 
     async def react(self, channel_id: str, message_id: str, emoji: str) -> None:
         await self._call("add a reaction", "Add Reactions", Route(

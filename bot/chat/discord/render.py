@@ -1,7 +1,10 @@
 """Discord rendering: embeds, buttons, the reply modal, the held-reply prompts, and the allowed mentions of every message.
 
-Text from the internet goes through `escape`: markdown is escaped and mentions are broken with a
-zero-width space, so a post can neither ping nor restyle nor smuggle a masked link. Besides,
+Text from the internet goes through `escape`: every markdown character is escaped with a backslash
+(masked links, headings, lists and bare links included: `discord.utils.escape_markdown` misses the
+second masked link on a line), mentions are broken with a zero-width space and bidi controls are
+stripped, so a post can neither ping nor restyle nor smuggle a link. Every field is cut to Discord's
+limit by construction (bot/chat/text.py), and post URLs are rebuilt or dropped. Besides,
 every message states its `allowed_mentions`: nobody by default, only the owner or the on-call
 role where a notice means to reach them. Every message of the bot carries its outbox key's
 digest in the embed footer (`ref …`), which is how `find_message` recognises it after a crash.
@@ -13,7 +16,10 @@ import re
 from datetime import datetime
 
 import discord
+import regex
 
+from bot.chat.text import fit as text_fit
+from bot.chat.text import how_much, one_line, web_url
 from bot.views import (
     ApprovalRequest,
     ConversationView,
@@ -25,25 +31,31 @@ from bot.views import (
     ThreadMessage,
 )
 from bot.vocabulary import network_name, status_name
+from bot.wording import clean, cut
 
 SENTIMENT = {"positive": "🙂", "neutral": "😐", "negative": "😠"}
 PRIORITY = {"urgent": "🔴", "high": "🟠", "normal": "🔵", "low": "⚪"}
 COLOUR = {"urgent": 0xE03E3E, "high": 0xF08C00, "normal": 0x3B82F6, "low": 0x9CA3AF}
-DESCRIPTION_LIMIT = 4000  # Discord allows 4096 characters in an embed description
+# https://discord.com/developers/docs/resources/message#embed-object-embed-limits
+DESCRIPTION_LIMIT = 4000  # of 4096, leaving room in the 6000 of the whole embed
 FIELD_LIMIT = 1024
 TITLE_LIMIT = 256
-THREAD_NAME_LIMIT = 100
-CONTENT_LIMIT = 2000
-MODAL_TEXT_LIMIT = 4000
+AUTHOR_LIMIT = 256
+THREAD_NAME_LIMIT = 100  # https://discord.com/developers/docs/resources/channel#start-thread-from-message
+CONTENT_LIMIT = 2000  # https://discord.com/developers/docs/resources/message#create-message
+MODAL_TEXT_LIMIT = 4000  # https://discord.com/developers/docs/components/reference#text-input
+NAME_LIMIT = 80  # graphemes of a handle or display name shown
 SHOWN_SUGGESTIONS = 5  # a "Use…" button each, in one row; "New suggestions" has its own row
 MODAL_TIMEOUT = 900  # seconds discord.py keeps an open modal in memory; a later submit is still handled
 ZWSP = "\u200b"
 _REF = re.compile(r"ref ([0-9a-f]{16})$")
 _MARKUP = re.compile(r"<(?=[@#/:ta])")  # <@user>, <@&role>, <#channel>, </command:id>, <t:…>, <a:emoji:id>
-_EVERYONE = re.compile(r"@(?=(?:everyone|here)\b)", re.I)  # discord.py escapes the lower-case forms only
+_EVERYONE = re.compile(r"@(?=everyone|here)", re.I)  # discord.py escapes the lower-case forms only
 _BROKEN_MARKUP = re.compile(f"(?<=[<@]){ZWSP}")
 _ESCAPED = re.compile(r"\\(.)", re.S)
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+# What Discord's markdown reads (a backslash before any punctuation makes it the character itself): inline marks and
+# masked links anywhere, bare links at "://", headings, quotes and lists at the start of a line.
+_MARKDOWN = regex.compile(r"[\\*_~`|\[\]<]|:(?=//)|^[ \t]*\K[#>+-]|^[ \t]*\d+\K\.", regex.M)
 PARENT_FOOTER = "socialdesk #"
 
 
@@ -71,8 +83,9 @@ def inert_mentions(text: str) -> str:
 
 
 def escape(text: str) -> str:
-    """Untrusted text made inert: markdown escaped, mentions and Discord markup broken. `unescape` undoes it."""
-    return discord.utils.escape_markdown(inert_mentions(text))
+    """Untrusted text made inert: bidi controls out, mentions and Discord markup broken, every markdown character
+    escaped (links, masked or bare, cannot form). `unescape` undoes it."""
+    return _MARKDOWN.sub(lambda mark: "\\" + mark.group(0), inert_mentions(clean(text)))
 
 
 def unescape(text: str) -> str:
@@ -80,14 +93,22 @@ def unescape(text: str) -> str:
     return _BROKEN_MARKUP.sub("", _ESCAPED.sub(r"\1", text))
 
 
-def fit(text: str, limit: int, transform=escape, tail: str = " … *(cut; open the post for the rest)*") -> str:
-    """`transform(text)` within `limit` characters, cut at a word boundary *before* escaping (escapes stay whole)."""
-    rendered = transform(text)
-    while len(rendered) > limit:
-        keep = max(0, len(text) * (limit - len(tail)) // len(rendered) - 1)
-        text = text[:keep].rsplit(" ", 1)[0] if " " in text[:keep] else text[:keep]
-        rendered = transform(text) + tail
-    return rendered
+def fit(text: str, limit: int, transform=escape, tail: str = "…") -> str:
+    """`transform(text)` within `limit` characters, cut between graphemes (at a space where there is one near the end)
+    with `tail` where it was cut. The limit is met on the transformed text, escapes included."""
+    return text_fit(text, limit, lambda head, left_out: transform(head) + (tail if left_out else ""))
+
+
+def post_text(text: str, url: str | None, limit: int = DESCRIPTION_LIMIT) -> str:
+    """A post escaped in at most `limit` characters; a long one shows its head and says how much is cut, with a link."""
+    web = _web_url(url)
+    where = f"[open the post]({web})" if web else "open the post on the network"
+
+    def render(head: str, left_out: int) -> str:
+        shown = escape(head) or "*(no text)*"
+        return shown + (f" …\n*({how_much(left_out)} cut: {where} for the rest)*" if left_out else "")
+
+    return text_fit(text, limit, render)
 
 
 def allowed_mentions(users: tuple[str, ...] = (), roles: tuple[str, ...] = ()) -> dict:
@@ -100,34 +121,28 @@ def allowed_mentions(users: tuple[str, ...] = (), roles: tuple[str, ...] = ()) -
 
 def thread_name(view: ConversationView) -> str:
     """'#42 · X · @handle: first words' in at most 100 characters (thread names are plain text)."""
-    network = network_name(view.network)
-    head = f"#{view.number} · {network} · @{_plain(view.author_handle)}"[:THREAD_NAME_LIMIT]
-    words = _plain(view.text)
-    room = THREAD_NAME_LIMIT - len(head) - 2
-    if not words or room < 8:
-        return head
-    if len(words) > room:
-        words = words[:room - 1].rsplit(" ", 1)[0] + "…"
-    return f"{head}: {words}"
+    head = cut(f"#{view.number} · {one_line(network_name(view.network))} · @{one_line(view.author_handle)}", 60)
+    words = one_line(view.text)
+    return cut(f"{head}: {words}", THREAD_NAME_LIMIT) if words else head
 
 
 def conversation_message(view: ConversationView, key: str | None) -> dict:
     """The first message of a conversation's thread: an embed with the facts and the Claim / Reply… / Resolve buttons.
 
     `key` is None for an edit: only the first delivery needs finding again after a crash."""
-    network = network_name(view.network)
-    name = f" ({view.author_name})" if view.author_name and view.author_name != view.author_handle else ""
+    network = escape(cut(one_line(network_name(view.network)), 30))
+    shown = f" ({_name(view.author_name)})" if view.author_name and view.author_name != view.author_handle else ""
     head = f"#{view.number} · {network} · "
     embed = discord.Embed(
-        title=head + fit(f"@{view.author_handle}{name}", TITLE_LIMIT - len(head), tail="…"),
-        url=_web_url(view.url), description=fit(view.text, DESCRIPTION_LIMIT) or "*(no text)*",
+        title=head + fit(f"@{_name(view.author_handle)}{shown}", TITLE_LIMIT - len(head), transform=escape),
+        url=_web_url(view.url), description=post_text(view.text, view.url),
         colour=COLOUR.get(view.priority, COLOUR["normal"]),
     )
-    owner = f"<@{view.owner_chat_id}>" if view.owner_chat_id else (escape(view.owner_name) if view.owner_name else "nobody yet")
+    owner = f"<@{view.owner_chat_id}>" if view.owner_chat_id else (escape(_name(view.owner_name or "")) or "nobody yet")
     for label, value in (
-        ("Sentiment", f"{SENTIMENT.get(view.sentiment, '')} {view.sentiment}"),
-        ("Intent", view.intent.replace("_", " ")),
-        ("Priority", f"{PRIORITY.get(view.priority, '')} {view.priority}"),
+        ("Sentiment", f"{SENTIMENT.get(view.sentiment, '')} {escape(view.sentiment)}"),
+        ("Intent", escape(view.intent.replace("_", " "))),
+        ("Priority", f"{PRIORITY.get(view.priority, '')} {escape(view.priority)}"),
         ("Due", f"snoozed until {stamp(view.snoozed_until, 'f')}" if view.snoozed_until else due_text(view.due_at)),
         ("Status", f"**{status_name(view.status)}**"),
         ("Owner", owner),
@@ -140,7 +155,8 @@ def conversation_message(view: ConversationView, key: str | None) -> dict:
         embed.add_field(name="Team", value=fit(team, FIELD_LIMIT, transform=lambda t: t, tail="…"), inline=False)
     if view.suggestion and view.status != "resolved":  # folded in here while the channel was backlogged
         embed.add_field(name="💡 Suggested", value=fit(view.suggestion, FIELD_LIMIT, tail="…"), inline=False)
-    embed.set_footer(text=f"{PARENT_FOOTER}{view.number} · lang {view.language}" + (f" · ref {ref(key)}" if key else ""))
+    embed.set_footer(text=f"{PARENT_FOOTER}{view.number} · lang {cut(one_line(view.language), 16)}"
+                          + (f" · ref {ref(key)}" if key else ""))
     buttons = [] if view.status == "resolved" else [
         _button("Claim", f"sd:claim:{view.number}", discord.ButtonStyle.secondary),
         _button("Reply…", f"sd:reply:{view.number}", discord.ButtonStyle.primary),
@@ -155,7 +171,7 @@ TEAM_ICONS = {"history": "👤", "tags": "🏷️", "suggested_tags": "", "compo
 def team_facts(view: ConversationView) -> str:
     """The customer's history, tags, who is writing, what waits for whom: one line each."""
     def shown(kind: str, text: str) -> str:
-        text = " ".join(f"`{_plain(t)}`" for t in text.split()) if kind == "tags" else escape(text)
+        text = " ".join(f"`{one_line(t)}`" for t in text.split()) if kind == "tags" else escape(text)
         return f"{TEAM_ICONS[kind]} {text}".strip()
 
     return "\n".join(shown(kind, text) for kind, text in view.team_facts())
@@ -163,7 +179,7 @@ def team_facts(view: ConversationView) -> str:
 
 def approval_message(message: ApprovalRequest, key: str) -> dict:
     """A reply waiting for a lead, with Approve / Reject (a lead edits with `/approve N the edited text`)."""
-    embed = discord.Embed(title=fit(f"⏳ {message.author}'s reply waits for a lead", TITLE_LIMIT, _plain, "…"),
+    embed = discord.Embed(title=fit(f"⏳ {message.author}'s reply waits for a lead", TITLE_LIMIT, one_line, "…"),
                           description=fit(message.text, DESCRIPTION_LIMIT))
     embed.add_field(name="Why", value=fit(message.reasons or "policy", FIELD_LIMIT, tail="…"), inline=False)
     if message.decided:
@@ -180,14 +196,14 @@ def approval_message(message: ApprovalRequest, key: str) -> dict:
 
 def escalation_message(message: EscalationSummary, key: str) -> dict:
     """The summary an expert group gets; it pings the group's role."""
-    embed = discord.Embed(title=fit(f"🚨 #{message.number} escalated to {message.group}", TITLE_LIMIT, _plain, "…"),
+    embed = discord.Embed(title=fit(f"🚨 #{message.number} escalated to {message.group}", TITLE_LIMIT, one_line, "…"),
                           description=fit(f"{message.by}: {message.reason}", DESCRIPTION_LIMIT))
     embed.add_field(name="Customer", value=fit(message.customer, FIELD_LIMIT, tail="…"), inline=False)
     embed.add_field(name="History", value=fit(message.history, FIELD_LIMIT, tail="…"), inline=False)
     if message.notes:
         embed.add_field(name="Notes", value=fit("\n".join(message.notes), FIELD_LIMIT, tail="…"), inline=False)
     for post in message.posts:
-        embed.add_field(name=fit(f"@{post.author_handle}", TITLE_LIMIT, _plain, "…"),
+        embed.add_field(name=fit(f"@{post.author_handle}", TITLE_LIMIT, one_line, "…"),
                         value=fit(post.text, FIELD_LIMIT, tail="…") or "*(no text)*", inline=False)
     embed.set_footer(text=f"ref {ref(key)}")
     roles = (message.mention_group_id,) if message.mention_group_id else ()
@@ -200,21 +216,21 @@ def incident_message(view: IncidentView, key: str | None) -> dict:
     `key` is None for an edit."""
     name = f"I{view.number}"
     state = "resolved" if view.status == "resolved" else f"{view.open_conversations:,} open"
-    said = "\n".join(f"> {fit(' '.join(text.split()), 280, tail='…')} *(×{count:,})*" for text, count in view.phrasings)
+    said = "\n".join(f"> {fit(one_line(text), 280)} *(×{count:,})*" for text, count in view.phrasings)
     embed = discord.Embed(
         title=f"🚨 Incident {name} · {view.conversations:,} customers ({state}, {view.answered:,} answered)"[:TITLE_LIMIT],
-        description=(f"**What they say**\n{said}" if said else "*(no text)*")[:DESCRIPTION_LIMIT],
+        description=cut(f"**What they say**\n{said}", DESCRIPTION_LIMIT) if said else "*(no text)*",
         colour=COLOUR["urgent"],
     )
-    networks = " · ".join(f"{network_name(network)} {count:,}" for network, count in view.networks)
-    embed.add_field(name="Networks", value=networks or "—", inline=True)
+    networks = " · ".join(f"{fit(one_line(network_name(network)), 30)} {count:,}" for network, count in view.networks)
+    embed.add_field(name="Networks", value=cut(networks, FIELD_LIMIT) or "—", inline=True)
     embed.add_field(name="Since", value=f"{stamp(view.first_at, 'f')}, latest {stamp(view.last_at, 'R')}", inline=True)
     if view.open_conversations and view.due_at:
         embed.add_field(name="Due", value=due_text(view.due_at), inline=True)
     for sample in view.samples:
-        head = f"#{sample.number} · {network_name(sample.network)} · "
-        embed.add_field(name=head + fit(f"@{_plain(sample.author_handle)}", TITLE_LIMIT - len(head), tail="…"),
-                        value=fit(sample.text, 300, tail="…") or "*(no text)*", inline=False)
+        head = f"#{sample.number} · {fit(one_line(network_name(sample.network)), 30)} · "
+        embed.add_field(name=head + fit(one_line(f"@{sample.author_handle}"), NAME_LIMIT),
+                        value=post_text(sample.text, sample.url, 300), inline=False)
     if view.suggestion and view.status != "resolved":
         embed.add_field(name="💡 Suggested", value=fit(view.suggestion, FIELD_LIMIT, tail="…"), inline=False)
     embed.add_field(name="What to do", inline=False, value=(
@@ -236,8 +252,8 @@ def due_text(due: datetime | None) -> str:
 
 def thread_message(message: ThreadMessage, key: str) -> dict:
     if isinstance(message, CustomerPost):
-        embed = discord.Embed(description=fit(message.text, DESCRIPTION_LIMIT) or "*(no text)*")
-        embed.set_author(name=f"@{_plain(message.author_handle)} wrote"[:TITLE_LIMIT], url=_web_url(message.url))
+        embed = discord.Embed(description=post_text(message.text, message.url))
+        embed.set_author(name=f"@{inert_mentions(_name(message.author_handle))} wrote", url=_web_url(message.url))
         if message.has_pii:
             embed.add_field(name="⚠️ Personal data", value="Don't repeat it in public.", inline=False)
         embed.set_footer(text=f"ref {ref(key)}")
@@ -257,9 +273,10 @@ def suggestions_message(message: Suggestions, key: str) -> dict:
     texts = message.texts[:SHOWN_SUGGESTIONS]
     head, hint = (("💡 Suggested replies", "Pick one to edit and send.") if texts
                   else ("💡 No suggested reply this time", "Write your own, or ask for new ones."))
-    embed = discord.Embed(title=f"{head} ({fit(where, TITLE_LIMIT - len(head) - 3, _plain, '…')})", description=hint)
+    embed = discord.Embed(title=f"{head} ({fit(where, TITLE_LIMIT - len(head) - 3, lambda t: escape(one_line(t)))})",
+                          description=hint)
     for index, text in enumerate(texts):
-        embed.add_field(name=str(index + 1), value=fit(text, FIELD_LIMIT, tail="…"), inline=False)
+        embed.add_field(name=str(index + 1), value=fit(text, FIELD_LIMIT) or "-", inline=False)
     embed.set_footer(text=f"ref {ref(key)}")
     use = [_button(f"Use {i + 1}…", f"sd:use:{message.number}:{i}", discord.ButtonStyle.secondary) for i in range(len(texts))]
     again = _button("New suggestions", f"sd:suggest:{message.number}", discord.ButtonStyle.secondary)
@@ -268,10 +285,8 @@ def suggestions_message(message: Suggestions, key: str) -> dict:
 
 def notice_message(notice: Notice, key: str) -> dict:
     """A notice of the bot's own; it pings only the owner and the on-call role it names, in the message text."""
-    text = inert_mentions(notice.text)
-    if notice.link and _web_url(notice.link):
-        text += f" [View]({_web_url(notice.link)})"
-    embed = discord.Embed(description=text[:DESCRIPTION_LIMIT])
+    view_link = f" [View]({_web_url(notice.link)})" if _web_url(notice.link) else ""
+    embed = discord.Embed(description=cut(inert_mentions(clean(notice.text)), DESCRIPTION_LIMIT - len(view_link)) + view_link)
     embed.set_footer(text=f"ref {ref(key)}")
     users = (notice.mention_chat_id,) if notice.mention_chat_id else ()
     roles = (notice.mention_group_id,) if notice.mention_group_id else ()
@@ -279,18 +294,27 @@ def notice_message(notice: Notice, key: str) -> dict:
     return _message(content=pings or None, embeds=[embed], mentions=allowed_mentions(users, roles))
 
 
-def answer_chunks(text: str) -> list[str]:
-    """A handler's answer as message texts of at most 2000 characters, split between lines, pinging nobody."""
+def answer_chunks(text: str, prefix: str = "") -> list[str]:
+    """A handler's answer as message texts of at most 2000 characters, split between lines (or graphemes), pinging
+    nobody; the first starts with `prefix` (the mention of whom it answers), counted in its 2000."""
     chunks: list[str] = []
-    for line in inert_mentions(text).split("\n"):
-        while len(line) > CONTENT_LIMIT:
-            chunks.append(line[:CONTENT_LIMIT])
-            line = line[CONTENT_LIMIT:]
-        if chunks and len(chunks[-1]) + 1 + len(line) <= CONTENT_LIMIT:
-            chunks[-1] += "\n" + line
-        else:
-            chunks.append(line)
-    return [chunk for chunk in chunks if chunk.strip()] or ["(no answer)"]
+    current = prefix
+    for line in inert_mentions(clean(text)).split("\n"):
+        while True:
+            joined = f"{current}\n{line}" if current and current != prefix else current + line
+            if len(joined) <= CONTENT_LIMIT:
+                current = joined
+                break
+            if current and current != prefix:
+                chunks.append(current)
+                current = ""
+                continue
+            head = cut(line, CONTENT_LIMIT - len(current), marker="")
+            chunks.append(current + head)
+            current, line = "", line[len(head):]
+    if current.strip() and current != prefix:
+        chunks.append(current)
+    return chunks or [f"{prefix}(no answer)"]
 
 
 def reply_modal(number: int, suggestion: str, max_length: int) -> discord.ui.Modal:
@@ -299,9 +323,13 @@ def reply_modal(number: int, suggestion: str, max_length: int) -> discord.ui.Mod
     Discord's modal must be the immediate answer to the button: nothing slow may happen before it."""
     modal = discord.ui.Modal(title=f"Reply to #{number}", custom_id=f"sd:reply_modal:{number}", timeout=MODAL_TIMEOUT)
     hint = f"Your initials are added. Limit with them: {max_length} characters." if max_length else "Your initials are added."
+    default = cut(suggestion, MODAL_TEXT_LIMIT, marker="")
+    if len(default) < len(suggestion):  # a label's description holds 100 characters
+        left_out = len(suggestion) - len(default)
+        hint = f"Too long for this box: its last {left_out:,} characters were left out." + (
+            f" Limit with initials: {max_length}." if max_length else "")
     modal.add_item(discord.ui.Label(text="Your reply", description=hint, component=discord.ui.TextInput(
-        custom_id="text", style=discord.TextStyle.paragraph, default=suggestion[:MODAL_TEXT_LIMIT] or None,
-        max_length=MODAL_TEXT_LIMIT,
+        custom_id="text", style=discord.TextStyle.paragraph, default=default or None, max_length=MODAL_TEXT_LIMIT,
     )))
     modal.add_item(discord.ui.Label(
         text="Publish anyway if the guard holds it", component=discord.ui.Checkbox(custom_id="anyway"),
@@ -357,13 +385,11 @@ def _rows(buttons: list[dict]) -> list[dict]:
     return [{"type": 1, "components": buttons[i:i + 5]} for i in range(0, len(buttons), 5)]
 
 
-def _plain(text: str) -> str:
-    """One line of plain text (thread names, embed author names): no control characters, no runs of spaces."""
-    return " ".join(_CONTROL.sub(" ", text).split())
+def _name(text: str) -> str:
+    """A handle or display name: one line, at most NAME_LIMIT graphemes (escaped where it is shown)."""
+    return cut(one_line(text), NAME_LIMIT)
 
 
 def _web_url(url: str | None) -> str | None:
-    """Only http(s) links are linked; parentheses are encoded so a masked link cannot be closed early."""
-    if not url or not url.startswith(("https://", "http://")):
-        return None
-    return url.replace("(", "%28").replace(")", "%29").replace(" ", "%20")
+    """A web URL Discord accepts (parsed and rebuilt: parentheses encoded, so a masked link cannot close early), else None."""
+    return web_url(url)

@@ -9,6 +9,7 @@ import discord
 
 from bot.chat.discord.inbound import DeskBot
 from bot.chat.discord.outbound import point_at
+from bot.chat.recovery import keep_recovering
 from bot.desk import Desk
 from bot.settings import ConfigError, Secrets
 
@@ -38,6 +39,7 @@ async def start_discord(desk: Desk, connect: Callable[..., None], secrets: Secre
 
     connect(bot.chat, connected)
     gateway = asyncio.create_task(bot.connect(), name="discord-gateway")
+    recovering = asyncio.create_task(keep_recovering("Discord", bot.listeners.recover), name="discord-recover-commands")
 
     def gateway_ended(task: asyncio.Task) -> None:
         if not task.cancelled() and task.exception() is not None and not bot.is_closed():
@@ -49,6 +51,7 @@ async def start_discord(desk: Desk, connect: Callable[..., None], secrets: Secre
     gateway.add_done_callback(gateway_ended)
 
     async def close() -> None:
+        recovering.cancel()
         await bot.close()
         gateway.cancel()
         await asyncio.gather(gateway, return_exceptions=True)

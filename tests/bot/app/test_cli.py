@@ -27,11 +27,25 @@ def test_check_tries_the_token_and_names_what_is_missing(tmp_path, monkeypatch):
 
 
 def test_check_passes_when_everything_is_there(tmp_path, monkeypatch):
-    with FakeSlack.in_thread() as slack:
+    with FakeSlack.in_thread(channels=("social-desk", "social-urgent", "social-escalations", "social-leads")) as slack:
         project(tmp_path, monkeypatch, SLACK_BOT_TOKEN=slack.token, SLACK_API_URL=slack.base_url,
                 SLACK_SIGNING_SECRET="0123456789abcdef")
         result = runner.invoke(app, ["check"])
     assert result.exit_code == 0, result.output
+    assert "ok  Slack channel #social-desk — #social-desk" in result.output and "the bot is a member" in result.output
+
+
+def test_check_finds_a_misspelled_slack_channel_and_one_the_bot_is_not_in(tmp_path, monkeypatch):
+    with FakeSlack.in_thread(channels=("social-dsek", "social-escalations", "social-leads")) as slack:
+        slack.add_channel("social-urgent", member=False)
+        project(tmp_path, monkeypatch, SLACK_BOT_TOKEN=slack.token, SLACK_API_URL=slack.base_url,
+                SLACK_SIGNING_SECRET="0123456789abcdef")
+        result = runner.invoke(app, ["check"])
+    assert result.exit_code == 1
+    output = " ".join(result.output.split())
+    assert "failed Slack channel #social-desk — not found: check its name in socialdesk.toml ([[routes]]" in output
+    assert "failed Slack channel #social-urgent — the bot is not a member" in output and "/invite @socialdesk" in output
+    assert "ok Slack channel #social-escalations" in output
 
 
 def test_check_shows_where_suggestions_come_from(tmp_path, monkeypatch):

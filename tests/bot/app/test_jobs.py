@@ -161,3 +161,28 @@ async def test_a_shutdown_in_the_middle_of_a_drain_logs_no_traceback(db_url, tmp
         await asyncio.sleep(0.1)  # APScheduler reports a job's end from a callback
     assert [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info] == []
     assert any("stopped for the shutdown" in r.getMessage() for r in caplog.records)
+
+
+async def test_a_long_run_is_not_started_twice_and_apscheduler_never_warns(tmp_path, caplog, monkeypatch):
+    """A drain that outlasts the tick (a backlog at 1 msg/s) used to log "maximum number of running instances
+    reached" every second; now each run is a task and a tick during it starts nothing."""
+    runtime, _, _ = make_runtime(f"sqlite:///{tmp_path / 'db.sqlite'}", tmp_path)
+    release, runs = asyncio.Event(), []
+
+    async def slow_drain(key: str) -> None:
+        runs.append(key)
+        await release.wait()
+
+    monkeypatch.setitem(jobs.JOBS, "deliver_outbox", slow_drain)
+    monkeypatch.setattr(jobs, "OUTBOX_TICK", 0.05)
+    scheduler = await jobs.start(runtime)
+    try:
+        await asyncio.sleep(0.5)  # ten ticks while the first run is still going
+        assert len(runs) == 1
+        release.set()
+        await asyncio.sleep(0.2)
+        assert len(runs) >= 2  # once it ended, the next tick started the next run
+    finally:
+        await jobs.shutdown(runtime, scheduler)
+        await runtime.close()
+    assert not [r for r in caplog.records if "maximum number of running instances" in r.getMessage()]

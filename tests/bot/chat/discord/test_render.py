@@ -19,6 +19,7 @@ from bot.chat.discord.render import (
     fit,
     held_buttons,
     notice_message,
+    post_text,
     ref,
     ref_of,
     reply_modal,
@@ -27,6 +28,7 @@ from bot.chat.discord.render import (
     unescape,
 )
 from bot.views import ConversationView, CustomerPost, Notice, Suggestions
+from bot.wording import clean
 
 OWNER, ROLE = "123456789012345678", "223456789012345678"
 DUE = datetime(2026, 11, 2, 13, 0, tzinfo=UTC)
@@ -97,7 +99,7 @@ def test_answered_unowned_resolved_and_personal_data(as_message):
 @pytest.mark.parametrize("text", HOSTILE)
 def test_escaping_leaves_nothing_that_pings_links_or_styles_and_can_be_undone(text):
     escaped = escape(text)
-    assert unescape(escaped) == text.replace("@\u200beveryone", "@everyone")
+    assert unescape(escaped) == clean(text).replace("@\u200beveryone", "@everyone")  # bidi controls are gone for good
     assert not re.search(r"@(everyone|here)", escaped, re.I)
     assert not re.search(r"<[@#/:t]", escaped)
     assert not re.search(r"(?<!\\)\[[^\]]+\]\(", escaped)  # no masked link
@@ -120,9 +122,11 @@ def test_every_rendered_post_stays_within_discord_limits(text, as_message):
     assert len(thread_name(view(text=text * 20, author_handle=text))) <= THREAD_NAME_LIMIT
 
 
-def test_long_posts_are_cut_at_a_word_and_say_so():
-    cut = fit("word " * 3000, DESCRIPTION_LIMIT)
-    assert len(cut) <= DESCRIPTION_LIMIT and cut.endswith("word … *(cut; open the post for the rest)*")
+def test_long_posts_are_cut_at_a_word_and_say_so_with_a_link():
+    cut = post_text("word " * 3000, "https://x.com/carla/status/1")
+    assert len(cut) <= DESCRIPTION_LIMIT and cut.startswith("word word")
+    assert re.search(r"word …\n\*\((\d{2},\d{3}) more characters cut: \[open the post\]\(https://x.com/carla/status/1\) "
+                     r"for the rest\)\*$", cut)
     assert fit("*" * 5000, 1000).startswith("\\*\\*") and len(fit("*" * 5000, 1000)) <= 1000
 
 
@@ -174,7 +178,10 @@ def test_the_reply_modal_is_prefilled_and_limited_with_a_publish_anyway_box():
     assert modal["custom_id"] == "sd:reply_modal:42" and modal["title"] == "Reply to #42"
     reply, anyway = modal["components"]  # labels, as Discord recommends for every modal field
     assert (reply["type"], reply["label"]) == (18, "Your reply")
-    assert reply["description"] == "Your initials are added. Limit with them: 280 characters."  # shown even when filled
+    assert reply["description"] == ("Too long for this box: its last 1,400 characters were left out. "
+                                    "Limit with initials: 280.")  # said, as the suggestion was cut
+    short = reply_modal(42, "Hi Carla", 280).to_dict()["components"][0]
+    assert short["description"] == "Your initials are added. Limit with them: 280 characters."  # shown even when filled
     text_input = reply["component"]
     assert text_input["custom_id"] == "text" and len(text_input["value"]) == 4000 and text_input["max_length"] == 4000
     assert (anyway["type"], anyway["component"]) == (18, {"type": 23, "custom_id": "anyway", "default": False})

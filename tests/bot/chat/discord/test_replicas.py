@@ -25,11 +25,11 @@ class Claims:
             bot.listeners.first_to = self._spying(index, bot.listeners.first_to, len(bots))
 
     def _spying(self, index: int, first_to, replicas: int):
-        async def claim(event_id: int) -> bool:
+        async def claim(event_id: int, *command) -> bool:
             if self.held_back == index:
                 self.held_back = None
                 await until(lambda: len(self.of(str(event_id))) == replicas - 1)
-            won = await first_to(event_id)
+            won = await first_to(event_id, *command)
             self.tries.append((index, str(event_id), won))
             return won
 

@@ -17,7 +17,8 @@ from tests.auxil import slack_requests as slack_wire
 from tests.auxil.desk import make_runtime
 from tests.auxil.factories import post_item
 from tests.bot.chat.slack.test_inbound import CHANNEL_NAME, Desk
-from tests.fakes.slack_api import MAX_VIEW_BLOCKS, FakeSlack
+from tests.fakes.slack_api import FakeSlack
+from tests.fakes.slack_blocks import VIEW_BLOCKS
 
 AGENTS = [
     {"name": "Jane Doe", "initials": "JD", "role": "lead", "slack": "UJANE"},
@@ -174,7 +175,7 @@ async def test_the_home_tab_lists_my_unowned_and_approval_rows_and_stays_current
         assert (await desk.send(body, kind)).status == 200
         await desk.settle()
         home = desk.slack.home("UJANE")
-        assert home["type"] == "home" and len(home["blocks"]) <= MAX_VIEW_BLOCKS
+        assert home["type"] == "home" and len(home["blocks"]) <= VIEW_BLOCKS
         rendered = json.dumps(home["blocks"], ensure_ascii=False)
         assert "Jane Doe's desk" in rendered and "Yours (1 open conversation)" in rendered
         assert "Waiting for your approval" in rendered and "Tess Ray's reply, waiting" in rendered
