@@ -1,6 +1,6 @@
 """team desk: linked customers and muting, conversation tags, escalations, composing, approvals, App Home
 
-Revision ID: 0011_team
+Revision ID: 0007_team
 Revises: 0006_chat_events
 """
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ from alembic import op
 
 import storage.types
 
-revision = '0011_team'
+revision = '0007_team'
 down_revision = '0006_chat_events'
 branch_labels = None
 depends_on = None

@@ -1,16 +1,16 @@
 """commands once: a slash command or button recorded before its ack keeps its payload until it has run; an
 outbox entry knows since when it has been failing (delivery paused)
 
-Revision ID: 0007_commands_once
-Revises: 0010_incidents
+Revision ID: 0009_commands_once
+Revises: 0008_incidents
 """
 import sqlalchemy as sa
 from alembic import op
 
 import storage.types
 
-revision = '0007_commands_once'
-down_revision = '0010_incidents'
+revision = '0009_commands_once'
+down_revision = '0008_incidents'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """incidents: a surge's conversations folded into one chat message
 
-Revision ID: 0010_incidents
-Revises: 0011_team
+Revision ID: 0008_incidents
+Revises: 0007_team
 """
 import sqlalchemy as sa
 import sqlmodel
@@ -9,8 +9,8 @@ from alembic import op
 
 import storage.types
 
-revision = '0010_incidents'
-down_revision = '0011_team'
+revision = '0008_incidents'
+down_revision = '0007_team'
 branch_labels = None
 depends_on = None
 
