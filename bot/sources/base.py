@@ -20,6 +20,9 @@ class Author:
     handle: str
     name: str = ""
     followers: int | None = None
+    # The network's stable id for the account (a DID on Bluesky, the numeric account id elsewhere): the handle is a
+    # label that can change, this is not. None where the source cannot know it (the replay file).
+    account_id: str | None = None
 
 
 @dataclass(frozen=True)
