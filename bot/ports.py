@@ -42,6 +42,10 @@ class ChatPort(Protocol):
     async def post_in_thread(self, ref: ChatRef, message: ThreadMessage, key: str) -> str:
         """Post into the conversation's thread; returns the new message's id."""
 
+    async def update_in_thread(self, ref: ChatRef, message_id: str, message: ThreadMessage, key: str) -> None:
+        """Edit a message posted in the thread (an approval request once a lead decided: its buttons go); `key` is
+        the one it was posted with."""
+
     async def post_to_channel(self, channel: str, message: Notice, key: str) -> str:
         """Post at the top level of `channel` (an escalation, the digest); returns the new message's id.
         `find_message(channel, None, key)` finds it after a crash."""

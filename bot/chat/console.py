@@ -111,6 +111,11 @@ class ConsoleChat:
             self._summary(prefix, message)
         return self._new_id(key)
 
+    async def update_in_thread(self, ref: ChatRef, message_id: str, message: ThreadMessage, key: str) -> None:
+        if isinstance(message, ApprovalRequest) and message.decided:
+            number = ref.thread_id.removeprefix("conversation-")
+            self.console.print(f"  [dim]#{number} ↳[/] {escape(message.author)}'s reply: {escape(message.decided)}")
+
     async def post_to_channel(self, channel: str, message: Notice | EscalationSummary, key: str) -> str:
         if isinstance(message, EscalationSummary):
             self._summary(f"[bold]{escape(channel)}[/]", message)

@@ -56,6 +56,7 @@ def approve(session: Session, conversation: Conversation, reply: Reply, lead: Ag
     reply.reviewed_by_id = lead.id
     _audit(session, now, lead.name, "reply.approved", conversation, reply)
     publish(session, conversation, reply, now)
+    messages.approval_decided(session, conversation, reply, now)
     how = "edited and approved" if edited is not None else "approved"
     messages.notice(session, conversation, f"reply:{reply.id}:approved", f"Your reply was {how} by {lead.name}; "
                     "it is being published.", now, mention_agent=reply.agent_id)
@@ -67,6 +68,7 @@ def reject(session: Session, conversation: Conversation, reply: Reply, lead: Age
     reply.status = ReplyStatus.REJECTED
     reply.reviewed_by_id = lead.id
     _audit(session, now, lead.name, "reply.rejected", conversation, reply, reason=reason)
+    messages.approval_decided(session, conversation, reply, now)
     why = f": {plain(reason)}" if reason else "."
     messages.notice(session, conversation, f"reply:{reply.id}:rejected",
                     f"Your reply was rejected by {lead.name}{why} Write a new one with `/reply {conversation.id} …`.",

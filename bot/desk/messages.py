@@ -1,11 +1,12 @@
 """A conversation's chat messages: its parent (the thread), the customer's later posts, notices and updates.
 
 The kinds are queued here and their effects registered with the delivery engine
-(`ConversationMessages.effects`). Every message is rendered from the database when it is
-delivered, so it shows the conversation as it is then. `CHANNEL` is a message of the bot's own at
-the top of a channel (the digest, source alerts). `APPROVAL` is a reply waiting for a lead, with its
-buttons; `EXPERT` opens an escalated conversation's thread in an expert group's channel; `HOME` asks
-for the Slack App Home tabs to be redrawn (bot/reports/home.py performs it), after any change.
+(`ConversationMessages.effects`). Every message is rendered from the database when it is delivered, so it
+shows the conversation as it is then. `CHANNEL` is a message of the bot's own at the top of a channel (the
+digest, source alerts). `APPROVAL` is a reply waiting for a lead, with its buttons, and `DECIDED` redraws that
+message once a lead decided (the buttons go, who decided shows); `EXPERT` opens an escalated conversation's
+thread in an expert group's channel; `HOME` asks for the Slack App Home tabs to be redrawn
+(bot/reports/home.py performs it), after any change.
 """
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ UPDATE = "chat.update"
 NOTICE = "chat.notice"
 CHANNEL = "chat.channel"
 APPROVAL = "chat.approval"
+DECIDED = "chat.approval.decided"
 EXPERT = "chat.expert"
 HOME = "chat.home"
 SUGGESTIONS = "chat.suggestions"  # suggested replies in the thread, queued by bot/suggest/requests.py
@@ -81,6 +83,13 @@ def approval_request(session: Session, conversation: Conversation, reply: Reply,
     """The reply waiting for a lead, in its conversation's thread with Approve / Edit / Reject."""
     queue.add(session, key=f"reply:{reply.id}:approval", kind=APPROVAL, target=queue.chat_target(conversation),
               conversation_id=conversation.id, payload={"reply_id": reply.id}, now=now)
+
+
+def approval_decided(session: Session, conversation: Conversation, reply: Reply, now) -> None:
+    """Redraw the approval request once a lead decided, so nobody presses a button that no longer means anything."""
+    if has_own_thread(conversation):
+        queue.add(session, key=f"reply:{reply.id}:approval:decided", kind=DECIDED, target=queue.chat_target(conversation),
+                  conversation_id=conversation.id, payload={"reply_id": reply.id}, now=now)
 
 
 def expert_thread(session: Session, escalation: Escalation, mention: str | None, now) -> None:
@@ -148,6 +157,7 @@ class ConversationMessages:
             UPDATE: Effect(self._update),
             CHANNEL: Effect(self._channel),
             APPROVAL: Effect(self._in_thread),
+            DECIDED: Effect(self._decided),
             EXPERT: Effect(self._expert_thread, delivered=_expert_thread_opened),
         }
 
@@ -190,11 +200,26 @@ class ConversationMessages:
 
         return await post_in_its_thread(self.engine, self.chats, entry, message_for)
 
+    async def _decided(self, entry: OutboxEntry) -> dict:
+        request_key = f"reply:{entry.payload['reply_id']}:approval"
+        with Session(self.engine) as session:
+            conversation = session.get(Conversation, entry.conversation_id)
+            request = session.exec(select(OutboxEntry).where(OutboxEntry.key == request_key)).first()
+            message_id = (request.result or {}).get("message_id") if request else None
+            if message_id is None:
+                return {"skipped": "the request was never shown, or was shown already decided"}
+            try:
+                ref = thread_of(session, conversation)
+            except Folded as folded:
+                return {"skipped": str(folded)}
+            view = approval_request_view(session, session.get(Reply, entry.payload["reply_id"]))
+        await self.chats.port(conversation.chat_platform).update_in_thread(ref, message_id, view, request_key)
+        return {}
+
     async def _channel(self, entry: OutboxEntry) -> dict:
         payload = entry.payload
         return await post_once(self.chats.port(payload["platform"]), entry, payload["channel"], None,
                                Notice(text=payload["text"]), skipped="nothing to say")
-
 
     async def _expert_thread(self, entry: OutboxEntry) -> dict:
         with Session(self.engine) as session:

@@ -41,7 +41,8 @@ class DiscordDesk:
     tmp_path: Path
     channel: str  # the routed channel's id
     db_url: str
-    users: dict[str, str]  # sam, kim (Support role), lena (Support Lead role), jane (in [[agents]]), stranger -> user id
+    users: dict[str, str]  # sam, kim (Support role), lena (Support Lead role), jane (lead) and tess (trainee) in
+    # [[agents]], stranger -> user id
     offered: list[Suggestions] = field(default_factory=list)  # the suggestions the adapter was given to post
 
     def __post_init__(self) -> None:
@@ -100,7 +101,7 @@ class DiscordDesk:
 @asynccontextmanager
 async def discord_desk(tmp_path: Path, *, style: str = "forum", route_style: str | None = None, db_url: str | None = None,
                        secrets: Secrets | None = None, llm: dict | None = None, incidents: dict | None = None,
-                       **discord_overrides) -> AsyncIterator[DiscordDesk]:
+                       approvals: dict | None = None, **discord_overrides) -> AsyncIterator[DiscordDesk]:
     """`style`: the routed channel is a forum or a text channel; `route_style`: what the route says (None: nothing);
     `secrets` with a model key and `llm` settings make suggestions online."""
     async with FakeDiscord() as fake:
@@ -112,6 +113,7 @@ async def discord_desk(tmp_path: Path, *, style: str = "forum", route_style: str
             "kim": fake.add_member(name="kim_park", roles=(AGENT_ROLE,)),
             "lena": fake.add_member(name="lena", nick="Lena Ortiz", roles=(LEAD_ROLE,)),
             "jane": fake.add_member(name="jane"),
+            "tess": fake.add_member(name="tess"),
             "stranger": fake.add_member(name="stranger"),
         }
         point_at(fake.api_url, fake.gateway_url)
@@ -121,8 +123,10 @@ async def discord_desk(tmp_path: Path, *, style: str = "forum", route_style: str
         runtime, _, clock = make_runtime(
             db_url or f"sqlite:///{tmp_path / 'db.sqlite'}", tmp_path, secrets=secrets, discord=discord_config,
             **({"llm": llm} if llm else {}), **({"incidents": incidents} if incidents else {}),
+            **({"approvals": approvals} if approvals else {}),
             routes=[{"platform": "discord", "channel": "#social-desk", **({"style": route_style} if route_style else {})}],
-            agents=[{"name": "Jane Doe", "initials": "JD", "role": "lead", "discord": users["jane"]}],
+            agents=[{"name": "Jane Doe", "initials": "JD", "role": "lead", "discord": users["jane"]},
+                    {"name": "Tess Ray", "initials": "TR", "role": "trainee", "discord": users["tess"]}],
         )
         runtime.chats.clear()
         try:

@@ -30,6 +30,7 @@ class RecordingChat:
     updates: list[tuple[ChatRef, ConversationView]] = field(default_factory=list)
     incidents: list[Sent] = field(default_factory=list)  # incidents' messages (post_incident)
     incident_updates: list[tuple[ChatRef, IncidentView]] = field(default_factory=list)
+    thread_updates: list[tuple[ChatRef, str, ThreadMessage]] = field(default_factory=list)  # (thread, message id, body)
     told: list[tuple[str, str, str]] = field(default_factory=list)
     uploads: list[Sent] = field(default_factory=list)  # body: (files, comment)
     failures: list[tuple[str, ChatError]] = field(default_factory=list)  # (channel or "*", error), used once each
@@ -77,6 +78,10 @@ class RecordingChat:
         self.replies.append(sent)
         self._after_send()
         return sent.message_id
+
+    async def update_in_thread(self, ref: ChatRef, message_id: str, message: ThreadMessage, key: str) -> None:
+        self._maybe_fail(ref.channel)
+        self.thread_updates.append((ref, message_id, message))
 
     async def post_to_channel(self, channel: str, message: Notice, key: str) -> str:
         self._maybe_fail(channel)

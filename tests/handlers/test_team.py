@@ -239,6 +239,9 @@ async def test_a_trainees_reply_waits_for_a_lead_who_approves_edits_or_rejects(t
     assert not again.ok and "already approved by Jane Doe" in again.text
     await drain(runtime)
     assert any("Your reply was approved by Jane Doe" in t for t in texts(chat))
+    (shown,) = [s for s in chat.replies if s.body == request]
+    (redrawn,) = [(message_id, body) for _, message_id, body in chat.thread_updates]
+    assert redrawn[0] == shown.message_id and redrawn[1].decided == "Approved by Jane Doe"  # its buttons are gone
 
     assert (await do(runtime, "/reply 2 Hi Eve, checking!", TESS)).ok
     edited = await do(runtime, "/approve 2 Hi Eve, checking right now!", JANE)

@@ -133,6 +133,13 @@ class DiscordChat:
     async def post_in_thread(self, ref: ChatRef, message: ThreadMessage, key: str) -> str:
         return (await self._send(ref.thread_id, thread_message(message, key), key, "Send Messages in Threads"))["id"]
 
+    async def update_in_thread(self, ref: ChatRef, message_id: str, message: ThreadMessage, key: str) -> None:
+        payload = thread_message(message, key)
+        route = Route("PATCH", "/channels/{channel_id}/messages/{message_id}", channel_id=ref.thread_id,
+                      message_id=message_id)
+        await self._call("edit a message in the thread", "Send Messages in Threads", route,
+                         json={k: payload[k] for k in ("embeds", "components", "allowed_mentions")})
+
     async def post_to_channel(self, channel: str, message: Notice | EscalationSummary, key: str) -> str:
         channel_id = await self.channel_id(channel)
         payload = thread_message(message, key)

@@ -153,8 +153,8 @@ def conversation_message(view: ConversationView, key: str | None) -> dict:
     team = team_facts(view)
     if team:
         embed.add_field(name="Team", value=fit(team, FIELD_LIMIT, transform=lambda t: t, tail="…"), inline=False)
-    if view.suggestion and view.status != "resolved":  # folded in here while the channel was backlogged
-        embed.add_field(name="💡 Suggested", value=fit(view.suggestion, FIELD_LIMIT, tail="…"), inline=False)
+    if view.status != "resolved":  # folded in here while the channel was backlogged
+        _suggested(embed, view.suggestion)
     embed.set_footer(text=f"{PARENT_FOOTER}{view.number} · lang {cut(one_line(view.language), 16)}"
                           + (f" · ref {ref(key)}" if key else ""))
     buttons = [] if view.status == "resolved" else [
@@ -175,6 +175,14 @@ def team_facts(view: ConversationView) -> str:
         return f"{TEAM_ICONS[kind]} {text}".strip()
 
     return "\n".join(shown(kind, text) for kind, text in view.team_facts())
+
+
+def _suggested(embed: discord.Embed, suggestion: str | None) -> None:
+    """The first suggested reply, folded into a parent or incident message; none when nothing of it is printable
+    (Discord refuses an empty field)."""
+    shown = fit(suggestion or "", FIELD_LIMIT, tail="…")
+    if shown.strip():
+        embed.add_field(name="💡 Suggested", value=shown, inline=False)
 
 
 def approval_message(message: ApprovalRequest, key: str) -> dict:
@@ -231,8 +239,8 @@ def incident_message(view: IncidentView, key: str | None) -> dict:
         head = f"#{sample.number} · {fit(one_line(network_name(sample.network)), 30)} · "
         embed.add_field(name=head + fit(one_line(f"@{sample.author_handle}"), NAME_LIMIT),
                         value=post_text(sample.text, sample.url, 300), inline=False)
-    if view.suggestion and view.status != "resolved":
-        embed.add_field(name="💡 Suggested", value=fit(view.suggestion, FIELD_LIMIT, tail="…"), inline=False)
+    if view.status != "resolved":
+        _suggested(embed, view.suggestion)
     embed.add_field(name="What to do", inline=False, value=(
         f"Answer everyone: `/reply-all {name} text` ({{name}} becomes each customer's name) · close all: "
         f"`/resolve-all {name}` · take one out: `/incident {name} remove 42` · each one: `/queue`"))

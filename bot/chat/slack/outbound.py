@@ -69,6 +69,10 @@ class SlackChat:
     async def post_in_thread(self, ref: ChatRef, message: ThreadMessage, key: str) -> str:
         return await self._post(ref.channel, message, key, thread_ts=ref.thread_id)
 
+    async def update_in_thread(self, ref: ChatRef, message_id: str, message: ThreadMessage, key: str) -> None:
+        text, blocks = thread_blocks(message)
+        await self._call("chat_update", channel=ref.channel, ts=message_id, text=text, blocks=blocks)
+
     async def post_to_channel(self, channel: str, message: Notice, key: str) -> str:
         return await self._post(await self.channel_id(channel), message, key)
 

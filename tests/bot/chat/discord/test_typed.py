@@ -99,7 +99,7 @@ HOSTILE_URLS = ["https://", "https://[::1", "https://exa mple.com/a\x01b", "http
 
 
 async def test_hostile_posts_and_urls_all_reach_discord_over_http(tmp_path):
-    async with discord_desk(tmp_path) as desk:
+    async with discord_desk(tmp_path, incidents={"enabled": False}) as desk:  # alike, but not a surge to fold
         desk.add_posts(*(post_item(n + 1, "@acme \u202eevil\u2066 see [docs](https://a) then [refund form](https://evil) "
                                           + "長" * 5000, url=url, author={"handle": f"x{n}\u202e", "name": "@everyone " * 40})
                          for n, url in enumerate(HOSTILE_URLS)))

@@ -86,6 +86,8 @@ async def test_a_held_reply_is_approved_edited_or_rejected_through_the_buttons(t
         assert "being published" in desk.slack.responses[-1]["text"]
         assert any("Your reply was approved by Jane Doe" in m["text"] and "<@UTESS>" in m["text"]
                    for m in desk.thread(parent["ts"]))
+        (decided,) = [m for m in desk.thread(parent["ts"]) if m["ts"] == request["ts"]]
+        assert not buttons(decided) and "Approved by Jane Doe" in json.dumps(decided["blocks"])  # nothing left to press
         published = [json.loads(line)["text"] for line in (tmp_path / "replay-published.jsonl").read_text().splitlines()]
         assert published == ["Sorry Carla, we are on it! ^TR"]
 
