@@ -226,14 +226,17 @@ class DiscordListeners:
         return ran
 
     async def command_request(self, interaction: discord.Interaction, number: int | None, text: str | None) -> Request:
-        """`/claim 42`, or `/claim` inside #42's thread, as a handler request; mentioned users come with their roles."""
+        """`/claim 42`, or `/claim` inside #42's thread, as a handler request; mentioned users come with their roles.
+        A command whose number is optional (`/customer`, `/replies`) is about the thread's conversation too."""
         name = interaction.command.name
-        if number is None and TYPED[name].needs_number:
-            number = self.conversation_for_thread(interaction.channel)
+        in_thread = self.conversation_for_thread(interaction.channel) if number is None else None
+        if TYPED[name].needs_number:
+            number, in_thread = number or in_thread, None
         typed = " ".join(part for part in (str(number) if number else "", as_typed(text or "", interaction.guild).strip())
                          if part)
         request = parse_slash(name, typed, actor_of(interaction.user))
-        return dataclasses.replace(request, mentioned=await self.mentioned(interaction.guild, request.args))
+        return dataclasses.replace(request, number=request.number or in_thread,
+                                   mentioned=await self.mentioned(interaction.guild, request.args))
 
     # --- buttons and the reply modal -----------------------------------------------------------------
 

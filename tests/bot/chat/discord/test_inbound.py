@@ -99,6 +99,10 @@ async def test_inside_a_thread_the_number_is_implied_and_elsewhere_it_is_asked_f
     assert inside[0]["content"].startswith("#1 is yours")
     outside = await desk.interact(desk.fake.command(desk.users["sam"], "resolve", desk.channel))
     assert outside[0]["content"] == f"Which conversation? Usage: {TYPED['resolve'].usage}"
+    record = await desk.interact(desk.fake.command(desk.users["sam"], "customer", desk.conversation_thread(1)["id"]))
+    assert "@carla" in record[0]["content"] and "#1" in record[0]["content"]  # an optional number is implied too
+    elsewhere = await desk.interact(desk.fake.command(desk.users["sam"], "customer", desk.channel))
+    assert elsewhere[0]["content"] == f"Which conversation? Usage: {TYPED['customer'].usage}"
 
 
 async def test_thread_messages_are_notes_or_commands_and_nothing_is_dropped(desk):
