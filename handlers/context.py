@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from bot.desk import Desk
 from bot.desk.agents import agent_for
-from bot.views import Attachment
+from bot.views import Attachment, HomeView
 from storage.models import Agent, AuditEvent, Conversation
 
 
@@ -55,6 +55,7 @@ class Outcome:
     override: str | None = None  # a held reply: the same command's args with --anyway, for a "Publish anyway" button
     files: tuple[Attachment, ...] = ()  # to share where the command was typed (a chart, an export), under `files_note`
     files_note: str = ""
+    home: HomeView | None = None  # /desk me: the agent's desk, for a platform that draws it (Discord: an embed)
 
 
 FLAGS = ("--private", "--anyway")  # what may lead a reply's text

@@ -25,7 +25,8 @@ async def run(desk: Desk, request: Request) -> Outcome:
     with desk.session() as session:
         agent = require_agent(desk, session, request.actor, "see the desk status")
         if wanted == "me":
-            return Outcome(describe_home(home_view(session, desk.config, agent, now), now))
+            home = home_view(session, desk.config, agent, now)
+            return Outcome(describe_home(home, now), home=home)
         found = source_health(session, desk.config)
         jobs = describe_jobs(session.get(Lease, JOBS_LEASE))
     delivery = "\n".join(describe_paused(p, now) for p in paused(desk.engine, now)) or "Delivery: flowing."

@@ -36,7 +36,14 @@ from discord import app_commands
 
 from bot.chat.discord.held import KEEP, HeldReplies, HeldReply
 from bot.chat.discord.outbound import DiscordChat
-from bot.chat.discord.render import answer_chunks, anyway_confirmation, held_buttons, reply_modal, unescape
+from bot.chat.discord.render import (
+    answer_chunks,
+    anyway_confirmation,
+    held_buttons,
+    home_message,
+    reply_modal,
+    unescape,
+)
 from bot.desk import Desk
 from bot.ports import ChatError
 from handlers import TYPED, Command, dispatch
@@ -194,7 +201,13 @@ class DiscordListeners:
             return
         try:
             outcome = await dispatch(self.desk, request)
-            await self._followup(interaction, with_reply_text(outcome, request), await self._held_view(outcome, request))
+            if outcome.home:
+                embed, buttons = home_message(outcome.home, self.guild_id)
+                await interaction.followup.send(embed=embed, view=buttons or discord.utils.MISSING, ephemeral=True,
+                                                allowed_mentions=discord.AllowedMentions.none())
+            else:
+                await self._followup(interaction, with_reply_text(outcome, request),
+                                     await self._held_view(outcome, request))
             if outcome.files:
                 try:
                     await self.chat.upload(str(interaction.channel_id), None, outcome.files, outcome.files_note)

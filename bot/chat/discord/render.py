@@ -25,6 +25,8 @@ from bot.views import (
     ConversationView,
     CustomerPost,
     EscalationSummary,
+    HomeRow,
+    HomeView,
     IncidentView,
     Notice,
     Suggestions,
@@ -344,6 +346,39 @@ def reply_modal(number: int, suggestion: str, max_length: int) -> discord.ui.Mod
         description="Only for a reply you are sure about: the audit log records it. Length is always checked.",
     ))
     return modal
+
+
+HOME_CLAIMS = 5  # Claim buttons under /desk me: one row
+
+
+def home_message(view: HomeView, guild_id: int) -> tuple[discord.Embed, discord.ui.View | None]:
+    """`/desk me` on Discord, the equivalent of Slack's App Home tab: the agent's open conversations, the unowned ones
+    by SLA urgency, what waits for their approval (leads), today's figures; each row opens its thread, and the most
+    urgent unowned ones have a Claim button."""
+    embed = discord.Embed(title=fit(f"{view.agent_name}'s desk", TITLE_LIMIT, one_line), description=escape(view.today))
+    sections = [("Yours", view.mine, view.more_mine, "Nothing open."),
+                ("Unowned, the most urgent first", view.unowned, view.more_unowned, "None.")]
+    if view.is_lead:
+        sections.append(("Waiting for your approval", view.approvals, 0, "None."))
+    for title, rows, more, empty in sections:
+        lines = [_home_line(row, guild_id) for row in rows] + ([f"…and {more} more: `/queue`"] if more else [])
+        shown: list[str] = []
+        for line in lines:  # whole lines only: a link cut in half would show its markdown
+            if len("\n".join([*shown, line])) > FIELD_LIMIT:
+                break
+            shown.append(line)
+        embed.add_field(name=title, value="\n".join(shown) or empty, inline=False)
+    claims = [discord.ui.Button(label=f"Claim #{row.number}", custom_id=f"sd:claim:{row.number}",
+                                style=discord.ButtonStyle.primary) for row in view.unowned[:HOME_CLAIMS]]
+    return embed, _Buttons(*claims) if claims else None
+
+
+def _home_line(row: HomeRow, guild_id: int) -> str:
+    number = f"[#{row.number}](https://discord.com/channels/{guild_id}/{row.thread.thread_id})" if row.thread \
+        else f"#{row.number}"
+    waiting = f" · {escape(row.waiting)}" if row.waiting else ""
+    return (f"{number} {row.priority} · {due_text(row.due_at)} · {network_name(row.network)} "
+            f"@{escape(_name(row.author_handle))}{waiting}")
 
 
 def held_buttons(number: int, token: str) -> discord.ui.View:

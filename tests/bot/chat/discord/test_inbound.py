@@ -257,3 +257,21 @@ async def test_hostile_text_pings_nobody_and_stays_plain(desk):
     assert "</claim" not in description and "\u202e" not in description and "RTL" in description and "🎉" in description
     title = desk.first_message(1)["embeds"][0]["title"]
     assert "@here" not in title and "<@&" not in title
+
+
+async def test_desk_me_is_the_app_home_as_an_embed_with_thread_links_and_claim_buttons(desk):
+    desk.add_posts(post_item(1, "@acme hi"), post_item(2, "@acme hello", author={"handle": "dan"}))
+    await desk.settle()
+    thread = desk.conversation_thread(1)["id"]
+    await desk.interact(desk.fake.command(desk.users["sam"], "claim", thread, number=1))
+    (home,) = await desk.interact(desk.fake.command(desk.users["sam"], "desk", desk.channel, text="me"))
+    assert home["flags"] & EPHEMERAL and home["mentions"] == []
+    (embed,) = home["embeds"]
+    fields = {f["name"]: f["value"] for f in embed["fields"]}
+    assert embed["title"] == "Sam Lee's desk"
+    assert fields["Yours"].startswith(f"[#1](https://discord.com/channels/{desk.fake.guild_id}/{thread}) ")
+    assert "@dan" in fields["Unowned, the most urgent first"] and "Waiting for your approval" not in fields
+    (claim,) = [b for row in home["components"] for b in row["components"]]
+    assert claim["label"] == "Claim #2" and claim["custom_id"] == "sd:claim:2"
+    claimed = await desk.interact(desk.fake.button(desk.users["sam"], home, claim["custom_id"]))
+    assert claimed[0]["content"].startswith("#2 is yours")
