@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import case
 from sqlmodel import Session, func, select
 
-from storage.models import Agent, Conversation, ConversationStatus, Customer, Post
+from storage.models import Agent, Conversation, ConversationStatus, Customer, Installation, Post
 
 IS_OPEN = Conversation.status.in_(ConversationStatus.OPEN)
 # Waiting on the team, soonest due first; then snoozed, soonest back first; then waiting on the customer, oldest first.
@@ -26,6 +26,11 @@ def open_conversations(*where):
 def count_open(session: Session, *where) -> int:
     """How many open conversations match `where`, counted by the database."""
     return session.exec(select(func.count()).select_from(Conversation).where(IS_OPEN, *where)).one()
+
+
+def installation_id(session: Session) -> str:
+    """This installation's id (made once by the migrations, shared by its replicas)."""
+    return session.exec(select(Installation.id)).one()
 
 
 def first_post(session: Session, conversation_id: int) -> Post:

@@ -18,8 +18,11 @@ Threads: a post's conversation is its thread root (`reply.root.uri`, or the post
 Publishing: an `app.bsky.feed.post` record with `reply.root` and `reply.parent` strong refs
 (taken from the parent post, fetched with `getPosts`), facets for @mentions, links and
 hashtags (UTF-8 byte offsets), `langs` when the language is clear. Its record key is derived
-from the outbox key (`text.record_key`), so `find_published` is one `getRecord` and a
-retry can never create a second post: the PDS refuses a second record with the same key.
+from the outbox key and the installation's id (`text.record_key`), so `find_published` is one
+`getRecord` and a retry can never create a second post: the PDS refuses a second record with
+the same key. A record found under the key is adopted only if it answers the intended post
+(its `reply.parent.uri`); anything else there is an error that says so, never a reply marked
+published that is not.
 
 Private handoff: Bluesky DMs live in a separate chat service (chat.bsky.convo) that needs an
 app password with DM access and offers no idempotency key, so a DM could be sent twice after a
@@ -75,6 +78,7 @@ def build(context: SourceContext) -> BlueskySource:
         context.name, options,
         handle=context.secret(options, "handle"), password=context.secret(options, "app_password"),
         handles=context.handles(options), keywords=context.keywords(options), clock=context.clock,
+        installation=context.installation,
         credential_hint=f"check {prefix}_HANDLE and {prefix}_APP_PASSWORD in .env (an app password from "
                         "Bluesky Settings → Privacy and security → App passwords)",
     )
@@ -133,8 +137,9 @@ class BlueskySource:
     max_length = MAX_GRAPHEMES
 
     def __init__(self, name: str, options: BlueskyOptions, *, handle: str, password: str, handles: list[str],
-                 keywords: list[str], clock: Clock, credential_hint: str = "") -> None:
+                 keywords: list[str], clock: Clock, credential_hint: str = "", installation: str = "") -> None:
         self.name = name
+        self.installation = installation
         self.options = options
         self.clock = clock
         self.client = XrpcClient("Bluesky", (options.base_url or DEFAULT_PDS).rstrip("/"),
@@ -294,12 +299,12 @@ class BlueskySource:
         root = _reply_refs(parent.get("record"))[0]
         root_ref = {"uri": root["uri"], "cid": root["cid"]} if _ref_uri(root) and isinstance(root.get("cid"), str) else parent_ref
         record = await self._record(reply.text, root_ref, parent_ref)
-        rkey = record_key(reply.key)
+        rkey = record_key(reply.key, self.installation)
         try:
             answer = await self.session.call("POST", "com.atproto.repo.createRecord",
                                              body={"repo": did, "collection": POST, "rkey": rkey, "record": record})
         except SourceError:
-            found = await self._existing(rkey)  # the PDS refuses a second record under the same key
+            found = await self._existing(rkey, reply)  # the PDS refuses a second record under the same key
             if found:
                 return found
             raise
@@ -312,13 +317,15 @@ class BlueskySource:
             "Bluesky", "its direct messages live in a separate chat service with no way to prevent a double send. "
                        "Reply publicly asking the customer to DM the brand account, then answer them in the Bluesky app")
 
-    async def find_published(self, key: str, reply: OutboundReply | None = None) -> Published | None:
-        """The record key is derived from `key`, so one getRecord answers; `reply` is not needed."""
+    async def find_published(self, key: str, reply: OutboundReply) -> Published | None:
+        """The record key is derived from `key`, so one getRecord answers."""
         await self.session.ensure()
-        return await self._existing(record_key(key), quiet=False)
+        return await self._existing(record_key(key, self.installation), reply, quiet=False)
 
-    async def _existing(self, rkey: str, quiet: bool = True) -> Published | None:
-        """The brand's post with record key `rkey`, or None. `quiet`: a failing lookup counts as not found."""
+    async def _existing(self, rkey: str, reply: OutboundReply, quiet: bool = True) -> Published | None:
+        """The brand's post with record key `rkey` if it answers `reply`'s post, else None. `quiet`: a failing
+        lookup counts as not found. A post there that answers another one is an error: adopting it would mark
+        this reply published when it is not."""
         try:
             answer = await self.session.call("GET", "com.atproto.repo.getRecord",
                                              params={"repo": self.session.did, "collection": POST, "rkey": rkey})
@@ -330,6 +337,12 @@ class BlueskySource:
         if not isinstance(uri, str):
             return None
         value = answer.get("value") if isinstance(answer.get("value"), dict) else {}
+        answers = _ref_uri(_reply_refs(value)[1])
+        if answers != reply.in_reply_to:
+            raise SourceError(
+                f"Bluesky: the brand's post {uri} already holds this reply's record key but answers "
+                f"{answers or 'no post'}, not {reply.in_reply_to}; the reply was not published. Send it again "
+                "with /reply (it gets a new key)", retryable=False)
         return Published(uri, post_url(self.session.handle, uri), _parse(value.get("createdAt")) or self.clock.now())
 
     async def _post_view(self, uri: str) -> dict:

@@ -47,11 +47,15 @@ async def pds(clock):
         yield server
 
 
-def make_source(pds, clock, **options) -> BlueskySource:
+INSTALL = "0f3c9e5a7b2d4c1e8a6f9b0d2c4e6a8b"
+
+
+def make_source(pds, clock, installation=INSTALL, **options) -> BlueskySource:
     settings = {"base_url": pds.base_url, "page_size": 10, **options}
     return BlueskySource("bluesky", BlueskyOptions(**settings), handle=BRAND, password=PASSWORD, handles=[BRAND],
                          keywords=options.pop("keywords", ["Acme", "acmee", "#acmesupport"]), clock=clock,
-                         credential_hint="check BLUESKY_HANDLE and BLUESKY_APP_PASSWORD in .env")
+                         credential_hint="check BLUESKY_HANDLE and BLUESKY_APP_PASSWORD in .env",
+                         installation=installation)
 
 
 async def test_mentions_replies_quotes_and_keyword_hits_become_posts(pds, clock):
@@ -259,12 +263,12 @@ def test_length_is_counted_in_graphemes_within_3000_bytes(text, length):
     assert count_length(text) == length
 
 
-def test_record_keys_are_valid_tids_stable_per_key_and_distinct():
-    keys = [f"reply:{n}" for n in range(2000)]
-    rkeys = [record_key(k) for k in keys]
+def test_record_keys_are_valid_tids_stable_per_key_and_installation_and_distinct():
+    pairs = [(f"reply:{n}", install) for n in range(1000) for install in (INSTALL, "another-install")]
+    rkeys = [record_key(k, install) for k, install in pairs]
     assert all(TID.match(r) for r in rkeys)
-    assert len(set(rkeys)) == len(keys)
-    assert record_key("reply:7") == record_key("reply:7")
+    assert len(set(rkeys)) == len(pairs)  # reply:7 of one install is not reply:7 of another
+    assert record_key("reply:7", INSTALL) == record_key("reply:7", INSTALL)
     assert all(r < "3kaaaaaaaaaaa" for r in rkeys)  # before 2023: never one the PDS would hand out now
 
 
@@ -293,7 +297,7 @@ async def test_a_reply_lands_under_the_post_with_root_parent_facets_and_language
         "https://acme.example/help?x=1": {"$type": "app.bsky.richtext.facet#link", "uri": "https://acme.example/help?x=1"},
         "#acmesupport": {"$type": "app.bsky.richtext.facet#tag", "tag": "acmesupport"},
     }  # @nobody does not resolve: it stays plain text
-    rkey = record_key("reply:1")
+    rkey = record_key("reply:1", INSTALL)
     assert published.external_id == f"at://{pds.brand.did}/app.bsky.feed.post/{rkey}"
     assert published.url == f"https://bsky.app/profile/{BRAND}/post/{rkey}"
     await source.close()
@@ -317,12 +321,41 @@ async def test_a_reply_whose_language_cannot_be_told_declares_none(pds, clock):
 async def test_publishing_twice_with_one_key_makes_one_post(pds, clock):
     mention = pds.post(pds.carla, f"@{BRAND} hello?")
     source = make_source(pds, clock)
-    assert await source.find_published("reply:9") is None
+    assert await source.find_published("reply:9", reply_to(mention, key="reply:9")) is None
     first = await source.publish_reply(reply_to(mention, key="reply:9"))
     again = await source.publish_reply(reply_to(mention, key="reply:9"))  # the PDS refuses the same key
     assert again.external_id == first.external_id
-    assert (await source.find_published("reply:9")).external_id == first.external_id
+    assert (await source.find_published("reply:9", reply_to(mention, key="reply:9"))).external_id == first.external_id
     assert len(pds.posts_by(pds.brand)) == 1
+    await source.close()
+
+
+async def test_two_installations_answering_one_post_publish_two_replies(pds, clock):
+    mention = pds.post(pds.carla, f"@{BRAND} hello?")
+    staging, production = make_source(pds, clock, installation="staging"), make_source(pds, clock)
+
+    ours = await production.publish_reply(reply_to(mention, key="reply:1", text="Production here ^JD"))
+    theirs = await staging.publish_reply(reply_to(mention, key="reply:1", text="Staging here ^JD"))
+
+    assert ours.external_id != theirs.external_id
+    assert sorted(record["text"] for _, record in pds.posts_by(pds.brand)) == ["Production here ^JD", "Staging here ^JD"]
+    assert (await staging.find_published("reply:1", reply_to(mention))).external_id == theirs.external_id
+    await staging.close()
+    await production.close()
+
+
+async def test_a_record_under_the_key_that_answers_another_post_is_never_adopted(pds, clock):
+    mention, other = pds.post(pds.carla, f"@{BRAND} hello?"), pds.post(pds.dan, f"@{BRAND} hi")
+    pds.post(pds.brand, "Hi Dan! ^JD", reply_to=other, rkey=record_key("reply:3", INSTALL))  # e.g. a restored database
+    source = make_source(pds, clock)
+
+    with pytest.raises(SourceError, match=f"answers {other}, not {mention}; the reply was not published") as raised:
+        await source.find_published("reply:3", reply_to(mention, key="reply:3"))
+    assert not raised.value.retryable
+    with pytest.raises(SourceError, match="Send it again with /reply") as raised:
+        await source.publish_reply(reply_to(mention, key="reply:3"))
+    assert not raised.value.retryable
+    assert [record["reply"]["parent"]["uri"] for _, record in pds.posts_by(pds.brand)] == [other]
     await source.close()
 
 
