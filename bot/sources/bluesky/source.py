@@ -263,17 +263,19 @@ class BlueskySource:
     def _post(self, item: dict, kind: str, followers: dict[str, int]) -> InboundPost:
         record, author, uri = item["record"], item["author"], item["uri"]
         root, parent = (_ref_uri(ref) for ref in _reply_refs(record))
-        handle = author["handle"]
-        shown = author.get("did") if handle == "handle.invalid" else handle
+        did = author.get("did")
+        # A handle that failed verification reads "handle.invalid" for every such account: the DID labels them.
+        handle = did if author["handle"] == "handle.invalid" else author["handle"]
         return InboundPost(
             network=self.network,
             external_id=uri,
-            author=Author(handle=handle, name=str(author.get("displayName") or ""), followers=followers.get(author.get("did"))),
+            author=Author(handle=handle, name=str(author.get("displayName") or ""), followers=followers.get(did),
+                          account_id=did if isinstance(did, str) else None),
             text=record["text"],
             created_at=_parse(record.get("createdAt")) or _indexed_at(item),
             thread_root_id=root or uri,
             kind=kind,
-            url=post_url(shown, uri),
+            url=post_url(handle, uri),
             reply_to_id=parent,
             raw=item,
         )

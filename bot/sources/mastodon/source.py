@@ -231,7 +231,8 @@ class MastodonSource:
             return None
         return InboundPost(
             network=NETWORK, external_id=status.id,
-            author=Author(handle, status.account.display_name or status.account.username, status.account.followers_count),
+            author=Author(handle, status.account.display_name or status.account.username, status.account.followers_count,
+                          account_id=f"{self.host}:{status.account.id}"),
             text=text, created_at=status.created_at, thread_root_id=item.root or await self._root(status),
             kind="direct" if direct else item.kind, url=status.url or status.uri,
             reply_to_id=status.in_reply_to_id, raw=item.raw,

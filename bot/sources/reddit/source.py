@@ -358,7 +358,7 @@ def to_post(thing: Thing, kind: str) -> InboundPost:
     return InboundPost(
         network="reddit",
         external_id=thing.name,
-        author=Author(handle=f"u/{thing.data.author}", name=thing.data.author or ""),
+        author=Author(handle=f"u/{thing.data.author}", name=thing.data.author or "", account_id=thing.data.author_fullname),
         text=text_of(thing),
         created_at=datetime.fromtimestamp(thing.created, tz=UTC),
         thread_root_id=root,

@@ -273,7 +273,8 @@ class XSource:
             kind = self._mention_kind(tweet, page, brand)
         return InboundPost(
             network=self.network, external_id=tweet.id, text=text,
-            author=Author(handle, author.name if author else "", author.public_metrics.followers_count if author else None),
+            author=Author(handle, author.name if author else "", author.public_metrics.followers_count if author else None,
+                          account_id=tweet.author_id),
             created_at=tweet.created_at or snowflake_time(tweet.id),
             thread_root_id=tweet.conversation_id or tweet.id, kind=kind, url=_status_url(author, tweet.id),
             reply_to_id=tweet.reference("replied_to"),
@@ -297,7 +298,8 @@ class XSource:
         conversation = event.dm_conversation_id or "-".join(sorted((brand.id, event.sender_id or "")))
         return InboundPost(
             network=self.network, external_id=event.id, text=event.text,
-            author=Author(handle, sender.name if sender else "", sender.public_metrics.followers_count if sender else None),
+            author=Author(handle, sender.name if sender else "", sender.public_metrics.followers_count if sender else None,
+                          account_id=event.sender_id),
             created_at=event.created_at or snowflake_time(event.id), thread_root_id=f"dm:{conversation}",
             kind="direct", url=f"https://x.com/messages/{conversation}",
             raw={"dm_event": event.model_dump(mode="json"), "sender": sender.model_dump(mode="json") if sender else None},

@@ -82,7 +82,8 @@ async def test_mentions_replies_quotes_and_keyword_hits_become_posts(pds, clock)
     assert by_id[follow_up].reply_to_id == answer
     assert by_id[quote].kind == "quote" and by_id[keyword].kind == "keyword"
     carla = by_id[mention].author
-    assert (carla.handle, carla.name, carla.followers) == ("carla.bsky.social", "Carla Díaz", 120)
+    assert (carla.handle, carla.name, carla.followers, carla.account_id) == (
+        "carla.bsky.social", "Carla Díaz", 120, pds.carla.did)
     rkey = mention.rsplit("/", 1)[1]
     assert by_id[mention].url == f"https://bsky.app/profile/carla.bsky.social/post/{rkey}"
     assert by_id[mention].raw["cid"] == pds.records[mention]["cid"]
