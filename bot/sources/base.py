@@ -116,6 +116,7 @@ class Source(Protocol):
     name: str
     network: str
     max_length: int
+    length_unit: str  # what count_length counts, as the agent is told: "graphemes", "weighted characters"...
 
     def count_length(self, text: str) -> int:
         """Length of `text` the way the network counts it (X weighs URLs, Bluesky counts graphemes...)."""

@@ -53,7 +53,7 @@ from bot.sources.base import (
     SourceError,
 )
 from bot.sources.bluesky.client import Session, XrpcClient
-from bot.sources.bluesky.text import MAX_GRAPHEMES, count_length, facets, mention_handles, post_url, record_key
+from bot.sources.bluesky.text import LENGTH_UNIT, MAX_GRAPHEMES, count_length, facets, mention_handles, post_url, record_key
 from bot.sources.filters import PostFilter
 from bot.sources.options import NetworkOptions, SourceContext
 
@@ -135,6 +135,7 @@ class PollState:
 class BlueskySource:
     network = "bluesky"
     max_length = MAX_GRAPHEMES
+    length_unit = LENGTH_UNIT
 
     def __init__(self, name: str, options: BlueskyOptions, *, handle: str, password: str, handles: list[str],
                  keywords: list[str], clock: Clock, credential_hint: str = "", installation: str = "") -> None:

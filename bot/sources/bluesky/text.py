@@ -18,6 +18,7 @@ from atproto_client import models
 from atproto_client.utils import detect_facets, detect_mentions
 
 MAX_GRAPHEMES = 300
+LENGTH_UNIT = "graphemes"  # what a reader sees as one character: 👨‍👩‍👧 is one
 MAX_BYTES = 3000
 _GRAPHEME = regex.compile(r"\X")
 _BYTES_PER_GRAPHEME = MAX_BYTES / MAX_GRAPHEMES

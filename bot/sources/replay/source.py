@@ -34,6 +34,8 @@ def build(context: SourceContext) -> ReplaySource:
 
 
 class ReplaySource:
+    length_unit = "characters"  # code points
+
     def __init__(
         self,
         name: str,

@@ -31,7 +31,7 @@ from bot.sources.base import Author, InboundPost, OutboundReply, PollResult, Pub
 from bot.sources.filters import PostFilter
 from bot.sources.options import NetworkOptions, SourceContext
 from bot.sources.x.client import DmEvent, DuplicatePost, OAuth1, Page, Tweet, User, XApi, snowflake, snowflake_time
-from bot.sources.x.text import MAX_WEIGHTED_LENGTH, url_spans, weighted_length
+from bot.sources.x.text import LENGTH_UNIT, MAX_WEIGHTED_LENGTH, url_spans, weighted_length
 
 log = logging.getLogger(__name__)
 Read = tuple[list[InboundPost], str | None, str | None, bool]  # posts, next page token, newest id, caught up
@@ -134,6 +134,7 @@ class Feed:
 
 class XSource:
     network = "x"
+    length_unit = LENGTH_UNIT
 
     def __init__(self, name: str, options: XOptions, api: XApi, *, feeds: list[str], query: str | None,
                  post_filter: PostFilter, user_context: bool, account: str | None, clock: Clock) -> None:

@@ -406,6 +406,24 @@ async def test_end_to_end_mention_to_chat_to_reply_in_the_thread_exactly_once(db
     await runtime.close()
 
 
+async def test_a_reply_too_long_for_bluesky_is_held_with_the_limit_in_graphemes(db_url, tmp_path, pds, monkeypatch):
+    monkeypatch.setenv("BLUESKY_HANDLE", BRAND)
+    monkeypatch.setenv("BLUESKY_APP_PASSWORD", PASSWORD)
+    runtime, _, clock = make_runtime(db_url, tmp_path, brand=BRAND_BLOCK, sources=[
+        {"name": "bluesky", "type": "bluesky", "base_url": pds.base_url}])
+    pds.clock = clock
+    pds.post(pds.carla, f"@{BRAND} my parcel is lost")
+    await poll_once(runtime.engine, runtime.config, runtime.sources["bluesky"], clock)
+
+    text = "So sorry 🙏🏽" + " 🙏🏽" * 144  # 298 graphemes (443 code points): 302 with the signature " ^SL"
+    outcome = await dispatch(runtime.desk, Request("reply", Actor("slack", "USAM"), 1, text))
+
+    assert not outcome.ok
+    assert "it is 302 graphemes and the network allows 300; shorten it by 2 graphemes" in outcome.text
+    assert pds.posts_by(pds.brand) == []
+    await runtime.close()
+
+
 async def test_verify_signs_in_and_reads_no_posts(pds, clock):
     source = make_source(pds, clock)
     assert await source.verify() == f"signed in as {BRAND} ({pds.brand.did})"
