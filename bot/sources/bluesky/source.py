@@ -13,7 +13,12 @@ cursor remembers which posts of that window it already handed out: nothing is mi
 nothing is handed out twice.
 
 Threads: a post's conversation is its thread root (`reply.root.uri`, or the post itself);
-`reply_to_id` is `reply.parent.uri`; the external id is the post's at:// URI.
+`reply_to_id` is `reply.parent.uri`; the external id is the post's at:// URI. Not every
+follow-up is announced: the AppView notifies the authors of a reply's nearest ancestors only,
+so a customer answering their own post, or writing deep in a long thread, notifies nobody, and
+a keyword post's follow-up need not repeat the keyword. So after each round the poller asks
+for the threads of open conversations (`thread_posts`, `app.bsky.feed.getPostThread`) and
+takes the customer's posts from them (known ones are dropped by their URI when stored).
 
 Publishing: an `app.bsky.feed.post` record with `reply.root` and `reply.parent` strong refs
 (taken from the parent post, fetched with `getPosts`), facets for @mentions, links and
@@ -52,7 +57,7 @@ from bot.sources.base import (
     Quota,
     SourceError,
 )
-from bot.sources.bluesky.client import Session, XrpcClient
+from bot.sources.bluesky.client import Session, XrpcClient, XrpcError
 from bot.sources.bluesky.text import LENGTH_UNIT, MAX_GRAPHEMES, count_length, facets, mention_handles, post_url, record_key
 from bot.sources.filters import PostFilter
 from bot.sources.options import NetworkOptions, SourceContext
@@ -64,6 +69,8 @@ POST = "app.bsky.feed.post"
 NOTIFICATIONS = "notifications"
 KINDS = {"mention": "mention", "reply": "reply", "quote": "quote"}  # notification reason -> post kind
 PROFILES_PER_CALL = 25
+THREAD_VIEW = "app.bsky.feed.defs#threadViewPost"  # the other nodes of a thread: notFoundPost, blockedPost
+THREAD_DEPTH = 1000  # getPostThread's maximum: every reply in the thread
 MAX_RECENT = 2000  # posts remembered from the late window, per stream
 
 
@@ -237,19 +244,49 @@ class BlueskySource:
 
     def _kind(self, stream: str, item: dict) -> str | None:
         """The post's kind if socialdesk keeps it, else None (and why, in the log)."""
+        if not self._keeps(item):
+            return None
+        if stream == NOTIFICATIONS:
+            return KINDS.get(item.get("reason"))
+        return "keyword" if self.filter.keyword_hit(item["record"]["text"]) else None
+
+    def _keeps(self, item: dict) -> bool:
+        """A readable post by someone else than the brand that the filters let through (why not, in the log)."""
         record, author = item.get("record"), item.get("author")
         if not isinstance(record, dict) or record.get("$type") != POST or not isinstance(record.get("text"), str):
             log.info("bluesky %s: skipping %s: not a readable post (deleted, or another record type)", self.name,
                      item.get("uri"))
-            return None
+            return False
         if not isinstance(author, dict) or not isinstance(author.get("handle"), str):
             log.info("bluesky %s: skipping %s: no author", self.name, item.get("uri"))
-            return None
-        if author.get("did") == self.session.did or not self.filter.keep(author["handle"], record["text"]):
-            return None
-        if stream == NOTIFICATIONS:
-            return KINDS.get(item.get("reason"))
-        return "keyword" if self.filter.keyword_hit(record["text"]) else None
+            return False
+        return author.get("did") != self.session.did and self.filter.keep(author["handle"], record["text"])
+
+    async def thread_posts(self, root_id: str, author_id: str, since: datetime) -> list[InboundPost]:
+        """The posts of account `author_id` in the thread under `root_id` written since `since`, oldest first.
+
+        A thread that is gone (deleted, or hidden from the brand) has none."""
+        try:
+            answer = await self.session.call("GET", "app.bsky.feed.getPostThread",
+                                             params={"uri": root_id, "depth": THREAD_DEPTH, "parentHeight": 0})
+        except XrpcError as error:
+            if error.code != "NotFound":
+                raise
+            log.info("bluesky %s: thread %s is gone: %s", self.name, root_id, error)
+            return []
+        posts = []
+        for view in _thread_views(answer.get("thread") if isinstance(answer, dict) else None):
+            author = view.get("author")
+            if not isinstance(author, dict) or author.get("did") != author_id or not self._keeps(view):
+                continue
+            try:
+                post = self._post(view, "reply", {})  # followers: known from the conversation's first post
+            except (KeyError, TypeError, ValueError, AttributeError) as error:
+                log.warning("bluesky %s: skipping malformed post %s: %r", self.name, view.get("uri"), error)
+                continue
+            if post.created_at >= since:
+                posts.append(post)
+        return sorted(posts, key=lambda post: post.created_at)
 
     async def _posts(self, picked: list[tuple[dict, str]]) -> list[InboundPost]:
         followers = await self._followers({item["author"].get("did") for item, _ in picked} - {None})
@@ -378,6 +415,19 @@ class BlueskySource:
             langs=[language] if language != "und" else None,
         )
         return get_model_as_dict(record)
+
+
+def _thread_views(node: Any) -> list[dict]:
+    """The postViews of a getPostThread answer's thread, its root and every reply under it, at any depth."""
+    views, waiting = [], [node]
+    while waiting:
+        node = waiting.pop()
+        if not isinstance(node, dict) or node.get("$type") != THREAD_VIEW or not isinstance(node.get("post"), dict):
+            continue  # a deleted or blocked post: its replies are not shown either
+        views.append(node["post"])
+        replies = node.get("replies")
+        waiting.extend(replies if isinstance(replies, list) else [])
+    return views
 
 
 def _reply_refs(record: Any) -> tuple[Any, Any]:

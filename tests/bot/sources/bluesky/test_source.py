@@ -21,7 +21,7 @@ from bot.sources.bluesky.source import BlueskyOptions, BlueskySource
 from bot.sources.bluesky.text import count_length, record_key
 from handlers import dispatch
 from handlers.context import Actor, Request
-from storage.models import Post, Reply, ReplyStatus
+from storage.models import Customer, Post, Reply, ReplyStatus
 from tests.auxil.clock import FakeClock
 from tests.auxil.desk import make_runtime
 from tests.auxil.sources import dies_after_publishing, poll_all
@@ -421,6 +421,73 @@ async def test_a_reply_too_long_for_bluesky_is_held_with_the_limit_in_graphemes(
     assert not outcome.ok
     assert "it is 302 graphemes and the network allows 300; shorten it by 2 graphemes" in outcome.text
     assert pds.posts_by(pds.brand) == []
+    await runtime.close()
+
+
+async def test_a_thread_gives_the_customers_posts_at_any_depth_since_a_time(pds, clock):
+    root = pds.post(pds.carla, "My parcel never came", indexed_at=clock.now() - timedelta(hours=1))
+    mention = pds.post(pds.carla, f"@{BRAND} can you help?", reply_to=root)
+    chain = mention
+    for n in range(6):  # deeper than any notification reaches
+        chain = pds.post(pds.dan if n % 2 else pds.carla, f"reply {n}", reply_to=chain)
+    gone = pds.post(pds.carla, "deleted later", reply_to=mention)
+    under_gone = pds.post(pds.carla, "under a deleted post", reply_to=gone)
+    pds.delete(gone)
+    source = make_source(pds, clock)
+
+    posts = await source.thread_posts(root, pds.carla.did, clock.now() - timedelta(minutes=5))
+
+    assert [p.text for p in posts] == [f"@{BRAND} can you help?", "reply 0", "reply 2", "reply 4"]
+    assert {p.kind for p in posts} == {"reply"} and {p.thread_root_id for p in posts} == {root}
+    assert {p.author.account_id for p in posts} == {pds.carla.did} and under_gone not in {p.external_id for p in posts}
+    (asked,) = pds.seen("/xrpc/app.bsky.feed.getPostThread")
+    assert asked.query["depth"] == "1000" and asked.query["parentHeight"] == "0"
+    await source.close()
+
+
+async def test_a_thread_that_is_gone_has_no_posts(pds, clock):
+    root = pds.post(pds.carla, f"@{BRAND} hello")
+    pds.delete(root)
+    source = make_source(pds, clock)
+    assert await source.thread_posts(root, pds.carla.did, clock.now() - timedelta(hours=1)) == []
+    await source.close()
+
+
+async def test_follow_ups_no_notification_announces_join_the_conversation_and_the_reply_answers_the_latest(
+        db_url, tmp_path, pds, monkeypatch):
+    monkeypatch.setenv("BLUESKY_HANDLE", BRAND)
+    monkeypatch.setenv("BLUESKY_APP_PASSWORD", PASSWORD)
+    runtime, _, clock = make_runtime(db_url, tmp_path, brand=BRAND_BLOCK, sources=[
+        {"name": "bluesky", "type": "bluesky", "base_url": pds.base_url}])
+    pds.clock = clock
+    source = runtime.sources["bluesky"]
+    mention = pds.post(pds.carla, f"@{BRAND} my parcel is lost")
+    gone = pds.post(pds.dan, f"@{BRAND} mine too")
+    assert await poll_once(runtime.engine, runtime.config, source, clock) == 2
+    pds.delete(gone)  # one thread gone does not keep the others from being read
+
+    clock.advance(timedelta(minutes=2))
+    pds.rename(pds.carla, "carla.example.com")  # a new handle: still Carla, by her DID
+    own = pds.post(pds.carla, "It was order 12, sent on Monday", reply_to=mention)  # notifies nobody
+    other = pds.post(pds.dan, "same here", reply_to=own)  # someone else in her thread: not her conversation
+    assert await poll_once(runtime.engine, runtime.config, source, clock) == 1
+    assert await poll_once(runtime.engine, runtime.config, source, clock) == 0  # read again, dropped by its URI
+
+    with Session(runtime.engine) as session:
+        posts = {p.external_id: p for p in session.exec(select(Post))}
+        assert set(posts) == {mention, gone, own} and other not in posts
+        assert posts[own].conversation_id == posts[mention].conversation_id
+        assert posts[own].customer_id == posts[mention].customer_id
+        customer = session.get(Customer, posts[own].customer_id)
+        assert (customer.handle, customer.account_id) == ("carla.example.com", pds.carla.did)
+        number = posts[own].conversation_id
+
+    outcome = await dispatch(runtime.desk, Request("reply", Actor("slack", "USAM"), number, "Found it, on its way"))
+    assert outcome.ok, outcome.text
+    for _ in range(5):
+        await runtime.outbox.drain_once()
+    ((_, record),) = pds.posts_by(pds.brand)
+    assert record["reply"]["parent"]["uri"] == own and record["reply"]["root"]["uri"] == mention
     await runtime.close()
 
 
