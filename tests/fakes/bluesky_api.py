@@ -126,7 +126,8 @@ class FakeBluesky(FakeNetwork):
 
     def _store(self, author: Account, uri: str, value: dict, indexed: datetime) -> str:
         cid = "bafyrei" + hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()[:52]
-        sort_at = min(indexed, _parse(value.get("createdAt")) or indexed)  # what the AppView orders by
+        sort_at = min(indexed, _parse(value.get("createdAt")) or indexed)  # what the AppView orders by, to the ms
+        sort_at = sort_at.replace(microsecond=sort_at.microsecond // 1000 * 1000)
         self.records[uri] = {"cid": cid, "value": value, "indexedAt": sort_at, "did": author.did}
         for reason, target in self._reasons(author, value):
             target.notifications.append({"uri": uri, "reason": reason})
@@ -212,10 +213,9 @@ class FakeBluesky(FakeNetwork):
         reasons = request.query.getall("reasons", [])
         self.reasons_asked.append(reasons)
         items = [n for n in account.notifications if self._visible(n["uri"]) and (not reasons or n["reason"] in reasons)]
-        items.sort(key=lambda n: self.records[n["uri"]]["indexedAt"], reverse=True)
+        items.sort(key=lambda n: self._keyset(n["uri"]), reverse=True)
         if "cursor" in request.query:
-            before = _parse(request.query["cursor"])
-            items = [n for n in items if self.records[n["uri"]]["indexedAt"] < before]
+            items = [n for n in items if self._keyset(n["uri"]) < self._unpack(request.query["cursor"])]
         page = items[: int(request.query.get("limit", 50))]
         views = [{**self.view(n["uri"]), "reason": n["reason"], "isRead": False} for n in page]
         for view in views:
@@ -223,8 +223,23 @@ class FakeBluesky(FakeNetwork):
                 view.pop(key)
         answer = {"notifications": views, "priority": False}
         if page:
-            answer["cursor"] = views[-1]["indexedAt"]
+            answer["cursor"] = self._pack(page[-1]["uri"])
         return web.json_response(answer)
+
+    # The AppView pages notifications by (sortAt, cid), newest first, and packs the last item's pair into the cursor
+    # as "<sortAt in ms>::<cid>" (TimeCidKeyset in its data-plane/server/db/pagination.ts): posts indexed in the
+    # same millisecond are neither skipped nor repeated across pages.
+    def _keyset(self, uri: str) -> tuple[datetime, str]:
+        return self.records[uri]["indexedAt"], self.records[uri]["cid"]
+
+    def _pack(self, uri: str) -> str:
+        when, cid = self._keyset(uri)
+        return f"{int(when.timestamp() * 1000)}::{cid}"
+
+    @staticmethod
+    def _unpack(cursor: str) -> tuple[datetime, str]:
+        when, cid = cursor.split("::", 1)
+        return datetime.fromtimestamp(int(when) / 1000, tz=UTC), cid
 
     async def _search_posts(self, request: web.Request) -> web.Response:
         _, refused = self._caller(request)

@@ -121,6 +121,30 @@ async def test_pages_resume_after_a_crash_between_pages_without_gap_or_duplicate
     await restarted.close()
 
 
+async def test_posts_indexed_in_one_millisecond_are_each_read_once_across_pages(pds, clock):
+    source = make_source(pds, clock, page_size=3)
+    same = clock.now() - timedelta(minutes=1)
+    uris = [pds.post(pds.carla, f"@{BRAND} burst {n}", indexed_at=same) for n in range(7)]
+    posts, _ = await poll_all(source)
+    assert sorted(p.external_id for p in posts) == sorted(uris)
+    assert len(pds.seen("/xrpc/app.bsky.notification.listNotifications")) >= 3  # paged by the opaque keyset cursor
+    await source.close()
+
+
+async def test_the_next_sweep_starts_at_the_watermark_inclusive_and_drops_what_it_handed_out_by_uri(pds, clock):
+    source = make_source(pds, clock, late_window=timedelta(0))  # the boundary alone
+    first = pds.post(pds.carla, f"@{BRAND} first", indexed_at=clock.now() - timedelta(minutes=1))
+    posts, cursor = await poll_all(source)
+    assert [p.external_id for p in posts] == [first]
+    # indexed in the very millisecond the last sweep ended on, after it ran
+    twin = pds.post(pds.dan, f"@{BRAND} same moment", indexed_at=clock.now() - timedelta(minutes=1))
+    posts, cursor = await poll_all(source, cursor)
+    assert [p.external_id for p in posts] == [twin]
+    posts, _ = await poll_all(source, cursor)
+    assert posts == []
+    await source.close()
+
+
 def stored(runtime) -> set[str]:
     with Session(runtime.engine) as session:
         return set(session.exec(select(Post.external_id)).all())
