@@ -51,7 +51,8 @@ async def poll_once(engine: Engine, config: DeskConfig, source: Source, clock: C
 
 
 async def _follow_threads(engine: Engine, config: DeskConfig, source: Threads, clock: Clock) -> int:
-    """The customers' new posts in the threads of the source's open conversations; returns how many were new."""
+    """The customers' new posts in the threads of the source's open conversations; returns how many were new.
+    A thread the network refuses for good is skipped (logged); one that may work later fails the poll, to be retried."""
     with Session(engine) as session:
         threads = open_threads(session, source.name, THREADS_PER_POLL)
     new = 0
@@ -59,6 +60,9 @@ async def _follow_threads(engine: Engine, config: DeskConfig, source: Threads, c
         try:
             posts = await source.thread_posts(root_id, author_id, since)
         except SourceError as error:
+            if not error.retryable:
+                log.warning("%s: skipped the thread %s: %s", source.name, root_id, error)
+                continue
             await asyncio.to_thread(_record_error, engine, config, source, clock, error)
             raise
         if posts:

@@ -280,6 +280,8 @@ class FakeBluesky(FakeNetwork):
                 return _error(400, "InvalidRequest", f"{name} must be an integer from 0 to 1000")
             limits[name] = int(value)
         uri = request.query.get("uri", "")
+        if not re.match(r"^at://[^/]+/[^/]+/[^/]+$", uri):
+            return _error(400, "InvalidRequest", "uri must be a valid at-uri")
         if not self._visible(uri):
             return _error(400, "NotFound", f"Post not found: {uri}")
         return web.json_response({"thread": self._thread_node(uri, limits["depth"])})

@@ -13,6 +13,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
+from bot.ingest.pipeline import ingest
 from bot.ingest.poller import poll_once
 from bot.settings import BrandConfig, ConfigError, SourceConfig
 from bot.sources import build_source
@@ -21,7 +22,9 @@ from bot.sources.bluesky.source import BlueskyOptions, BlueskySource
 from bot.sources.bluesky.text import count_length, record_key
 from handlers import dispatch
 from handlers.context import Actor, Request
+from storage.db import session_scope
 from storage.models import Customer, Post, Reply, ReplyStatus
+from tests.auxil import factories
 from tests.auxil.clock import FakeClock
 from tests.auxil.desk import make_runtime
 from tests.auxil.sources import dies_after_publishing, poll_all
@@ -512,6 +515,30 @@ async def test_follow_ups_no_notification_announces_join_the_conversation_and_th
         await runtime.outbox.drain_once()
     ((_, record),) = pds.posts_by(pds.brand)
     assert record["reply"]["parent"]["uri"] == own and record["reply"]["root"]["uri"] == mention
+    await runtime.close()
+
+
+async def test_a_thread_the_network_refuses_is_skipped_and_a_failing_one_fails_the_poll(db_url, tmp_path, pds,
+                                                                                       monkeypatch, caplog):
+    monkeypatch.setenv("BLUESKY_HANDLE", BRAND)
+    monkeypatch.setenv("BLUESKY_APP_PASSWORD", PASSWORD)
+    runtime, _, clock = make_runtime(db_url, tmp_path, brand=BRAND_BLOCK, sources=[
+        {"name": "bluesky", "type": "bluesky", "base_url": pds.base_url}])
+    pds.clock = clock
+    source = runtime.sources["bluesky"]
+    with session_scope(runtime.engine) as session:  # e.g. a row written by hand: its root is no at:// URI
+        ingest(session, runtime.config, "bluesky", factories.post(network="bluesky", account_id="did:plc:odd",
+                                                                  external_id="not-a-uri"), clock.now())
+    mention = pds.post(pds.carla, f"@{BRAND} my parcel is lost")
+    assert await poll_once(runtime.engine, runtime.config, source, clock) == 1
+    own = pds.post(pds.carla, "order 12", reply_to=mention)
+    assert await poll_once(runtime.engine, runtime.config, source, clock) == 1  # the odd thread held up nothing
+    assert "skipped the thread not-a-uri" in caplog.text and "uri must be a valid at-uri" in caplog.text
+    assert own in stored(runtime)
+
+    pds.fail("/xrpc/app.bsky.feed.getPostThread", status=503, times=1)
+    with pytest.raises(SourceError, match="503"):
+        await poll_once(runtime.engine, runtime.config, source, clock)
     await runtime.close()
 
 
