@@ -542,6 +542,19 @@ async def test_a_thread_the_network_refuses_is_skipped_and_a_failing_one_fails_t
     await runtime.close()
 
 
+async def test_accounts_whose_handle_failed_verification_are_told_apart_by_their_did(pds, clock):
+    pds.rename(pds.carla, "handle.invalid")  # what the AppView shows for every such account
+    pds.rename(pds.dan, "handle.invalid")
+    carla, dan = pds.post(pds.carla, f"@{BRAND} one"), pds.post(pds.dan, f"@{BRAND} two")
+    source = make_source(pds, clock)
+    posts, _ = await poll_all(source)
+    await source.close()
+    by_id = {p.external_id: p for p in posts}
+    assert [(by_id[uri].author.handle, by_id[uri].author.account_id) for uri in (carla, dan)] == [
+        (pds.carla.did, pds.carla.did), (pds.dan.did, pds.dan.did)]
+    assert by_id[carla].url == f"https://bsky.app/profile/{pds.carla.did}/post/{carla.rsplit('/', 1)[1]}"
+
+
 async def test_verify_signs_in_and_reads_no_posts(pds, clock):
     source = make_source(pds, clock)
     assert await source.verify() == f"signed in as {BRAND} ({pds.brand.did})"
