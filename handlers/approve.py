@@ -44,7 +44,8 @@ def _check(desk: Desk, conversation: Conversation, reply: Reply, text: str) -> N
     """An edited reply passes the same guards as any other (a lead has no --anyway here)."""
     source = desk.sources.get(conversation.source_name)
     issues = check_reply(text, max_length=source.max_length if source else len(text), private=reply.private,
-                         count_length=source.count_length if source else len)
+                         count_length=source.count_length if source else len,
+                         unit=source.length_unit if source else "characters")
     if issues:
         raise Refusal(f"Not approved: the edited reply {'; '.join(i.message for i in issues)}. Edit it again.")
 

@@ -58,7 +58,8 @@ def draft(session: Session, source, conversation: Conversation, text: str, initi
         private, answered = True, latest_post(session, conversation.id)
     signed = sign(text, initials)
     posted = session.exec(select(Post.pii).where(Post.conversation_id == conversation.id)).all()
-    issues = check_reply(signed, max_length=source.max_length, count_length=source.count_length, private=private,
+    issues = check_reply(signed, max_length=source.max_length, count_length=source.count_length,
+                         unit=source.length_unit, private=private,
                          customer_data=[item["text"] for pii in posted for item in pii])
     return Drafted(signed, answered, private, only_private, issues)
 

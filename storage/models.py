@@ -47,10 +47,15 @@ class OutboxStatus:
 
 
 class Customer(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("network", "handle", name="uq_customer_handle"),)
+    """One account on one network. `account_id` (a DID on Bluesky, the account id elsewhere) is who they are; the
+    handle is a label they can change, kept up to date from their latest post."""
+
+    __table_args__ = (UniqueConstraint("network", "handle", name="uq_customer_handle"),
+                      Index("uq_customer_account", "network", "account_id", unique=True))
     id: int | None = Field(default=None, primary_key=True)
     network: str = Field(max_length=32)
     handle: str = Field(max_length=255)
+    account_id: str | None = Field(default=None, max_length=255)  # None for rows from before 0011 until they post
     display_name: str = Field(default="", max_length=255)
     followers: int | None = None
     created_at: datetime = Field(sa_type=UTCDateTime)
@@ -260,6 +265,14 @@ class Lease(SQLModel, table=True):
     holder: str = Field(max_length=255)
     expires_at: datetime = Field(sa_type=UTCDateTime)
     acquired_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Installation(SQLModel, table=True):
+    """The one row naming this installation (every replica on one database shares it), made by migration 0011:
+    what the brand publishes under keys of its own (a Bluesky record key) is told apart from another install's."""
+
+    id: str = Field(primary_key=True, max_length=32)
+    created_at: datetime = Field(sa_type=UTCDateTime)
 
 
 class SourceCursor(SQLModel, table=True):

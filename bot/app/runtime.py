@@ -30,6 +30,7 @@ from bot.suggest.model import ModelSuggester, build_client, describe_provider
 from bot.suggest.requests import LANE
 from bot.suggest.templates import Suggester, TemplateSuggester
 from storage.db import make_engine, session_scope, upgrade
+from storage.queries import installation_id
 
 log = logging.getLogger(__name__)
 
@@ -52,9 +53,9 @@ class Runtime:
         upgrade(self.engine)
         with session_scope(self.engine) as session:
             sync_agents(session, config)
-        self.sources = {
-            s.name: build_source(s, base_dir, self.clock, brand=config.brand) for s in config.sources if s.enabled
-        }
+            installation = installation_id(session)
+        self.sources = {s.name: build_source(s, base_dir, self.clock, brand=config.brand, installation=installation)
+                        for s in config.sources if s.enabled}
         self.chats = Chats()
         client = build_client(config.llm, secrets) if secrets else None
         log.info("suggested replies: %s", describe_provider(config.llm, secrets) if secrets else "offline")

@@ -9,6 +9,8 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+import regex
+
 # What counts as personal data when a reply asks for it, in the languages we template: email,
 # phone, username, password, postal address, payment details, order and account numbers.
 _DATA = "|".join((
@@ -92,15 +94,18 @@ def check_reply(
     *,
     max_length: int,
     count_length: Callable[[str], int] = len,
+    unit: str = "characters",
     customer_data: Iterable[str] = (),
     private: bool = False,
 ) -> list[GuardIssue]:
-    """Everything wrong with publishing `text`; an empty list means it may go out."""
+    """Everything wrong with publishing `text`; an empty list means it may go out. `unit` names what `count_length`
+    counts (the network's own unit: graphemes, weighted characters...)."""
     issues = []
     length = count_length(text)
     if length > max_length:
-        issues.append(GuardIssue("too_long", f"it is {length} characters and the network allows {max_length}; "
-                                             f"shorten it by {length - max_length}"))
+        issues.append(GuardIssue("too_long", f"it is {length:,} {unit} and the network allows {max_length:,}; shorten "
+                                             f"it by {length - max_length:,} {unit}: the limit falls after "
+                                             f"“…{_tail(fitting_start(text, max_length, count_length))}”"))
     if private:
         return issues
     request = asks_for_personal_data(text)
@@ -112,6 +117,30 @@ def check_reply(
         issues.append(GuardIssue("repeats_personal_data", "it repeats personal data the customer posted; "
                                                           "leave it out of the public reply"))
     return issues
+
+
+_GRAPHEME = regex.compile(r"\X")
+_SHOWN = 30  # graphemes of the text shown before the point where the limit falls
+
+
+def fitting_start(text: str, max_length: int, count_length: Callable[[str], int]) -> str:
+    """The longest start of `text`, cut between graphemes, the network would still take: where to cut."""
+    graphemes = _GRAPHEME.findall(text)
+    low, high = 0, len(graphemes) + 1  # the first `low` graphemes fit; `high` of them do not
+    while high - low > 1:
+        middle = (low + high) // 2
+        if count_length("".join(graphemes[:middle])) <= max_length:
+            low = middle
+        else:
+            high = middle
+    return "".join(graphemes[:low])
+
+
+def _tail(text: str) -> str:
+    """The last words of `text`, to show where it ends."""
+    graphemes = _GRAPHEME.findall(text.rstrip())
+    shown = "".join(graphemes[-_SHOWN:])
+    return shown.split(" ", 1)[-1] if len(graphemes) > _SHOWN and " " in shown else shown
 
 
 def asks_for_personal_data(text: str) -> str | None:

@@ -116,14 +116,33 @@ def _store(session: Session, config: DeskConfig, source_name: str, inbound: Inbo
 
 
 def _customer(session: Session, inbound: InboundPost, now) -> Customer:
-    query = select(Customer).where(Customer.network == inbound.network, Customer.handle == inbound.author.handle)
-    customer = session.exec(query).first()
+    """Who wrote `inbound`: the customer with the network's account id when the post carries one (the handle is a
+    label its owner can change), else the one with the handle. A row from before account ids gets the id; a renamed
+    customer gets the new handle, and a row still holding that handle from before (someone who gave it up) gets
+    its account id as its label, so one person stays one customer with their history and two never merge."""
+    author, network = inbound.author, inbound.network
+    by_handle = select(Customer).where(Customer.network == network, Customer.handle == author.handle)
+    customer = None
+    if author.account_id:
+        by_account = select(Customer).where(Customer.network == network, Customer.account_id == author.account_id)
+        customer = session.exec(by_account).first()
+        if customer is None:
+            customer = session.exec(by_handle.where(Customer.account_id.is_(None))).first()
+    else:
+        customer = session.exec(by_handle).first()
     if customer is None:
-        customer = Customer(network=inbound.network, handle=inbound.author.handle, created_at=now)
+        customer = Customer(network=network, handle=author.handle, created_at=now)
+    customer.account_id = customer.account_id or author.account_id
+    if customer.id is None or customer.handle != author.handle:
+        others = by_handle.where(Customer.id != customer.id) if customer.id else by_handle
+        for holder in session.exec(others).all():
+            holder.handle = holder.account_id or f"{holder.handle} (until {now:%Y-%m-%d})"
+        session.flush()
+        customer.handle = author.handle
         session.add(customer)
-    customer.display_name = inbound.author.name or customer.display_name
-    if inbound.author.followers is not None:
-        customer.followers = inbound.author.followers
+    customer.display_name = author.name or customer.display_name
+    if author.followers is not None:
+        customer.followers = author.followers
     session.flush()
     return customer
 

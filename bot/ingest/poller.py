@@ -1,7 +1,8 @@
 """Polling a source: page from the stored cursor, storing each page's posts and the new cursor together.
 
 Because a page and its cursor commit in one transaction, a crash or restart resumes exactly
-where the last stored page ended: no gap, no duplicate.
+where the last stored page ended: no gap, no duplicate. A source whose feeds miss follow-ups
+(`Threads`, Bluesky) then has the threads of its open conversations read, each stored on its own.
 """
 from __future__ import annotations
 
@@ -12,17 +13,20 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from bot.clock import Clock
 from bot.ingest import alerts
-from bot.ingest.stream import store_posts
+from bot.ingest.stream import store_posts, store_posts_once
 from bot.settings import DeskConfig
-from bot.sources.base import PollResult, Source, SourceError
+from bot.sources.base import PollResult, Source, SourceError, Threads
 from storage.db import session_scope
 from storage.models import SourceCursor
+from storage.queries import open_threads
 
 log = logging.getLogger(__name__)
 MAX_PAGES_PER_POLL = 50
+THREADS_PER_POLL = 100  # open conversations whose threads are read after a poll, the most recently active first
 
 
 async def poll_once(engine: Engine, config: DeskConfig, source: Source, clock: Clock) -> int:
@@ -41,6 +45,28 @@ async def poll_once(engine: Engine, config: DeskConfig, source: Source, clock: C
         new += await asyncio.to_thread(_store_page, engine, config, source, page, clock.now())
         if not page.has_more:
             break
+    if isinstance(source, Threads):
+        new += await _follow_threads(engine, config, source, clock)
+    return new
+
+
+async def _follow_threads(engine: Engine, config: DeskConfig, source: Threads, clock: Clock) -> int:
+    """The customers' new posts in the threads of the source's open conversations; returns how many were new.
+    A thread the network refuses for good is skipped (logged); one that may work later fails the poll, to be retried."""
+    with Session(engine) as session:
+        threads = open_threads(session, source.name, THREADS_PER_POLL)
+    new = 0
+    for root_id, author_id, since in threads:
+        try:
+            posts = await source.thread_posts(root_id, author_id, since)
+        except SourceError as error:
+            if not error.retryable:
+                log.warning("%s: skipped the thread %s: %s", source.name, root_id, error)
+                continue
+            await asyncio.to_thread(_record_error, engine, config, source, clock, error)
+            raise
+        if posts:
+            new += await asyncio.to_thread(store_posts_once, engine, config, source.name, posts, clock.now())
     return new
 
 

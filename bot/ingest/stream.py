@@ -40,7 +40,9 @@ def store_posts(session: Session, config: DeskConfig, source_name: str, posts: l
     return len(stored)
 
 
-def _store(engine: Engine, config: DeskConfig, source_name: str, posts: list[InboundPost], now: datetime) -> int:
+def store_posts_once(engine: Engine, config: DeskConfig, source_name: str, posts: list[InboundPost],
+                     now: datetime) -> int:
+    """`store_posts` in a transaction of its own."""
     with session_scope(engine) as session:
         return store_posts(session, config, source_name, posts, now)
 
@@ -62,7 +64,7 @@ async def follow(engine: Engine, config: DeskConfig, source: Streaming, clock: C
                         failures = 0
                         connected()
                         continue
-                    new = await asyncio.to_thread(_store, engine, config, source.name, posts, clock.now())
+                    new = await asyncio.to_thread(store_posts_once, engine, config, source.name, posts, clock.now())
                     if new:
                         stored(new)
                     if not may_run():

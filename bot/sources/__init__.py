@@ -31,7 +31,7 @@ TYPES = {
 
 
 def build_source(config: SourceConfig, base_dir: Path, clock=None, *, brand: BrandConfig | None = None,
-                 env: Mapping[str, str] | None = None) -> Source:
+                 env: Mapping[str, str] | None = None, installation: str = "") -> Source:
     module_name = TYPES.get(config.type)
     if module_name is None:
         raise ConfigError(f"sources.{config.name}.type: unknown source type {config.type!r} "
@@ -39,7 +39,7 @@ def build_source(config: SourceConfig, base_dir: Path, clock=None, *, brand: Bra
     context = SourceContext(
         name=config.name, type=config.type, options=dict(config.model_extra or {}),
         brand=brand or BrandConfig(name=config.name), base_dir=base_dir,
-        env=environment() if env is None else env,
+        env=environment() if env is None else env, installation=installation,
         **({"clock": clock} if clock is not None else {}),
     )
     return importlib.import_module(module_name).build(context)

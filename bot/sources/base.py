@@ -116,6 +116,7 @@ class Source(Protocol):
     name: str
     network: str
     max_length: int
+    length_unit: str  # what count_length counts, as the agent is told: "graphemes", "weighted characters"...
 
     def count_length(self, text: str) -> int:
         """Length of `text` the way the network counts it (X weighs URLs, Bluesky counts graphemes...)."""
@@ -154,3 +155,14 @@ class Streaming(Protocol):
 
     def stream(self) -> AsyncIterator[list[InboundPost]]:
         """Lists of new posts; the first, empty, once connected. Raises SourceError when the stream breaks."""
+
+
+@runtime_checkable
+class Threads(Protocol):
+    """A source whose feeds do not announce every follow-up (Bluesky notifies only a reply's nearest ancestors):
+    after each poll the poller reads the threads of its open conversations too."""
+
+    name: str
+
+    async def thread_posts(self, root_id: str, author_id: str, since: datetime) -> list[InboundPost]:
+        """The posts of account `author_id` in the thread under `root_id` written since `since`, oldest first."""

@@ -52,6 +52,7 @@ class SourceContext:
     base_dir: Path
     clock: Clock = field(default_factory=SystemClock)
     env: Mapping[str, str] = field(default_factory=dict)
+    installation: str = ""  # this installation's id (storage's `Installation`), for keys that must not collide
 
     def parse(self, model: type[Options]) -> Options:
         """The module's options, validated; errors name `sources.<name>.<key>`."""

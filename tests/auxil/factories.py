@@ -31,10 +31,11 @@ def config(**overrides) -> DeskConfig:
 
 def post(text: str = "@acme my order never arrived, 2 weeks now", *, handle: str = "carla", external_id: str | None = None,
          thread_root: str | None = None, reply_to: str | None = None, network: str = "replay",
-         minutes: int = 0, name: str = "Carla Diaz") -> InboundPost:
+         minutes: int = 0, name: str = "Carla Diaz", account_id: str | None = None) -> InboundPost:
     external_id = external_id or f"p{next(_ids)}"
     return InboundPost(
-        network=network, external_id=external_id, author=Author(handle=handle, name=name, followers=120),
+        network=network, external_id=external_id,
+        author=Author(handle=handle, name=name, followers=120, account_id=account_id),
         text=text, created_at=T0 + timedelta(minutes=minutes), thread_root_id=thread_root or external_id,
         kind="reply" if reply_to else "mention", url=f"https://social.example/{handle}/{external_id}",
         reply_to_id=reply_to,

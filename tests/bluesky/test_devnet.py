@@ -24,7 +24,7 @@ from bot.sources import build_source
 from bot.sources.base import OutboundReply
 from handlers import dispatch
 from handlers.context import Actor, Request
-from storage.models import Conversation, OutboxEntry, Post, Reply, ReplyStatus
+from storage.models import Conversation, Customer, OutboxEntry, Post, Reply, ReplyStatus
 from tests.auxil import factories
 from tests.auxil.desk import drain
 from tests.fakes.chat import RecordingChat
@@ -177,6 +177,19 @@ async def test_mention_and_keyword_reach_chat_and_the_reply_lands_in_the_thread(
         post = session.exec(select(Post).where(Post.external_id == follow_up["uri"])).one()
     assert (post.kind, post.conversation_id, post.reply_to_id) == ("reply", number, answer["post"]["uri"])
     assert len(chat.parents) == 2
+
+    # The customer adds to her own first post: the AppView notifies nobody, the thread read after the poll finds it.
+    own = await carla.post("Also: it was sent to Lisbon", reply={
+        "root": {"uri": mention["uri"], "cid": mention["cid"]}, "parent": {"uri": mention["uri"], "cid": mention["cid"]}})
+    devnet.sync()
+    notified = await brand.get("app.bsky.notification.listNotifications", limit=50)
+    assert own["uri"] not in {n["uri"] for n in notified["notifications"]}
+    assert await poll_once(runtime.engine, runtime.config, source, runtime.clock) == 1
+    with Session(runtime.engine) as session:
+        post = session.exec(select(Post).where(Post.external_id == own["uri"])).one()
+        customer = session.get(Customer, post.customer_id)
+    assert (post.kind, post.conversation_id, post.reply_to_id) == ("reply", number, mention["uri"])
+    assert (customer.handle, customer.account_id) == (carla.handle, carla.did)
     await runtime.close()
 
 

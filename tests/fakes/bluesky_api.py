@@ -60,12 +60,16 @@ class FakeBluesky(FakeNetwork):
         self._seq = itertools.count(1)
         self.logins = 0
         self.reasons_asked: list[list[str]] = []  # the `reasons` of each listNotifications call
+        # A reply notifies the authors of its 4 nearest ancestors, no further up: REPLY_NOTIF_DEPTH = 5 counting the
+        # reply itself, in the AppView's data-plane/server/indexing/plugins/post.ts (@atproto/bsky).
+        self.notify_ancestors = 4
         routes = {
             "POST com.atproto.server.createSession": self._create_session,
             "POST com.atproto.server.refreshSession": self._refresh_session,
             "GET app.bsky.notification.listNotifications": self._list_notifications,
             "GET app.bsky.feed.searchPosts": self._search_posts,
             "GET app.bsky.feed.getPosts": self._get_posts,
+            "GET app.bsky.feed.getPostThread": self._get_post_thread,
             "GET app.bsky.actor.getProfiles": self._get_profiles,
             "GET com.atproto.identity.resolveHandle": self._resolve_handle,
             "POST com.atproto.repo.createRecord": self._create_record,
@@ -100,6 +104,10 @@ class FakeBluesky(FakeNetwork):
     def delete(self, uri: str) -> None:
         self.deleted.add(uri)
 
+    def rename(self, account: Account, handle: str) -> None:
+        """The account takes another handle; its DID stays."""
+        account.handle = handle
+
     def expire_sessions(self, refresh_too: bool = False) -> None:
         """Every access token (and refresh token) issued so far is now expired."""
         self._expired |= {t for t, (_, kind) in self._tokens.items() if kind == "access" or refresh_too}
@@ -118,20 +126,29 @@ class FakeBluesky(FakeNetwork):
 
     def _store(self, author: Account, uri: str, value: dict, indexed: datetime) -> str:
         cid = "bafyrei" + hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()[:52]
-        sort_at = min(indexed, _parse(value.get("createdAt")) or indexed)  # what the AppView orders by
+        sort_at = min(indexed, _parse(value.get("createdAt")) or indexed)  # what the AppView orders by, to the ms
+        sort_at = sort_at.replace(microsecond=sort_at.microsecond // 1000 * 1000)
         self.records[uri] = {"cid": cid, "value": value, "indexedAt": sort_at, "did": author.did}
         for reason, target in self._reasons(author, value):
             target.notifications.append({"uri": uri, "reason": reason})
         return uri
 
+    def _ancestors(self, value: dict) -> list[str]:
+        """The uris of the reply's nearest ancestors that are notified, nearest first."""
+        found, parent = [], value.get("reply", {}).get("parent", {}).get("uri")
+        while parent and parent in self.records and len(found) < self.notify_ancestors:
+            found.append(parent)
+            parent = self.records[parent]["value"].get("reply", {}).get("parent", {}).get("uri")
+        return found
+
     def _reasons(self, author: Account, value: dict):
         text = value.get("text", "")
+        ancestors = self._ancestors(value)
         for account in self.accounts.values():
             if account.did == author.did:
                 continue
-            parent = value.get("reply", {}).get("parent", {}).get("uri", "")
             quoted = value.get("embed", {}).get("record", {}).get("uri", "")
-            if parent.startswith(f"at://{account.did}/"):
+            if any(uri.startswith(f"at://{account.did}/") for uri in ancestors):
                 yield "reply", account
             elif quoted.startswith(f"at://{account.did}/"):
                 yield "quote", account
@@ -196,10 +213,9 @@ class FakeBluesky(FakeNetwork):
         reasons = request.query.getall("reasons", [])
         self.reasons_asked.append(reasons)
         items = [n for n in account.notifications if self._visible(n["uri"]) and (not reasons or n["reason"] in reasons)]
-        items.sort(key=lambda n: self.records[n["uri"]]["indexedAt"], reverse=True)
+        items.sort(key=lambda n: self._keyset(n["uri"]), reverse=True)
         if "cursor" in request.query:
-            before = _parse(request.query["cursor"])
-            items = [n for n in items if self.records[n["uri"]]["indexedAt"] < before]
+            items = [n for n in items if self._keyset(n["uri"]) < self._unpack(request.query["cursor"])]
         page = items[: int(request.query.get("limit", 50))]
         views = [{**self.view(n["uri"]), "reason": n["reason"], "isRead": False} for n in page]
         for view in views:
@@ -207,8 +223,23 @@ class FakeBluesky(FakeNetwork):
                 view.pop(key)
         answer = {"notifications": views, "priority": False}
         if page:
-            answer["cursor"] = views[-1]["indexedAt"]
+            answer["cursor"] = self._pack(page[-1]["uri"])
         return web.json_response(answer)
+
+    # The AppView pages notifications by (sortAt, cid), newest first, and packs the last item's pair into the cursor
+    # as "<sortAt in ms>::<cid>" (TimeCidKeyset in its data-plane/server/db/pagination.ts): posts indexed in the
+    # same millisecond are neither skipped nor repeated across pages.
+    def _keyset(self, uri: str) -> tuple[datetime, str]:
+        return self.records[uri]["indexedAt"], self.records[uri]["cid"]
+
+    def _pack(self, uri: str) -> str:
+        when, cid = self._keyset(uri)
+        return f"{int(when.timestamp() * 1000)}::{cid}"
+
+    @staticmethod
+    def _unpack(cursor: str) -> tuple[datetime, str]:
+        when, cid = cursor.split("::", 1)
+        return datetime.fromtimestamp(int(when) / 1000, tz=UTC), cid
 
     async def _search_posts(self, request: web.Request) -> web.Response:
         _, refused = self._caller(request)
@@ -234,6 +265,36 @@ class FakeBluesky(FakeNetwork):
         _, refused = self._caller(request)
         return refused or web.json_response(
             {"posts": [self.view(uri) for uri in request.query.getall("uris", []) if self._visible(uri)]})
+
+    async def _get_post_thread(self, request: web.Request) -> web.Response:
+        """https://docs.bsky.app/docs/api/app-bsky-feed-get-post-thread: `depth` 0-1000 (default 6) levels of
+        replies, `parentHeight` 0-1000 (default 80) of parents; a missing root is the error NotFound, a deleted
+        reply a notFoundPost node (its replies are not shown)."""
+        _, refused = self._caller(request)
+        if refused:
+            return refused
+        limits = {}
+        for name, default in (("depth", 6), ("parentHeight", 80)):
+            value = request.query.get(name, str(default))
+            if not value.isdigit() or int(value) > 1000:
+                return _error(400, "InvalidRequest", f"{name} must be an integer from 0 to 1000")
+            limits[name] = int(value)
+        uri = request.query.get("uri", "")
+        if not re.match(r"^at://[^/]+/[^/]+/[^/]+$", uri):
+            return _error(400, "InvalidRequest", "uri must be a valid at-uri")
+        if not self._visible(uri):
+            return _error(400, "NotFound", f"Post not found: {uri}")
+        return web.json_response({"thread": self._thread_node(uri, limits["depth"])})
+
+    def _thread_node(self, uri: str, depth: int) -> dict:
+        if not self._visible(uri):
+            return {"$type": "app.bsky.feed.defs#notFoundPost", "uri": uri, "notFound": True}
+        node = {"$type": "app.bsky.feed.defs#threadViewPost", "post": self.view(uri)}
+        if depth > 0:
+            children = [child for child, stored in self.records.items()
+                        if stored["value"].get("reply", {}).get("parent", {}).get("uri") == uri]
+            node["replies"] = [self._thread_node(child, depth - 1) for child in children]
+        return node
 
     async def _get_profiles(self, request: web.Request) -> web.Response:
         _, refused = self._caller(request)

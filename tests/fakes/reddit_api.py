@@ -102,6 +102,7 @@ class FakeReddit(FakeNetwork):
         """As Reddit shows a thing its author deleted: author and text replaced by [deleted]."""
         data = self.things[fullname]["data"]
         data["author"] = "[deleted]"
+        data.pop("author_fullname", None)  # gone with the account's name
         data["body" if "body" in data else "selftext"] = "[deleted]"
 
     def brand_comments(self) -> list[dict]:

@@ -13,13 +13,21 @@ cursor remembers which posts of that window it already handed out: nothing is mi
 nothing is handed out twice.
 
 Threads: a post's conversation is its thread root (`reply.root.uri`, or the post itself);
-`reply_to_id` is `reply.parent.uri`; the external id is the post's at:// URI.
+`reply_to_id` is `reply.parent.uri`; the external id is the post's at:// URI. Not every
+follow-up is announced: the AppView notifies the authors of a reply's nearest ancestors only,
+so a customer answering their own post, or writing deep in a long thread, notifies nobody, and
+a keyword post's follow-up need not repeat the keyword. So after each round the poller asks
+for the threads of open conversations (`thread_posts`, `app.bsky.feed.getPostThread`) and
+takes the customer's posts from them (known ones are dropped by their URI when stored).
 
 Publishing: an `app.bsky.feed.post` record with `reply.root` and `reply.parent` strong refs
 (taken from the parent post, fetched with `getPosts`), facets for @mentions, links and
 hashtags (UTF-8 byte offsets), `langs` when the language is clear. Its record key is derived
-from the outbox key (`text.record_key`), so `find_published` is one `getRecord` and a
-retry can never create a second post: the PDS refuses a second record with the same key.
+from the outbox key and the installation's id (`text.record_key`), so `find_published` is one
+`getRecord` and a retry can never create a second post: the PDS refuses a second record with
+the same key. A record found under the key is adopted only if it answers the intended post
+(its `reply.parent.uri`); anything else there is an error that says so, never a reply marked
+published that is not.
 
 Private handoff: Bluesky DMs live in a separate chat service (chat.bsky.convo) that needs an
 app password with DM access and offers no idempotency key, so a DM could be sent twice after a
@@ -49,8 +57,8 @@ from bot.sources.base import (
     Quota,
     SourceError,
 )
-from bot.sources.bluesky.client import Session, XrpcClient
-from bot.sources.bluesky.text import MAX_GRAPHEMES, count_length, facets, mention_handles, post_url, record_key
+from bot.sources.bluesky.client import Session, XrpcClient, XrpcError
+from bot.sources.bluesky.text import LENGTH_UNIT, MAX_GRAPHEMES, count_length, facets, mention_handles, post_url, record_key
 from bot.sources.filters import PostFilter
 from bot.sources.options import NetworkOptions, SourceContext
 
@@ -61,6 +69,8 @@ POST = "app.bsky.feed.post"
 NOTIFICATIONS = "notifications"
 KINDS = {"mention": "mention", "reply": "reply", "quote": "quote"}  # notification reason -> post kind
 PROFILES_PER_CALL = 25
+THREAD_VIEW = "app.bsky.feed.defs#threadViewPost"  # the other nodes of a thread: notFoundPost, blockedPost
+THREAD_DEPTH = 1000  # getPostThread's maximum: every reply in the thread
 MAX_RECENT = 2000  # posts remembered from the late window, per stream
 
 
@@ -75,6 +85,7 @@ def build(context: SourceContext) -> BlueskySource:
         context.name, options,
         handle=context.secret(options, "handle"), password=context.secret(options, "app_password"),
         handles=context.handles(options), keywords=context.keywords(options), clock=context.clock,
+        installation=context.installation,
         credential_hint=f"check {prefix}_HANDLE and {prefix}_APP_PASSWORD in .env (an app password from "
                         "Bluesky Settings → Privacy and security → App passwords)",
     )
@@ -131,10 +142,12 @@ class PollState:
 class BlueskySource:
     network = "bluesky"
     max_length = MAX_GRAPHEMES
+    length_unit = LENGTH_UNIT
 
     def __init__(self, name: str, options: BlueskyOptions, *, handle: str, password: str, handles: list[str],
-                 keywords: list[str], clock: Clock, credential_hint: str = "") -> None:
+                 keywords: list[str], clock: Clock, credential_hint: str = "", installation: str = "") -> None:
         self.name = name
+        self.installation = installation
         self.options = options
         self.clock = clock
         self.client = XrpcClient("Bluesky", (options.base_url or DEFAULT_PDS).rstrip("/"),
@@ -231,19 +244,49 @@ class BlueskySource:
 
     def _kind(self, stream: str, item: dict) -> str | None:
         """The post's kind if socialdesk keeps it, else None (and why, in the log)."""
+        if not self._keeps(item):
+            return None
+        if stream == NOTIFICATIONS:
+            return KINDS.get(item.get("reason"))
+        return "keyword" if self.filter.keyword_hit(item["record"]["text"]) else None
+
+    def _keeps(self, item: dict) -> bool:
+        """A readable post by someone else than the brand that the filters let through (why not, in the log)."""
         record, author = item.get("record"), item.get("author")
         if not isinstance(record, dict) or record.get("$type") != POST or not isinstance(record.get("text"), str):
             log.info("bluesky %s: skipping %s: not a readable post (deleted, or another record type)", self.name,
                      item.get("uri"))
-            return None
+            return False
         if not isinstance(author, dict) or not isinstance(author.get("handle"), str):
             log.info("bluesky %s: skipping %s: no author", self.name, item.get("uri"))
-            return None
-        if author.get("did") == self.session.did or not self.filter.keep(author["handle"], record["text"]):
-            return None
-        if stream == NOTIFICATIONS:
-            return KINDS.get(item.get("reason"))
-        return "keyword" if self.filter.keyword_hit(record["text"]) else None
+            return False
+        return author.get("did") != self.session.did and self.filter.keep(author["handle"], record["text"])
+
+    async def thread_posts(self, root_id: str, author_id: str, since: datetime) -> list[InboundPost]:
+        """The posts of account `author_id` in the thread under `root_id` written since `since`, oldest first.
+
+        A thread that is gone (deleted, or hidden from the brand) has none."""
+        try:
+            answer = await self.session.call("GET", "app.bsky.feed.getPostThread",
+                                             params={"uri": root_id, "depth": THREAD_DEPTH, "parentHeight": 0})
+        except XrpcError as error:
+            if error.code != "NotFound":
+                raise
+            log.info("bluesky %s: thread %s is gone: %s", self.name, root_id, error)
+            return []
+        posts = []
+        for view in _thread_views(answer.get("thread") if isinstance(answer, dict) else None):
+            author = view.get("author")
+            if not isinstance(author, dict) or author.get("did") != author_id or not self._keeps(view):
+                continue
+            try:
+                post = self._post(view, "reply", {})  # followers: known from the conversation's first post
+            except (KeyError, TypeError, ValueError, AttributeError) as error:
+                log.warning("bluesky %s: skipping malformed post %s: %r", self.name, view.get("uri"), error)
+                continue
+            if post.created_at >= since:
+                posts.append(post)
+        return sorted(posts, key=lambda post: post.created_at)
 
     async def _posts(self, picked: list[tuple[dict, str]]) -> list[InboundPost]:
         followers = await self._followers({item["author"].get("did") for item, _ in picked} - {None})
@@ -258,17 +301,19 @@ class BlueskySource:
     def _post(self, item: dict, kind: str, followers: dict[str, int]) -> InboundPost:
         record, author, uri = item["record"], item["author"], item["uri"]
         root, parent = (_ref_uri(ref) for ref in _reply_refs(record))
-        handle = author["handle"]
-        shown = author.get("did") if handle == "handle.invalid" else handle
+        did = author.get("did")
+        # A handle that failed verification reads "handle.invalid" for every such account: the DID labels them.
+        handle = did if author["handle"] == "handle.invalid" else author["handle"]
         return InboundPost(
             network=self.network,
             external_id=uri,
-            author=Author(handle=handle, name=str(author.get("displayName") or ""), followers=followers.get(author.get("did"))),
+            author=Author(handle=handle, name=str(author.get("displayName") or ""), followers=followers.get(did),
+                          account_id=did if isinstance(did, str) else None),
             text=record["text"],
             created_at=_parse(record.get("createdAt")) or _indexed_at(item),
             thread_root_id=root or uri,
             kind=kind,
-            url=post_url(shown, uri),
+            url=post_url(handle, uri),
             reply_to_id=parent,
             raw=item,
         )
@@ -294,12 +339,12 @@ class BlueskySource:
         root = _reply_refs(parent.get("record"))[0]
         root_ref = {"uri": root["uri"], "cid": root["cid"]} if _ref_uri(root) and isinstance(root.get("cid"), str) else parent_ref
         record = await self._record(reply.text, root_ref, parent_ref)
-        rkey = record_key(reply.key)
+        rkey = record_key(reply.key, self.installation)
         try:
             answer = await self.session.call("POST", "com.atproto.repo.createRecord",
                                              body={"repo": did, "collection": POST, "rkey": rkey, "record": record})
         except SourceError:
-            found = await self._existing(rkey)  # the PDS refuses a second record under the same key
+            found = await self._existing(rkey, reply)  # the PDS refuses a second record under the same key
             if found:
                 return found
             raise
@@ -312,13 +357,15 @@ class BlueskySource:
             "Bluesky", "its direct messages live in a separate chat service with no way to prevent a double send. "
                        "Reply publicly asking the customer to DM the brand account, then answer them in the Bluesky app")
 
-    async def find_published(self, key: str, reply: OutboundReply | None = None) -> Published | None:
-        """The record key is derived from `key`, so one getRecord answers; `reply` is not needed."""
+    async def find_published(self, key: str, reply: OutboundReply) -> Published | None:
+        """The record key is derived from `key`, so one getRecord answers."""
         await self.session.ensure()
-        return await self._existing(record_key(key), quiet=False)
+        return await self._existing(record_key(key, self.installation), reply, quiet=False)
 
-    async def _existing(self, rkey: str, quiet: bool = True) -> Published | None:
-        """The brand's post with record key `rkey`, or None. `quiet`: a failing lookup counts as not found."""
+    async def _existing(self, rkey: str, reply: OutboundReply, quiet: bool = True) -> Published | None:
+        """The brand's post with record key `rkey` if it answers `reply`'s post, else None. `quiet`: a failing
+        lookup counts as not found. A post there that answers another one is an error: adopting it would mark
+        this reply published when it is not."""
         try:
             answer = await self.session.call("GET", "com.atproto.repo.getRecord",
                                              params={"repo": self.session.did, "collection": POST, "rkey": rkey})
@@ -330,6 +377,12 @@ class BlueskySource:
         if not isinstance(uri, str):
             return None
         value = answer.get("value") if isinstance(answer.get("value"), dict) else {}
+        answers = _ref_uri(_reply_refs(value)[1])
+        if answers != reply.in_reply_to:
+            raise SourceError(
+                f"Bluesky: the brand's post {uri} already holds this reply's record key but answers "
+                f"{answers or 'no post'}, not {reply.in_reply_to}; the reply was not published. Send it again "
+                "with /reply (it gets a new key)", retryable=False)
         return Published(uri, post_url(self.session.handle, uri), _parse(value.get("createdAt")) or self.clock.now())
 
     async def _post_view(self, uri: str) -> dict:
@@ -362,6 +415,19 @@ class BlueskySource:
             langs=[language] if language != "und" else None,
         )
         return get_model_as_dict(record)
+
+
+def _thread_views(node: Any) -> list[dict]:
+    """The postViews of a getPostThread answer's thread, its root and every reply under it, at any depth."""
+    views, waiting = [], [node]
+    while waiting:
+        node = waiting.pop()
+        if not isinstance(node, dict) or node.get("$type") != THREAD_VIEW or not isinstance(node.get("post"), dict):
+            continue  # a deleted or blocked post: its replies are not shown either
+        views.append(node["post"])
+        replies = node.get("replies")
+        waiting.extend(replies if isinstance(replies, list) else [])
+    return views
 
 
 def _reply_refs(record: Any) -> tuple[Any, Any]:

@@ -3,7 +3,8 @@
 A post may have 300 graphemes (user-perceived characters: 👨‍👩‍👧 is one) and 3,000 UTF-8
 bytes. Facets (mentions, links, hashtags) are addressed by UTF-8 byte offsets; they are
 found with the atproto SDK's port of the official `detectFacets`. A reply's record key is a
-TID derived from the outbox key, so publishing the same reply twice names the same record.
+TID derived from the outbox key and the installation, so publishing the same reply twice names the same
+record, and another installation's reply never does.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from atproto_client import models
 from atproto_client.utils import detect_facets, detect_mentions
 
 MAX_GRAPHEMES = 300
+LENGTH_UNIT = "graphemes"  # what a reader sees as one character: 👨‍👩‍👧 is one
 MAX_BYTES = 3000
 _GRAPHEME = regex.compile(r"\X")
 _BYTES_PER_GRAPHEME = MAX_BYTES / MAX_GRAPHEMES
@@ -53,13 +55,14 @@ _TID_EPOCH = int(datetime(2023, 1, 1, tzinfo=UTC).timestamp() * 1_000_000)
 _TID_SPREAD = 1 << 45  # about 407 days of microseconds before _TID_EPOCH
 
 
-def record_key(key: str) -> str:
-    """A valid TID for the outbox `key`: always the same for the same key, distinct for different keys.
+def record_key(key: str, installation: str) -> str:
+    """A valid TID for the outbox `key` of this `installation`: always the same for the same pair, distinct for
+    different ones, so two installs answering from one brand account (staging and production) never collide.
 
     The timestamp part lies in 2021-2022, in the past, so it never collides with TIDs the PDS
     hands out for new records and never looks like a post from the future.
     """
-    digest = int.from_bytes(hashlib.sha256(key.encode("utf-8")).digest()[:8], "big")
+    digest = int.from_bytes(hashlib.sha256(f"{installation}\n{key}".encode()).digest()[:8], "big")
     timestamp = _TID_EPOCH - 1 - (digest >> 10) % _TID_SPREAD
     value = (timestamp << 10) | (digest & 0x3FF)
     return "".join(_TID_ALPHABET[(value >> shift) & 31] for shift in range(60, -1, -5))

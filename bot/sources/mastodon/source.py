@@ -45,7 +45,7 @@ from bot.sources.http import NotFound
 from bot.sources.mastodon.client import SCOPES, Account, Instance, MastodonApi, MastodonClient, Notification, Status
 from bot.sources.mastodon.feeds import Found, IdFeed, SearchFeed, ThreadsFeed
 from bot.sources.mastodon.stream import stream_posts
-from bot.sources.mastodon.text import comparable, countable_length, html_to_text, mentions_of
+from bot.sources.mastodon.text import LENGTH_UNIT, comparable, countable_length, html_to_text, mentions_of
 from bot.sources.options import NetworkOptions, SourceContext
 
 log = logging.getLogger(__name__)
@@ -92,6 +92,7 @@ class _Recent(OrderedDict):
 
 class MastodonSource:
     network = NETWORK
+    length_unit = LENGTH_UNIT
 
     def __init__(self, name: str, options: MastodonOptions, *, token: str, handles: list[str], keywords: list[str],
                  clock: Clock, token_variable: str = "MASTODON_ACCESS_TOKEN") -> None:
@@ -231,7 +232,8 @@ class MastodonSource:
             return None
         return InboundPost(
             network=NETWORK, external_id=status.id,
-            author=Author(handle, status.account.display_name or status.account.username, status.account.followers_count),
+            author=Author(handle, status.account.display_name or status.account.username, status.account.followers_count,
+                          account_id=f"{self.host}:{status.account.id}"),
             text=text, created_at=status.created_at, thread_root_id=item.root or await self._root(status),
             kind="direct" if direct else item.kind, url=status.url or status.uri,
             reply_to_id=status.in_reply_to_id, raw=item.raw,
@@ -284,9 +286,9 @@ class MastodonSource:
         text = self._addressed(reply.text, reply.customer_handle)
         length = countable_length(text, url_length=self.instance.characters_reserved_per_url)
         if length > self.max_length:
-            raise SourceError(f"Mastodon: with the @mention of {reply.customer_handle} the reply is {length} characters "
+            raise SourceError(f"Mastodon: with the @mention of {reply.customer_handle} the reply is {length} {LENGTH_UNIT} "
                               f"and {self.instance.domain} allows {self.max_length}; shorten it by "
-                              f"{length - self.max_length}", retryable=False)
+                              f"{length - self.max_length} {LENGTH_UNIT}", retryable=False)
         status = await self.api.post_status(text, visibility="direct" if private else target.visibility,
                                             in_reply_to_id=target.id if target else None, idempotency_key=reply.key)
         return self._remember(reply, status)

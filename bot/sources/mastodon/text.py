@@ -13,6 +13,7 @@ from html.parser import HTMLParser
 import regex
 
 URL_LENGTH = 23
+LENGTH_UNIT = "characters"  # graphemes, a link as 23, a mention without its domain
 MAX_URL_LENGTH = 4096  # twitter-text does not extract longer links: they count in full
 MAX_DOMAIN_LENGTH = 253  # Mastodon's Extractor: a longer domain is not a mention
 _URL = regex.compile(

@@ -103,6 +103,7 @@ class ThingData(BaseModel):
     name: str
     created_utc: float
     author: str | None = None
+    author_fullname: str | None = None  # t2_…: the account, whatever its name (absent on deleted authors)
     body: str | None = None  # t1, t4
     title: str | None = None  # t3
     selftext: str | None = None  # t3

@@ -56,7 +56,7 @@ from bot.sources.filters import PostFilter
 from bot.sources.http import ApiClient
 from bot.sources.options import NetworkOptions, SourceContext
 from bot.sources.reddit.client import WEB, Page, RedditAuth, ScriptCredentials, Thing, ThingData, gone, parse_listing, refusal
-from bot.sources.reddit.text import MAX_LENGTH, count_length, to_markdown
+from bot.sources.reddit.text import LENGTH_UNIT, MAX_LENGTH, count_length, to_markdown
 
 log = logging.getLogger(__name__)
 API_URL = "https://oauth.reddit.com"
@@ -101,6 +101,7 @@ def build(context: SourceContext) -> RedditSource:
 class RedditSource:
     network = "reddit"
     max_length = MAX_LENGTH
+    length_unit = LENGTH_UNIT
 
     def __init__(self, context: SourceContext, options: RedditOptions, credentials: ScriptCredentials,
                  *, subject: str) -> None:
@@ -358,7 +359,7 @@ def to_post(thing: Thing, kind: str) -> InboundPost:
     return InboundPost(
         network="reddit",
         external_id=thing.name,
-        author=Author(handle=f"u/{thing.data.author}", name=thing.data.author or ""),
+        author=Author(handle=f"u/{thing.data.author}", name=thing.data.author or "", account_id=thing.data.author_fullname),
         text=text_of(thing),
         created_at=datetime.fromtimestamp(thing.created, tz=UTC),
         thread_root_id=root,

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 
 MAX_LENGTH = 10_000
+LENGTH_UNIT = "characters of markdown"  # code points of the text as sent, its escapes included
 
 _LITERAL = re.compile(r"https?://\S+|(?<![\w/])/?[ur]/[A-Za-z0-9_-]+")  # left exactly as typed
 _INLINE = re.compile(r"([\\`*_~^\[\]|<>&])")  # markup anywhere in a line

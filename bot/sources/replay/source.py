@@ -34,6 +34,8 @@ def build(context: SourceContext) -> ReplaySource:
 
 
 class ReplaySource:
+    length_unit = "characters"  # code points
+
     def __init__(
         self,
         name: str,
@@ -95,7 +97,8 @@ class ReplaySource:
         return InboundPost(
             network=str(item.get("network") or self.network),
             external_id=external_id,
-            author=Author(handle=str(author["handle"]), name=str(author.get("name") or ""), followers=author.get("followers")),
+            author=Author(handle=str(author["handle"]), name=str(author.get("name") or ""), followers=author.get("followers"),
+                          account_id=None if author.get("account_id") is None else str(author["account_id"])),
             text=str(item["text"]),
             created_at=_parse_time(item.get("created_at")),
             thread_root_id=str(item.get("thread_root") or item.get("reply_to") or external_id),

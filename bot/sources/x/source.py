@@ -31,7 +31,7 @@ from bot.sources.base import Author, InboundPost, OutboundReply, PollResult, Pub
 from bot.sources.filters import PostFilter
 from bot.sources.options import NetworkOptions, SourceContext
 from bot.sources.x.client import DmEvent, DuplicatePost, OAuth1, Page, Tweet, User, XApi, snowflake, snowflake_time
-from bot.sources.x.text import MAX_WEIGHTED_LENGTH, url_spans, weighted_length
+from bot.sources.x.text import LENGTH_UNIT, MAX_WEIGHTED_LENGTH, url_spans, weighted_length
 
 log = logging.getLogger(__name__)
 Read = tuple[list[InboundPost], str | None, str | None, bool]  # posts, next page token, newest id, caught up
@@ -134,6 +134,7 @@ class Feed:
 
 class XSource:
     network = "x"
+    length_unit = LENGTH_UNIT
 
     def __init__(self, name: str, options: XOptions, api: XApi, *, feeds: list[str], query: str | None,
                  post_filter: PostFilter, user_context: bool, account: str | None, clock: Clock) -> None:
@@ -273,7 +274,8 @@ class XSource:
             kind = self._mention_kind(tweet, page, brand)
         return InboundPost(
             network=self.network, external_id=tweet.id, text=text,
-            author=Author(handle, author.name if author else "", author.public_metrics.followers_count if author else None),
+            author=Author(handle, author.name if author else "", author.public_metrics.followers_count if author else None,
+                          account_id=tweet.author_id),
             created_at=tweet.created_at or snowflake_time(tweet.id),
             thread_root_id=tweet.conversation_id or tweet.id, kind=kind, url=_status_url(author, tweet.id),
             reply_to_id=tweet.reference("replied_to"),
@@ -297,7 +299,8 @@ class XSource:
         conversation = event.dm_conversation_id or "-".join(sorted((brand.id, event.sender_id or "")))
         return InboundPost(
             network=self.network, external_id=event.id, text=event.text,
-            author=Author(handle, sender.name if sender else "", sender.public_metrics.followers_count if sender else None),
+            author=Author(handle, sender.name if sender else "", sender.public_metrics.followers_count if sender else None,
+                          account_id=event.sender_id),
             created_at=event.created_at or snowflake_time(event.id), thread_root_id=f"dm:{conversation}",
             kind="direct", url=f"https://x.com/messages/{conversation}",
             raw={"dm_event": event.model_dump(mode="json"), "sender": sender.model_dump(mode="json") if sender else None},

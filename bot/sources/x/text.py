@@ -22,6 +22,7 @@ from importlib import resources
 import emoji
 
 MAX_WEIGHTED_LENGTH = 280
+LENGTH_UNIT = "weighted characters"  # a link counts 23, most emoji and CJK characters 2
 URL_LENGTH = 23
 _SCALE = 100
 _DEFAULT_WEIGHT = 200

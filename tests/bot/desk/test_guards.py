@@ -1,6 +1,12 @@
 import pytest
+import regex
+from hypothesis import given
+from hypothesis import strategies as st
 
-from bot.desk.guards import check_reply
+from bot.desk.guards import check_reply, fitting_start
+from bot.sources.bluesky import text as bluesky
+from bot.sources.mastodon import text as mastodon
+from bot.sources.x import text as x
 
 
 def codes(text, **kwargs):
@@ -44,6 +50,36 @@ def test_repeating_the_customers_data_is_caught():
 def test_length_uses_the_networks_rule():
     (issue,) = check_reply("x" * 30, max_length=25, count_length=lambda text: len(text) + 2)
     assert issue.code == "too_long" and "32 characters" in issue.message and "shorten it by 7" in issue.message
+
+
+@pytest.mark.parametrize(("count", "limit", "unit", "text", "said"), [
+    (bluesky.count_length, bluesky.MAX_GRAPHEMES, bluesky.LENGTH_UNIT, "Sorry 👨‍👩‍👧 " * 40 + "^JD",  # 8 graphemes each
+     "it is 323 graphemes and the network allows 300; shorten it by 23 graphemes: the limit falls after "
+     "“…Sorry 👨‍👩‍👧 Sorry 👨‍👩‍👧 Sorry 👨‍👩‍👧 Sorr”"),
+    (x.weighted_length, x.MAX_WEIGHTED_LENGTH, x.LENGTH_UNIT, "ご迷惑をおかけして申し訳ありません。" * 8 + " ^JD",  # 2 each
+     "it is 292 weighted characters and the network allows 280; shorten it by 12 weighted characters: the limit "
+     "falls after “…惑をおかけして申し訳ありません。ご迷惑をおかけして申し訳あり”"),
+    (lambda t: mastodon.countable_length(t, url_length=23), 70, mastodon.LENGTH_UNIT,
+     "Steps: https://acme.example/" + "a" * 300 + " then tell us if it helps, we are here all day for you ^JD",
+     "it is 88 characters and the network allows 70; shorten it by 18 characters: the limit falls after "
+     "“…us if it helps, we are here a”"),  # the 328-character link counts 23
+])
+def test_a_long_reply_is_measured_in_the_networks_unit_with_where_to_cut(count, limit, unit, text, said):
+    (issue,) = check_reply(text, max_length=limit, count_length=count, unit=unit)
+    assert issue.message == said
+
+
+@given(st.one_of(st.text(max_size=80),
+                 st.lists(st.sampled_from(["a", " ", "é", "e\u0301", "👍🏽", "👨‍👩‍👧", "日", "\n", "https://a.co/x "]),
+                          max_size=120).map("".join)),
+       st.integers(min_value=0, max_value=200))
+def test_where_to_cut_is_the_longest_start_the_network_takes_never_inside_a_grapheme(text, limit):
+    for count in (bluesky.count_length, x.weighted_length):
+        start = fitting_start(text, limit, count)
+        rest = regex.findall(r"\X", text[len(start):])
+        assert text.startswith(start) and count(start) <= limit
+        assert not rest or count(start + rest[0]) > limit  # one grapheme more would not fit
+        assert regex.findall(r"\X", start) == regex.findall(r"\X", text)[:len(regex.findall(r"\X", start))]
 
 
 # Every kind of personal data, asked for in public, in each language the templates speak.

@@ -13,6 +13,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
+from bot.ingest.pipeline import ingest
 from bot.ingest.poller import poll_once
 from bot.settings import BrandConfig, ConfigError, SourceConfig
 from bot.sources import build_source
@@ -21,7 +22,9 @@ from bot.sources.bluesky.source import BlueskyOptions, BlueskySource
 from bot.sources.bluesky.text import count_length, record_key
 from handlers import dispatch
 from handlers.context import Actor, Request
-from storage.models import Post, Reply, ReplyStatus
+from storage.db import session_scope
+from storage.models import Customer, Post, Reply, ReplyStatus
+from tests.auxil import factories
 from tests.auxil.clock import FakeClock
 from tests.auxil.desk import make_runtime
 from tests.auxil.sources import dies_after_publishing, poll_all
@@ -47,11 +50,15 @@ async def pds(clock):
         yield server
 
 
-def make_source(pds, clock, **options) -> BlueskySource:
+INSTALL = "0f3c9e5a7b2d4c1e8a6f9b0d2c4e6a8b"
+
+
+def make_source(pds, clock, installation=INSTALL, **options) -> BlueskySource:
     settings = {"base_url": pds.base_url, "page_size": 10, **options}
     return BlueskySource("bluesky", BlueskyOptions(**settings), handle=BRAND, password=PASSWORD, handles=[BRAND],
                          keywords=options.pop("keywords", ["Acme", "acmee", "#acmesupport"]), clock=clock,
-                         credential_hint="check BLUESKY_HANDLE and BLUESKY_APP_PASSWORD in .env")
+                         credential_hint="check BLUESKY_HANDLE and BLUESKY_APP_PASSWORD in .env",
+                         installation=installation)
 
 
 async def test_mentions_replies_quotes_and_keyword_hits_become_posts(pds, clock):
@@ -78,7 +85,8 @@ async def test_mentions_replies_quotes_and_keyword_hits_become_posts(pds, clock)
     assert by_id[follow_up].reply_to_id == answer
     assert by_id[quote].kind == "quote" and by_id[keyword].kind == "keyword"
     carla = by_id[mention].author
-    assert (carla.handle, carla.name, carla.followers) == ("carla.bsky.social", "Carla Díaz", 120)
+    assert (carla.handle, carla.name, carla.followers, carla.account_id) == (
+        "carla.bsky.social", "Carla Díaz", 120, pds.carla.did)
     rkey = mention.rsplit("/", 1)[1]
     assert by_id[mention].url == f"https://bsky.app/profile/carla.bsky.social/post/{rkey}"
     assert by_id[mention].raw["cid"] == pds.records[mention]["cid"]
@@ -114,6 +122,30 @@ async def test_pages_resume_after_a_crash_between_pages_without_gap_or_duplicate
     assert await poll_once(runtime.engine, runtime.config, restarted, clock) == 1
     assert stored(runtime) == {*uris, later}
     await restarted.close()
+
+
+async def test_posts_indexed_in_one_millisecond_are_each_read_once_across_pages(pds, clock):
+    source = make_source(pds, clock, page_size=3)
+    same = clock.now() - timedelta(minutes=1)
+    uris = [pds.post(pds.carla, f"@{BRAND} burst {n}", indexed_at=same) for n in range(7)]
+    posts, _ = await poll_all(source)
+    assert sorted(p.external_id for p in posts) == sorted(uris)
+    assert len(pds.seen("/xrpc/app.bsky.notification.listNotifications")) >= 3  # paged by the opaque keyset cursor
+    await source.close()
+
+
+async def test_the_next_sweep_starts_at_the_watermark_inclusive_and_drops_what_it_handed_out_by_uri(pds, clock):
+    source = make_source(pds, clock, late_window=timedelta(0))  # the boundary alone
+    first = pds.post(pds.carla, f"@{BRAND} first", indexed_at=clock.now() - timedelta(minutes=1))
+    posts, cursor = await poll_all(source)
+    assert [p.external_id for p in posts] == [first]
+    # indexed in the very millisecond the last sweep ended on, after it ran
+    twin = pds.post(pds.dan, f"@{BRAND} same moment", indexed_at=clock.now() - timedelta(minutes=1))
+    posts, cursor = await poll_all(source, cursor)
+    assert [p.external_id for p in posts] == [twin]
+    posts, _ = await poll_all(source, cursor)
+    assert posts == []
+    await source.close()
 
 
 def stored(runtime) -> set[str]:
@@ -259,12 +291,12 @@ def test_length_is_counted_in_graphemes_within_3000_bytes(text, length):
     assert count_length(text) == length
 
 
-def test_record_keys_are_valid_tids_stable_per_key_and_distinct():
-    keys = [f"reply:{n}" for n in range(2000)]
-    rkeys = [record_key(k) for k in keys]
+def test_record_keys_are_valid_tids_stable_per_key_and_installation_and_distinct():
+    pairs = [(f"reply:{n}", install) for n in range(1000) for install in (INSTALL, "another-install")]
+    rkeys = [record_key(k, install) for k, install in pairs]
     assert all(TID.match(r) for r in rkeys)
-    assert len(set(rkeys)) == len(keys)
-    assert record_key("reply:7") == record_key("reply:7")
+    assert len(set(rkeys)) == len(pairs)  # reply:7 of one install is not reply:7 of another
+    assert record_key("reply:7", INSTALL) == record_key("reply:7", INSTALL)
     assert all(r < "3kaaaaaaaaaaa" for r in rkeys)  # before 2023: never one the PDS would hand out now
 
 
@@ -293,7 +325,7 @@ async def test_a_reply_lands_under_the_post_with_root_parent_facets_and_language
         "https://acme.example/help?x=1": {"$type": "app.bsky.richtext.facet#link", "uri": "https://acme.example/help?x=1"},
         "#acmesupport": {"$type": "app.bsky.richtext.facet#tag", "tag": "acmesupport"},
     }  # @nobody does not resolve: it stays plain text
-    rkey = record_key("reply:1")
+    rkey = record_key("reply:1", INSTALL)
     assert published.external_id == f"at://{pds.brand.did}/app.bsky.feed.post/{rkey}"
     assert published.url == f"https://bsky.app/profile/{BRAND}/post/{rkey}"
     await source.close()
@@ -317,12 +349,41 @@ async def test_a_reply_whose_language_cannot_be_told_declares_none(pds, clock):
 async def test_publishing_twice_with_one_key_makes_one_post(pds, clock):
     mention = pds.post(pds.carla, f"@{BRAND} hello?")
     source = make_source(pds, clock)
-    assert await source.find_published("reply:9") is None
+    assert await source.find_published("reply:9", reply_to(mention, key="reply:9")) is None
     first = await source.publish_reply(reply_to(mention, key="reply:9"))
     again = await source.publish_reply(reply_to(mention, key="reply:9"))  # the PDS refuses the same key
     assert again.external_id == first.external_id
-    assert (await source.find_published("reply:9")).external_id == first.external_id
+    assert (await source.find_published("reply:9", reply_to(mention, key="reply:9"))).external_id == first.external_id
     assert len(pds.posts_by(pds.brand)) == 1
+    await source.close()
+
+
+async def test_two_installations_answering_one_post_publish_two_replies(pds, clock):
+    mention = pds.post(pds.carla, f"@{BRAND} hello?")
+    staging, production = make_source(pds, clock, installation="staging"), make_source(pds, clock)
+
+    ours = await production.publish_reply(reply_to(mention, key="reply:1", text="Production here ^JD"))
+    theirs = await staging.publish_reply(reply_to(mention, key="reply:1", text="Staging here ^JD"))
+
+    assert ours.external_id != theirs.external_id
+    assert sorted(record["text"] for _, record in pds.posts_by(pds.brand)) == ["Production here ^JD", "Staging here ^JD"]
+    assert (await staging.find_published("reply:1", reply_to(mention))).external_id == theirs.external_id
+    await staging.close()
+    await production.close()
+
+
+async def test_a_record_under_the_key_that_answers_another_post_is_never_adopted(pds, clock):
+    mention, other = pds.post(pds.carla, f"@{BRAND} hello?"), pds.post(pds.dan, f"@{BRAND} hi")
+    pds.post(pds.brand, "Hi Dan! ^JD", reply_to=other, rkey=record_key("reply:3", INSTALL))  # e.g. a restored database
+    source = make_source(pds, clock)
+
+    with pytest.raises(SourceError, match=f"answers {other}, not {mention}; the reply was not published") as raised:
+        await source.find_published("reply:3", reply_to(mention, key="reply:3"))
+    assert not raised.value.retryable
+    with pytest.raises(SourceError, match="Send it again with /reply") as raised:
+        await source.publish_reply(reply_to(mention, key="reply:3"))
+    assert not raised.value.retryable
+    assert [record["reply"]["parent"]["uri"] for _, record in pds.posts_by(pds.brand)] == [other]
     await source.close()
 
 
@@ -370,6 +431,128 @@ async def test_end_to_end_mention_to_chat_to_reply_in_the_thread_exactly_once(db
         (reply,) = session.exec(select(Reply)).all()
         assert reply.status == ReplyStatus.PUBLISHED and reply.external_id == uri
     await runtime.close()
+
+
+async def test_a_reply_too_long_for_bluesky_is_held_with_the_limit_in_graphemes(db_url, tmp_path, pds, monkeypatch):
+    monkeypatch.setenv("BLUESKY_HANDLE", BRAND)
+    monkeypatch.setenv("BLUESKY_APP_PASSWORD", PASSWORD)
+    runtime, _, clock = make_runtime(db_url, tmp_path, brand=BRAND_BLOCK, sources=[
+        {"name": "bluesky", "type": "bluesky", "base_url": pds.base_url}])
+    pds.clock = clock
+    pds.post(pds.carla, f"@{BRAND} my parcel is lost")
+    await poll_once(runtime.engine, runtime.config, runtime.sources["bluesky"], clock)
+
+    text = "So sorry 🙏🏽" + " 🙏🏽" * 144  # 298 graphemes (443 code points): 302 with the signature " ^SL"
+    outcome = await dispatch(runtime.desk, Request("reply", Actor("slack", "USAM"), 1, text))
+
+    assert not outcome.ok
+    assert "it is 302 graphemes and the network allows 300; shorten it by 2 graphemes" in outcome.text
+    assert pds.posts_by(pds.brand) == []
+    await runtime.close()
+
+
+async def test_a_thread_gives_the_customers_posts_at_any_depth_since_a_time(pds, clock):
+    root = pds.post(pds.carla, "My parcel never came", indexed_at=clock.now() - timedelta(hours=1))
+    mention = pds.post(pds.carla, f"@{BRAND} can you help?", reply_to=root)
+    chain = mention
+    for n in range(6):  # deeper than any notification reaches
+        chain = pds.post(pds.dan if n % 2 else pds.carla, f"reply {n}", reply_to=chain)
+    gone = pds.post(pds.carla, "deleted later", reply_to=mention)
+    under_gone = pds.post(pds.carla, "under a deleted post", reply_to=gone)
+    pds.delete(gone)
+    source = make_source(pds, clock)
+
+    posts = await source.thread_posts(root, pds.carla.did, clock.now() - timedelta(minutes=5))
+
+    assert [p.text for p in posts] == [f"@{BRAND} can you help?", "reply 0", "reply 2", "reply 4"]
+    assert {p.kind for p in posts} == {"reply"} and {p.thread_root_id for p in posts} == {root}
+    assert {p.author.account_id for p in posts} == {pds.carla.did} and under_gone not in {p.external_id for p in posts}
+    (asked,) = pds.seen("/xrpc/app.bsky.feed.getPostThread")
+    assert asked.query["depth"] == "1000" and asked.query["parentHeight"] == "0"
+    await source.close()
+
+
+async def test_a_thread_that_is_gone_has_no_posts(pds, clock):
+    root = pds.post(pds.carla, f"@{BRAND} hello")
+    pds.delete(root)
+    source = make_source(pds, clock)
+    assert await source.thread_posts(root, pds.carla.did, clock.now() - timedelta(hours=1)) == []
+    await source.close()
+
+
+async def test_follow_ups_no_notification_announces_join_the_conversation_and_the_reply_answers_the_latest(
+        db_url, tmp_path, pds, monkeypatch):
+    monkeypatch.setenv("BLUESKY_HANDLE", BRAND)
+    monkeypatch.setenv("BLUESKY_APP_PASSWORD", PASSWORD)
+    runtime, _, clock = make_runtime(db_url, tmp_path, brand=BRAND_BLOCK, sources=[
+        {"name": "bluesky", "type": "bluesky", "base_url": pds.base_url}])
+    pds.clock = clock
+    source = runtime.sources["bluesky"]
+    mention = pds.post(pds.carla, f"@{BRAND} my parcel is lost")
+    gone = pds.post(pds.dan, f"@{BRAND} mine too")
+    assert await poll_once(runtime.engine, runtime.config, source, clock) == 2
+    pds.delete(gone)  # one thread gone does not keep the others from being read
+
+    clock.advance(timedelta(minutes=2))
+    pds.rename(pds.carla, "carla.example.com")  # a new handle: still Carla, by her DID
+    own = pds.post(pds.carla, "It was order 12, sent on Monday", reply_to=mention)  # notifies nobody
+    other = pds.post(pds.dan, "same here", reply_to=own)  # someone else in her thread: not her conversation
+    assert await poll_once(runtime.engine, runtime.config, source, clock) == 1
+    assert await poll_once(runtime.engine, runtime.config, source, clock) == 0  # read again, dropped by its URI
+
+    with Session(runtime.engine) as session:
+        posts = {p.external_id: p for p in session.exec(select(Post))}
+        assert set(posts) == {mention, gone, own} and other not in posts
+        assert posts[own].conversation_id == posts[mention].conversation_id
+        assert posts[own].customer_id == posts[mention].customer_id
+        customer = session.get(Customer, posts[own].customer_id)
+        assert (customer.handle, customer.account_id) == ("carla.example.com", pds.carla.did)
+        number = posts[own].conversation_id
+
+    outcome = await dispatch(runtime.desk, Request("reply", Actor("slack", "USAM"), number, "Found it, on its way"))
+    assert outcome.ok, outcome.text
+    for _ in range(5):
+        await runtime.outbox.drain_once()
+    ((_, record),) = pds.posts_by(pds.brand)
+    assert record["reply"]["parent"]["uri"] == own and record["reply"]["root"]["uri"] == mention
+    await runtime.close()
+
+
+async def test_a_thread_the_network_refuses_is_skipped_and_a_failing_one_fails_the_poll(db_url, tmp_path, pds,
+                                                                                       monkeypatch, caplog):
+    monkeypatch.setenv("BLUESKY_HANDLE", BRAND)
+    monkeypatch.setenv("BLUESKY_APP_PASSWORD", PASSWORD)
+    runtime, _, clock = make_runtime(db_url, tmp_path, brand=BRAND_BLOCK, sources=[
+        {"name": "bluesky", "type": "bluesky", "base_url": pds.base_url}])
+    pds.clock = clock
+    source = runtime.sources["bluesky"]
+    with session_scope(runtime.engine) as session:  # e.g. a row written by hand: its root is no at:// URI
+        ingest(session, runtime.config, "bluesky", factories.post(network="bluesky", account_id="did:plc:odd",
+                                                                  external_id="not-a-uri"), clock.now())
+    mention = pds.post(pds.carla, f"@{BRAND} my parcel is lost")
+    assert await poll_once(runtime.engine, runtime.config, source, clock) == 1
+    own = pds.post(pds.carla, "order 12", reply_to=mention)
+    assert await poll_once(runtime.engine, runtime.config, source, clock) == 1  # the odd thread held up nothing
+    assert "skipped the thread not-a-uri" in caplog.text and "uri must be a valid at-uri" in caplog.text
+    assert own in stored(runtime)
+
+    pds.fail("/xrpc/app.bsky.feed.getPostThread", status=503, times=1)
+    with pytest.raises(SourceError, match="503"):
+        await poll_once(runtime.engine, runtime.config, source, clock)
+    await runtime.close()
+
+
+async def test_accounts_whose_handle_failed_verification_are_told_apart_by_their_did(pds, clock):
+    pds.rename(pds.carla, "handle.invalid")  # what the AppView shows for every such account
+    pds.rename(pds.dan, "handle.invalid")
+    carla, dan = pds.post(pds.carla, f"@{BRAND} one"), pds.post(pds.dan, f"@{BRAND} two")
+    source = make_source(pds, clock)
+    posts, _ = await poll_all(source)
+    await source.close()
+    by_id = {p.external_id: p for p in posts}
+    assert [(by_id[uri].author.handle, by_id[uri].author.account_id) for uri in (carla, dan)] == [
+        (pds.carla.did, pds.carla.did), (pds.dan.did, pds.dan.did)]
+    assert by_id[carla].url == f"https://bsky.app/profile/{pds.carla.did}/post/{carla.rsplit('/', 1)[1]}"
 
 
 async def test_verify_signs_in_and_reads_no_posts(pds, clock):

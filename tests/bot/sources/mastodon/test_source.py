@@ -86,6 +86,8 @@ async def test_mentions_replies_dms_and_quotes_arrive_with_kind_thread_and_autho
     assert first.url == f"https://social.example/@carla/{mention['id']}" and first.text == "@acme my order never arrived"
     assert first.thread_root_id == mention["id"] and first.reply_to_id is None
     assert posts[1].author.handle == "bob@other.example"
+    host = fake.base_url.split("://", 1)[1]  # account ids are the instance's own: scoped by it
+    assert [p.author.account_id for p in posts] == [f"{host}:{a['id']}" for a in (carla, bob, dana, erin)]
     assert posts[1].thread_root_id == announcement["id"] and posts[1].reply_to_id == announcement["id"]
     assert posts[0].raw["id"] == mention["id"] and posts[0].created_at == ago(hours=4)
     (request,) = fake.seen("/api/v1/notifications")

@@ -90,6 +90,7 @@ async def test_mentions_replies_messages_and_keywords_become_posts(reddit, make,
     assert by_id[question].url.startswith("https://www.reddit.com/r/acme/comments/")
     assert by_id[dm].url == f"https://www.reddit.com/message/messages/{dm[3:]}"
     assert by_id[follow_up].author.handle == "u/carla" and by_id[follow_up].author.name == "carla"
+    assert by_id[follow_up].author.account_id == reddit.things[follow_up]["data"]["author_fullname"]
     assert [p.created_at for p in posts] == sorted(p.created_at for p in posts), "oldest first within a feed"
     assert f"skipping {gone}: deleted or removed" in caplog.text
     assert "Media processed" not in {p.text.split("\n")[0] for p in posts}

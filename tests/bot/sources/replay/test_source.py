@@ -71,3 +71,10 @@ async def test_publish_then_find_by_key(tmp_path):
     assert found.external_id == published.external_id
     record = json.loads((tmp_path / "out.jsonl").read_text())
     assert record["in_reply_to"] == "t1" and record["text"] == "Thanks! ^JD" and record["visibility"] == "public"
+
+
+async def test_an_author_may_carry_the_account_id_the_network_keys_them_by(tmp_path):
+    path = tmp_path / "posts.jsonl"
+    write(path, [item(1, author={"handle": "carla", "account_id": 2244994945}), item(2)])
+    page = await ReplaySource("r", path, tmp_path / "out.jsonl").poll(None)
+    assert [p.author.account_id for p in page.posts] == ["2244994945", None]

@@ -80,6 +80,7 @@ async def test_mentions_replies_quotes_keywords_and_dms_become_the_right_posts(f
     assert got[first].text == "@acme my order never arrived & I'm <upset>"  # X's &amp; &lt; &gt; undone
     assert got[first].url == f"https://x.com/carla/status/{first}"
     assert (got[first].author.handle, got[first].author.name, got[first].author.followers) == ("carla", "Carla Díaz", 120)
+    assert {got[i].author.account_id for i in (first, dm)} == {carla} and got[answer].author.account_id == bo
     assert got[keyword].kind == "keyword" and got[dm].kind == "direct"
     assert got[dm].thread_root_id == f"dm:1000-{carla}" and got[dm].url == f"https://x.com/messages/1000-{carla}"
     assert got[first].created_at == clock.now() - timedelta(minutes=60)
