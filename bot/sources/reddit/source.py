@@ -55,7 +55,7 @@ from bot.sources.base import Author, InboundPost, OutboundReply, PollResult, Pub
 from bot.sources.filters import PostFilter
 from bot.sources.http import ApiClient
 from bot.sources.options import NetworkOptions, SourceContext
-from bot.sources.reddit.client import WEB, Page, RedditAuth, ScriptCredentials, Thing, ThingData, gone, parse_listing, refusal
+from bot.sources.reddit.client import WEB, Page, RedditApi, RedditAuth, ScriptCredentials, Thing, gone, parse_listing, refusal
 from bot.sources.reddit.text import MAX_LENGTH, count_length, to_markdown
 
 log = logging.getLogger(__name__)
@@ -117,9 +117,10 @@ class RedditSource:
         hint = f"check {p}_CLIENT_ID, {p}_CLIENT_SECRET, {p}_USERNAME and {p}_PASSWORD in .env"
         self._token_api = ApiClient("Reddit", options.auth_url, timeout=timeout, clock=self.clock,
                                     headers={"User-Agent": agent}, credential_hint=hint)
-        self.api = ApiClient("Reddit", options.base_url or API_URL, timeout=timeout, clock=self.clock,
+        self._auth = RedditAuth(self._token_api, credentials, self.clock)
+        self.api = RedditApi("Reddit", options.base_url or API_URL, timeout=timeout, clock=self.clock,
                              headers={"User-Agent": agent}, credential_hint=hint,
-                             auth=RedditAuth(self._token_api, credentials, self.clock))
+                             auth=self._auth)
         self._me: str | None = None
 
     # --- reading ----------------------------------------------------------------------------
@@ -205,7 +206,12 @@ class RedditSource:
         return post
 
     async def verify(self) -> str:
-        return f"signed in as u/{await self._whoami()}"
+        me = await self._whoami()
+        if missing := self._auth.missing_scopes():
+            raise SourceError(f"Reddit: the token of u/{me} lacks the scopes {', '.join(missing)}; use a \"script\" app "
+                              "at reddit.com/prefs/apps with the account's password (its tokens have every scope)",
+                              retryable=False)
+        return f"signed in as u/{me}"
 
     async def _whoami(self) -> str:
         """The account's name as Reddit spells it; also proves the credentials on the first poll."""
@@ -349,8 +355,18 @@ def url_of(thing: Thing) -> str:
     if thing.kind == "t4":
         root = (data.first_message_name or data.name).removeprefix("t4_")
         return f"{WEB}/message/messages/{root}"
-    path = data.permalink or (data.context or "").split("?", 1)[0]
+    path = data.permalink or (data.context or "").split("?", 1)[0] or _short_permalink(thing)
     return WEB + path if path.startswith("/") else path
+
+
+def _short_permalink(thing: Thing) -> str:
+    """`/comments/<post>/_/<comment>/`: Reddit's link to a Thing by id alone, for the answers that carry no
+    permalink (a new comment from /api/comment, comment listings recorded before 2017)."""
+    link = thing.data.link_id if thing.kind == "t1" else thing.name
+    if not link:
+        return ""
+    comment = f"_/{thing.name.removeprefix('t1_')}/" if thing.kind == "t1" else ""
+    return f"/comments/{link.removeprefix('t3_')}/{comment}"
 
 
 def to_post(thing: Thing, kind: str) -> InboundPost:
@@ -358,7 +374,7 @@ def to_post(thing: Thing, kind: str) -> InboundPost:
     return InboundPost(
         network="reddit",
         external_id=thing.name,
-        author=Author(handle=f"u/{thing.data.author}", name=thing.data.author or ""),
+        author=Author(handle=f"u/{thing.data.author}", name=thing.data.author or "", account_id=thing.data.author_fullname),
         text=text_of(thing),
         created_at=datetime.fromtimestamp(thing.created, tz=UTC),
         thread_root_id=root,
@@ -370,9 +386,7 @@ def to_post(thing: Thing, kind: str) -> InboundPost:
 
 
 def _published(thing: Thing) -> Published:
-    data: ThingData = thing.data
-    url = f"{WEB}/message/messages/{data.name.removeprefix('t4_')}" if thing.kind == "t4" else WEB + (data.permalink or "")
-    return Published(thing.name, url, datetime.fromtimestamp(data.created_utc, tz=UTC))
+    return Published(thing.name, url_of(thing), datetime.fromtimestamp(thing.created, tz=UTC))
 
 
 def _same(sent: str | None, body: str) -> bool:

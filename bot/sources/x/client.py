@@ -23,6 +23,7 @@ Item = TypeVar("Item", bound=BaseModel)
 
 DUPLICATE = "duplicate content"
 NOT_SUMMONED = "not been mentioned or otherwise engaged"
+TOO_LONG = "text is too long"
 OUT_OF_CREDITS_WAIT = 900.0  # X gives no reset time for an empty credit balance or a monthly cap
 
 
@@ -48,14 +49,35 @@ class DuplicatePost(SourceError):
         super().__init__(message, retryable=False)
 
 
+ACCESS_LEVELS = {"read": "Read", "read-write": "Read and write",
+                 "read-write-directmessages": "Read and write and Direct message"}
+
+
 class XApi(ApiClient):
-    """ApiClient that reads X's own refusals: duplicates, unsummoned replies, credits, caps, 24-hour limits."""
+    """ApiClient that reads X's own refusals (duplicates, unsummoned replies, credits, caps, 24-hour limits) and
+    the permission the user tokens carry (`x-access-level` on every user-context answer)."""
+
+    access_level: str | None = None
+
+    def _read_quota(self, bucket: str, headers: httpx.Headers) -> None:
+        super()._read_quota(bucket, headers)
+        self.access_level = headers.get("x-access-level", self.access_level)
+
+    def missing_permission(self, *, dms: bool) -> str | None:
+        """The app permission the tokens lack for what socialdesk does (replies, and DMs when `dms`), or None."""
+        needed = "read-write-directmessages" if dms else "read-write"
+        if self.access_level is None or self.access_level.startswith(needed):
+            return None
+        return ACCESS_LEVELS[needed]
 
     def _error(self, response: httpx.Response, bucket: str) -> SourceError:
         status, detail, where = response.status_code, error_detail(response), self._where(response)
         write = response.request.method != "GET"
         if status == 403 and DUPLICATE in detail:
             return DuplicatePost(f"{where}: {detail}")
+        if status in (400, 403) and TOO_LONG in detail:
+            return SourceError(f"{where}: X counts the text as longer than the account may post ({detail}); shorten "
+                               "the reply and send it again", retryable=False)
         if status == 403 and NOT_SUMMONED in detail:
             return SourceError("X only lets apps reply to posts that mention or quote the brand's account, and this "
                                "post does not; answer it from the X app, or send a DM with `--private`", retryable=False)

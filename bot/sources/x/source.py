@@ -30,7 +30,7 @@ from bot.settings import ConfigError
 from bot.sources.base import Author, InboundPost, OutboundReply, PollResult, Published, Quota, SourceError
 from bot.sources.filters import PostFilter
 from bot.sources.options import NetworkOptions, SourceContext
-from bot.sources.x.client import DmEvent, DuplicatePost, OAuth1, Page, Tweet, User, XApi, snowflake, snowflake_time
+from bot.sources.x.client import ACCESS_LEVELS, DmEvent, DuplicatePost, OAuth1, Page, Tweet, User, XApi, snowflake, snowflake_time
 from bot.sources.x.text import MAX_WEIGHTED_LENGTH, url_spans, weighted_length
 
 log = logging.getLogger(__name__)
@@ -273,7 +273,8 @@ class XSource:
             kind = self._mention_kind(tweet, page, brand)
         return InboundPost(
             network=self.network, external_id=tweet.id, text=text,
-            author=Author(handle, author.name if author else "", author.public_metrics.followers_count if author else None),
+            author=Author(handle, author.name if author else "", author.public_metrics.followers_count if author else None,
+                          account_id=tweet.author_id),
             created_at=tweet.created_at or snowflake_time(tweet.id),
             thread_root_id=tweet.conversation_id or tweet.id, kind=kind, url=_status_url(author, tweet.id),
             reply_to_id=tweet.reference("replied_to"),
@@ -297,7 +298,8 @@ class XSource:
         conversation = event.dm_conversation_id or "-".join(sorted((brand.id, event.sender_id or "")))
         return InboundPost(
             network=self.network, external_id=event.id, text=event.text,
-            author=Author(handle, sender.name if sender else "", sender.public_metrics.followers_count if sender else None),
+            author=Author(handle, sender.name if sender else "", sender.public_metrics.followers_count if sender else None,
+                          account_id=event.sender_id),
             created_at=event.created_at or snowflake_time(event.id), thread_root_id=f"dm:{conversation}",
             kind="direct", url=f"https://x.com/messages/{conversation}",
             raw={"dm_event": event.model_dump(mode="json"), "sender": sender.model_dump(mode="json") if sender else None},
@@ -307,8 +309,17 @@ class XSource:
 
     async def verify(self) -> str:
         brand = await self._brand_account()
-        access = "reads and replies" if self._user_context else "reads only (no user tokens: replies cannot be published)"
-        return f"@{brand.username}: {access}"
+        if not self._user_context:
+            return f"@{brand.username}: reads only (no user tokens: replies cannot be published)"
+        if self._api.access_level is None:  # the brand came from the config: ask once for the tokens' permission
+            await self._api.request("GET", "/2/users/me", bucket="users/me")
+        if needed := self._api.missing_permission(dms=self._options.direct_messages):
+            level = ACCESS_LEVELS.get(self._api.access_level or "", self._api.access_level)
+            raise SourceError(f"X: the user tokens of @{brand.username} only have '{level}' permission and socialdesk "
+                              f"needs '{needed}'; set it under User authentication settings at developer.x.com, then "
+                              "regenerate the access token and secret (old tokens keep the old permission)",
+                              retryable=False)
+        return f"@{brand.username}: reads and replies"
 
     async def _brand_account(self) -> User:
         """Looked up once: the tokens' own account (/2/users/me), or the configured one by username."""
