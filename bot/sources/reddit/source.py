@@ -355,7 +355,7 @@ def url_of(thing: Thing) -> str:
     if thing.kind == "t4":
         root = (data.first_message_name or data.name).removeprefix("t4_")
         return f"{WEB}/message/messages/{root}"
-    path = data.permalink or (data.context or "").split("?", 1)[0] or _short_permalink(thing)
+    path = (data.permalink or data.context or "").split("?", 1)[0] or _short_permalink(thing)  # no ?context=3, ?ref=…
     return WEB + path if path.startswith("/") else path
 
 

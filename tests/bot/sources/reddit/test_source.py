@@ -361,6 +361,39 @@ async def test_locked_thread_from_the_fake_and_compose_errors(reddit, make):
         await source.send_private(reply("Hi ^JD", post, private=True))
 
 
+async def test_the_fakes_own_refusals_reach_the_agent_as_reddit_words_them(reddit, make):
+    """Archived, deleted, banned, too fast, too long: each as the fake (like Reddit) refuses it, nothing posted."""
+    source = make()
+    old, gone, elsewhere = (reddit.submission("carla", title, "") for title in ("Acme 2019", "Acme?", "Acme!"))
+    reddit.archived.add(old)
+    reddit.delete(gone)
+    reddit.things[elsewhere]["data"]["subreddit"] = "strict"
+    reddit.banned_from.add("strict")
+    for target, words, retryable in [
+        (old, "(TOO_OLD); the thread is archived and takes no new comments; answer privately", False),
+        (gone, "the link you are commenting on has been deleted (DELETED_LINK); the post was deleted", False),
+        (elsewhere, "refused (403: Forbidden); the brand's account may not comment there", False),
+    ]:
+        with pytest.raises(SourceError) as refused:
+            await source.publish_reply(reply("Hi ^JD", target))
+        assert words in str(refused.value) and refused.value.retryable is retryable
+    with pytest.raises(SourceError, match=r"this is too long \(max: 10000\) \(TOO_LONG\); shorten the reply"):
+        await source.publish_reply(reply("a" * 10_001, old, key="long"))
+    assert not reddit.brand_comments()
+
+
+async def test_a_new_accounts_comment_pace_is_waited_out(reddit, make):
+    source = make()
+    reddit.comment_interval = 600
+    first, second = reddit.submission("carla", "Acme", ""), reddit.submission("dan", "Acme", "")
+    await source.publish_reply(reply("Hi ^JD", first))
+    with pytest.raises(SourceError, match="trying again in 601s") as paced:
+        await source.publish_reply(reply("Hello ^JD", second, key="reply:2"))
+    assert paced.value.retryable and paced.value.retry_after == 601
+    reddit.clock.advance(timedelta(minutes=10))
+    assert (await source.publish_reply(reply("Hello ^JD", second, key="reply:2"))).external_id.startswith("t1_")
+
+
 async def test_find_published_finds_the_comment_or_message_after_a_crash(reddit, make):
     source = make()
     post = reddit.submission("carla", "Acme", "")
