@@ -18,6 +18,7 @@ from __future__ import annotations
 import html
 import itertools
 import re
+import unicodedata
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -311,7 +312,9 @@ class FakeX(FakeNetwork):
         if not self.access_level.startswith("read-write"):
             return web.json_response(NO_WRITE, status=403)
         payload = await request.json()
-        text, target = payload["text"], (payload.get("reply") or {}).get("in_reply_to_tweet_id")
+        # X counts, links and stores the NFC form (https://docs.x.com/resources/fundamentals/counting-characters)
+        text = unicodedata.normalize("NFC", payload["text"])
+        target = (payload.get("reply") or {}).get("in_reply_to_tweet_id")
         if weighted_length(text) > self.max_length:  # https://docs.x.com/resources/fundamentals/counting-characters
             return self._problem(400, "Bad Request", "Your Tweet text is too long. For more information on how Twitter "
                                  "determines text length see https://github.com/twitter/twitter-text.")

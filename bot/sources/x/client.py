@@ -173,7 +173,8 @@ class Page:
         self.next_token: str | None = meta.get("next_token") or None
         self.newest_id: str | None = meta.get("newest_id") or None
         for problem in body.get("errors") or []:  # partial errors: a deleted or protected post it referenced
-            log.info("X %s: skipping what X could not return: %s", what, problem.get("detail") or problem)
+            detail = problem.get("detail") if isinstance(problem, dict) else None
+            log.info("X %s: skipping what X could not return: %.200s", what, detail or problem)
 
 
 def parse_all(items: Any, model: type[Item], what: str) -> list[Item]:

@@ -427,7 +427,8 @@ def same_text(ours: str, theirs: str) -> bool:
 
     ours = unicodedata.normalize("NFC", ours)
     theirs = unicodedata.normalize("NFC", html.unescape(theirs))
-    return comparable(ours, list(url_spans(ours))) == comparable(theirs, [m.span() for m in _TCO.finditer(theirs)])
+    wrapped = [(start, end) for start, end in url_spans(theirs) if _TCO.fullmatch(theirs, start, end)]
+    return comparable(ours, list(url_spans(ours))) == comparable(theirs, wrapped)
 
 
 def _status_url(author: User | None, post_id: str) -> str:
