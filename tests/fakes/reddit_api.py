@@ -256,7 +256,9 @@ class FakeReddit(FakeNetwork):
         if refused:
             return refused
         if not form.get("subject"):
-            return web.json_response({"json": {"errors": [["NO_SUBJECT", "please enter a subject", "subject"]]}})
+            return _refused("NO_SUBJECT", "please enter a subject", "subject")
+        if len(form.get("text", "")) > MAX_BODY:
+            return _refused("TOO_LONG", f"this is too long (max: {MAX_BODY})", "text")
         self.message(BRAND, form["to"], form["subject"], form["text"])
         return web.json_response({"json": {"errors": []}})  # Reddit does not return the message it sent
 

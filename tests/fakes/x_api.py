@@ -101,7 +101,7 @@ class FakeX(FakeNetwork):
         parent = self.tweets.get(reply_to or "")
         tweet = {"id": tweet_id, "text": html.escape(text, quote=False), "author_id": author,
                  "edit_history_tweet_ids": [tweet_id],
-                 "created_at": (self.clock.now() - timedelta(minutes=minutes_ago)).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+                 "created_at": _x_time(self.clock.now() - timedelta(minutes=minutes_ago)),
                  "conversation_id": parent["conversation_id"] if parent else tweet_id}
         references = [("replied_to", reply_to), ("quoted", quote), ("retweeted", retweet_of)]
         tweet["referenced_tweets"] = [{"type": kind, "id": ref} for kind, ref in references if ref]
@@ -119,7 +119,7 @@ class FakeX(FakeNetwork):
         event_id = self.new_id(minutes_ago)
         self.dm_events.append({"id": event_id, "event_type": "MessageCreate", "text": text, "sender_id": sender,
                                "dm_conversation_id": _conversation_id(self.brand, to or sender),
-                               "created_at": (self.clock.now() - timedelta(minutes=minutes_ago)).isoformat()})
+                               "created_at": _x_time(self.clock.now() - timedelta(minutes=minutes_ago))})
         return event_id
 
     def delete(self, tweet_id: str) -> None:
@@ -346,6 +346,11 @@ class FakeX(FakeNetwork):
         conversation = _conversation_id(self.brand, participant)
         return self._answer(request, "dm_send", {"data": {"dm_conversation_id": conversation, "dm_event_id": event_id}},
                             status=201)
+
+
+def _x_time(moment: datetime) -> str:
+    """X's time format, as recorded: 2022-10-26T17:24:21.000Z."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
 def _conversation_id(*user_ids: str) -> str:

@@ -379,7 +379,9 @@ async def test_the_fakes_own_refusals_reach_the_agent_as_reddit_words_them(reddi
         assert words in str(refused.value) and refused.value.retryable is retryable
     with pytest.raises(SourceError, match=r"this is too long \(max: 10000\) \(TOO_LONG\); shorten the reply"):
         await source.publish_reply(reply("a" * 10_001, old, key="long"))
-    assert not reddit.brand_comments()
+    with pytest.raises(SourceError, match=r"\(TOO_LONG\); shorten the reply"):
+        await source.send_private(reply("a" * 10_001, old, key="long", private=True))
+    assert not reddit.brand_comments() and not reddit.brand_messages()
 
 
 async def test_a_new_accounts_comment_pace_is_waited_out(reddit, make):
