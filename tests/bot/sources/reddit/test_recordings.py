@@ -224,7 +224,7 @@ async def call(server, method: str, path: str, **kwargs) -> httpx.Response:
         return await http.request(method, path, headers={"Authorization": f"bearer {token['access_token']}"}, **kwargs)
 
 
-# Reddit's answers carry these since about 2017; the 2015-2016 recordings cannot show them, the newer ones do.
+# Reddit's answers carry these since about 2017: the 2016 recordings cannot show them, the newer ones do.
 MODERN = {"dist", "geo_filter", "author_fullname", "subreddit_name_prefixed", "permalink", "removed_by_category",
           "link_permalink", "locked"}
 LISTINGS = [  # (recording, path on the fake, query, keys the recording cannot show)
