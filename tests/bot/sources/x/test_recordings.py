@@ -81,6 +81,23 @@ async def test_expanded_answer_becomes_posts_with_authors_account_ids_and_thread
     assert [p.external_id for p in result.posts] == sorted(posts, key=int)  # oldest first
 
 
+async def test_a_crash_mid_publish_finds_the_reply_among_the_brands_posts():
+    """X's documented list-of-posts answer served as @snowman's own timeline: his reply is found by parent and text."""
+    answer = recording("x", "search_recent_expanded")
+    mine = next(t for t in answer["body"]["data"] if t["id"] == "1275882613572583424")
+    sent = datetime(2020, 6, 24, 20, 4, tzinfo=UTC)
+    wanted = reply(text=mine["text"], in_reply_to="1273733248749690880", queued_at=sent)
+    async with Replay({("GET", "/2/users/17200003/tweets"): answer}) as server:
+        x = source(server, FakeClock(sent + timedelta(minutes=1)), user_id="17200003", account="snowman")
+        found = await x.find_published("reply:1", wanted)
+        other = await x.find_published("reply:1", reply(text="Something else", in_reply_to="1273733248749690880",
+                                                         queued_at=sent))
+        await x.close()
+    assert found.external_id == "1275882613572583424"
+    assert found.published_at == datetime(2020, 6, 24, 20, 4, 54, tzinfo=UTC)
+    assert other is None
+
+
 @pytest.mark.parametrize("name", ["mentions", "search_recent"])
 def test_default_field_pages_parse_with_their_paging(name):
     body = recording("x", name)["body"]
