@@ -25,6 +25,9 @@ DUPLICATE = "duplicate content"
 NOT_SUMMONED = "not been mentioned or otherwise engaged"
 TOO_LONG = "text is too long"
 OUT_OF_CREDITS_WAIT = 900.0  # X gives no reset time for an empty credit balance or a monthly cap
+# `x-access-level` values, named as the app's User authentication settings name them
+ACCESS_LEVELS = {"read": "Read", "read-write": "Read and write",
+                 "read-write-directmessages": "Read and write and Direct message"}
 
 
 class OAuth1(httpx.Auth):
@@ -47,10 +50,6 @@ class DuplicatePost(SourceError):
 
     def __init__(self, message: str) -> None:
         super().__init__(message, retryable=False)
-
-
-ACCESS_LEVELS = {"read": "Read", "read-write": "Read and write",
-                 "read-write-directmessages": "Read and write and Direct message"}
 
 
 class XApi(ApiClient):
