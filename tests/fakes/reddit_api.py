@@ -3,7 +3,8 @@
 Shapes follow Reddit's real answers recorded in tests/fakes/recordings/reddit/ (from praw's
 cassettes; tests/bot/sources/reddit/test_recordings.py compares them): Listings of Things, newest
 first, paged with `after` and `limit`; inbox comments without `link_id` but with `context`;
-`X-Ratelimit-Used/Remaining/Reset` on every API answer; refusals as HTTP 200 with `json.errors`;
+`X-Ratelimit-Used/Remaining/Reset` on every API answer, and 429 once the window's 1,000 calls are
+used; refusals as HTTP 200 with `json.errors`;
 401 for a missing or expired bearer token.
 
 Refusals of /api/comment, worded as Reddit's own code words them (r2/r2/lib/errors.py in
@@ -32,6 +33,9 @@ from tests.fakes.network_server import FakeNetwork
 CLIENT_ID, CLIENT_SECRET = "p-jcoLKBynTLew", "gko_LXELoV07ZBNUXrvWZfzE3aI"
 BRAND, PASSWORD = "AcmeSupport", "hunter2"
 UNAUTHORIZED = {"message": "Unauthorized", "error": 401}
+# 100 queries a minute per OAuth client, averaged over 10 minutes, told in X-Ratelimit-* headers
+# (https://support.reddithelp.com/hc/en-us/articles/16160319875092-Reddit-Data-API-Wiki)
+LIMIT, WINDOW = 1000, 600
 MAX_BODY = 10_000  # characters of a comment or message body (TOO_LONG)
 LISTING_ONLY = {"link_title", "link_author", "link_permalink", "locked", "archived"}  # on comments in listings only
 
@@ -49,7 +53,8 @@ class FakeReddit(FakeNetwork):
         self.banned_from: set[str] = set()  # subreddits whose moderators banned the brand's account
         self.comment_interval: float | None = None  # seconds the brand must wait between comments (new accounts)
         self._last_comment: datetime | None = None
-        self.used = 0
+        self.used = 0  # calls in the current window
+        self._window: int | None = None
         self._ids = itertools.count(1)
         router = self.app.router
         router.add_post("/api/v1/access_token", self._token)
@@ -129,11 +134,16 @@ class FakeReddit(FakeNetwork):
             scheme, _, token = request.headers.get("Authorization", "").partition(" ")
             if scheme.lower() != "bearer" or token not in self.tokens:
                 return web.json_response(UNAUTHORIZED, status=401, headers={"www-authenticate": 'Bearer realm="reddit"'})
+            now = int(self.clock.now().timestamp())
+            if now // WINDOW != self._window:
+                self._window, self.used = now // WINDOW, 0
             self.used += 1
+            headers = {"x-ratelimit-used": str(self.used), "x-ratelimit-remaining": f"{max(0, LIMIT - self.used)}.0",
+                       "x-ratelimit-reset": str(WINDOW - now % WINDOW)}
+            if self.used > LIMIT:
+                return web.json_response({"message": "Too Many Requests", "error": 429}, status=429, headers=headers)
             response = await handler(request)
-            window = 600 - int(self.clock.now().timestamp()) % 600
-            response.headers.update({"x-ratelimit-used": str(self.used), "x-ratelimit-remaining": f"{1000 - self.used}.0",
-                                     "x-ratelimit-reset": str(window)})
+            response.headers.update(headers)
             return response
         return checked
 

@@ -197,6 +197,20 @@ async def test_429_waits_for_reddits_reset(reddit, make):
     assert "rate limited (429)" in str(limited.value)
 
 
+async def test_a_used_up_window_answers_429_until_it_resets(reddit, make):
+    source = make()
+    post = reddit.submission("carla", "Acme?", "")
+    await source.poll(None)
+    reddit.used = 1000  # writes may use the last 5 %, and this one finds the window used up
+    with pytest.raises(SourceError, match=r"rate limited \(429\)") as limited:
+        await source.publish_reply(reply("Hi ^JD", post))
+    reset = 600 - int(reddit.clock.now().timestamp()) % 600
+    assert limited.value.retryable and reset <= limited.value.retry_after <= reset * 1.2
+    assert not reddit.brand_comments()
+    reddit.clock.advance(timedelta(seconds=reset))
+    assert (await source.publish_reply(reply("Hi ^JD", post))).external_id.startswith("t1_")
+
+
 async def test_reads_pause_before_the_limit(reddit, make):
     source = make()
     await source.poll(None)
