@@ -11,7 +11,8 @@ Reading, one feed per `poll()` call (the poller pages through them while `has_mo
 - `inbox`: `/message/inbox` has username mentions (kind mention), replies to the brand's
   comments and posts (`comment_reply`, `post_reply`: kind reply) and private messages (t4:
   kind direct; only with `direct_messages`): one call for what `/message/mentions`,
-  `/message/comments` and `/message/messages` list apart. Reddit's admin notices are skipped.
+  `/message/comments` and `/message/messages` list apart. Reddit's admin notices and
+  AutoModerator's replies are skipped.
 - `comments`: with `subreddits = [...]`, the newest comments of those subreddits
   (`/r/a+b/comments`), kept when they contain a keyword (kind keyword). Reddit's search does
   not search comments, so this is how comments that name the brand without mentioning its
@@ -62,6 +63,7 @@ log = logging.getLogger(__name__)
 API_URL = "https://oauth.reddit.com"
 LISTING_DEPTH = 1000  # Reddit serves at most about this many items of a listing
 MAX_QUERY = 512
+BOTS = {"AutoModerator"}  # subreddits' moderation bot: its comments are rules and reminders, not customers
 INBOX_KINDS = {"username_mention": "mention", "comment_reply": "reply", "post_reply": "reply"}
 _CONTEXT_LINK = re.compile(r"/comments/([a-z0-9]+)/")
 
@@ -186,15 +188,17 @@ class RedditSource:
         if gone(thing):
             log.info("reddit %s: skipping %s: deleted or removed", self.name, thing.name)
             return None
-        if feed.keyword:
+        if data.author in BOTS:
+            kind = None
+        elif feed.keyword:
             kind = "keyword"
         elif thing.kind == "t4":
             kind = "direct" if self.options.direct_messages and data.distinguished != "admin" else None
         else:
             kind = INBOX_KINDS.get(data.type or "") if thing.kind == "t1" else None
         if kind is None:
-            log.info("reddit %s: skipping %s (%s %s): not a mention, reply or message to answer",
-                     self.name, thing.name, thing.kind, data.type or data.distinguished or "")
+            log.info("reddit %s: skipping %s (%s %s by u/%s): not a mention, reply or message to answer",
+                     self.name, thing.name, thing.kind, data.type or data.distinguished or "", data.author)
             return None
         post = to_post(thing, kind)
         if not self.filter.keep(post.author.handle, post.text):

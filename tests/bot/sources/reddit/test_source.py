@@ -66,6 +66,8 @@ async def test_mentions_replies_messages_and_keywords_become_posts(reddit, make,
     reddit.message("reddit", BRAND, "Media processed", "Your video is live", distinguished="admin")
     gone = reddit.comment("kai", "u/AcmeSupport you suck", question)
     reddit.delete(gone)
+    reddit.comment("AutoModerator", "Thanks for posting about Acme! Read the rules.", question, distinguished="moderator")
+    reddit.comment("AutoModerator", "Reminder: be civil.", brand_answer, distinguished="moderator")  # in the inbox
     reddit.clock.advance(timedelta(minutes=1))
 
     with caplog.at_level(logging.INFO, logger="bot.sources.reddit.source"):
@@ -80,6 +82,7 @@ async def test_mentions_replies_messages_and_keywords_become_posts(reddit, make,
     assert (by_id[mention].kind, by_id[mention].thread_root_id, by_id[mention].reply_to_id) == ("mention", question, question)
     assert (by_id[dm].kind, by_id[dm].thread_root_id, by_id[dm].reply_to_id) == ("direct", dm, None)
     assert by_id[dm].text == "Refund for order\n\nCould you refund order 1234?"
+    assert (by_id[follow_up].author.handle, by_id[follow_up].author.account_id) == ("u/carla", "t2_carla")
     assert (by_id[question].kind, by_id[question].thread_root_id, by_id[question].reply_to_id) == ("keyword", question, None)
     assert by_id[question].text == "Is Acme down for anyone else?\n\nCan't log in since noon"
     assert (by_id[in_sub].kind, by_id[in_sub].thread_root_id, by_id[in_sub].reply_to_id) == ("keyword", question, question)
