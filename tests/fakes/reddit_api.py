@@ -4,8 +4,7 @@ Shapes follow Reddit's real answers recorded in tests/fakes/recordings/reddit/ (
 cassettes; tests/bot/sources/reddit/test_recordings.py compares them): Listings of Things, newest
 first, paged with `after` and `limit`; inbox comments without `link_id` but with `context`;
 `X-Ratelimit-Used/Remaining/Reset` on every API answer, and 429 once the window's 1,000 calls are
-used; refusals as HTTP 200 with `json.errors`;
-401 for a missing or expired bearer token.
+used; refusals as HTTP 200 with `json.errors`; 401 for a missing or expired bearer token.
 
 Refusals of /api/comment, worded as Reddit's own code words them (r2/r2/lib/errors.py in
 github.com/reddit-archive/reddit, the error codes listed at https://www.reddit.com/dev/api#POST_api_comment):

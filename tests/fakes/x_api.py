@@ -312,10 +312,11 @@ class FakeX(FakeNetwork):
         if not self.access_level.startswith("read-write"):
             return web.json_response(NO_WRITE, status=403)
         payload = await request.json()
-        # X counts, links and stores the NFC form (https://docs.x.com/resources/fundamentals/counting-characters)
-        text = unicodedata.normalize("NFC", payload["text"])
+        text = unicodedata.normalize("NFC", payload["text"])  # X counts, links and stores the NFC form
         target = (payload.get("reply") or {}).get("in_reply_to_tweet_id")
-        if weighted_length(text) > self.max_length:  # https://docs.x.com/resources/fundamentals/counting-characters
+        # 280 weighted characters (https://docs.x.com/resources/fundamentals/counting-characters); refused with 400
+        # and these words, as tweepy reports them ("400 Bad Request Your Tweet text is too long…")
+        if weighted_length(text) > self.max_length:
             return self._problem(400, "Bad Request", "Your Tweet text is too long. For more information on how Twitter "
                                  "determines text length see https://github.com/twitter/twitter-text.")
         escaped = html.escape(_wrap_links(text), quote=False)
