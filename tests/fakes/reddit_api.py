@@ -1,11 +1,16 @@
 """A fake Reddit: the OAuth token endpoint and the Data API endpoints socialdesk uses, on 127.0.0.1.
 
-Shapes follow Reddit's answers as recorded in asyncpraw's test cassettes
-(tests/integration/cassettes: TestInbox.test_mentions / test_comment_replies / test_messages /
-test_sent, TestComment.test_reply, TestSubreddit.test_search, TestSubredditListings.test_comments,
-TestRedditor.test_message): Listings of Things, newest first, paged with `after` and `limit`;
-inbox comments without `link_id` but with `context`; `X-Ratelimit-Used/Remaining/Reset` on every
-API answer; refusals as HTTP 200 with `json.errors`; 401 for a missing or expired bearer token.
+Shapes follow Reddit's real answers recorded in tests/fakes/recordings/reddit/ (from praw's
+cassettes; tests/bot/sources/reddit/test_recordings.py compares them): Listings of Things, newest
+first, paged with `after` and `limit`; inbox comments without `link_id` but with `context`;
+`X-Ratelimit-Used/Remaining/Reset` on every API answer, and 429 once the window's 1,000 calls are
+used; refusals as HTTP 200 with `json.errors`; 401 for a missing or expired bearer token.
+
+Refusals of /api/comment, worded as Reddit's own code words them (r2/r2/lib/errors.py in
+github.com/reddit-archive/reddit, the error codes listed at https://www.reddit.com/dev/api#POST_api_comment):
+a body over 10,000 characters (TOO_LONG), a locked thread (THREAD_LOCKED), an archived one (TOO_OLD),
+a deleted comment or post (DELETED_COMMENT, DELETED_LINK), posting faster than the account may
+(RATELIMIT, with the wait in words), and 403 Forbidden where the account is banned from the subreddit.
 
 Customers post with `comment()`, `submission()` and `message()`; the brand's comments and
 messages land in the same store, so its inbox, sent folder and user page answer like Reddit's.
@@ -14,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import itertools
+import math
 import re
 import secrets
 from datetime import datetime
@@ -26,6 +32,11 @@ from tests.fakes.network_server import FakeNetwork
 CLIENT_ID, CLIENT_SECRET = "p-jcoLKBynTLew", "gko_LXELoV07ZBNUXrvWZfzE3aI"
 BRAND, PASSWORD = "AcmeSupport", "hunter2"
 UNAUTHORIZED = {"message": "Unauthorized", "error": 401}
+# 100 queries a minute per OAuth client, averaged over 10 minutes, told in X-Ratelimit-* headers
+# (https://support.reddithelp.com/hc/en-us/articles/16160319875092-Reddit-Data-API-Wiki)
+LIMIT, WINDOW = 1000, 600
+MAX_BODY = 10_000  # characters of a comment or message body (TOO_LONG)
+LISTING_ONLY = {"link_title", "link_author", "link_permalink", "locked", "archived"}  # on comments in listings only
 
 
 class FakeReddit(FakeNetwork):
@@ -37,7 +48,12 @@ class FakeReddit(FakeNetwork):
         self.token_lifetime = 86400
         self.errors: dict[str, list[list[str]]] = {}  # path -> json.errors for its next POST
         self.locked: set[str] = set()  # submissions (t3_...) that take no comments
-        self.used = 0
+        self.archived: set[str] = set()  # submissions too old for comments (six months, unless the subreddit allows)
+        self.banned_from: set[str] = set()  # subreddits whose moderators banned the brand's account
+        self.comment_interval: float | None = None  # seconds the brand must wait between comments (new accounts)
+        self._last_comment: datetime | None = None
+        self.used = 0  # calls in the current window
+        self._window: int | None = None
         self._ids = itertools.count(1)
         router = self.app.router
         router.add_post("/api/v1/access_token", self._token)
@@ -118,11 +134,16 @@ class FakeReddit(FakeNetwork):
             scheme, _, token = request.headers.get("Authorization", "").partition(" ")
             if scheme.lower() != "bearer" or token not in self.tokens:
                 return web.json_response(UNAUTHORIZED, status=401, headers={"www-authenticate": 'Bearer realm="reddit"'})
+            now = int(self.clock.now().timestamp())
+            if now // WINDOW != self._window:
+                self._window, self.used = now // WINDOW, 0
             self.used += 1
+            headers = {"x-ratelimit-used": str(self.used), "x-ratelimit-remaining": f"{max(0, LIMIT - self.used)}.0",
+                       "x-ratelimit-reset": str(WINDOW - now % WINDOW)}
+            if self.used > LIMIT:
+                return web.json_response({"message": "Too Many Requests", "error": 429}, status=429, headers=headers)
             response = await handler(request)
-            window = 600 - int(self.clock.now().timestamp()) % 600
-            response.headers.update({"x-ratelimit-used": str(self.used), "x-ratelimit-remaining": f"{1000 - self.used}.0",
-                                     "x-ratelimit-reset": str(window)})
+            response.headers.update(headers)
             return response
         return checked
 
@@ -212,43 +233,68 @@ class FakeReddit(FakeNetwork):
         parent = form.get("thing_id", "")
         if parent not in self.things:
             return web.json_response({"json": {"errors": [["INVALID_THING", "that isn't a valid thing", "thing_id"]]}})
-        if len(form.get("text", "")) > 10_000:
-            return web.json_response({"json": {"errors": [["TOO_LONG", "this is too long (max: 10000)", "text"]]}})
+        if len(form.get("text", "")) > MAX_BODY:
+            return _refused("TOO_LONG", f"this is too long (max: {MAX_BODY})", "text")
         target = self.things[parent]
         if target["data"]["author"] == "[deleted]":
-            return web.json_response({"json": {"errors": [["DELETED_COMMENT", "that comment has been deleted",
-                                                           "parent"]]}})
+            if parent.startswith("t3_"):
+                return _refused("DELETED_LINK", "the link you are commenting on has been deleted", "thing_id")
+            return _refused("DELETED_COMMENT", "that comment has been deleted", "parent")
+        if self.comment_interval and self._last_comment:
+            wait = self.comment_interval - (self.clock.now() - self._last_comment).total_seconds()
+            if wait > 0:
+                return _refused("RATELIMIT", f"Looks like you've been doing that a lot. Take a break for "
+                                f"{math.ceil(wait / 60)} minutes before trying again.", "ratelimit")
         if parent.startswith("t4_"):
             data = target["data"]
             other = data["author"] if data["author"] != BRAND else data["dest"]
             name = self.message(BRAND, other, "re: " + data["subject"].removeprefix("re: "), form["text"], parent=parent)
         else:
             link = parent if parent.startswith("t3_") else target["data"]["link_id"]
+            if self.things[link]["data"]["subreddit"] in self.banned_from:
+                return web.json_response({"message": "Forbidden", "error": 403}, status=403)
             if link in self.locked:
-                return web.json_response({"json": {"errors": [["THREAD_LOCKED", "Comments are locked.", "parent"]]}})
+                return _refused("THREAD_LOCKED", "Comments are locked.", "parent")
+            if link in self.archived:
+                return _refused("TOO_OLD", "that's a piece of history now; it's too late to reply to it", "parent")
             name = self.comment(BRAND, form["text"], parent)
-        return web.json_response({"json": {"errors": [], "data": {"things": [self.things[name]]}}})
+        self._last_comment = self.clock.now()
+        return web.json_response({"json": {"errors": [], "data": {"things": [_as_created(self.things[name])]}}})
 
     async def _compose(self, request: web.Request) -> web.Response:
         form, refused = await self._form(request, "/api/compose")
         if refused:
             return refused
         if not form.get("subject"):
-            return web.json_response({"json": {"errors": [["NO_SUBJECT", "please enter a subject", "subject"]]}})
+            return _refused("NO_SUBJECT", "please enter a subject", "subject")
+        if len(form.get("text", "")) > MAX_BODY:
+            return _refused("TOO_LONG", f"this is too long (max: {MAX_BODY})", "text")
         self.message(BRAND, form["to"], form["subject"], form["text"])
-        return web.json_response({"json": {"errors": [], "data": {}}})
+        return web.json_response({"json": {"errors": []}})  # Reddit does not return the message it sent
+
+
+def _refused(code: str, message: str, field: str) -> web.Response:
+    return web.json_response({"json": {"errors": [[code, message, field]]}})
+
+
+def _as_created(thing: dict) -> dict:
+    """A new comment as /api/comment returns it: without the listing's link_* and locked fields."""
+    data = {k: v for k, v in thing["data"].items() if k not in LISTING_ONLY}
+    return {"kind": thing["kind"], "data": data}
 
 
 def _as_inbox_item(thing: dict) -> dict:
-    """Inbox comments, as Reddit lists them: `context` and `type` instead of `link_id` and `permalink`."""
+    """Inbox comments, as Reddit lists them: `context` and `type` instead of `link_id` and `permalink`, and the
+    message fields (`first_message`, `first_message_name`) empty."""
     if thing["kind"] != "t1":
         return thing
-    data = dict(thing["data"])
+    data = {k: v for k, v in thing["data"].items() if k not in LISTING_ONLY - {"link_title"}}
     mention = f"u/{BRAND}".lower() in data["body"].lower()
     kind = "username_mention" if mention else "post_reply" if data["parent_id"].startswith("t3_") else "comment_reply"
     context = data.pop("permalink") + "?context=3"
     data.pop("link_id")
-    data.update(type=kind, context=context, was_comment=True, dest=BRAND, new=True,
+    data.update(type=kind, context=context, was_comment=True, dest=BRAND, new=True, first_message=None,
+                first_message_name=None,
                 subject={"username_mention": "username mention", "post_reply": "post reply"}.get(kind, "comment reply"))
     return {"kind": "t1", "data": data}
 

@@ -6,13 +6,19 @@ snowflakes (time in the top bits), newest first, opaque page tokens, `x-rate-lim
 endpoint, problem+json errors. It checks the Bearer token or the OAuth 1.0a HMAC-SHA1 signature of
 every request, and behaves like X where socialdesk must cope: posting the same text twice is refused
 as duplicate content, replying to a post that did not mention the brand is refused, stored post text
-escapes & < > and wraps links in t.co, recent search refuses a start_time over 7 days back.
+escapes & < > and wraps links in t.co, recent search refuses a start_time over 7 days back, a post over
+280 weighted characters is refused, each endpoint's 15-minute window runs out (429), and writing needs
+the tokens' permission (`x-access-level`, sent on every user-context answer).
+
+Its answers have the keys and types of X's real answers recorded in tests/fakes/recordings/x/
+(tests/bot/sources/x/test_recordings.py compares them).
 """
 from __future__ import annotations
 
 import html
 import itertools
 import re
+import unicodedata
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -20,11 +26,13 @@ from aiohttp import web
 from oauthlib.oauth1 import Client as OAuth1Client
 from oauthlib.oauth1.rfc5849 import signature, utils
 
-from bot.sources.x.text import url_spans
+from bot.sources.x.text import MAX_WEIGHTED_LENGTH, url_spans, weighted_length
 from tests.auxil.clock import FakeClock
 from tests.fakes.network_server import FakeNetwork
 
 X_EPOCH_MS = 1288834974657
+# Requests per 15-minute window, per user (https://docs.x.com/x-api/fundamentals/rate-limits).
+WINDOW = timedelta(minutes=15)
 LIMITS = {"mentions": 300, "search": 300, "dm_events": 15, "tweets": 900, "post": 100, "dm_send": 15, "me": 75,
           "users": 900, "dm_conversation": 15}
 ALWAYS = {"tweet": ("id", "text", "edit_history_tweet_ids"), "user": ("id", "name", "username"),
@@ -33,6 +41,11 @@ USER_ONLY = {"title": "Unsupported Authentication", "status": 403,
              "type": "https://api.twitter.com/2/problems/unsupported-authentication",
              "detail": "Authenticating with OAuth 2.0 Application-Only is forbidden for this endpoint.  Supported "
                        "authentication types are [OAuth 1.0a User Context, OAuth 2.0 User Context]."}
+# Tokens generated while the app could only read (https://docs.x.com/resources/fundamentals/authentication/guides/
+# v2-authentication-mapping, "App permissions"): writes are refused with this problem.
+NO_WRITE = {"title": "Forbidden", "status": 403, "type": "https://api.twitter.com/2/problems/oauth1-permissions",
+            "detail": "Your client app is not configured with the appropriate oauth1 app permissions for this endpoint."}
+TOO_MANY = {"title": "Too Many Requests", "detail": "Too Many Requests", "type": "about:blank", "status": 429}
 
 
 def snowflake(at: datetime, sequence: int) -> str:
@@ -53,6 +66,9 @@ class FakeX(FakeNetwork):
         self.dm_events: list[dict] = []
         self.closed_dms: set[str] = set()  # user ids who do not accept DMs from the brand
         self.used: dict[str, int] = {}
+        self._windows: dict[str, datetime] = {}  # bucket -> when its 15-minute window resets
+        self.access_level = "read-write-directmessages"  # the user tokens' permission: read | read-write | …
+        self.max_length = MAX_WEIGHTED_LENGTH  # 25,000 for Premium accounts
         self._sequence = itertools.count(1)
         self.brand = self.add_user("acme", "Acme Inc", followers=50_000, user_id="1000")
         routes = [
@@ -85,7 +101,7 @@ class FakeX(FakeNetwork):
         parent = self.tweets.get(reply_to or "")
         tweet = {"id": tweet_id, "text": html.escape(text, quote=False), "author_id": author,
                  "edit_history_tweet_ids": [tweet_id],
-                 "created_at": (self.clock.now() - timedelta(minutes=minutes_ago)).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+                 "created_at": _x_time(self.clock.now() - timedelta(minutes=minutes_ago)),
                  "conversation_id": parent["conversation_id"] if parent else tweet_id}
         references = [("replied_to", reply_to), ("quoted", quote), ("retweeted", retweet_of)]
         tweet["referenced_tweets"] = [{"type": kind, "id": ref} for kind, ref in references if ref]
@@ -102,8 +118,8 @@ class FakeX(FakeNetwork):
         """A DM from `sender` (a user id) to the brand, or from the brand `to` a user."""
         event_id = self.new_id(minutes_ago)
         self.dm_events.append({"id": event_id, "event_type": "MessageCreate", "text": text, "sender_id": sender,
-                               "dm_conversation_id": "-".join(sorted((self.brand, to or sender))),
-                               "created_at": (self.clock.now() - timedelta(minutes=minutes_ago)).isoformat()})
+                               "dm_conversation_id": _conversation_id(self.brand, to or sender),
+                               "created_at": _x_time(self.clock.now() - timedelta(minutes=minutes_ago))})
         return event_id
 
     def delete(self, tweet_id: str) -> None:
@@ -144,18 +160,25 @@ class FakeX(FakeNetwork):
     def _problem(status: int, title: str, detail: str, kind: str = "about:blank") -> web.Response:
         return web.json_response({"title": title, "detail": detail, "type": kind, "status": status}, status=status)
 
-    def _answer(self, bucket: str, body: dict, status: int = 200) -> web.Response:
-        self.used[bucket] = self.used.get(bucket, 0) + 1
-        reset = int((self.clock.now() + timedelta(minutes=15)).timestamp())
-        return web.json_response(body, status=status, headers={
-            "x-rate-limit-limit": str(LIMITS[bucket]),
-            "x-rate-limit-remaining": str(max(0, LIMITS[bucket] - self.used[bucket])),
-            "x-rate-limit-reset": str(reset)})
+    def _answer(self, request: web.Request, bucket: str, body: dict, status: int = 200) -> web.Response:
+        """The answer with the window's x-rate-limit-* headers; 429 instead once the window is used up."""
+        now = self.clock.now()
+        if self._windows.get(bucket, now) <= now:
+            self._windows[bucket], self.used[bucket] = now + WINDOW, 0
+        self.used[bucket] += 1
+        headers = {"x-rate-limit-limit": str(LIMITS[bucket]),
+                   "x-rate-limit-remaining": str(max(0, LIMITS[bucket] - self.used[bucket])),
+                   "x-rate-limit-reset": str(int(self._windows[bucket].timestamp()))}
+        if self._caller(request) == "user":
+            headers["x-access-level"] = self.access_level
+        if self.used[bucket] > LIMITS[bucket]:
+            return web.json_response(TOO_MANY, status=429, headers=headers)
+        return web.json_response(body, status=status, headers=headers)
 
     # --- users ------------------------------------------------------------------------------
 
     async def _me(self, request: web.Request) -> web.Response:
-        return self._refuse(request, user_only=True) or self._answer("me", {"data": self._user(self.brand, {})})
+        return self._refuse(request, user_only=True) or self._answer(request, "me", {"data": self._user(self.brand, {})})
 
     async def _by_username(self, request: web.Request) -> web.Response:
         if refused := self._refuse(request):
@@ -163,11 +186,11 @@ class FakeX(FakeNetwork):
         name = request.match_info["username"]
         found = next((u for u in self.users.values() if u["username"].lower() == name.lower()), None)
         if found is None:
-            return self._answer("users", {"errors": [{
+            return self._answer(request, "users", {"errors": [{
                 "value": name, "detail": f"Could not find user with username: [{name}].", "title": "Not Found Error",
                 "resource_type": "user", "parameter": "username", "resource_id": name,
                 "type": "https://api.twitter.com/2/problems/resource-not-found"}]})
-        return self._answer("users", {"data": self._user(found["id"], request.query)})
+        return self._answer(request, "users", {"data": self._user(found["id"], request.query)})
 
     def _user(self, user_id: str, query) -> dict:
         wanted = set(ALWAYS["user"]) | set(filter(None, query.get("user.fields", "").split(",")))
@@ -196,7 +219,7 @@ class FakeX(FakeNetwork):
             return refused
         start = request.query.get("start_time")
         if start and datetime.fromisoformat(start.replace("Z", "+00:00")) < self.clock.now() - timedelta(days=7):
-            return self._answer("search", {
+            return self._answer(request, "search", {
                 "errors": [{"parameters": {"start_time": [start]},
                             "message": f"Invalid 'start_time':'{start}'. 'start_time' must be on or after "
                                        f"{(self.clock.now() - timedelta(days=7)):%Y-%m-%dT%H:%MZ}"}],
@@ -227,7 +250,7 @@ class FakeX(FakeNetwork):
             self._expand(body, page, query)
         if rest:
             body["meta"]["next_token"] = f"p{page[-1]['id']}"
-        return self._answer(bucket, body)
+        return self._answer(request, bucket, body)
 
     def _fields(self, tweet: dict, query) -> dict:
         wanted = set(ALWAYS["tweet"]) | set(filter(None, query.get("tweet.fields", "").split(",")))
@@ -259,7 +282,7 @@ class FakeX(FakeNetwork):
     async def _conversation(self, request: web.Request) -> web.Response:
         if refused := self._refuse(request, user_only=True):
             return refused
-        conversation = "-".join(sorted((self.brand, request.match_info["participant"])))
+        conversation = _conversation_id(self.brand, request.match_info["participant"])
         return self._dm_page(request, [e for e in self.dm_events if e["dm_conversation_id"] == conversation],
                              bucket="dm_conversation")
 
@@ -279,15 +302,23 @@ class FakeX(FakeNetwork):
                 body["includes"] = {"users": [self._user(s, query) for s in senders if s in self.users]}
         if rest:
             body["meta"]["next_token"] = f"d{page[-1]['id']}"
-        return self._answer(bucket, body)
+        return self._answer(request, bucket, body)
 
     # --- writing ------------------------------------------------------------------------------
 
     async def _create_tweet(self, request: web.Request) -> web.Response:
         if refused := self._refuse(request, user_only=True):
             return refused
+        if not self.access_level.startswith("read-write"):
+            return web.json_response(NO_WRITE, status=403)
         payload = await request.json()
-        text, target = payload["text"], (payload.get("reply") or {}).get("in_reply_to_tweet_id")
+        text = unicodedata.normalize("NFC", payload["text"])  # X counts, links and stores the NFC form
+        target = (payload.get("reply") or {}).get("in_reply_to_tweet_id")
+        # 280 weighted characters (https://docs.x.com/resources/fundamentals/counting-characters); refused with 400
+        # and these words, as tweepy reports them ("400 Bad Request Your Tweet text is too long…")
+        if weighted_length(text) > self.max_length:
+            return self._problem(400, "Bad Request", "Your Tweet text is too long. For more information on how Twitter "
+                                 "determines text length see https://github.com/twitter/twitter-text.")
         escaped = html.escape(_wrap_links(text), quote=False)
         recent = self.clock.now() - timedelta(hours=24)
         if any(t["author_id"] == self.brand and _leading_mentions_removed(t["text"]) == escaped
@@ -302,19 +333,30 @@ class FakeX(FakeNetwork):
                                  "been mentioned or otherwise engaged by the author of the post you are replying to.")
         mention = f"@{self.users[parent['author_id']]['username']} " if parent else ""  # X leads a reply with it
         tweet_id = self.post(self.brand, mention + _wrap_links(text), reply_to=target)
-        return self._answer("post", {"data": {"id": tweet_id, "text": self.tweets[tweet_id]["text"],
-                                              "edit_history_tweet_ids": [tweet_id]}}, status=201)
+        return self._answer(request, "post", {"data": {"id": tweet_id, "text": self.tweets[tweet_id]["text"]}}, status=201)
 
     async def _send_dm(self, request: web.Request) -> web.Response:
         if refused := self._refuse(request, user_only=True):
             return refused
+        if self.access_level != "read-write-directmessages":
+            return web.json_response(NO_WRITE, status=403)
         participant = request.match_info["participant"]
         if participant in self.closed_dms:
             return self._problem(403, "Forbidden", "You cannot send messages to this user.")
         event_id = self.dm(self.brand, (await request.json())["text"], to=participant)
-        conversation = "-".join(sorted((self.brand, participant)))
-        return self._answer("dm_send", {"data": {"dm_conversation_id": conversation, "dm_event_id": event_id}},
+        conversation = _conversation_id(self.brand, participant)
+        return self._answer(request, "dm_send", {"data": {"dm_conversation_id": conversation, "dm_event_id": event_id}},
                             status=201)
+
+
+def _x_time(moment: datetime) -> str:
+    """X's time format, as recorded: 2022-10-26T17:24:21.000Z."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+def _conversation_id(*user_ids: str) -> str:
+    """A one-to-one DM conversation's id: the two user ids, smaller first (as recorded: "750362064426721281-1072…")."""
+    return "-".join(sorted(user_ids, key=int))
 
 
 def _references(tweet: dict, kind: str) -> bool:

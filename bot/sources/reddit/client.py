@@ -31,12 +31,13 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from bot.clock import Clock
 from bot.sources.base import SourceError
-from bot.sources.http import ApiClient
+from bot.sources.http import ApiClient, error_detail
 
 log = logging.getLogger(__name__)
 WEB = "https://www.reddit.com"
 GONE = {"[deleted]", "[removed]"}
 RENEW_BEFORE = timedelta(seconds=60)
+NEEDED_SCOPES = {"identity", "read", "history", "privatemessages", "submit"}  # me; listings; own comments; inbox; comment
 _RATELIMIT_WAIT = re.compile(r"(\d+)\s*(millisecond|second|minute|hour)", re.IGNORECASE)
 _SECONDS = {"millisecond": 0.001, "second": 1, "minute": 60, "hour": 3600}
 
@@ -60,6 +61,7 @@ class RedditAuth(httpx.Auth):
         self._token: str | None = None
         self._expires_at: datetime | None = None
         self._lock = asyncio.Lock()
+        self.scope: set[str] = set()
 
     async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
         used = await self.token()
@@ -95,7 +97,34 @@ class RedditAuth(httpx.Auth):
                     "this way; use an account without it for the brand's bot.", retryable=False)
             raise SourceError(f"Reddit gave no access token ({error or 'unexpected answer'}): check "
                               f"{c.env_prefix}_CLIENT_ID and {c.env_prefix}_CLIENT_SECRET in .env", retryable=False)
+        self.scope = set(str(answer.get("scope") or "*").split())
         return answer["access_token"], float(answer.get("expires_in") or 3600)
+
+    def missing_scopes(self) -> list[str]:
+        """The OAuth scopes socialdesk needs that the last token lacks ("*", a script app's, has them all)."""
+        return [] if "*" in self.scope else sorted(NEEDED_SCOPES - self.scope)
+
+
+class RedditApi(ApiClient):
+    """ApiClient that reads Reddit's own refusals outside `json.errors`: `{"reason", "explanation"}` and 403."""
+
+    def _error(self, response: httpx.Response, bucket: str) -> SourceError:
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        where = self._where(response)
+        if response.status_code == 400 and isinstance(body, dict) and isinstance(body.get("reason"), str):
+            return refusal(response.request.url.path, [[body["reason"], body.get("explanation") or ""]])
+        if response.status_code == 403:
+            refused = f"{where}: refused (403: {error_detail(response)})"
+            if response.request.method == "GET":
+                return SourceError(f"{refused}; the brand's account may not read this: a subreddit in `subreddits` may "
+                                   "be private, quarantined or banned; remove it from socialdesk.toml", retryable=False)
+            return SourceError(f"{refused}; the brand's account may not comment there (the thread is locked or "
+                               "archived, the subreddit private, or the account banned from it): answer privately "
+                               "with `--private`", retryable=False)
+        return super()._error(response, bucket)
 
 
 class ThingData(BaseModel):
@@ -103,7 +132,7 @@ class ThingData(BaseModel):
     name: str
     created_utc: float
     author: str | None = None
-    author_fullname: str | None = None  # t2_…: the account, whatever its name (absent on deleted authors)
+    author_fullname: str | None = None  # t2_…: the account, which keeps it when renamed; absent on deleted ones
     body: str | None = None  # t1, t4
     title: str | None = None  # t3
     selftext: str | None = None  # t3

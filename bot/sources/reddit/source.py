@@ -11,7 +11,8 @@ Reading, one feed per `poll()` call (the poller pages through them while `has_mo
 - `inbox`: `/message/inbox` has username mentions (kind mention), replies to the brand's
   comments and posts (`comment_reply`, `post_reply`: kind reply) and private messages (t4:
   kind direct; only with `direct_messages`): one call for what `/message/mentions`,
-  `/message/comments` and `/message/messages` list apart. Reddit's admin notices are skipped.
+  `/message/comments` and `/message/messages` list apart. Reddit's admin notices and
+  AutoModerator's replies are skipped.
 - `comments`: with `subreddits = [...]`, the newest comments of those subreddits
   (`/r/a+b/comments`), kept when they contain a keyword (kind keyword). Reddit's search does
   not search comments, so this is how comments that name the brand without mentioning its
@@ -55,13 +56,24 @@ from bot.sources.base import Author, InboundPost, OutboundReply, PollResult, Pub
 from bot.sources.filters import PostFilter
 from bot.sources.http import ApiClient
 from bot.sources.options import NetworkOptions, SourceContext
-from bot.sources.reddit.client import WEB, Page, RedditAuth, ScriptCredentials, Thing, ThingData, gone, parse_listing, refusal
+from bot.sources.reddit.client import (
+    WEB,
+    Page,
+    RedditApi,
+    RedditAuth,
+    ScriptCredentials,
+    Thing,
+    gone,
+    parse_listing,
+    refusal,
+)
 from bot.sources.reddit.text import LENGTH_UNIT, MAX_LENGTH, count_length, to_markdown
 
 log = logging.getLogger(__name__)
 API_URL = "https://oauth.reddit.com"
 LISTING_DEPTH = 1000  # Reddit serves at most about this many items of a listing
 MAX_QUERY = 512
+BOTS = {"AutoModerator"}  # subreddits' moderation bot: its comments are rules and reminders, not customers
 INBOX_KINDS = {"username_mention": "mention", "comment_reply": "reply", "post_reply": "reply"}
 _CONTEXT_LINK = re.compile(r"/comments/([a-z0-9]+)/")
 
@@ -118,9 +130,10 @@ class RedditSource:
         hint = f"check {p}_CLIENT_ID, {p}_CLIENT_SECRET, {p}_USERNAME and {p}_PASSWORD in .env"
         self._token_api = ApiClient("Reddit", options.auth_url, timeout=timeout, clock=self.clock,
                                     headers={"User-Agent": agent}, credential_hint=hint)
-        self.api = ApiClient("Reddit", options.base_url or API_URL, timeout=timeout, clock=self.clock,
+        self._auth = RedditAuth(self._token_api, credentials, self.clock)
+        self.api = RedditApi("Reddit", options.base_url or API_URL, timeout=timeout, clock=self.clock,
                              headers={"User-Agent": agent}, credential_hint=hint,
-                             auth=RedditAuth(self._token_api, credentials, self.clock))
+                             auth=self._auth)
         self._me: str | None = None
 
     # --- reading ----------------------------------------------------------------------------
@@ -186,15 +199,17 @@ class RedditSource:
         if gone(thing):
             log.info("reddit %s: skipping %s: deleted or removed", self.name, thing.name)
             return None
-        if feed.keyword:
+        if data.author in BOTS:
+            kind = None
+        elif feed.keyword:
             kind = "keyword"
         elif thing.kind == "t4":
             kind = "direct" if self.options.direct_messages and data.distinguished != "admin" else None
         else:
             kind = INBOX_KINDS.get(data.type or "") if thing.kind == "t1" else None
         if kind is None:
-            log.info("reddit %s: skipping %s (%s %s): not a mention, reply or message to answer",
-                     self.name, thing.name, thing.kind, data.type or data.distinguished or "")
+            log.info("reddit %s: skipping %s (%s %s by u/%s): not a mention, reply or message to answer",
+                     self.name, thing.name, thing.kind, data.type or data.distinguished or "", data.author)
             return None
         post = to_post(thing, kind)
         if not self.filter.keep(post.author.handle, post.text):
@@ -206,7 +221,12 @@ class RedditSource:
         return post
 
     async def verify(self) -> str:
-        return f"signed in as u/{await self._whoami()}"
+        me = await self._whoami()
+        if missing := self._auth.missing_scopes():
+            raise SourceError(f"Reddit: the token of u/{me} lacks the scopes {', '.join(missing)}; use a \"script\" app "
+                              "at reddit.com/prefs/apps with the account's password (its tokens have every scope)",
+                              retryable=False)
+        return f"signed in as u/{me}"
 
     async def _whoami(self) -> str:
         """The account's name as Reddit spells it; also proves the credentials on the first poll."""
@@ -350,8 +370,18 @@ def url_of(thing: Thing) -> str:
     if thing.kind == "t4":
         root = (data.first_message_name or data.name).removeprefix("t4_")
         return f"{WEB}/message/messages/{root}"
-    path = data.permalink or (data.context or "").split("?", 1)[0]
+    path = (data.permalink or data.context or "").split("?", 1)[0] or _short_permalink(thing)  # no ?context=3, ?ref=…
     return WEB + path if path.startswith("/") else path
+
+
+def _short_permalink(thing: Thing) -> str:
+    """`/comments/<post>/_/<comment>/`: Reddit's link to a Thing by id alone, for the answers that carry no
+    permalink (a new comment from /api/comment, comment listings recorded before 2017)."""
+    link = thing.data.link_id if thing.kind == "t1" else thing.name
+    if not link:
+        return ""
+    comment = f"_/{thing.name.removeprefix('t1_')}/" if thing.kind == "t1" else ""
+    return f"/comments/{link.removeprefix('t3_')}/{comment}"
 
 
 def to_post(thing: Thing, kind: str) -> InboundPost:
@@ -371,9 +401,7 @@ def to_post(thing: Thing, kind: str) -> InboundPost:
 
 
 def _published(thing: Thing) -> Published:
-    data: ThingData = thing.data
-    url = f"{WEB}/message/messages/{data.name.removeprefix('t4_')}" if thing.kind == "t4" else WEB + (data.permalink or "")
-    return Published(thing.name, url, datetime.fromtimestamp(data.created_utc, tz=UTC))
+    return Published(thing.name, url_of(thing), datetime.fromtimestamp(thing.created, tz=UTC))
 
 
 def _same(sent: str | None, body: str) -> bool:

@@ -23,7 +23,11 @@ Item = TypeVar("Item", bound=BaseModel)
 
 DUPLICATE = "duplicate content"
 NOT_SUMMONED = "not been mentioned or otherwise engaged"
+TOO_LONG = "text is too long"
 OUT_OF_CREDITS_WAIT = 900.0  # X gives no reset time for an empty credit balance or a monthly cap
+# `x-access-level` values, named as the app's User authentication settings name them
+ACCESS_LEVELS = {"read": "Read", "read-write": "Read and write",
+                 "read-write-directmessages": "Read and write and Direct message"}
 
 
 class OAuth1(httpx.Auth):
@@ -49,13 +53,30 @@ class DuplicatePost(SourceError):
 
 
 class XApi(ApiClient):
-    """ApiClient that reads X's own refusals: duplicates, unsummoned replies, credits, caps, 24-hour limits."""
+    """ApiClient that reads X's own refusals (duplicates, unsummoned replies, credits, caps, 24-hour limits) and
+    the permission the user tokens carry (`x-access-level` on every user-context answer)."""
+
+    access_level: str | None = None
+
+    def _read_quota(self, bucket: str, headers: httpx.Headers) -> None:
+        super()._read_quota(bucket, headers)
+        self.access_level = headers.get("x-access-level", self.access_level)
+
+    def missing_permission(self, *, dms: bool) -> str | None:
+        """The app permission the tokens lack for what socialdesk does (replies, and DMs when `dms`), or None."""
+        needed = "read-write-directmessages" if dms else "read-write"
+        if self.access_level is None or self.access_level.startswith(needed):
+            return None
+        return ACCESS_LEVELS[needed]
 
     def _error(self, response: httpx.Response, bucket: str) -> SourceError:
         status, detail, where = response.status_code, error_detail(response), self._where(response)
         write = response.request.method != "GET"
         if status == 403 and DUPLICATE in detail:
             return DuplicatePost(f"{where}: {detail}")
+        if status in (400, 403) and TOO_LONG in detail:
+            return SourceError(f"{where}: X counts the text as longer than the account may post ({detail}); shorten "
+                               "the reply and send it again", retryable=False)
         if status == 403 and NOT_SUMMONED in detail:
             return SourceError("X only lets apps reply to posts that mention or quote the brand's account, and this "
                                "post does not; answer it from the X app, or send a DM with `--private`", retryable=False)
@@ -151,7 +172,8 @@ class Page:
         self.next_token: str | None = meta.get("next_token") or None
         self.newest_id: str | None = meta.get("newest_id") or None
         for problem in body.get("errors") or []:  # partial errors: a deleted or protected post it referenced
-            log.info("X %s: skipping what X could not return: %s", what, problem.get("detail") or problem)
+            detail = problem.get("detail") if isinstance(problem, dict) else None
+            log.info("X %s: skipping what X could not return: %.200s", what, detail or problem)
 
 
 def parse_all(items: Any, model: type[Item], what: str) -> list[Item]:

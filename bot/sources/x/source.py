@@ -30,7 +30,18 @@ from bot.settings import ConfigError
 from bot.sources.base import Author, InboundPost, OutboundReply, PollResult, Published, Quota, SourceError
 from bot.sources.filters import PostFilter
 from bot.sources.options import NetworkOptions, SourceContext
-from bot.sources.x.client import DmEvent, DuplicatePost, OAuth1, Page, Tweet, User, XApi, snowflake, snowflake_time
+from bot.sources.x.client import (
+    ACCESS_LEVELS,
+    DmEvent,
+    DuplicatePost,
+    OAuth1,
+    Page,
+    Tweet,
+    User,
+    XApi,
+    snowflake,
+    snowflake_time,
+)
 from bot.sources.x.text import LENGTH_UNIT, MAX_WEIGHTED_LENGTH, url_spans, weighted_length
 
 log = logging.getLogger(__name__)
@@ -310,8 +321,17 @@ class XSource:
 
     async def verify(self) -> str:
         brand = await self._brand_account()
-        access = "reads and replies" if self._user_context else "reads only (no user tokens: replies cannot be published)"
-        return f"@{brand.username}: {access}"
+        if not self._user_context:
+            return f"@{brand.username}: reads only (no user tokens: replies cannot be published)"
+        if self._api.access_level is None:  # the brand came from the config: ask once for the tokens' permission
+            await self._api.request("GET", "/2/users/me", bucket="users/me")
+        if needed := self._api.missing_permission(dms=self._options.direct_messages):
+            level = ACCESS_LEVELS.get(self._api.access_level or "", self._api.access_level)
+            raise SourceError(f"X: the user tokens of @{brand.username} only have '{level}' permission and socialdesk "
+                              f"needs '{needed}'; set it under User authentication settings at developer.x.com, then "
+                              "regenerate the access token and secret (old tokens keep the old permission)",
+                              retryable=False)
+        return f"@{brand.username}: reads and replies"
 
     async def _brand_account(self) -> User:
         """Looked up once: the tokens' own account (/2/users/me), or the configured one by username."""
@@ -419,7 +439,8 @@ def same_text(ours: str, theirs: str) -> bool:
 
     ours = unicodedata.normalize("NFC", ours)
     theirs = unicodedata.normalize("NFC", html.unescape(theirs))
-    return comparable(ours, list(url_spans(ours))) == comparable(theirs, [m.span() for m in _TCO.finditer(theirs)])
+    wrapped = [(start, end) for start, end in url_spans(theirs) if _TCO.fullmatch(theirs, start, end)]
+    return comparable(ours, list(url_spans(ours))) == comparable(theirs, wrapped)
 
 
 def _status_url(author: User | None, post_id: str) -> str:

@@ -66,6 +66,8 @@ async def test_mentions_replies_messages_and_keywords_become_posts(reddit, make,
     reddit.message("reddit", BRAND, "Media processed", "Your video is live", distinguished="admin")
     gone = reddit.comment("kai", "u/AcmeSupport you suck", question)
     reddit.delete(gone)
+    reddit.comment("AutoModerator", "Thanks for posting about Acme! Read the rules.", question, distinguished="moderator")
+    reddit.comment("AutoModerator", "Reminder: be civil.", brand_answer, distinguished="moderator")  # in the inbox
     reddit.clock.advance(timedelta(minutes=1))
 
     with caplog.at_level(logging.INFO, logger="bot.sources.reddit.source"):
@@ -80,6 +82,7 @@ async def test_mentions_replies_messages_and_keywords_become_posts(reddit, make,
     assert (by_id[mention].kind, by_id[mention].thread_root_id, by_id[mention].reply_to_id) == ("mention", question, question)
     assert (by_id[dm].kind, by_id[dm].thread_root_id, by_id[dm].reply_to_id) == ("direct", dm, None)
     assert by_id[dm].text == "Refund for order\n\nCould you refund order 1234?"
+    assert (by_id[follow_up].author.handle, by_id[follow_up].author.account_id) == ("u/carla", "t2_carla")
     assert (by_id[question].kind, by_id[question].thread_root_id, by_id[question].reply_to_id) == ("keyword", question, None)
     assert by_id[question].text == "Is Acme down for anyone else?\n\nCan't log in since noon"
     assert (by_id[in_sub].kind, by_id[in_sub].thread_root_id, by_id[in_sub].reply_to_id) == ("keyword", question, question)
@@ -196,6 +199,20 @@ async def test_429_waits_for_reddits_reset(reddit, make):
         await source.poll(None)
     assert limited.value.retryable and 240 <= limited.value.retry_after <= 288
     assert "rate limited (429)" in str(limited.value)
+
+
+async def test_a_used_up_window_answers_429_until_it_resets(reddit, make):
+    source = make()
+    post = reddit.submission("carla", "Acme?", "")
+    await source.poll(None)
+    reddit.used = 1000  # writes may use the last 5 %, and this one finds the window used up
+    with pytest.raises(SourceError, match=r"rate limited \(429\)") as limited:
+        await source.publish_reply(reply("Hi ^JD", post))
+    reset = 600 - int(reddit.clock.now().timestamp()) % 600
+    assert limited.value.retryable and reset <= limited.value.retry_after <= reset * 1.2
+    assert not reddit.brand_comments()
+    reddit.clock.advance(timedelta(seconds=reset))
+    assert (await source.publish_reply(reply("Hi ^JD", post))).external_id.startswith("t1_")
 
 
 async def test_reads_pause_before_the_limit(reddit, make):
@@ -360,6 +377,41 @@ async def test_locked_thread_from_the_fake_and_compose_errors(reddit, make):
     reddit.errors["/api/compose"] = ["NOT_WHITELISTED_BY_USER_MESSAGE", "Can't send a message to that user.", "to"]
     with pytest.raises(SourceError, match="only accepts private messages from people they allow"):
         await source.send_private(reply("Hi ^JD", post, private=True))
+
+
+async def test_the_fakes_own_refusals_reach_the_agent_as_reddit_words_them(reddit, make):
+    """Archived, deleted, banned, too fast, too long: each as the fake (like Reddit) refuses it, nothing posted."""
+    source = make()
+    old, gone, elsewhere = (reddit.submission("carla", title, "") for title in ("Acme 2019", "Acme?", "Acme!"))
+    reddit.archived.add(old)
+    reddit.delete(gone)
+    reddit.things[elsewhere]["data"]["subreddit"] = "strict"
+    reddit.banned_from.add("strict")
+    for target, words, retryable in [
+        (old, "(TOO_OLD); the thread is archived and takes no new comments; answer privately", False),
+        (gone, "the link you are commenting on has been deleted (DELETED_LINK); the post was deleted", False),
+        (elsewhere, "refused (403: Forbidden); the brand's account may not comment there", False),
+    ]:
+        with pytest.raises(SourceError) as refused:
+            await source.publish_reply(reply("Hi ^JD", target))
+        assert words in str(refused.value) and refused.value.retryable is retryable
+    with pytest.raises(SourceError, match=r"this is too long \(max: 10000\) \(TOO_LONG\); shorten the reply"):
+        await source.publish_reply(reply("a" * 10_001, old, key="long"))
+    with pytest.raises(SourceError, match=r"\(TOO_LONG\); shorten the reply"):
+        await source.send_private(reply("a" * 10_001, old, key="long", private=True))
+    assert not reddit.brand_comments() and not reddit.brand_messages()
+
+
+async def test_a_new_accounts_comment_pace_is_waited_out(reddit, make):
+    source = make()
+    reddit.comment_interval = 600
+    first, second = reddit.submission("carla", "Acme", ""), reddit.submission("dan", "Acme", "")
+    await source.publish_reply(reply("Hi ^JD", first))
+    with pytest.raises(SourceError, match="trying again in 601s") as paced:
+        await source.publish_reply(reply("Hello ^JD", second, key="reply:2"))
+    assert paced.value.retryable and paced.value.retry_after == 601
+    reddit.clock.advance(timedelta(minutes=10))
+    assert (await source.publish_reply(reply("Hello ^JD", second, key="reply:2"))).external_id.startswith("t1_")
 
 
 async def test_find_published_finds_the_comment_or_message_after_a_crash(reddit, make):
