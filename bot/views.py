@@ -11,6 +11,21 @@ from datetime import datetime
 
 
 @dataclass(frozen=True)
+class ReplyLimit:
+    """A network's reply length limit as agents read it in the reply modal: "300 graphemes", "280 weighted
+    characters". Falsy when unknown."""
+
+    length: int = 0
+    unit: str = "characters"
+
+    def __str__(self) -> str:
+        return f"{self.length} {self.unit}"
+
+    def __bool__(self) -> bool:
+        return self.length > 0
+
+
+@dataclass(frozen=True)
 class ChatRef:
     """Where a conversation lives in chat: a channel and the parent message / thread id."""
 

@@ -17,6 +17,7 @@ from bot.clock import Clock
 from bot.desk import collisions, events
 from bot.desk.agents import agent_for
 from bot.settings import DeskConfig
+from bot.views import ReplyLimit
 from prompts import PROMPTS_DIR
 from storage.db import session_scope
 from storage.models import Conversation, Escalation
@@ -83,12 +84,12 @@ class Desk:
             if writing or conversation.composing_agent_id == agent.id:
                 collisions.composing(session, conversation, agent if writing else None, self.clock.now())
 
-    def reply_limit(self, number: int) -> int:
-        """The reply length limit of conversation #number's network (0 when unknown), for the reply modal's hint."""
+    def reply_limit(self, number: int) -> ReplyLimit:
+        """The reply length limit of conversation #number's network, in its units, for the reply modal's hint."""
         with Session(self.engine) as session:
             conversation = session.get(Conversation, number)
         source = self.sources.get(conversation.source_name) if conversation else None
-        return source.max_length if source else 0
+        return ReplyLimit(source.max_length, source.length_unit) if source else ReplyLimit()
 
     async def first_suggestion(self, number: int) -> str:
         return await self.suggestions.first_suggestion(number)

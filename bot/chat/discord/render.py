@@ -29,6 +29,7 @@ from bot.views import (
     HomeView,
     IncidentView,
     Notice,
+    ReplyLimit,
     Suggestions,
     ThreadMessage,
 )
@@ -327,17 +328,17 @@ def answer_chunks(text: str, prefix: str = "") -> list[str]:
     return chunks or [f"{prefix}(no answer)"]
 
 
-def reply_modal(number: int, suggestion: str, max_length: int) -> discord.ui.Modal:
+def reply_modal(number: int, suggestion: str, max_length: ReplyLimit) -> discord.ui.Modal:
     """The reply, pre-filled, and a "Publish anyway" box for a reply the personal-data guard would hold.
 
     Discord's modal must be the immediate answer to the button: nothing slow may happen before it."""
     modal = discord.ui.Modal(title=f"Reply to #{number}", custom_id=f"sd:reply_modal:{number}", timeout=MODAL_TIMEOUT)
-    hint = f"Your initials are added. Limit with them: {max_length} characters." if max_length else "Your initials are added."
+    hint = f"Your initials are added. Limit with them: {max_length}." if max_length else "Your initials are added."
     default = cut(suggestion, MODAL_TEXT_LIMIT, marker="")
     if len(default) < len(suggestion):  # a label's description holds 100 characters
         left_out = len(suggestion) - len(default)
         hint = f"Too long for this box: its last {left_out:,} characters were left out." + (
-            f" Limit with initials: {max_length}." if max_length else "")
+            f" Limit with initials: {max_length.length}." if max_length else "")
     modal.add_item(discord.ui.Label(text="Your reply", description=hint, component=discord.ui.TextInput(
         custom_id="text", style=discord.TextStyle.paragraph, default=default or None, max_length=MODAL_TEXT_LIMIT,
     )))

@@ -23,6 +23,7 @@ from bot.views import (
     CustomerPost,
     EscalationSummary,
     IncidentView,
+    ReplyLimit,
     Suggestions,
     ThreadMessage,
 )
@@ -285,7 +286,7 @@ def held_blocks(text: str, number: int, args: str) -> list[dict]:
 OPTIONS_LIMIT, OPTION_TEXT_LIMIT = 100, 75  # a static_select's options and an option's text (Block Kit reference)
 
 
-def reply_modal(number: int, suggestion: str, max_length: int, channel: str,
+def reply_modal(number: int, suggestion: str, max_length: ReplyLimit, channel: str,
                 saved: list[tuple[str, str]] = (), text_block: str = "reply", cut_before: int = 0) -> dict:
     """The Reply… modal: the text (pre-filled), the saved replies that fit (picking one fills the text in, through a
     views.update that renames the text block, as Slack keeps typed state per block id), and the guard override.
@@ -294,7 +295,7 @@ def reply_modal(number: int, suggestion: str, max_length: int, channel: str,
     out already)."""
     initial = cut(suggestion, INPUT_VALUE_LIMIT, marker="")
     left_out = cut_before + len(suggestion) - len(initial)
-    hint = f"Your initials are added. Limit with them: {max_length} characters." if max_length else "Your initials are added."
+    hint = f"Your initials are added. Limit with them: {max_length}." if max_length else "Your initials are added."
     if left_out:
         hint = f"The suggestion was too long for this box: its last {left_out:,} characters were left out. {hint}"
     element = {"type": "plain_text_input", "action_id": "text", "multiline": True, "max_length": INPUT_VALUE_LIMIT}
@@ -337,7 +338,7 @@ def modal_text(view: dict) -> str:
     return (values.get(block, {}).get("text", {}).get("value") or "").strip()
 
 
-def approval_edit_modal(number: int, reply_id: int, text: str, max_length: int, channel: str) -> dict:
+def approval_edit_modal(number: int, reply_id: int, text: str, max_length: ReplyLimit, channel: str) -> dict:
     """A lead's Edit… of a reply waiting for approval: submitting it approves the edited text."""
     return {
         "type": "modal",
@@ -347,7 +348,7 @@ def approval_edit_modal(number: int, reply_id: int, text: str, max_length: int, 
         "submit": {"type": "plain_text", "text": "Approve"},
         "close": {"type": "plain_text", "text": "Cancel"},
         "blocks": [{"type": "input", "block_id": "reply", "label": {"type": "plain_text", "text": "The reply"},
-                    "hint": {"type": "plain_text", "text": f"The author's initials stay. Limit: {max_length} characters."},
+                    "hint": {"type": "plain_text", "text": f"The author's initials stay. Limit: {max_length}."},
                     "element": {"type": "plain_text_input", "action_id": "text", "multiline": True,
                                 "initial_value": cut(text, INPUT_VALUE_LIMIT, marker="")}}],
     }

@@ -17,7 +17,7 @@ from bot.chat.discord import render as discord_render
 from bot.chat.slack import render as slack_render
 from bot.chat.slack.outbound import SlackChat, make_client
 from bot.chat.text import web_url
-from bot.views import ChatRef, ConversationView, CustomerPost, Notice, Suggestions
+from bot.views import ChatRef, ConversationView, CustomerPost, Notice, ReplyLimit, Suggestions
 from bot.wording import plain
 from tests.fakes.discord_limits import message_errors, modal_errors, thread_name_errors
 from tests.fakes.slack_api import FakeSlack
@@ -107,7 +107,7 @@ def test_slack_renders_every_hostile_post_within_its_limits_and_inert(text, hand
         assert_slack_inert(fallback)
         for shown in slack_mrkdwn(blocks):
             assert_slack_inert(shown)
-    modal = slack_render.reply_modal(42, text, 280, "C1")
+    modal = slack_render.reply_modal(42, text, ReplyLimit(280), "C1")
     assert view_problems(modal) == []
     value = json.loads(slack_render.suggestion_value(42, text))
     assert text.startswith(value["text"]) and len(slack_render.suggestion_value(42, text)) <= 2000
@@ -149,7 +149,7 @@ def test_discord_renders_every_hostile_post_within_its_limits_and_inert(text, ha
     assert thread_name_errors(discord_render.thread_name(view)) == {}
     for chunk in discord_render.answer_chunks(text, prefix="<@123456789012345678> "):
         assert message_errors({"content": chunk}) == {}
-    modal = discord_render.reply_modal(42, text, 280)
+    modal = discord_render.reply_modal(42, text, ReplyLimit(280))
     assert modal_errors(modal.to_dict()) == {}
 
 
@@ -171,7 +171,7 @@ def test_a_published_notice_links_only_a_web_url():
 
 def test_a_suggestion_longer_than_the_reply_box_is_cut_and_the_modal_says_so():
     long = "Thanks for your patience. " * 400
-    slack = slack_render.reply_modal(42, long, 280, "C1")
+    slack = slack_render.reply_modal(42, long, ReplyLimit(280), "C1")
     assert view_problems(slack) == [] and "characters were left out" in slack["blocks"][0]["hint"]["text"]
-    data = discord_render.reply_modal(42, long, 280).to_dict()
+    data = discord_render.reply_modal(42, long, ReplyLimit(280)).to_dict()
     assert modal_errors(data) == {} and "characters were left out" in data["components"][0]["description"]

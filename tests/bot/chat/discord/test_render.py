@@ -27,7 +27,7 @@ from bot.chat.discord.render import (
     thread_name,
     unescape,
 )
-from bot.views import ConversationView, CustomerPost, Notice, Suggestions
+from bot.views import ConversationView, CustomerPost, Notice, ReplyLimit, Suggestions
 from bot.wording import clean
 
 OWNER, ROLE = "123456789012345678", "223456789012345678"
@@ -174,19 +174,21 @@ def test_answers_are_split_between_lines_and_ping_nobody():
 
 
 def test_the_reply_modal_is_prefilled_and_limited_with_a_publish_anyway_box():
-    modal = reply_modal(42, "Hi Carla " * 600, 280).to_dict()
+    modal = reply_modal(42, "Hi Carla " * 600, ReplyLimit(280)).to_dict()
     assert modal["custom_id"] == "sd:reply_modal:42" and modal["title"] == "Reply to #42"
     reply, anyway = modal["components"]  # labels, as Discord recommends for every modal field
     assert (reply["type"], reply["label"]) == (18, "Your reply")
     assert reply["description"] == ("Too long for this box: its last 1,400 characters were left out. "
                                     "Limit with initials: 280.")  # said, as the suggestion was cut
-    short = reply_modal(42, "Hi Carla", 280).to_dict()["components"][0]
+    short = reply_modal(42, "Hi Carla", ReplyLimit(280)).to_dict()["components"][0]
     assert short["description"] == "Your initials are added. Limit with them: 280 characters."  # shown even when filled
+    bluesky = reply_modal(42, "Hi", ReplyLimit(300, "graphemes")).to_dict()["components"][0]
+    assert bluesky["description"] == "Your initials are added. Limit with them: 300 graphemes."  # in the network's units
     text_input = reply["component"]
     assert text_input["custom_id"] == "text" and len(text_input["value"]) == 4000 and text_input["max_length"] == 4000
     assert (anyway["type"], anyway["component"]) == (18, {"type": 23, "custom_id": "anyway", "default": False})
     assert len(anyway["label"]) <= 45 and len(anyway["description"]) <= 100 and "audit log" in anyway["description"]
-    assert "value" not in reply_modal(42, "", 0).to_dict()["components"][0]["component"]
+    assert "value" not in reply_modal(42, "", ReplyLimit()).to_dict()["components"][0]["component"]
 
 
 def test_suggestions_say_when_they_are_offline_and_why_and_can_be_asked_for_again(as_message):
