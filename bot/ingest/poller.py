@@ -17,7 +17,7 @@ from bot.clock import Clock
 from bot.ingest import alerts
 from bot.ingest.stream import store_posts
 from bot.settings import DeskConfig
-from bot.sources.base import PollResult, Source, SourceError
+from bot.sources.base import FeedsFailing, PollResult, Source, SourceError
 from storage.db import session_scope
 from storage.models import SourceCursor
 
@@ -55,6 +55,7 @@ def _store_page(engine: Engine, config: DeskConfig, source: Source, page: PollRe
         state.last_error = None
         state.quota = quota_state(source)
         alerts.record_success(session, config, state, now)
+        alerts.record_feeds(session, config, state, page.feeds, now)
         session.add(state)
     return new
 
@@ -71,6 +72,8 @@ def _record_error(engine: Engine, config: DeskConfig, source: Source, clock: Clo
         state.last_error = str(error)
         state.last_error_at = clock.now()
         state.quota = quota_state(source)
+        if isinstance(error, FeedsFailing):  # every feed failing is the source failing: its own alert says so
+            state.feeds = [feed.to_json() for feed in error.feeds]
         alerts.record_failure(session, config, state, error, clock.now())
         session.add(state)
 
