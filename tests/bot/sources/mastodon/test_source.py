@@ -416,7 +416,32 @@ async def test_socialdesk_check_tries_the_token(fake, tmp_path, monkeypatch, tok
     console = Console(record=True, width=400)
     await run_checks(Secrets(socialdesk_config=tmp_path / "socialdesk.toml"), config, f"sqlite:///{tmp_path}/c.db", console)
     assert line in console.export_text()
-    assert not fake.seen("/api/v1/notifications")  # a check reads no posts
+    assert len(fake.seen("/api/v1/notifications")) == (token == "t0ken"), "with a working token, each feed once"
+
+
+@pytest.mark.parametrize("flavour,lines", [
+    ("mastodon", ["failed  source fedi (mastodon) feed mentions — Mastodon GET /api/v1/notifications: refused (403: "
+                  "This action is outside the authorized scopes): the access token lacks the scope read:notifications",
+                  "ok  source fedi (mastodon) feed search:acme — readable"]),
+    ("gotosocial", ["failed  source fedi (mastodon) feed mentions — Mastodon GET /api/v1/notifications: refused (403: "
+                    "Forbidden: token has insufficient scope permission): the access token lacks the scope "
+                    "read:notifications",
+                    "missing  source fedi (mastodon) feed search:acme — GoToSocial searches only the brand's own posts"]),
+])
+async def test_socialdesk_check_reads_each_feed_once_and_says_what_breaks_polling(tmp_path, monkeypatch, clock, flavour,
+                                                                                  lines):
+    async with FakeMastodon(clock.now, flavour=flavour) as fake:
+        monkeypatch.setenv("MASTODON_ACCESS_TOKEN", fake.token)
+        fake.scopes.discard("read:notifications")  # verify_credentials still works: the token itself is fine
+        config = factories.config(sources=[{"name": "fedi", "type": "mastodon", "base_url": fake.base_url}])
+        console = Console(record=True, width=400)
+        problems = await run_checks(Secrets(socialdesk_config=tmp_path / "socialdesk.toml"), config,
+                                    f"sqlite:///{tmp_path}/c.db", console)
+        text = console.export_text()
+        assert all(line in text for line in lines), text
+        assert "ok  source fedi (mastodon) feed tag:acmesupport — readable" in text  # a 404 there is no posts yet
+        assert problems >= 2
+        assert all(len(fake.seen(path)) <= 1 for path in ("/api/v1/notifications", "/api/v1/timelines/tag/acmesupport"))
 
 
 def test_configuration_problems_are_named(fake, clock):
