@@ -143,9 +143,9 @@ class SourceError(PlatformError):
 class FeedsFailing(SourceError):
     """Every feed of the source is failing: the source as a whole is down (the first feed's error says why)."""
 
-    def __init__(self, message: str, feeds: tuple[FeedHealth, ...], *, retry_after: float | None,
+    def __init__(self, message: str, feeds: tuple[FeedHealth, ...], *, retryable: bool, retry_after: float | None,
                  needs_action: bool) -> None:
-        super().__init__(message, retry_after=retry_after, needs_action=needs_action)
+        super().__init__(message, retryable=retryable, retry_after=retry_after, needs_action=needs_action)
         self.feeds = feeds
 
 

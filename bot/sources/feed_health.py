@@ -25,6 +25,7 @@ class FeedTracker:
         self.clock = clock
         self._health: dict[str, FeedHealth] = {}
         self._failures: dict[str, int] = {}
+        self._errors: dict[str, SourceError] = {}  # each failing feed's last error
 
     def health(self, name: str) -> FeedHealth:
         return self._health.get(name) or FeedHealth(name)
@@ -36,6 +37,7 @@ class FeedTracker:
 
     def succeeded(self, name: str) -> None:
         self._failures.pop(name, None)
+        self._errors.pop(name, None)
         self._health[name] = replace(self.health(name), last_success_at=self.clock.now(), failing_since=None,
                                      next_try_at=None, needs_action=False)
 
@@ -43,6 +45,7 @@ class FeedTracker:
         """`name` failed with `error`: it waits (Retry-After, or a backoff doubling per failure) before its next try."""
         now = self.clock.now()
         failures = self._failures[name] = self._failures.get(name, 0) + 1
+        self._errors[name] = error
         wait = error.retry_after or min(BACKOFF_MAX, BACKOFF_START * 2 ** (failures - 1)) * random.uniform(0.8, 1.2)
         health = self.health(name)
         self._health[name] = replace(health, last_error=str(error), last_error_at=now,
@@ -56,13 +59,23 @@ class FeedTracker:
     def report(self, names: list[str]) -> tuple[FeedHealth, ...]:
         return tuple(self.health(name) for name in names)
 
+    def due_of(self, names: list[str]) -> list[str]:
+        """The feeds of `names` that may be read now. Raises `FeedsFailing` when none may: each is waiting out a
+        failure, so the source as a whole is down."""
+        due = [name for name in names if self.due(name)]
+        if not due:
+            raise self._all_failing(names)
+        return due
+
     def raise_if_all_failing(self, names: list[str]) -> None:
         """Raise `FeedsFailing` when every one of `names` is failing: the source as a whole is down."""
+        if names and all(self.health(name).failing for name in names):
+            raise self._all_failing(names)
+
+    def _all_failing(self, names: list[str]) -> FeedsFailing:
         feeds = self.report(names)
-        if not feeds or not all(feed.failing for feed in feeds):
-            return
         first = min(feeds, key=lambda feed: feed.failing_since)
-        retry = min(feed.next_try_at for feed in feeds)
-        raise FeedsFailing(f"{first.last_error} (and every other feed fails too)", feeds,
-                           retry_after=max(0.0, (retry - self.clock.now()).total_seconds()),
-                           needs_action=any(feed.needs_action for feed in feeds))
+        error, retry = self._errors[first.name], min(feed.next_try_at for feed in feeds)
+        return FeedsFailing(f"{error} (and every other feed fails too)" if len(feeds) > 1 else str(error), feeds,
+                            retryable=error.retryable, retry_after=max(0.0, (retry - self.clock.now()).total_seconds()),
+                            needs_action=any(feed.needs_action for feed in feeds))
