@@ -141,6 +141,21 @@ async def test_replies_in_brand_threads_arrive_without_a_mention(fake, source):
     assert len(fake.seen(f"/api/v1/statuses/{answer['id']}/context")) == contexts, "unchanged threads are not read again"
 
 
+async def test_a_watched_thread_that_cannot_be_read_never_blocks_the_others(fake, source):
+    carla, bob = fake.account("carla"), fake.account("bob", domain="other.example")
+    first = fake.post(fake.brand, "Maintenance tonight ^JD", at=ago(hours=3))
+    second = fake.post(fake.brand, "New opening hours ^JD", at=ago(hours=2))
+    _, cursor = await poll_all(source)
+    broken = fake.post(carla, "will it be long?", reply_to=first["id"])
+    fine = fake.post(bob, "great, thanks", reply_to=second["id"])
+    fake.fail(f"/api/v1/statuses/{first['id']}/context", status=502)
+
+    posts, cursor = await poll_all(source, cursor)
+    assert [p.external_id for p in posts] == [fine["id"]], "the other thread was read"
+    posts, _ = await poll_all(source, cursor)
+    assert [p.external_id for p in posts] == [broken["id"]], "the failed thread is read again on the next poll"
+
+
 async def test_watching_threads_can_be_turned_off(fake, clock):
     source = make_source(fake, clock, watch_threads=False)
     await poll_all(source)
