@@ -93,6 +93,7 @@ class FakeMastodon(FakeNetwork):
         self.app.middlewares.append(self._auth_and_rate_limit)
         self._routes()
         self._streaming_routes()
+        self.streaming_available = flavour != "gotosocial"
 
     # --- test set-up --------------------------------------------------------------------
 
@@ -464,6 +465,7 @@ class FakeMastodon(FakeNetwork):
     # missing `tag` is a 400 with `{"error": "Missing parameter: tag"}` as the streaming server answers.
 
     streaming_available = True  # False: the streaming routes answer 404, as on a server without streaming
+    # (GoToSocial: its only streaming route is the WebSocket GET /api/v1/streaming, api/client/streaming/streaming.go)
     heartbeat = 15.0  # seconds between `:thump` comments, as Mastodon's streaming server sends them
 
     def _streaming_routes(self) -> None:

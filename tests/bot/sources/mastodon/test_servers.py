@@ -191,3 +191,17 @@ def test_the_guard_is_never_looser_than_the_server(flavour, text):
     ours = status_length(text, url_length=instance.characters_reserved_per_url,
                          counts_like_mastodon=instance.counts_like_mastodon)
     assert ours >= server.countable_length(text)
+
+
+async def test_gotosocial_has_no_event_stream_and_says_polls_read_everything(clock):
+    async with FakeMastodon(clock.now, flavour="gotosocial") as fake:
+        source = make_source(fake, clock)
+        with pytest.raises(SourceError) as raised:
+            await anext(source.stream())
+        assert not raised.value.retryable and "polls read every feed" in str(raised.value)
+        assert not fake.seen("/api/v1/streaming/user/notification"), "no request the server would answer with 404"
+        async with httpx.AsyncClient() as http:
+            probe = await http.get(f"{fake.base_url}/api/v1/streaming/user/notification",
+                                   headers={"Authorization": f"Bearer {fake.token}"})
+        assert probe.status_code == 404
+        await source.close()
