@@ -21,7 +21,8 @@ Flavours of compatible servers, each as strict as the server (sources beside eac
   status.go); the length is every code point of text and content warning, 400 beyond it
   (processing/status/common.go); `/api/v1/statuses/:id/source` gives the text as posted; a
   token without the scope gets 403 "Forbidden: token has insufficient scope permission"
-  (api/util/auth.go).
+  (api/util/auth.go); the rate limit's reset is stated as the whole second the window ends in,
+  so a call at that second gets another 429 (middleware/ratelimit.go).
 - "akkoma", for what Pleroma and Akkoma document: no `/api/v2/instance` (404), `max_toot_chars`
   and `version` "2.7.2 (compatible; Akkoma 3.13.2)" in `/api/v1/instance`; flake IDs; the
   Idempotency-Key honoured (Pleroma's IdempotencyPlug); `content_type` as on GoToSocial; the
@@ -266,9 +267,10 @@ class FakeMastodon(FakeNetwork):
         self.used += 1
         remaining = max(0, self.rate_limit - self.used)
         headers = {"X-RateLimit-Limit": str(self.rate_limit), "X-RateLimit-Remaining": str(remaining),
-                   "X-RateLimit-Reset": self.window_ends.isoformat(timespec="microseconds").replace("+00:00", "Z")}
+                   "X-RateLimit-Reset": self._reset_header()}
         if self.used > self.rate_limit:
-            return web.json_response({"error": "Too many requests"}, status=429, headers=headers)
+            return web.json_response({"error": "rate limit reached" if self.flavour == "gotosocial"
+                                      else "Too many requests"}, status=429, headers=headers)
         if "/instance" not in request.path and request.headers.get("Authorization") != f"Bearer {self.token}":
             return web.json_response({"error": "The access token is invalid"}, status=401, headers=headers)
         scope = self._scope(request)
@@ -282,6 +284,13 @@ class FakeMastodon(FakeNetwork):
             raise
         response.headers.update(headers)
         return response
+
+    def _reset_header(self) -> str:
+        """GoToSocial states the reset as the whole second the window ends in, not after it
+        (middleware/ratelimit.go: `time.Unix(context.Reset, 0)`): a call made at that second is still refused."""
+        if self.flavour == "gotosocial":
+            return self.window_ends.replace(microsecond=0).isoformat().replace("+00:00", "Z")
+        return self.window_ends.isoformat(timespec="microseconds").replace("+00:00", "Z")
 
     @staticmethod
     def _scope(request: web.Request) -> str | None:

@@ -205,3 +205,23 @@ async def test_gotosocial_has_no_event_stream_and_says_polls_read_everything(clo
                                    headers={"Authorization": f"Bearer {fake.token}"})
         assert probe.status_code == 404
         await source.close()
+
+
+async def test_after_a_429_the_next_poll_waits_past_the_reset_second(monkeypatch):
+    """GoToSocial states the reset as a whole second while the window ends within it: a poll at that second would be
+    refused again, so the wait goes a margin past it."""
+    clock = FakeClock(NOW + timedelta(milliseconds=500))
+    monkeypatch.setattr("bot.sources.http.random.uniform", lambda low, high: low)  # no jitter: the shortest wait
+    async with FakeMastodon(clock.now, flavour="gotosocial") as fake:
+        mention = fake.post(fake.account("carla"), "@acme hello?", at=NOW - timedelta(minutes=1))
+        source = make_source(fake, clock)
+        await source.poll(None)
+        fake.used = fake.rate_limit  # the window is used up
+        with pytest.raises(SourceError, match="rate limited") as limited:
+            await source.poll(None)
+        stated_reset = fake.window_ends.replace(microsecond=0)
+        assert clock.now() + timedelta(seconds=limited.value.retry_after) > fake.window_ends > stated_reset
+        clock.advance(timedelta(seconds=limited.value.retry_after))
+        posts, _ = await poll_all(source)
+        assert [p.external_id for p in posts] == [mention["id"]], "read after the wait, not refused again"
+        await source.close()
