@@ -23,11 +23,13 @@ Flavours of compatible servers, each as strict as the server (sources beside eac
   token without the scope gets 403 "Forbidden: token has insufficient scope permission"
   (api/util/auth.go); the rate limit's reset is stated as the whole second the window ends in,
   so a call at that second gets another 429 (middleware/ratelimit.go).
-- "akkoma", for what Pleroma and Akkoma document: no `/api/v2/instance` (404), `max_toot_chars`
-  and `version` "2.7.2 (compatible; Akkoma 3.13.2)" in `/api/v1/instance`; flake IDs; the
+- "akkoma" and "pleroma", for what Pleroma and Akkoma document: no `/api/v2/instance` (404),
+  `max_toot_chars` and `version` "2.7.2 (compatible; Akkoma 3.13.2)" (or "…; Pleroma 2.9.1)") in
+  `/api/v1/instance`; flake IDs; the
   Idempotency-Key honoured (Pleroma's IdempotencyPlug); `content_type` as on GoToSocial; the
-  length counted as graphemes with links and mentions in full (Elixir's `String.length`), 422
-  "The status is over the character limit" beyond it; a missing scope is 403
+  length of text and content warning counted as graphemes with links and mentions in full
+  (CommonAPI's `validate_character_limit`: `String.length(full_payload)`), 422 "The status is over
+  the character limit" beyond it; a missing scope is 403
   "Insufficient permissions: read:notifications." (Pleroma's OAuthScopesPlug and its test); no
   status source route is assumed.
 
@@ -51,6 +53,7 @@ from aiohttp import web
 from tests.fakes.network_server import FakeNetwork
 
 WINDOW = timedelta(minutes=5)
+PLEROMA_FAMILY = ("akkoma", "pleroma")  # Akkoma is a fork of Pleroma: the same API where it matters here
 _STATUS_TEXT = {400: "Bad Request", 403: "Forbidden", 404: "Not Found", 422: "Unprocessable Entity"}
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -79,7 +82,7 @@ class FakeMastodon(FakeNetwork):
     def __init__(self, now: Callable[[], datetime], *, flavour: str = "mastodon", domain: str = "social.example",
                  token: str = "t0ken", max_characters: int = 500, default_content_type: str = "text/plain") -> None:
         super().__init__()
-        assert flavour in ("mastodon", "gotosocial", "akkoma")
+        assert flavour in ("mastodon", "gotosocial", *PLEROMA_FAMILY)
         self.now, self.flavour, self.domain, self.token = now, flavour, domain, token
         self.max_characters = max_characters
         self.default_content_type = default_content_type  # the brand's default post format (GoToSocial, Akkoma)
@@ -104,7 +107,7 @@ class FakeMastodon(FakeNetwork):
         ms = int(at.timestamp() * 1000)
         if self.flavour == "gotosocial":
             return _encode(ms, _CROCKFORD, 10) + _encode(n, _CROCKFORD, 16)
-        if self.flavour == "akkoma":
+        if self.flavour in PLEROMA_FAMILY:
             return _encode(ms * 65536 + n, _BASE62, 18)
         return str(n) if small else str((ms << 16) + n % 65536)
 
@@ -234,7 +237,7 @@ class FakeMastodon(FakeNetwork):
         Mastodon: links 23, `@user@domain` as `@user`, grapheme clusters."""
         if self.flavour == "gotosocial":
             return len(text)
-        if self.flavour == "akkoma":
+        if self.flavour in PLEROMA_FAMILY:
             return len(regex.findall(r"\X", text))
         text = _URL.sub("x" * 23, text)
         text = _MENTION.sub(lambda m: "@" + m.group(1), text)
@@ -255,7 +258,7 @@ class FakeMastodon(FakeNetwork):
         add.add_get("/api/v1/accounts/{id}/statuses", self._account_statuses)
         add.add_get("/api/v1/statuses/{id}", self._status)
         add.add_get("/api/v1/statuses/{id}/context", self._context)
-        if self.flavour != "akkoma":
+        if self.flavour not in PLEROMA_FAMILY:
             add.add_get("/api/v1/statuses/{id}/source", self._status_source)
         add.add_post("/api/v1/statuses", self._create_status)
 
@@ -303,9 +306,11 @@ class FakeMastodon(FakeNetwork):
         return SCOPE_OF["read_statuses"] if "/statuses" in path or "/timelines" in path else None
 
     def _out_of_scope(self, scope: str) -> str:
-        return {"gotosocial": "Forbidden: token has insufficient scope permission",
-                "akkoma": f"Insufficient permissions: {scope}."}.get(self.flavour,
-                                                                     "This action is outside the authorized scopes")
+        if self.flavour in PLEROMA_FAMILY:
+            return f"Insufficient permissions: {scope}."
+        if self.flavour == "gotosocial":
+            return "Forbidden: token has insufficient scope permission"
+        return "This action is outside the authorized scopes"
 
     def _error(self, status: int, message: str) -> web.Response:
         if self.flavour == "gotosocial":  # gtserror: the status text, then the help text
@@ -322,7 +327,7 @@ class FakeMastodon(FakeNetwork):
         return {"max_characters": self.max_characters, "max_media_attachments": 4, "characters_reserved_per_url": per_url}
 
     async def _instance_v2(self, request: web.Request) -> web.Response:
-        if self.flavour == "akkoma":
+        if self.flavour in PLEROMA_FAMILY:
             return self._error(404, "Not found")
         version, source_url = (("0.20.0", "https://codeberg.org/superseriousbusiness/gotosocial")
                                if self.flavour == "gotosocial" else ("4.5.2", "https://github.com/mastodon/mastodon"))
@@ -333,9 +338,11 @@ class FakeMastodon(FakeNetwork):
                                   "api_versions": {"mastodon": 7}})
 
     async def _instance_v1(self, request: web.Request) -> web.Response:
-        if self.flavour == "akkoma":
-            return web.json_response({"uri": f"https://{self.domain}", "title": "Akkoma", "max_toot_chars": self.max_characters,
-                                      "version": "2.7.2 (compatible; Akkoma 3.13.2)"})
+        if self.flavour in PLEROMA_FAMILY:
+            software = "Akkoma 3.13.2" if self.flavour == "akkoma" else "Pleroma 2.9.1"
+            return web.json_response({"uri": f"https://{self.domain}", "title": software.split()[0],
+                                      "max_toot_chars": self.max_characters,
+                                      "version": f"2.7.2 (compatible; {software})"})
         return web.json_response({"uri": self.domain, "title": "Social Example", "version": "4.5.2",
                                   "configuration": {"statuses": self._statuses_config()}})
 
@@ -453,7 +460,7 @@ class FakeMastodon(FakeNetwork):
         too_long = self.countable_length(text + form.get("spoiler_text", "")) > self.max_characters
         if too_long and self.flavour == "gotosocial":
             return self._error(400, f"text with spoiler exceed max chars ({self.max_characters})")
-        if too_long and self.flavour == "akkoma":
+        if too_long and self.flavour in PLEROMA_FAMILY:
             return self._error(422, "The status is over the character limit")
         if too_long:
             return self._error(422, f"Validation failed: Text character limit of {self.max_characters} exceeded")

@@ -53,6 +53,19 @@ def reply_to(status, text, key="reply:7"):
                          customer_handle="carla@social.example", queued_at=NOW)
 
 
+@pytest.mark.parametrize("flavour,software,name", [
+    ("mastodon", "mastodon", "Mastodon"), ("gotosocial", "gotosocial", "GoToSocial"), ("akkoma", "akkoma", "Akkoma"),
+    ("pleroma", "pleroma", "Pleroma"),
+])
+async def test_the_server_is_recognised_from_its_instance(clock, flavour, software, name):
+    async with FakeMastodon(clock.now, flavour=flavour) as fake:
+        source = make_source(fake, clock)
+        assert f"@acme@social.example on {name};" in await source.verify()
+        assert source.instance.software == software
+        assert source.instance.counts_like_mastodon is (software == "mastodon")
+        await source.close()
+
+
 async def test_a_fresh_hashtag_is_no_posts_yet_not_a_failure(clock):
     async with FakeMastodon(clock.now, flavour="gotosocial") as fake:
         carla = fake.account("carla")
@@ -68,7 +81,8 @@ async def test_a_fresh_hashtag_is_no_posts_yet_not_a_failure(clock):
         await source.close()
 
 
-@pytest.mark.parametrize("flavour,sent", [("gotosocial", "text/plain"), ("akkoma", "text/plain"), ("mastodon", None)])
+@pytest.mark.parametrize("flavour,sent", [("gotosocial", "text/plain"), ("akkoma", "text/plain"),
+                                          ("pleroma", "text/plain"), ("mastodon", None)])
 async def test_replies_are_sent_as_plain_text_where_the_server_takes_it(clock, flavour, sent):
     async with FakeMastodon(clock.now, flavour=flavour, default_content_type="text/markdown") as fake:
         question = fake.post(fake.account("carla"), "@acme refund?")
@@ -178,7 +192,7 @@ async def test_the_fakes_refuse_what_the_servers_refuse(clock):
         assert (too_long.status_code, too_long.json()) == (422, {"error": "The status is over the character limit"})
 
 
-@pytest.mark.parametrize("flavour", ["gotosocial", "akkoma"])
+@pytest.mark.parametrize("flavour", ["gotosocial", "akkoma", "pleroma"])
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=st.text(st.characters(codec="utf-8"), max_size=80)
        | st.lists(st.sampled_from(["https://example.com/x", "@carla@social.example", FAMILY, "é", "e\u0301", " ", "a"]),

@@ -404,6 +404,7 @@ async def test_a_rejected_token_names_the_variable_to_fix(fake, clock):
     ("mastodon", "403: This action is outside the authorized scopes"),
     ("gotosocial", "403: Forbidden: token has insufficient scope permission"),
     ("akkoma", "403: Insufficient permissions: read:notifications."),
+    ("pleroma", "403: Insufficient permissions: read:notifications."),
 ])
 async def test_a_missing_scope_fails_its_feed_alone_and_is_named_in_every_servers_wording(clock, flavour, words):
     async with FakeMastodon(clock.now, flavour=flavour) as fake:
