@@ -25,6 +25,7 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from bot.desk.messages import channel_post
+from bot.ingest.health import continued
 from bot.settings import DeskConfig
 from bot.sources.base import FeedHealth, SourceError
 from bot.wording import clock_time, plain, span
@@ -64,6 +65,7 @@ def record_feeds(session: Session, config: DeskConfig, state: SourceCursor, feed
     if not feeds:
         return
     before = {feed["name"]: FeedHealth.from_json(feed) for feed in state.feeds or []}
+    feeds = continued(state.feeds or [], feeds)
     source = _named(config, state.source_name)
     for feed in feeds:
         if feed.failing and (feed.needs_action or now - feed.failing_since >= config.source_alerts.after):

@@ -5,7 +5,7 @@ process) and `/desk status` (in chat) read the same figures.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlmodel import Session
@@ -41,6 +41,21 @@ def source_health(session: Session, config: DeskConfig) -> list[SourceHealth]:
                                   state.last_error_at, state.failing_since, state.next_poll_at, list(state.quota or []),
                                   [FeedHealth.from_json(feed) for feed in state.feeds or []]))
     return found
+
+
+def continued(stored: list[dict], feeds: tuple[FeedHealth, ...]) -> tuple[FeedHealth, ...]:
+    """`feeds` as a source reports them, continuing what was stored: a source keeps its feeds' health in memory, so
+    after a restart a feed still failing carries on its stored episode (announced once, not again), and a feed not
+    read yet keeps its last success."""
+    before = {feed["name"]: FeedHealth.from_json(feed) for feed in stored}
+    merged = []
+    for feed in feeds:
+        earlier = before.get(feed.name)
+        if earlier is not None:
+            feed = replace(feed, last_success_at=feed.last_success_at or earlier.last_success_at,
+                           failing_since=earlier.failing_since if feed.failing and earlier.failing else feed.failing_since)
+        merged.append(feed)
+    return tuple(merged)
 
 
 def describe(health: SourceHealth, now: datetime) -> str:

@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 
 from bot.clock import Clock
 from bot.ingest import alerts
+from bot.ingest.health import continued
 from bot.ingest.stream import store_posts
 from bot.settings import DeskConfig
 from bot.sources.base import FeedsFailing, PollResult, Source, SourceError
@@ -73,7 +74,7 @@ def _record_error(engine: Engine, config: DeskConfig, source: Source, clock: Clo
         state.last_error_at = clock.now()
         state.quota = quota_state(source)
         if isinstance(error, FeedsFailing):  # every feed failing is the source failing: its own alert says so
-            state.feeds = [feed.to_json() for feed in error.feeds]
+            state.feeds = [feed.to_json() for feed in continued(state.feeds or [], error.feeds)]
         alerts.record_failure(session, config, state, error, clock.now())
         session.add(state)
 

@@ -115,6 +115,28 @@ async def test_a_short_run_of_server_errors_stays_quiet(db_url, tmp_path, clock,
     await runtime.close()
 
 
+async def test_a_feed_failing_alone_is_told_once_across_restarts_and_its_recovery_once(db_url, tmp_path, clock, fake):
+    chat = RecordingChat()
+    runtime = start(db_url, tmp_path, clock, fake, chat)
+    fake.scopes.discard("read:notifications")  # only a person can fix it: told at once
+    await poll(runtime, clock, minutes=1)
+    (alert,) = chat.channel_posts
+    assert alert.key == "feed:fedi:mentions:2026-11-02T09:01:00+00:00:failing:slack"
+    assert "the access token lacks the scope read:notifications" in alert.body.text
+    await runtime.close()
+    for minutes in (5, 20):  # restarts: each new process fails the feed again, the episode goes on
+        runtime = start(db_url, tmp_path, clock, fake, chat)
+        await poll(runtime, clock, minutes=minutes)
+        await runtime.close()
+    assert len(chat.channel_posts) == 1
+    fake.scopes.add("read:notifications")
+    runtime = start(db_url, tmp_path, clock, fake, chat)
+    await poll(runtime, clock, minutes=5)
+    assert [s.body.text for s in chat.channel_posts[1:]] == [
+        "✅ Source fedi (mastodon): the feed mentions recovered after 30 min; its posts arrive again."]
+    await runtime.close()
+
+
 async def test_every_feed_failing_is_the_source_failing(db_url, tmp_path, clock, fake):
     chat = RecordingChat()
     runtime = start(db_url, tmp_path, clock, fake, chat, source_alerts={"after": "10m"})
