@@ -284,6 +284,8 @@ class SourceCursor(SQLModel, table=True):
     failing_since: datetime | None = Field(default=None, sa_type=UTCDateTime)  # the first error since the last success
     next_poll_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     quota: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
+    # each feed's health (FeedHealth.to_json) as of the last poll, for sources with several feeds
+    feeds: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
 
 
 class OutboxEntry(SQLModel, table=True):

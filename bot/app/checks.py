@@ -12,6 +12,7 @@ from bot.delivery.admin import describe_paused, failed_summary, paused
 from bot.ingest.health import describe, source_health
 from bot.settings import DeskConfig, Secrets
 from bot.sources import build_source
+from bot.sources.base import FeedCheck
 from storage.db import current_revision, make_engine
 
 OK, MISSING, BAD = "ok", "missing", "failed"
@@ -69,6 +70,10 @@ async def run_checks(secrets: Secrets, config: DeskConfig, db_url: str, console:
         try:
             who = await source.verify()  # no posts read: on X a read is billed
             line(OK, what, who if source_config.enabled else f"{who} (disabled)")
+            if isinstance(source, FeedCheck):  # reading is free here: each feed once, so what breaks polling shows
+                for feed in await source.check_feeds():
+                    status = BAD if feed.failing else MISSING if feed.note else OK
+                    line(status, f"{what} feed {feed.name}", feed.last_error or feed.note or "readable")
         except Exception as error:
             line(BAD, what, str(error))
         finally:

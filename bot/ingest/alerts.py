@@ -9,6 +9,11 @@ channels, and only if its start was. Both are outbox entries whose keys name the
 episode's start, queued in the transaction that records the error or the page: a restart, another
 replica or the next failed poll queues nothing twice.
 
+A source with several feeds (mentions, DMs, each search, the watched threads) reports each feed's
+health with every stored page; a feed failing while the others work is its own episode
+(`record_feeds`), announced and ended the same way, keyed by the source, the feed and the episode's
+start. When every feed fails, the source fails as a whole and only the source's alert is sent.
+
 Quiet hours do not hold them back: while a source is down no post from it reaches anyone, so every
 conversation on that network is silently at risk; and it is one message per episode, not a nudge
 that repeats.
@@ -20,8 +25,9 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from bot.desk.messages import channel_post
+from bot.ingest.health import continued
 from bot.settings import DeskConfig
-from bot.sources.base import SourceError
+from bot.sources.base import FeedHealth, SourceError
 from bot.wording import clock_time, plain, span
 from storage.models import OutboxEntry, SourceCursor
 
@@ -53,6 +59,36 @@ def record_success(session: Session, config: DeskConfig, state: SourceCursor, no
                                          "posts arrive again, from where it stopped.", now=now)
 
 
+def record_feeds(session: Session, config: DeskConfig, state: SourceCursor, feeds: tuple[FeedHealth, ...],
+                 now: datetime) -> None:
+    """Store each feed's health on `state`; announce a feed failing on its own when due, and its recovery."""
+    if not feeds:
+        return
+    before = {feed["name"]: FeedHealth.from_json(feed) for feed in state.feeds or []}
+    feeds = continued(state.feeds or [], feeds)
+    source = _named(config, state.source_name)
+    for feed in feeds:
+        if feed.failing and (feed.needs_action or now - feed.failing_since >= config.source_alerts.after):
+            text = (f"🔌 {source}: the feed {feed.name} has been failing since "
+                    f"{clock_time(feed.failing_since, config.sla.timezone, now)}, so its posts do not arrive; the "
+                    f"source's other feeds still work. {plain(feed.last_error or '')}\n"
+                    "socialdesk keeps trying it and will say here when it works again; `/desk status` shows every feed.")
+            for platform, channel in alert_channels(config, state.source_name):
+                channel_post(session, key=f"{_feed_episode(state, feed.name, feed.failing_since)}:failing:{platform}",
+                             platform=platform, channel=channel, text=text, now=now)
+        earlier = before.get(feed.name)
+        if not feed.failing and earlier is not None and earlier.failing:
+            episode = _feed_episode(state, feed.name, earlier.failing_since)
+            announced = session.exec(select(OutboxEntry).where(
+                OutboxEntry.key.startswith(f"{episode}:failing:", autoescape=True)))
+            for alert in announced:
+                platform, channel = alert.payload["platform"], alert.payload["channel"]
+                channel_post(session, key=f"{episode}:recovered:{platform}", platform=platform, channel=channel,
+                             text=f"✅ {source}: the feed {feed.name} recovered after "
+                                  f"{span(now - earlier.failing_since)}; its posts arrive again.", now=now)
+    state.feeds = [feed.to_json() for feed in feeds]
+
+
 def alert_channels(config: DeskConfig, source_name: str) -> list[tuple[str, str]]:
     """(platform, channel) of every escalation channel; without any, the channel of the source's conversations."""
     channels = [(platform, escalation.channel) for platform, escalation in config.sla.escalation.items()
@@ -66,6 +102,11 @@ def alert_channels(config: DeskConfig, source_name: str) -> list[tuple[str, str]
 def _episode(state: SourceCursor) -> str:
     """`source:x:2026-11-02T09:01:00+00:00`: the source and the start of its failure episode."""
     return f"source:{state.source_name}:{state.failing_since.isoformat()}"
+
+
+def _feed_episode(state: SourceCursor, feed: str, since: datetime) -> str:
+    """`feed:fedi:tag:acmesupport:2026-11-02T09:01:00+00:00`: the source, the feed and its failure episode's start."""
+    return f"feed:{state.source_name}:{feed[:100]}:{since.isoformat()}"
 
 
 def _named(config: DeskConfig, source_name: str) -> str:

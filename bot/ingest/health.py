@@ -1,16 +1,17 @@
-"""How each source is doing: last success, last error, next poll, rate-limit quota.
+"""How each source is doing: last success, last error, next poll, rate-limit quota, and each of its feeds.
 
 The poller stores these on the source's cursor row, so `socialdesk check` (another
 process) and `/desk status` (in chat) read the same figures.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlmodel import Session
 
 from bot.settings import DeskConfig
+from bot.sources.base import FeedHealth
 from storage.models import SourceCursor
 
 
@@ -25,6 +26,7 @@ class SourceHealth:
     failing_since: datetime | None  # the first error since the last success
     next_poll_at: datetime | None
     quota: list[dict]
+    feeds: list[FeedHealth] = field(default_factory=list)
 
     @property
     def failing(self) -> bool:
@@ -36,8 +38,24 @@ def source_health(session: Session, config: DeskConfig) -> list[SourceHealth]:
     for source in config.sources:
         state = session.get(SourceCursor, source.name) or SourceCursor(source_name=source.name)
         found.append(SourceHealth(source.name, source.type, source.enabled, state.last_success_at, state.last_error,
-                                  state.last_error_at, state.failing_since, state.next_poll_at, list(state.quota or [])))
+                                  state.last_error_at, state.failing_since, state.next_poll_at, list(state.quota or []),
+                                  [FeedHealth.from_json(feed) for feed in state.feeds or []]))
     return found
+
+
+def continued(stored: list[dict], feeds: tuple[FeedHealth, ...]) -> tuple[FeedHealth, ...]:
+    """`feeds` as a source reports them, continuing what was stored: a source keeps its feeds' health in memory, so
+    after a restart a feed still failing carries on its stored episode (announced once, not again), and a feed not
+    read yet keeps its last success."""
+    before = {feed["name"]: FeedHealth.from_json(feed) for feed in stored}
+    merged = []
+    for feed in feeds:
+        earlier = before.get(feed.name)
+        if earlier is not None:
+            feed = replace(feed, last_success_at=feed.last_success_at or earlier.last_success_at,
+                           failing_since=earlier.failing_since if feed.failing and earlier.failing else feed.failing_since)
+        merged.append(feed)
+    return tuple(merged)
 
 
 def describe(health: SourceHealth, now: datetime) -> str:
@@ -56,7 +74,21 @@ def describe(health: SourceHealth, now: datetime) -> str:
     if health.next_poll_at:
         parts.append(f"next poll {_in(health.next_poll_at, now)}")
     parts += [_quota(q, now) for q in health.quota]
+    parts += [describe_feed(feed, now) for feed in health.feeds]
     return " · ".join(parts)
+
+
+def describe_feed(feed: FeedHealth, now: datetime) -> str:
+    """'feed tag:acme FAILING since 5 min: … (next try in 2 min)', 'feed mentions ok 40 s ago', with any note."""
+    if feed.failing:
+        state = f"FAILING since {_ago(feed.failing_since, now)}: {feed.last_error}"
+        if feed.next_try_at:
+            state += f" (next try {_in(feed.next_try_at, now)})"
+    elif feed.last_success_at:
+        state = f"ok {_ago(feed.last_success_at, now)}"
+    else:
+        state = "not read yet"
+    return f"feed {feed.name} {state}" + (f" ({feed.note})" if feed.note else "")
 
 
 def _quota(quota: dict, now: datetime) -> str:

@@ -17,9 +17,10 @@ from sqlmodel import Session
 
 from bot.clock import Clock
 from bot.ingest import alerts
+from bot.ingest.health import continued
 from bot.ingest.stream import store_posts, store_posts_once
 from bot.settings import DeskConfig
-from bot.sources.base import PollResult, Source, SourceError, Threads
+from bot.sources.base import FeedsFailing, PollResult, Source, SourceError, Threads
 from storage.db import session_scope
 from storage.models import SourceCursor
 from storage.queries import open_threads
@@ -52,7 +53,8 @@ async def poll_once(engine: Engine, config: DeskConfig, source: Source, clock: C
 
 async def _follow_threads(engine: Engine, config: DeskConfig, source: Threads, clock: Clock) -> int:
     """The customers' new posts in the threads of the source's open conversations; returns how many were new.
-    A thread the network refuses for good is skipped (logged); one that may work later fails the poll, to be retried."""
+    A thread the network refuses for good is skipped (logged). A temporary error ends this round of thread reads
+    without failing the poll, whose feeds were read and stored: every poll reads the threads again."""
     with Session(engine) as session:
         threads = open_threads(session, source.name, THREADS_PER_POLL)
     new = 0
@@ -63,8 +65,9 @@ async def _follow_threads(engine: Engine, config: DeskConfig, source: Threads, c
             if not error.retryable:
                 log.warning("%s: skipped the thread %s: %s", source.name, root_id, error)
                 continue
-            await asyncio.to_thread(_record_error, engine, config, source, clock, error)
-            raise
+            log.warning("%s: reading the open conversations' threads stopped at %s (%s); the next poll reads them "
+                        "again", source.name, root_id, error)
+            break
         if posts:
             new += await asyncio.to_thread(store_posts_once, engine, config, source.name, posts, clock.now())
     return new
@@ -81,6 +84,7 @@ def _store_page(engine: Engine, config: DeskConfig, source: Source, page: PollRe
         state.last_error = None
         state.quota = quota_state(source)
         alerts.record_success(session, config, state, now)
+        alerts.record_feeds(session, config, state, page.feeds, now)
         session.add(state)
     return new
 
@@ -97,6 +101,8 @@ def _record_error(engine: Engine, config: DeskConfig, source: Source, clock: Clo
         state.last_error = str(error)
         state.last_error_at = clock.now()
         state.quota = quota_state(source)
+        if isinstance(error, FeedsFailing):  # every feed failing is the source failing: its own alert says so
+            state.feeds = [feed.to_json() for feed in continued(state.feeds or [], error.feeds)]
         alerts.record_failure(session, config, state, error, clock.now())
         session.add(state)
 

@@ -40,10 +40,43 @@ class InboundPost:
 
 
 @dataclass(frozen=True)
+class FeedHealth:
+    """How one feed of a source is doing: the mentions, the DMs, one keyword or hashtag search, the watched threads.
+
+    Each feed polls, fails and backs off on its own (`bot/sources/feed_health.py`), so one failing feed never keeps
+    the others from being read. `note` says what a person should know about a feed that is not failing (a search the
+    server cannot do)."""
+
+    name: str
+    last_success_at: datetime | None = None
+    last_error: str | None = None
+    last_error_at: datetime | None = None
+    failing_since: datetime | None = None  # the first error since the last success
+    next_try_at: datetime | None = None  # while failing: when it is tried again
+    needs_action: bool = False  # a person must act before it can work (a missing scope)
+    note: str | None = None
+
+    @property
+    def failing(self) -> bool:
+        return self.failing_since is not None
+
+    def to_json(self) -> dict[str, Any]:
+        return {key: value.isoformat() if isinstance(value, datetime) else value
+                for key, value in self.__dict__.items()}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> FeedHealth:
+        times = {"last_success_at", "last_error_at", "failing_since", "next_try_at"}
+        return cls(**{key: datetime.fromisoformat(value) if key in times and value else value
+                      for key, value in data.items() if key in cls.__dataclass_fields__})
+
+
+@dataclass(frozen=True)
 class PollResult:
     posts: list[InboundPost]
     cursor: str | None
     has_more: bool = False
+    feeds: tuple[FeedHealth, ...] = ()  # each feed's health after this poll, for sources with several feeds
 
 
 @dataclass(frozen=True)
@@ -70,6 +103,7 @@ class Published:
 
 
 CLOCK_SKEW = timedelta(minutes=5)  # between our clock and a network's, when matching a reply by time
+RESET_MARGIN = 1.0  # servers count a window's reset to the whole second: wait this far past it
 READ_RESERVE = 0.05  # share of a rate-limit window a poll leaves unused, for replies
 
 
@@ -87,7 +121,7 @@ class Quota:
         if self.reset_at is None or self.reset_at <= now:
             return None
         keep = 0 if write else math.ceil((self.limit or 0) * READ_RESERVE)
-        return (self.reset_at - now).total_seconds() if self.remaining <= keep else None
+        return (self.reset_at - now).total_seconds() + RESET_MARGIN if self.remaining <= keep else None
 
     def describe(self, now: datetime) -> str:
         window = f" until {self.reset_at:%H:%M} UTC" if self.reset_at and self.reset_at > now else ""
@@ -104,6 +138,15 @@ class SourceError(PlatformError):
                  needs_action: bool | None = None) -> None:
         super().__init__(message, retryable=retryable, retry_after=retry_after)
         self.needs_action = not retryable if needs_action is None else needs_action
+
+
+class FeedsFailing(SourceError):
+    """Every feed of the source is failing: the source as a whole is down (the first feed's error says why)."""
+
+    def __init__(self, message: str, feeds: tuple[FeedHealth, ...], *, retryable: bool, retry_after: float | None,
+                 needs_action: bool) -> None:
+        super().__init__(message, retryable=retryable, retry_after=retry_after, needs_action=needs_action)
+        self.feeds = feeds
 
 
 class PrivateChannelUnavailable(SourceError):
@@ -144,6 +187,14 @@ class Source(Protocol):
         """What the network's rate limits leave, as last seen (empty where it has none)."""
 
     async def close(self) -> None: ...
+
+
+@runtime_checkable
+class FeedCheck(Protocol):
+    """A source whose feeds `socialdesk check` may read once each, because reading costs nothing (Mastodon)."""
+
+    async def check_feeds(self) -> tuple[FeedHealth, ...]:
+        """Each feed read once (one item): what fails names what to fix; what the server cannot do has a note."""
 
 
 @runtime_checkable

@@ -5,7 +5,7 @@ Every answer's rate-limit headers are read, whatever the network's dialect:
 time), `RateLimit-*` (Bluesky PDS), `X-Ratelimit-Used/Remaining/Reset` (Reddit, reset in
 seconds from now). A read stops while its quota is nearly used up (the last 5 %) until the
 window resets, so a burst of polls never hits the wall; writes may use what is left. A 429
-waits for Retry-After or the reset, 5xx and timeouts are retried later by the caller with
+waits for Retry-After or the reset (and a second past it), 5xx and timeouts are retried later by the caller with
 jittered backoff. Every failure becomes a `SourceError` with a message an agent can act on.
 """
 from __future__ import annotations
@@ -19,13 +19,20 @@ from typing import Any
 import httpx
 
 from bot.clock import Clock, SystemClock
-from bot.sources.base import Quota, SourceError
+from bot.sources.base import RESET_MARGIN, Quota, SourceError
 
 DEFAULT_RETRY_AFTER = 60.0
 
 
 class NotFound(SourceError):
     """The post or account is gone (deleted, suspended or private)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, retryable=False)
+
+
+class CredentialsRejected(SourceError):
+    """401: the token or key is wrong, expired or revoked; a person must fix it."""
 
     def __init__(self, message: str) -> None:
         super().__init__(message, retryable=False)
@@ -78,14 +85,13 @@ class ApiClient:
         status, detail, where = response.status_code, error_detail(response), self._where(response)
         if status == 429:
             wait = retry_after(response.headers, self.clock.now()) or self._reset_in(bucket)
-            wait = (wait or DEFAULT_RETRY_AFTER) * random.uniform(1.0, 1.2)
+            wait = (wait or DEFAULT_RETRY_AFTER) * random.uniform(1.0, 1.2) + RESET_MARGIN
             return SourceError(f"{where}: rate limited (429); waiting {wait:.0f}s", retry_after=wait)
         if status >= 500:
             return SourceError(f"{where}: server error {status} ({detail}); will retry",
                                retry_after=retry_after(response.headers, self.clock.now()))
         if status == 401:
-            return SourceError(f"{where}: credentials rejected (401: {detail}); {self.credential_hint}".rstrip("; "),
-                               retryable=False)
+            return CredentialsRejected(f"{where}: credentials rejected (401: {detail}); {self.credential_hint}".rstrip("; "))
         if status == 404:
             return NotFound(f"{where}: not found (404: {detail}); it may have been deleted")
         return SourceError(f"{where}: refused ({status}: {detail})", retryable=False)

@@ -8,10 +8,30 @@ ISO reset time, `{"error": …}` bodies, and 429 once the 300 calls of a 5-minut
 are used. Paging follows the API guidelines: `max_id` and `since_id` bound the results,
 `min_id` returns the results immediately newer than it.
 
-Flavours of compatible servers:
-- "gotosocial": ULID IDs, `acct` with the domain even for local accounts, the Go router's
-  plain-text 404 for `/api/v1/instance/` and a plain-text 400 for status search.
-- "akkoma": no `/api/v2/instance` (404), `max_toot_chars` in `/api/v1/instance`, flake IDs.
+Flavours of compatible servers, each as strict as the server (sources beside each rule):
+- "gotosocial", as GoToSocial 0.20 behaves (codeberg.org/superseriousbusiness/gotosocial, read at
+  57cb4fe): ULID IDs; `acct` with the domain even for local accounts; every error as JSON
+  `{"error": "<Status text>: <help>"}` (api/util/errorhandling.go, gtserror/withcode.go), a route it
+  does not have included (`{"error": "Not Found"}`); `/api/v2/instance` with `version` "0.20.0",
+  its `source_url` and `characters_reserved_per_url: 25` (typeutils/internaltofrontend.go); a tag
+  timeline answers 404 until some status has used the tag (processing/timeline/tag.go); status
+  search finds only the caller's own statuses and the replies to them (db/bundb/search.go); the
+  Idempotency-Key header is ignored (only CORS lists it: middleware/cors.go); `content_type`
+  picks plain text or Markdown, else the account's default (`default_content_type`, api/model/
+  status.go); the length is every code point of text and content warning, 400 beyond it
+  (processing/status/common.go); `/api/v1/statuses/:id/source` gives the text as posted; a
+  token without the scope gets 403 "Forbidden: token has insufficient scope permission"
+  (api/util/auth.go); the rate limit's reset is stated as the whole second the window ends in,
+  so a call at that second gets another 429 (middleware/ratelimit.go).
+- "akkoma" and "pleroma", for what Pleroma and Akkoma document: no `/api/v2/instance` (404),
+  `max_toot_chars` and `version` "2.7.2 (compatible; Akkoma 3.13.2)" (or "…; Pleroma 2.9.1)") in
+  `/api/v1/instance`; flake IDs; the
+  Idempotency-Key honoured (Pleroma's IdempotencyPlug); `content_type` as on GoToSocial; the
+  length of text and content warning counted as graphemes with links and mentions in full
+  (CommonAPI's `validate_character_limit`: `String.length(full_payload)`), 422 "The status is over
+  the character limit" beyond it; a missing scope is 403
+  "Insufficient permissions: read:notifications." (Pleroma's OAuthScopesPlug and its test); no
+  status source route is assumed.
 
 Tests add accounts and statuses (`account`, `post`, `delete`), then read what the source
 published from `statuses` and `seen(...)`.
@@ -33,6 +53,8 @@ from aiohttp import web
 from tests.fakes.network_server import FakeNetwork
 
 WINDOW = timedelta(minutes=5)
+PLEROMA_FAMILY = ("akkoma", "pleroma")  # Akkoma is a fork of Pleroma: the same API where it matters here
+_STATUS_TEXT = {400: "Bad Request", 403: "Forbidden", 404: "Not Found", 422: "Unprocessable Entity"}
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _URL = re.compile(r"https?://[^\s<>\"]+[^\s<>\".,:;!?)]")
@@ -58,11 +80,12 @@ def _iso(at: datetime) -> str:
 
 class FakeMastodon(FakeNetwork):
     def __init__(self, now: Callable[[], datetime], *, flavour: str = "mastodon", domain: str = "social.example",
-                 token: str = "t0ken", max_characters: int = 500) -> None:
+                 token: str = "t0ken", max_characters: int = 500, default_content_type: str = "text/plain") -> None:
         super().__init__()
-        assert flavour in ("mastodon", "gotosocial", "akkoma")
+        assert flavour in ("mastodon", "gotosocial", *PLEROMA_FAMILY)
         self.now, self.flavour, self.domain, self.token = now, flavour, domain, token
         self.max_characters = max_characters
+        self.default_content_type = default_content_type  # the brand's default post format (GoToSocial, Akkoma)
         self.scopes = set(SCOPE_OF.values())
         self.accounts: dict[str, dict[str, Any]] = {}
         self.statuses: dict[str, dict[str, Any]] = {}
@@ -74,6 +97,7 @@ class FakeMastodon(FakeNetwork):
         self.app.middlewares.append(self._auth_and_rate_limit)
         self._routes()
         self._streaming_routes()
+        self.streaming_available = flavour != "gotosocial"
 
     # --- test set-up --------------------------------------------------------------------
 
@@ -83,7 +107,7 @@ class FakeMastodon(FakeNetwork):
         ms = int(at.timestamp() * 1000)
         if self.flavour == "gotosocial":
             return _encode(ms, _CROCKFORD, 10) + _encode(n, _CROCKFORD, 16)
-        if self.flavour == "akkoma":
+        if self.flavour in PLEROMA_FAMILY:
             return _encode(ms * 65536 + n, _BASE62, 18)
         return str(n) if small else str((ms << 16) + n % 65536)
 
@@ -101,13 +125,13 @@ class FakeMastodon(FakeNetwork):
 
     def post(self, author: dict[str, Any], text: str, *, reply_to: str | None = None, visibility: str = "public",
              at: datetime | None = None, spoiler_text: str = "", media: list[dict] | None = None,
-             quote_of: str | None = None) -> dict[str, Any]:
+             quote_of: str | None = None, markdown: bool = False) -> dict[str, Any]:
         """A status as if written (or federated) now; mentions of the brand notify it, as on Mastodon."""
         at = at or self.now()
         mentioned = [a for a in (self._find_account(u, d) for u, d in _MENTION.findall(text)) if a]
         status = {"id": self.new_id(at), "account_id": author["id"], "text": text, "created_at": at,
                   "visibility": visibility, "in_reply_to_id": reply_to, "spoiler_text": spoiler_text,
-                  "media": media or [], "quote_id": quote_of,
+                  "media": media or [], "quote_id": quote_of, "markdown": markdown,
                   "mentions": [a["id"] for a in mentioned], "tags": [t.lower() for t in _TAG.findall(text)]}
         self.statuses[status["id"]] = status
         self._stream_status(status)
@@ -161,7 +185,7 @@ class FakeMastodon(FakeNetwork):
             "url": f"https://{account['domain']}/@{account['username']}/{status['id']}",
             "replies_count": sum(s["in_reply_to_id"] == status["id"] for s in self.statuses.values()),
             "reblogs_count": 0, "favourites_count": 0, "edited_at": None, "favourited": False, "reblogged": False,
-            "muted": False, "bookmarked": False, "content": self.render(status["text"]),
+            "muted": False, "bookmarked": False, "content": self.render(status["text"], markdown=status["markdown"]),
             "filtered": [], "reblog": None,
             "application": {"name": "Web", "website": None}, "account": self.account_json(account),
             "media_attachments": [{"id": self.new_id(), "type": m.get("type", "image"), "description": m.get("description"),
@@ -174,8 +198,9 @@ class FakeMastodon(FakeNetwork):
             "quote": {"state": "accepted", "quoted_status": self.status_json(quoted)} if quoted else None,
         }
 
-    def render(self, text: str) -> str:
-        """Plain text to the sanitized HTML Mastodon stores: paragraphs, <br>, h-card mentions, shortened links."""
+    def render(self, text: str, *, markdown: bool = False) -> str:
+        """Plain text to the sanitized HTML Mastodon stores: paragraphs, <br>, h-card mentions, shortened links.
+        `markdown`: `**strong**` and `*emphasis*` become tags, as GoToSocial's and Akkoma's Markdown renders them."""
 
         def entity(match: re.Match) -> str:
             token = match.group(0)
@@ -200,11 +225,20 @@ class FakeMastodon(FakeNetwork):
                 pieces += [html.escape(paragraph[position:match.start()]), entity(match)]
                 position = match.end()
             pieces.append(html.escape(paragraph[position:]))
-            paragraphs.append("<p>" + "".join(pieces).replace("\n", "<br>") + "</p>")
+            rendered = "".join(pieces)
+            if markdown:
+                rendered = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", rendered)
+                rendered = re.sub(r"\*(.+?)\*", r"<em>\1</em>", rendered)
+            paragraphs.append("<p>" + rendered.replace("\n", "<br>") + "</p>")
         return "".join(paragraphs)
 
     def countable_length(self, text: str) -> int:
-        """The server's own count: links 23, `@user@domain` as `@user`, grapheme clusters."""
+        """The server's own count. GoToSocial: every code point. Akkoma: graphemes, links and mentions in full.
+        Mastodon: links 23, `@user@domain` as `@user`, grapheme clusters."""
+        if self.flavour == "gotosocial":
+            return len(text)
+        if self.flavour in PLEROMA_FAMILY:
+            return len(regex.findall(r"\X", text))
         text = _URL.sub("x" * 23, text)
         text = _MENTION.sub(lambda m: "@" + m.group(1), text)
         return len(regex.findall(r"\X", text))
@@ -224,6 +258,8 @@ class FakeMastodon(FakeNetwork):
         add.add_get("/api/v1/accounts/{id}/statuses", self._account_statuses)
         add.add_get("/api/v1/statuses/{id}", self._status)
         add.add_get("/api/v1/statuses/{id}/context", self._context)
+        if self.flavour not in PLEROMA_FAMILY:
+            add.add_get("/api/v1/statuses/{id}/source", self._status_source)
         add.add_post("/api/v1/statuses", self._create_status)
 
     @web.middleware
@@ -234,23 +270,30 @@ class FakeMastodon(FakeNetwork):
         self.used += 1
         remaining = max(0, self.rate_limit - self.used)
         headers = {"X-RateLimit-Limit": str(self.rate_limit), "X-RateLimit-Remaining": str(remaining),
-                   "X-RateLimit-Reset": self.window_ends.isoformat(timespec="microseconds").replace("+00:00", "Z")}
+                   "X-RateLimit-Reset": self._reset_header()}
         if self.used > self.rate_limit:
-            return web.json_response({"error": "Too many requests"}, status=429, headers=headers)
+            return web.json_response({"error": "rate limit reached" if self.flavour == "gotosocial"
+                                      else "Too many requests"}, status=429, headers=headers)
         if "/instance" not in request.path and request.headers.get("Authorization") != f"Bearer {self.token}":
             return web.json_response({"error": "The access token is invalid"}, status=401, headers=headers)
         scope = self._scope(request)
         if scope and scope not in self.scopes:
-            return web.json_response({"error": "This action is outside the authorized scopes"}, status=403,
-                                     headers=headers)
+            return web.json_response({"error": self._out_of_scope(scope)}, status=403, headers=headers)
         try:
             response = await handler(request)
         except web.HTTPNotFound:
             if self.flavour == "gotosocial":
-                return web.Response(status=404, text="404 page not found", headers=headers)
+                return web.json_response({"error": "Not Found"}, status=404, headers=headers)
             raise
         response.headers.update(headers)
         return response
+
+    def _reset_header(self) -> str:
+        """GoToSocial states the reset as the whole second the window ends in, not after it
+        (middleware/ratelimit.go: `time.Unix(context.Reset, 0)`): a call made at that second is still refused."""
+        if self.flavour == "gotosocial":
+            return self.window_ends.replace(microsecond=0).isoformat().replace("+00:00", "Z")
+        return self.window_ends.isoformat(timespec="microseconds").replace("+00:00", "Z")
 
     @staticmethod
     def _scope(request: web.Request) -> str | None:
@@ -262,7 +305,16 @@ class FakeMastodon(FakeNetwork):
                 return SCOPE_OF[part]
         return SCOPE_OF["read_statuses"] if "/statuses" in path or "/timelines" in path else None
 
+    def _out_of_scope(self, scope: str) -> str:
+        if self.flavour in PLEROMA_FAMILY:
+            return f"Insufficient permissions: {scope}."
+        if self.flavour == "gotosocial":
+            return "Forbidden: token has insufficient scope permission"
+        return "This action is outside the authorized scopes"
+
     def _error(self, status: int, message: str) -> web.Response:
+        if self.flavour == "gotosocial":  # gtserror: the status text, then the help text
+            message = f"{_STATUS_TEXT[status]}: {message}"
         return web.json_response({"error": message}, status=status)
 
     async def _verify_credentials(self, request: web.Request) -> web.Response:
@@ -271,21 +323,26 @@ class FakeMastodon(FakeNetwork):
         return web.json_response(body)
 
     def _statuses_config(self) -> dict[str, int]:
-        return {"max_characters": self.max_characters, "max_media_attachments": 4, "characters_reserved_per_url": 23}
+        per_url = 25 if self.flavour == "gotosocial" else 23  # advertised by GoToSocial, though it counts links whole
+        return {"max_characters": self.max_characters, "max_media_attachments": 4, "characters_reserved_per_url": per_url}
 
     async def _instance_v2(self, request: web.Request) -> web.Response:
-        if self.flavour == "akkoma":
+        if self.flavour in PLEROMA_FAMILY:
             return self._error(404, "Not found")
-        return web.json_response({"domain": self.domain, "title": "Social Example", "version": "4.5.2",
-                                  "source_url": "https://github.com/mastodon/mastodon",
+        version, source_url = (("0.20.0", "https://codeberg.org/superseriousbusiness/gotosocial")
+                               if self.flavour == "gotosocial" else ("4.5.2", "https://github.com/mastodon/mastodon"))
+        return web.json_response({"domain": self.domain, "title": "Social Example", "version": version,
+                                  "source_url": source_url,
                                   "configuration": {"urls": {"streaming": f"wss://{self.domain}"},
                                                     "statuses": self._statuses_config()},
                                   "api_versions": {"mastodon": 7}})
 
     async def _instance_v1(self, request: web.Request) -> web.Response:
-        if self.flavour == "akkoma":
-            return web.json_response({"uri": f"https://{self.domain}", "title": "Akkoma", "max_toot_chars": self.max_characters,
-                                      "version": "2.7.2 (compatible; Akkoma 3.13.2)"})
+        if self.flavour in PLEROMA_FAMILY:
+            software = "Akkoma 3.13.2" if self.flavour == "akkoma" else "Pleroma 2.9.1"
+            return web.json_response({"uri": f"https://{self.domain}", "title": software.split()[0],
+                                      "max_toot_chars": self.max_characters,
+                                      "version": f"2.7.2 (compatible; {software})"})
         return web.json_response({"uri": self.domain, "title": "Social Example", "version": "4.5.2",
                                   "configuration": {"statuses": self._statuses_config()}})
 
@@ -324,16 +381,18 @@ class FakeMastodon(FakeNetwork):
 
     async def _tag_timeline(self, request: web.Request) -> web.Response:
         tag = request.match_info["tag"].lower()
+        if self.flavour == "gotosocial" and not any(tag in s["tags"] for s in self.statuses.values()):
+            return self._error(404, "tag was not found, or not useable/listable on this instance")
         found = [s for s in self.statuses.values() if tag in s["tags"] and s["visibility"] == "public"]
         return self._paged(request, found, default=20, maximum=40, render=self.status_json)
 
     async def _search(self, request: web.Request) -> web.Response:
-        if self.flavour == "gotosocial":
-            return web.Response(status=400, text="Bad Request: search of statuses is not supported here")
         query = request.query
         words = query["q"].casefold()
         found = [s for s in self.statuses.values()
                  if words in s["text"].casefold() and s["visibility"] == "public"]
+        if self.flavour == "gotosocial":  # only the caller's own statuses and the replies to them
+            found = [s for s in found if self.brand["id"] in (s["account_id"], self._parent_account(s))]
         if "min_id" in query and self.flavour == "mastodon":  # turned into `after:` the time the snowflake encodes
             after = datetime.fromtimestamp((int(query["min_id"]) >> 16) / 1000, tz=UTC).replace(microsecond=0)
             found = [s for s in found if s["created_at"] > after]
@@ -350,6 +409,20 @@ class FakeMastodon(FakeNetwork):
         found = [s for s in self.statuses.values() if s["account_id"] == account_id
                  and (own or s["visibility"] in ("public", "unlisted"))]
         return self._paged(request, found, default=20, maximum=40, render=self.status_json)
+
+    def _parent_account(self, status: dict[str, Any]) -> str | None:
+        parent = self.statuses.get(status["in_reply_to_id"] or "")
+        return parent["account_id"] if parent else None
+
+    async def _status_source(self, request: web.Request) -> web.Response:
+        """The text as posted; the requester must own the status (statuses/statussource.go)."""
+        status = self.statuses.get(request.match_info["id"])
+        if status is None or status["account_id"] != self.brand["id"]:
+            return self._error(404, "Record not found")
+        body = {"id": status["id"], "text": status["text"], "spoiler_text": status["spoiler_text"]}
+        if self.flavour == "gotosocial":
+            body["content_type"] = "text/markdown" if status["markdown"] else "text/plain"
+        return web.json_response(body)
 
     async def _status(self, request: web.Request) -> web.Response:
         status = self.statuses.get(request.match_info["id"])
@@ -373,7 +446,7 @@ class FakeMastodon(FakeNetwork):
 
     async def _create_status(self, request: web.Request) -> web.Response:
         form = dict(await request.post()) if request.content_type != "application/json" else await request.json()
-        key = request.headers.get("Idempotency-Key")
+        key = request.headers.get("Idempotency-Key") if self.flavour != "gotosocial" else None  # GoToSocial ignores it
         if key and key in self.idempotency and self.idempotency[key] in self.statuses:
             return web.json_response(self.status_json(self.statuses[self.idempotency[key]]))
         text, visibility = form.get("status", ""), form.get("visibility", "public")
@@ -381,12 +454,21 @@ class FakeMastodon(FakeNetwork):
             return self._error(422, "Validation failed: Text can't be blank")
         if visibility not in ("public", "unlisted", "private", "direct"):
             return self._error(422, f"Validation failed: Visibility {visibility} is not a valid visibility")
-        if self.countable_length(text) > self.max_characters:
+        content_type = form.get("content_type") or self.default_content_type
+        if self.flavour != "mastodon" and content_type not in ("text/plain", "text/markdown"):
+            return self._error(400, f"unrecognized content_type {content_type}")
+        too_long = self.countable_length(text + form.get("spoiler_text", "")) > self.max_characters
+        if too_long and self.flavour == "gotosocial":
+            return self._error(400, f"text with spoiler exceed max chars ({self.max_characters})")
+        if too_long and self.flavour in PLEROMA_FAMILY:
+            return self._error(422, "The status is over the character limit")
+        if too_long:
             return self._error(422, f"Validation failed: Text character limit of {self.max_characters} exceeded")
         reply_to = form.get("in_reply_to_id")
         if reply_to and reply_to not in self.statuses:
             return self._error(404, "Record not found")
-        status = self.post(self.brand, text, reply_to=reply_to, visibility=visibility)
+        markdown = self.flavour != "mastodon" and content_type == "text/markdown"
+        status = self.post(self.brand, text, reply_to=reply_to, visibility=visibility, markdown=markdown)
         if key:
             self.idempotency[key] = status["id"]
         return web.json_response(self.status_json(status))
@@ -399,6 +481,7 @@ class FakeMastodon(FakeNetwork):
     # missing `tag` is a 400 with `{"error": "Missing parameter: tag"}` as the streaming server answers.
 
     streaming_available = True  # False: the streaming routes answer 404, as on a server without streaming
+    # (GoToSocial: its only streaming route is the WebSocket GET /api/v1/streaming, api/client/streaming/streaming.go)
     heartbeat = 15.0  # seconds between `:thump` comments, as Mastodon's streaming server sends them
 
     def _streaming_routes(self) -> None:

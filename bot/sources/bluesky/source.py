@@ -5,8 +5,9 @@ reply and quote) and one search per keyword (`app.bsky.feed.searchPosts`, newest
 hashtag keyword also filters by `tag`), through the brand's PDS, which proxies them to its
 AppView. Both APIs page from the newest item backwards, so each poll *sweeps* every stream
 from the top down to the newest item the previous sweep saw (the watermark), one page per
-`poll()` call. The cursor stores the watermarks and the progress of the running sweep, so a
-restart in the middle resumes at the next page. Items are ordered by `indexedAt`, which is
+`poll()` call; a stream that fails waits out its own backoff while the others are swept. The
+cursor stores the watermarks and the progress of the running sweep, so a restart in the middle
+resumes at the next page. Items are ordered by `indexedAt`, which is
 the earlier of a post's `createdAt` and the time the AppView saw it: a client with a slow
 clock posts "in the past". So each sweep looks `late_window` below the watermark too, and the
 cursor remembers which posts of that window it already handed out: nothing is missed and
@@ -59,6 +60,7 @@ from bot.sources.base import (
 )
 from bot.sources.bluesky.client import Session, XrpcClient, XrpcError
 from bot.sources.bluesky.text import LENGTH_UNIT, MAX_GRAPHEMES, count_length, facets, mention_handles, post_url, record_key
+from bot.sources.feed_health import FeedTracker
 from bot.sources.filters import PostFilter
 from bot.sources.options import NetworkOptions, SourceContext
 
@@ -133,6 +135,11 @@ class PollState:
         self.streams[name] = Stream(watermark=sweep.top, recent=recent[-MAX_RECENT:])
         self.sweep = None
 
+    def skip(self) -> None:
+        """Leave the running stream for this round, its watermark where it was."""
+        self.round.pop(0)
+        self.sweep = None
+
     def dump(self) -> str:
         return json.dumps({"v": 1, "streams": {k: asdict(v) for k, v in self.streams.items()}, "round": self.round,
                            "sweep": asdict(self.sweep) if self.sweep else None, "handed": self.handed},
@@ -156,6 +163,7 @@ class BlueskySource:
         self.session = Session(self.client, handle, password, clock)
         self.filter = PostFilter([handle, *handles], keywords, options.exclude_words, options.exclude_accounts)
         self.streams = [NOTIFICATIONS, *(f"search:{k}" for k in dict.fromkeys(k.strip() for k in keywords) if k)]
+        self.health = FeedTracker(clock)
 
     def count_length(self, text: str) -> int:
         return count_length(text)
@@ -179,10 +187,24 @@ class BlueskySource:
         except (ValueError, TypeError, KeyError) as error:
             raise SourceError(f"Bluesky source {self.name}: stored cursor is unreadable ({error}); reset it by deleting "
                               "the row for this source in the sourcecursor table", retryable=False) from None
+        await self.session.ensure()  # a login that fails is the whole source failing, not one stream
+        due = self.health.due_of(self.streams)  # a stream that failed waits out its backoff; the others go on
+        while state.round and state.round[0] not in due:
+            state.skip()
+        if not state.round:  # what was left of the round is waiting out failures: a new round of the others
+            state.round, state.handed = list(due), []
         name = state.round[0]
         stream = state.streams[name]
         floor = _time(stream.watermark) - self.options.late_window
-        items, next_cursor = await self._page(name, state.sweep.next if state.sweep else None, floor)
+        try:
+            items, next_cursor = await self._page(name, state.sweep.next if state.sweep else None, floor)
+        except SourceError as error:
+            self.health.failed(name, error)
+            self.health.raise_if_all_failing(self.streams)
+            log.warning("bluesky %s: %s failed (%s); the other streams go on", self.name, name, error)
+            state.skip()  # its sweep starts again from its watermark next round
+            return PollResult([], state.dump(), has_more=bool(state.round), feeds=self.health.report(self.streams))
+        self.health.succeeded(name)
         dated = self._dated(items)
         sweep = state.sweep or Sweep(top=_iso(max([_time(stream.watermark), *(when for when, _ in dated)])))
         picked = self._pick(name, dated, floor, sweep, state)
@@ -191,7 +213,8 @@ class BlueskySource:
             state.finish(sweep, self.options.late_window)
         else:
             sweep.next, state.sweep = next_cursor, sweep
-        return PollResult(posts=posts, cursor=state.dump(), has_more=bool(state.round))
+        return PollResult(posts=posts, cursor=state.dump(), has_more=bool(state.round),
+                          feeds=self.health.report(self.streams))
 
     def _dated(self, items: list[dict]) -> list[tuple[datetime, dict]]:
         dated = []

@@ -23,7 +23,15 @@ from bot.sources.http import ApiClient, NotFound
 log = logging.getLogger(__name__)
 BUCKET = "api"  # one per-account limit for all endpoints
 SCOPES = "read:notifications read:statuses read:search read:accounts write:statuses"
-_OUT_OF_SCOPE = "outside the authorized scopes"  # Mastodon's 403 text when the token lacks a scope
+# How each server words a 403 for a token without the scope a call needs (the body's `error`):
+_OUT_OF_SCOPE = (
+    "outside the authorized scopes",  # Mastodon: Doorkeeper's forbidden_token_response
+    "insufficient scope permission",  # GoToSocial: internal/api/util/auth.go, "Forbidden: token has insufficient …"
+    "insufficient permissions",  # Pleroma and Akkoma: OAuthScopesPlug, "Insufficient permissions: read:notifications."
+)
+# The scope each route needs (docs.joinmastodon.org/api/oauth-scopes), first match wins
+_SCOPE_OF = (("/notifications", "read:notifications"), ("/search", "read:search"),
+             ("/verify_credentials", "read:accounts"))
 
 
 class Entity(BaseModel):
@@ -72,6 +80,30 @@ class Instance:
     domain: str
     max_characters: int = 500
     characters_reserved_per_url: int = 23
+    software: str = "unknown"  # mastodon | gotosocial | akkoma | pleroma | unknown, from the instance's version
+
+    @property
+    def counts_like_mastodon(self) -> bool:
+        """Only Mastodon is known to count links as `characters_reserved_per_url` and `@user@domain` as `@user`;
+        GoToSocial advertises 25 per link yet counts every code point (processing/status/common.go)."""
+        return self.software == "mastodon"
+
+    @property
+    def name(self) -> str:
+        return {"gotosocial": "GoToSocial", "akkoma": "Akkoma", "pleroma": "Pleroma"}.get(self.software, "Mastodon")
+
+
+def software_of(version: str, source_url: str) -> str:
+    """The server behind a Mastodon API. GoToSocial names itself in `source_url`; Pleroma and Akkoma put
+    `(compatible; Akkoma 3.13.2)` in `version`; Mastodon's `source_url` is its repository, and its forks
+    (glitch-soc, `4.3.0+glitch`) count its way."""
+    version, source_url = version.casefold(), source_url.casefold()
+    for software in ("gotosocial", "akkoma", "pleroma"):
+        if software in source_url or software in version:
+            return software
+    if "mastodon" in source_url or (version[:1].isdigit() and "compatible" not in version):
+        return "mastodon"
+    return "unknown"
 
 
 T = TypeVar("T", bound=Entity)
@@ -97,10 +129,24 @@ class MastodonClient(ApiClient):
 
     def _error(self, response: httpx.Response, bucket: str) -> SourceError:
         error = super()._error(response, bucket)
-        if isinstance(error, NotFound) or _OUT_OF_SCOPE not in str(error):
+        if isinstance(error, NotFound) or not any(words in str(error).casefold() for words in _OUT_OF_SCOPE):
             return error
-        return SourceError(f"{error}; give the access token the scopes {SCOPES} "
-                           "(Preferences → Development → your application)", retryable=False)
+        return MissingScope(f"{error}: the access token lacks the scope {scope_of(response.request)}; give it the "
+                            f"scopes {SCOPES} (Preferences → Development → your application, or a new token)")
+
+
+class MissingScope(SourceError):
+    """The token may not make this call: only a person granting the scope can fix it."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, retryable=False)
+
+
+def scope_of(request: httpx.Request) -> str:
+    """The scope a call needs: writes need write:statuses, reads the scope of their route (else read:statuses)."""
+    if request.method != "GET":
+        return "write:statuses"
+    return next((scope for part, scope in _SCOPE_OF if part in request.url.path), "read:statuses")
 
 
 class MastodonApi:
@@ -153,7 +199,8 @@ class MastodonApi:
         limit = statuses.get("max_characters") or body.get("max_toot_chars") or 500
         per_url = statuses.get("characters_reserved_per_url") or 23
         host = urlsplit(domain).netloc if isinstance(domain, str) and "://" in domain else domain
-        return Instance(str(host or fallback_domain), int(limit), int(per_url))
+        software = software_of(str(body.get("version") or ""), str(body.get("source_url") or ""))
+        return Instance(str(host or fallback_domain), int(limit), int(per_url), software)
 
     async def notifications(self, *, types: list[str], limit: int, min_id: str | None = None,
                             max_id: str | None = None) -> Page[Notification]:
@@ -162,8 +209,13 @@ class MastodonApi:
 
     async def tag_timeline(self, tag: str, *, limit: int, min_id: str | None = None,
                            max_id: str | None = None) -> Page[Status]:
-        return await self._page(Status, f"/api/v1/timelines/tag/{quote(tag, safe='')}", limit=limit,
-                                min_id=min_id, max_id=max_id)
+        """A 404 is an empty page: GoToSocial answers 404 for a tag no status has used yet
+        (processing/timeline/tag.go, "tag was not found, or not useable/listable on this instance")."""
+        try:
+            return await self._page(Status, f"/api/v1/timelines/tag/{quote(tag, safe='')}", limit=limit,
+                                    min_id=min_id, max_id=max_id)
+        except NotFound:
+            return Page([], 0)
 
     async def search_statuses(self, query: str, *, limit: int, offset: int, min_id: str | None) -> Page[Status]:
         return await self._page(Status, "/api/v2/search", key="statuses", q=query, type="statuses",
@@ -184,9 +236,23 @@ class MastodonApi:
         path = f"/api/v1/statuses/{status_id}"
         return self._one(Status, path, await self._get(path, publishing=publishing))
 
+    async def status_source(self, status_id: str) -> str | None:
+        """The text a status was posted with, before the server rendered it (`GET /api/v1/statuses/:id/source`,
+        Mastodon 3.5+, GoToSocial, Akkoma); None where the server has no such route."""
+        path = f"/api/v1/statuses/{status_id}/source"
+        try:
+            body = await self._get(path, publishing=True)
+        except NotFound:
+            return None
+        text = body.get("text") if isinstance(body, dict) else None
+        return text if isinstance(text, str) else None
+
     async def post_status(self, text: str, *, visibility: str, in_reply_to_id: str | None,
-                          idempotency_key: str) -> Status:
-        form = {"status": text, "visibility": visibility, **({"in_reply_to_id": in_reply_to_id} if in_reply_to_id else {})}
+                          idempotency_key: str, content_type: str | None = None) -> Status:
+        """`content_type`: how the server should read `text` (GoToSocial and Akkoma take `text/plain`, so an account
+        whose default is Markdown does not turn `**please**` into bold); Mastodon has no such parameter."""
+        form = {"status": text, "visibility": visibility, **({"in_reply_to_id": in_reply_to_id} if in_reply_to_id else {}),
+                **({"content_type": content_type} if content_type else {})}
         body = await self.client.request("POST", "/api/v1/statuses", bucket=BUCKET, data=form,
                                          headers={"Idempotency-Key": idempotency_key})
         return self._one(Status, "POST /api/v1/statuses", body)

@@ -13,7 +13,10 @@ page resumes exactly there. IDs are never compared: the server orders every list
   the newest hit of the last round, pages with `offset`, and drops that hit itself when it
   comes back; the newest hit is picked by its time.
 - `ThreadsFeed` (replies in the brand's threads): the brand's statuses of the last
-  `watch_threads` whose reply count changed get their context read again.
+  `watch_threads` whose reply count changed get their context read again; a thread whose context
+  cannot be read is skipped and tried again on the next poll.
+
+A feed that fails is isolated by the source (`bot/sources/feed_health.py`): the others are read.
 """
 from __future__ import annotations
 
@@ -23,6 +26,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.sources.base import SourceError
+from bot.sources.http import NotFound
 from bot.sources.mastodon.client import Entity, MastodonApi, Page, Status
 
 log = logging.getLogger(__name__)
@@ -87,6 +92,10 @@ class IdFeed:
     def _found(self, page: Page) -> list[Found]:
         return [found for entity, raw in page.items if (found := self.pick(entity, raw)) is not None]
 
+    async def probe(self) -> None:
+        """Read one item, as `socialdesk check` does: raises SourceError when the feed cannot be read."""
+        await self.fetch(limit=1)
+
 
 class SearchFeed:
     def __init__(self, api: MastodonApi, query: str, limit: int) -> None:
@@ -106,6 +115,9 @@ class SearchFeed:
             return Advance(found, {"since": since, "top": top, "offset": offset + page.size}, more=True)
         return Advance(found, {"since": top or since})
 
+    async def probe(self) -> None:
+        await self.api.search_statuses(self.query, limit=1, offset=0, min_id=None)
+
 
 class ThreadsFeed:
     def __init__(self, api: MastodonApi, account_id: str, window: timedelta, now: Callable[[], datetime],
@@ -123,13 +135,24 @@ class ThreadsFeed:
         for status in watched:
             if not status.replies_count or status.replies_count == replies_seen.get(status.id):
                 continue
-            thread = await self.api.context(status.id)
+            try:
+                thread = await self.api.context(status.id)
+            except NotFound:
+                continue  # deleted meanwhile
+            except SourceError as error:  # one thread failing never keeps the others from being read
+                log.warning("mastodon: the replies under %s could not be read (%s); tried again next poll",
+                            status.id, error)
+                result.state["replies"][status.id] = replies_seen.get(status.id, 0)
+                continue
             root = thread.ancestors[0][0].id if thread.ancestors else status.id
             result.roots[status.id] = root
             result.roots.update({s.id: root for s, _ in (*thread.ancestors, *thread.descendants)})
             result.found += [Found(reply, raw, "reply", root) for reply, raw in thread.descendants
                              if reply.created_at >= floor]
         return result
+
+    async def probe(self) -> None:
+        await self.api.account_statuses(self.account_id, limit=1)
 
 
 def _newest(mark: dict[str, str] | None, statuses: list[Status]) -> dict[str, str] | None:

@@ -7,21 +7,22 @@ shared client is async, reads `X-RateLimit-*` with its ISO reset time into the q
 `/desk status` shows, and turns 429 / 5xx / timeouts / malformed JSON / plain-text 400s
 into `SourceError`s; `client.py` adds typed entities on top.
 
-Reads, with per-feed cursors (`feeds.py`): notifications of type `mention` and
-`quote` (mentions, replies to the brand, and direct-visibility mentions = DMs, including
-those the notification policy filtered), each `#hashtag` keyword's tag timeline, full-text
-search for the other keywords (only where the instance has it), and replies in threads
-the brand posted in. A status's conversation is its thread root: the status itself, the
-root its parent is known to have, or the first ancestor of its context. Boosts never show
-up in these feeds (Mastodon indexes and tags only original statuses), so `include_reposts`
-changes nothing here.
+Reads, with per-feed cursors (`feeds.py`): notifications of type `mention` and `quote`
+(mentions, replies to the brand, and direct-visibility mentions = DMs, including those the
+notification policy filtered), each `#hashtag` keyword's tag timeline, full-text search for
+the other keywords (only where the instance has it: not on GoToSocial), and replies in
+threads the brand posted in. Each feed polls, fails and backs off on its own. A status's
+conversation is its thread root: the status itself, the root its parent is known to have, or
+the first ancestor of its context. Boosts never show up in these feeds (Mastodon indexes and
+tags only original statuses), so `include_reposts` changes nothing here.
 
 Publishes a status with `in_reply_to_id`, the customer's `@user@domain` in front (so they
 are notified), the original's visibility, and the outbox key as `Idempotency-Key`; a
-private handoff is a direct-visibility status. Mastodon keeps idempotency keys for an hour,
-so before posting, the brand's recent statuses are searched for a reply to that post with
-the same text (an earlier attempt that got through before a crash), and that one is
-returned instead.
+private handoff is a direct-visibility status; `content_type=text/plain` on servers that
+would otherwise render the account's default Markdown. Mastodon keeps idempotency keys for an
+hour and GoToSocial ignores them, so after a crash the brand's recent statuses are searched for
+a reply to that post with the same text as it was posted (`/statuses/:id/source`, which no
+rendering changes), and that one is returned instead.
 """
 from __future__ import annotations
 
@@ -39,18 +40,43 @@ from pydantic import field_validator
 
 from bot.clock import Clock
 from bot.settings import Duration
-from bot.sources.base import Author, InboundPost, OutboundReply, PollResult, Published, Quota, SourceError
+from bot.sources.base import (
+    Author,
+    FeedHealth,
+    InboundPost,
+    OutboundReply,
+    PollResult,
+    Published,
+    Quota,
+    SourceError,
+)
+from bot.sources.feed_health import FeedTracker
 from bot.sources.filters import PostFilter
-from bot.sources.http import NotFound
-from bot.sources.mastodon.client import SCOPES, Account, Instance, MastodonApi, MastodonClient, Notification, Status
+from bot.sources.http import CredentialsRejected, NotFound
+from bot.sources.mastodon.client import (
+    SCOPES,
+    Account,
+    Instance,
+    MastodonApi,
+    MastodonClient,
+    MissingScope,
+    Notification,
+    Status,
+)
 from bot.sources.mastodon.feeds import Found, IdFeed, SearchFeed, ThreadsFeed
 from bot.sources.mastodon.stream import stream_posts
-from bot.sources.mastodon.text import LENGTH_UNIT, comparable, countable_length, html_to_text, mentions_of
+from bot.sources.mastodon.text import LENGTH_UNIT, comparable, html_to_text, mentions_of, status_length
 from bot.sources.options import NetworkOptions, SourceContext
 
 log = logging.getLogger(__name__)
 NETWORK = "mastodon"
 MENTION_ROOM = len("@") + 30 + len(" ")  # the @mention put in front: Mastodon counts `@user`, a username is ≤ 30
+FULL_MENTION_ROOM = MENTION_ROOM + len("@") + 40  # where `@user@domain` counts whole (few domains are longer than 40)
+PLAIN_TEXT = {"gotosocial", "akkoma", "pleroma"}  # servers that take `content_type=text/plain` for a status
+NO_KEYWORD_SEARCH = {  # servers whose status search cannot find a keyword in other people's posts
+    "gotosocial": "GoToSocial searches only the brand's own posts and the replies to them "
+                  "(db/bundb/search.go), so keyword search is not available there; follow it as a #hashtag instead",
+}
 NOTIFICATION_PAGE, STATUS_PAGE = 80, 40  # Mastodon's largest pages
 
 
@@ -113,7 +139,8 @@ class MastodonSource:
         self._me: Account | None = None
         self._filter = PostFilter([])
         self._feeds: dict[str, Any] = {}
-        self._unavailable: set[str] = set()  # search feeds this instance refused
+        self._unavailable: dict[str, str] = {}  # feed -> why this instance cannot read it (a keyword search)
+        self.feed_health = FeedTracker(clock)
         self._roots = _Recent(10_000)  # status id -> thread root
         self._starting = asyncio.Lock()
 
@@ -124,14 +151,38 @@ class MastodonSource:
         return self.instance.max_characters
 
     def count_length(self, text: str) -> int:
-        """Mastodon's count of the status as posted, the customer's @mention in front included (at its longest)."""
-        return countable_length(text, url_length=self.instance.characters_reserved_per_url) + MENTION_ROOM
+        """The instance's count of the status as posted, the customer's @mention in front included (at its longest);
+        publishing checks again with the customer's own handle."""
+        room = MENTION_ROOM if self.instance.counts_like_mastodon else FULL_MENTION_ROOM
+        return self._length(text) + room
+
+    def _length(self, text: str) -> int:
+        return status_length(text, url_length=self.instance.characters_reserved_per_url,
+                             counts_like_mastodon=self.instance.counts_like_mastodon)
 
     # --- reading -------------------------------------------------------------------------
 
     async def verify(self) -> str:
         me = await self._ready()
-        return f"signed in as @{self._full(me.acct)}; replies up to {self.max_length} characters"
+        return (f"signed in as @{self._full(me.acct)} on {self.instance.name}; replies up to {self.max_length} "
+                "characters")
+
+    async def check_feeds(self) -> tuple[FeedHealth, ...]:
+        """Each feed read once, one item (reads cost nothing here): what fails says what to fix."""
+        await self._ready()
+        found = []
+        for name, feed in self._feeds.items():
+            if name in self._unavailable:
+                found.append(FeedHealth(name, note=self._unavailable[name]))
+                continue
+            try:
+                await feed.probe()
+                found.append(FeedHealth(name, last_success_at=self.clock.now()))
+            except SourceError as error:
+                now = self.clock.now()
+                found.append(FeedHealth(name, last_error=str(error), last_error_at=now, failing_since=now,
+                                        needs_action=error.needs_action))
+        return tuple(found)
 
     async def _ready(self) -> Account:
         """Who the brand is and what the instance allows; asked once, on the first poll or publish."""
@@ -143,6 +194,8 @@ class MastodonSource:
                 self._filter = PostFilter([self._full(h) for h in own], self.keywords, self.options.exclude_words,
                                           [self._full(a) for a in self.options.exclude_accounts])
                 self._feeds = self._make_feeds(me)
+                if why := NO_KEYWORD_SEARCH.get(self.instance.software):
+                    self._unavailable |= {name: why for name in self._feeds if name.startswith("search:")}
                 self._me = me
         return self._me
 
@@ -178,31 +231,51 @@ class MastodonSource:
         return Found(status, raw["status"], kind)
 
     async def poll(self, cursor: str | None) -> PollResult:
+        """Every feed that is due, each on its own: one that fails waits out its backoff while the others are read
+        (bot/sources/feed_health.py); the poll fails only when every feed does."""
         await self._ready()
         feeds = {name: feed for name, feed in self._feeds.items() if name not in self._unavailable}
+        health = self.feed_health
         state = {name: part for name, part in _load_cursor(cursor).items() if name in feeds}
-        mid_round = any(part.get("more") for part in state.values())
+        mid_round = any(part.get("more") for name, part in state.items() if health.due(name))
         cutoff = self.clock.now() - self.options.backfill
         found: list[Found] = []
         for name, feed in feeds.items():
-            if mid_round and not state.get(name, {}).get("more"):
+            if not health.due(name) or (mid_round and not state.get(name, {}).get("more")):
                 continue
             try:
                 step = await feed.advance(state.get(name, {}), cutoff)
             except SourceError as error:
-                if error.retryable or not name.startswith("search:"):
-                    raise
-                self._unavailable.add(name)
-                state.pop(name, None)
-                log.warning("mastodon %s: keyword search for %r is not available on %s (%s); mentions and hashtags "
-                            "still work", self.name, name.removeprefix("search:"), self.host, error)
+                self._feed_failed(name, error)
+                if name in self._unavailable:
+                    state.pop(name, None)
                 continue
+            health.succeeded(name)
             state[name] = {**step.state, "more": True} if step.more else step.state
             for status_id, root in step.roots.items():
                 self._roots.remember(status_id, root)
             found += step.found
+        health.raise_if_all_failing(list(feeds))
         posts = await self._posts(found)
-        return PollResult(posts, json.dumps({"v": 1, "feeds": state}), has_more=any(p.get("more") for p in state.values()))
+        more = any(part.get("more") for name, part in state.items() if health.due(name))
+        return PollResult(posts, json.dumps({"v": 1, "feeds": state}), has_more=more,
+                          feeds=self._feed_report())
+
+    def _feed_failed(self, name: str, error: SourceError) -> None:
+        """A search the instance refuses for good (not for the token's sake) is not asked again; any other failure
+        waits out its backoff."""
+        if name.startswith("search:") and not isinstance(error, MissingScope | CredentialsRejected) and not error.retryable:
+            self._unavailable[name] = f"keyword search is not available on {self.host} ({error})"
+            log.warning("mastodon %s: keyword search for %r is not available on %s (%s); the other feeds still work",
+                        self.name, name.removeprefix("search:"), self.host, error)
+            return
+        self.feed_health.failed(name, error)
+        log.warning("mastodon %s: feed %s failed (%s); the other feeds go on", self.name, name, error)
+
+    def _feed_report(self) -> tuple[FeedHealth, ...]:
+        for name, why in self._unavailable.items():
+            self.feed_health.note(name, why)
+        return self.feed_health.report(list(self._feeds))
 
     async def _posts(self, found: list[Found]) -> list[InboundPost]:
         """One post per status (a mention that is also a keyword hit comes once, as the mention), oldest first."""
@@ -284,13 +357,17 @@ class MastodonSource:
         await self._ready()
         target = await self._original(reply, private)
         text = self._addressed(reply.text, reply.customer_handle)
-        length = countable_length(text, url_length=self.instance.characters_reserved_per_url)
+        length = self._length(text)
         if length > self.max_length:
-            raise SourceError(f"Mastodon: with the @mention of {reply.customer_handle} the reply is {length} {LENGTH_UNIT} "
-                              f"and {self.instance.domain} allows {self.max_length}; shorten it by "
-                              f"{length - self.max_length} {LENGTH_UNIT}", retryable=False)
+            how = "" if self.instance.counts_like_mastodon else (
+                f" ({self.instance.name} counts every character: links and @user@domain in full)")
+            raise SourceError(f"{self.instance.name}: with the @mention of {reply.customer_handle} the reply is "
+                              f"{length} {LENGTH_UNIT}{how} and {self.instance.domain} allows {self.max_length}; "
+                              f"shorten it by {length - self.max_length} {LENGTH_UNIT}", retryable=False)
+        content_type = "text/plain" if self.instance.software in PLAIN_TEXT else None
         status = await self.api.post_status(text, visibility="direct" if private else target.visibility,
-                                            in_reply_to_id=target.id if target else None, idempotency_key=reply.key)
+                                            in_reply_to_id=target.id if target else None, idempotency_key=reply.key,
+                                            content_type=content_type)
         return self._remember(reply, status)
 
     async def _original(self, reply: OutboundReply, private: bool) -> Status | None:
@@ -307,14 +384,18 @@ class MastodonSource:
 
     async def _find_on_network(self, me: Account, reply: OutboundReply, target: str | None,
                                private: bool) -> Status | None:
-        """The brand's recent status answering `target` with this text and visibility, if an attempt got through."""
+        """The brand's recent status answering `target` with this text and visibility, if an attempt got through.
+
+        The text is compared with what the status was posted with (its source), not with how the server rendered it:
+        a server that renders Markdown shows `**please**` as `please`. Without a source route, the rendered text."""
         wanted = comparable(reply.text)
         page = await self.api.account_statuses(me.id, limit=STATUS_PAGE, publishing=True)
         for status, _ in page.items:
             if (status.in_reply_to_id == target and (status.visibility == "direct") == private
-                    and status.created_at >= reply.not_before
-                    and comparable(html_to_text(status.content)) == wanted):
-                return status
+                    and status.created_at >= reply.not_before):
+                posted = await self.api.status_source(status.id)
+                if comparable(html_to_text(status.content) if posted is None else posted) == wanted:
+                    return status
         return None
 
     def _addressed(self, text: str, customer: str) -> str:

@@ -44,6 +44,9 @@ async def stream_posts(source: Any, base_url: str, headers: dict[str, str],
     """Posts as they are streamed, a list at a time. The first list, empty, says every stream is connected (the
     caller backfills what was missed meanwhile with a poll). Raises SourceError when a stream breaks."""
     me = await source._ready()
+    if source.instance.software == "gotosocial":  # api/client/streaming: one WebSocket route, no server-sent events
+        raise SourceError("GoToSocial streams over WebSocket only (GET /api/v1/streaming), not server-sent events; "
+                          "polls read every feed", retryable=False)
     found: asyncio.Queue[Found | SourceError | None] = asyncio.Queue()
     timeout = httpx.Timeout(source.options.timeout.total_seconds(), read=SILENCE)
     async with httpx.AsyncClient(base_url=base_url, headers=headers, timeout=timeout, follow_redirects=True) as http:

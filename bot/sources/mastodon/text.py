@@ -1,5 +1,7 @@
 """Mastodon text: status HTML to plain text, and the instance's way of counting a status.
 
+Servers other than Mastodon count otherwise: `status_length` takes the strictest rule.
+
 Mastodon's StatusLengthValidator counts extended grapheme clusters after rewriting every
 http(s) link to 23 characters (the instance's `characters_reserved_per_url`) and every
 mention `@user@domain` to `@user`. Links are found the way twitter-text finds them (a scheme
@@ -56,6 +58,14 @@ def countable_length(text: str, *, url_length: int = URL_LENGTH) -> int:
         position = end
     parts.append(text[position:])
     return len(_GRAPHEME.findall("".join(parts)))
+
+
+def status_length(text: str, *, url_length: int, counts_like_mastodon: bool) -> int:
+    """The length to hold against the instance's `max_characters`: Mastodon's count where the server is known to count
+    its way, else the stricter of that and every code point (GoToSocial counts `len([]rune(status))`, whole links,
+    whole `@user@domain`, each code point of an emoji sequence, whatever `characters_reserved_per_url` says)."""
+    counted = countable_length(text, url_length=url_length)
+    return counted if counts_like_mastodon else max(counted, len(text))
 
 
 def mentions_of(text: str) -> set[str]:

@@ -7,7 +7,8 @@ objects hide how many calls a poll makes. socialdesk needs about ten endpoints, 
 failure as a `SourceError` the poller and outbox can schedule around, and one rate-limit view
 for `/desk status`. So the calls are plain httpx with typed models (`client.py`).
 
-Reading, one feed per `poll()` call (the poller pages through them while `has_more`):
+Reading, one feed per `poll()` call (the poller pages through them while `has_more`); a feed
+that fails waits out its own backoff while the others are read:
 - `inbox`: `/message/inbox` has username mentions (kind mention), replies to the brand's
   comments and posts (`comment_reply`, `post_reply`: kind reply) and private messages (t4:
   kind direct; only with `direct_messages`): one call for what `/message/mentions`,
@@ -53,6 +54,7 @@ from typing import Any
 
 from bot.settings import ConfigError
 from bot.sources.base import Author, InboundPost, OutboundReply, PollResult, Published, Quota, SourceError
+from bot.sources.feed_health import FeedTracker
 from bot.sources.filters import PostFilter
 from bot.sources.http import ApiClient
 from bot.sources.options import NetworkOptions, SourceContext
@@ -135,20 +137,30 @@ class RedditSource:
                              headers={"User-Agent": agent}, credential_hint=hint,
                              auth=self._auth)
         self._me: str | None = None
+        self.health = FeedTracker(self.clock)
 
     # --- reading ----------------------------------------------------------------------------
 
     async def poll(self, cursor: str | None) -> PollResult:
         state = _load_cursor(cursor, self.name)
         await self._whoami()
-        pending = [key for key in state.get("pending", []) if key in self.feeds] or list(self.feeds)
+        due = self.health.due_of(list(self.feeds))  # a feed that failed waits out its backoff; the others go on
+        pending = [key for key in state.get("pending", []) if key in due] or due
         feed = self.feeds[pending[0]]
         feeds = {key: value for key, value in state["feeds"].items() if key in self.feeds}
         elsewhere = {name for key, value in feeds.items() if key != feed.key for name in value["seen"]}
-        posts, feed_state = await self._read(feed, feeds.get(feed.key), elsewhere)
-        feeds[feed.key] = feed_state
         rest = pending[1:]
-        return PollResult(posts, json.dumps({"feeds": feeds, "pending": rest}, separators=(",", ":")), bool(rest))
+        try:
+            posts, feeds[feed.key] = await self._read(feed, feeds.get(feed.key), elsewhere)
+        except SourceError as error:
+            self.health.failed(feed.key, error)
+            self.health.raise_if_all_failing(list(self.feeds))
+            log.warning("reddit %s: feed %s failed (%s); the other feeds go on", self.name, feed.key, error)
+            posts = []
+        else:
+            self.health.succeeded(feed.key)
+        return PollResult(posts, json.dumps({"feeds": feeds, "pending": rest}, separators=(",", ":")), bool(rest),
+                          feeds=self.health.report(list(self.feeds)))
 
     async def _read(self, feed: Feed, state: dict | None, elsewhere: set[str]) -> tuple[list[InboundPost], dict]:
         """Everything in `feed` newer than its cursor, oldest first, and the feed's next cursor.

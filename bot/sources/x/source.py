@@ -28,6 +28,7 @@ from pydantic import Field, ValidationError
 from bot.clock import Clock
 from bot.settings import ConfigError
 from bot.sources.base import Author, InboundPost, OutboundReply, PollResult, Published, Quota, SourceError
+from bot.sources.feed_health import FeedTracker
 from bot.sources.filters import PostFilter
 from bot.sources.options import NetworkOptions, SourceContext
 from bot.sources.x.client import (
@@ -160,7 +161,7 @@ class XSource:
         self._account = account
         self._clock = clock
         self._brand: User | None = None
-        self._off: dict[str, str] = {}  # feeds X refused for good in this process: name -> why
+        self._health = FeedTracker(clock)
         self._user_ids: dict[str, str] = {}
 
     def count_length(self, text: str) -> int:
@@ -177,18 +178,18 @@ class XSource:
     async def poll(self, cursor: str | None) -> PollResult:
         feeds, pending = self._load(cursor)
         brand = await self._brand_account()
-        pending = [f for f in pending if f in self._feeds and f not in self._off]
-        pending = pending or [f for f in self._feeds if f not in self._off]
-        if not pending:
-            raise SourceError(f"X: every feed was refused ({'; '.join(self._off.values())})", retryable=False)
+        due = self._health.due_of(self._feeds)  # a feed that failed waits out its backoff; the others go on
+        pending = [f for f in pending if f in due] or due
         name, feed = pending[0], feeds[pending[0]]
         try:
             posts, next_token, newest, caught_up = await getattr(self, f"_read_{name}")(brand, feed)
         except SourceError as error:
-            if error.retryable or name == "mentions":
-                raise
-            self._off[name] = str(error)  # the other feeds go on; this one stays off until a restart
-            raise SourceError(f"X {name} turned off until socialdesk restarts: {error}") from None
+            self._health.failed(name, error)
+            self._health.raise_if_all_failing(self._feeds)
+            log.warning("X %s: feed %s failed (%s); the other feeds go on", self.name, name, error)
+            return PollResult([], self._dump(feeds, pending[1:]), has_more=len(pending) > 1,
+                              feeds=self._health.report(self._feeds))
+        self._health.succeeded(name)
         if feed.next is None:
             feed.newest = newest
         if next_token and not caught_up:
@@ -199,8 +200,11 @@ class XSource:
             feed.start = None if feed.since else feed.start
             pending.pop(0)
         posts.sort(key=lambda p: snowflake(p.external_id))
-        return PollResult(posts, json.dumps({"feeds": {k: asdict(v) for k, v in feeds.items()}, "pending": pending}),
-                          has_more=bool(pending))
+        return PollResult(posts, self._dump(feeds, pending), has_more=bool(pending), feeds=self._health.report(self._feeds))
+
+    @staticmethod
+    def _dump(feeds: dict[str, Feed], pending: list[str]) -> str:
+        return json.dumps({"feeds": {k: asdict(v) for k, v in feeds.items()}, "pending": pending})
 
     def _load(self, cursor: str | None) -> tuple[dict[str, Feed], list[str]]:
         start = (self._clock.now() - self._options.backfill).isoformat()

@@ -5,7 +5,7 @@ import contextlib
 from datetime import timedelta
 
 from bot.ingest.poller import poll_once
-from bot.sources.base import Author, InboundPost, PollResult, Quota, SourceError
+from bot.sources.base import Author, FeedHealth, InboundPost, PollResult, Quota, SourceError
 from handlers import dispatch
 from handlers.context import Actor, Request
 from tests.auxil.desk import make_runtime
@@ -66,6 +66,25 @@ async def test_status_shows_success_quota_then_failure(db_url, tmp_path):
     text = await status(runtime)
     assert "FAILING since 30 s ago: example GET /mentions: rate limited (429)" in text
     assert "(last success 2 min ago)" in text and "mentions: 0 of 300 left" in text
+
+
+async def test_status_shows_each_feed_its_last_success_error_and_next_try(db_url, tmp_path):
+    runtime, _, clock = make_runtime(db_url, tmp_path)
+    source = ScriptedSource(clock)
+    started = clock.now()
+    tag = FeedHealth("tag:acmesupport", last_error="example GET /tags/acmesupport: server error 502; will retry",
+                     last_error_at=started, failing_since=started, next_try_at=started + timedelta(minutes=2))
+    search = FeedHealth("search:acme", note="keyword search is not available on this server")
+    source.pages = [PollResult([post(1, clock)], cursor="c1",
+                               feeds=(FeedHealth("mentions", last_success_at=started), tag, search))]
+    assert await poll_once(runtime.engine, runtime.config, source, clock) == 1
+    clock.advance(timedelta(seconds=30))
+    text = await status(runtime)
+    assert "replay (replay): ok, polled 30 s ago" in text, "one failing feed is not the source failing"
+    assert "feed mentions ok 30 s ago" in text
+    assert ("feed tag:acmesupport FAILING since 30 s ago: example GET /tags/acmesupport: server error 502; will retry "
+            "(next try in 2 min)") in text
+    assert "feed search:acme not read yet (keyword search is not available on this server)" in text
 
 
 async def test_status_is_for_agents_and_knows_its_subcommands(db_url, tmp_path):

@@ -17,7 +17,7 @@ from bot.ingest.pipeline import ingest
 from bot.ingest.poller import poll_once
 from bot.settings import BrandConfig, ConfigError, SourceConfig
 from bot.sources import build_source
-from bot.sources.base import OutboundReply, PrivateChannelUnavailable, SourceError
+from bot.sources.base import RESET_MARGIN, OutboundReply, PrivateChannelUnavailable, SourceError
 from bot.sources.bluesky.source import BlueskyOptions, BlueskySource
 from bot.sources.bluesky.text import count_length, record_key
 from handlers import dispatch
@@ -108,8 +108,7 @@ async def test_pages_resume_after_a_crash_between_pages_without_gap_or_duplicate
     path = "/xrpc/app.bsky.notification.listNotifications"
     pds.fail(path, status=0, times=2)  # two pages answer normally (status 0 = no fault) ...
     pds.fail(path, status=502)  # ... then the network breaks in the middle of the sweep
-    with pytest.raises(SourceError, match="server error 502"):
-        await poll_once(runtime.engine, runtime.config, source, clock)
+    await poll_once(runtime.engine, runtime.config, source, clock)  # the notifications fail alone; search goes on
     assert stored(runtime) == set(uris[-6:])  # the two newest pages are safely stored with their cursor
 
     await source.close()
@@ -184,11 +183,14 @@ async def test_a_429_waits_for_the_ratelimit_reset_and_the_quota_is_shown(pds, c
                for q in source.quota())
     pds.fail("/xrpc/app.bsky.notification.listNotifications", status=429,
              headers={"RateLimit-Limit": "3000", "RateLimit-Remaining": "0", "RateLimit-Reset": str(reset)})
-    with pytest.raises(SourceError) as raised:
-        await source.poll(None)
-    assert raised.value.retryable and 240 <= raised.value.retry_after <= 240 * 1.2
-    with pytest.raises(SourceError, match="rate limit nearly used"):  # no hammering before the reset
-        await source.poll(None)
+    limited = await source.poll(None)  # the notifications wait; the keyword searches go on
+    (notifications,) = [feed for feed in limited.feeds if feed.failing]
+    assert "rate limited (429)" in notifications.last_error
+    wait = (notifications.next_try_at - clock.now()).total_seconds()
+    assert 240 + RESET_MARGIN <= wait <= 240 * 1.2 + RESET_MARGIN
+    asked = len(pds.seen("/xrpc/app.bsky.notification.listNotifications"))
+    await poll_all(source, limited.cursor)
+    assert len(pds.seen("/xrpc/app.bsky.notification.listNotifications")) == asked, "no hammering before the reset"
     await source.close()
 
 
@@ -202,9 +204,26 @@ async def test_network_trouble_is_a_retryable_error_that_says_what_happened(pds,
     source = make_source(pds, clock, timeout="1s")
     await source.session.ensure()
     pds.fail("/xrpc/app.bsky.notification.listNotifications", **fault)
-    with pytest.raises(SourceError, match=message) as raised:
-        await source.poll(None)
-    assert raised.value.retryable
+    page = await source.poll(None)  # the notifications fail alone
+    (notifications,) = [feed for feed in page.feeds if feed.failing]
+    assert message in notifications.last_error and not notifications.needs_action and page.has_more
+    await source.close()
+
+
+async def test_a_failing_stream_waits_alone_and_the_others_keep_flowing(pds, clock):
+    source = make_source(pds, clock)
+    pds.fail("/xrpc/app.bsky.notification.listNotifications", status=502, times=2)
+    hit = pds.post(pds.dan, "acme is down for me too")
+    posts, cursor = await poll_all(source)
+    assert [p.external_id for p in posts] == [hit], "the keyword searches were swept while the notifications failed"
+    clock.advance(timedelta(minutes=2))  # past the notifications' backoff: they fail once more
+    mention = pds.post(pds.carla, f"@{BRAND} hello?")
+    hashtag = pds.post(pds.dan, "#acmesupport my order")
+    posts, cursor = await poll_all(source, cursor)
+    assert [p.external_id for p in posts] == [hashtag]
+    clock.advance(timedelta(minutes=5))
+    posts, _ = await poll_all(source, cursor)
+    assert mention in {p.external_id for p in posts}, "the notifications were read again once they worked"
     await source.close()
 
 
@@ -518,8 +537,8 @@ async def test_follow_ups_no_notification_announces_join_the_conversation_and_th
     await runtime.close()
 
 
-async def test_a_thread_the_network_refuses_is_skipped_and_a_failing_one_fails_the_poll(db_url, tmp_path, pds,
-                                                                                       monkeypatch, caplog):
+async def test_a_thread_the_network_refuses_is_skipped_and_a_failing_one_waits_for_the_next_poll(db_url, tmp_path, pds,
+                                                                                                monkeypatch, caplog):
     monkeypatch.setenv("BLUESKY_HANDLE", BRAND)
     monkeypatch.setenv("BLUESKY_APP_PASSWORD", PASSWORD)
     runtime, _, clock = make_runtime(db_url, tmp_path, brand=BRAND_BLOCK, sources=[
@@ -537,8 +556,11 @@ async def test_a_thread_the_network_refuses_is_skipped_and_a_failing_one_fails_t
     assert own in stored(runtime)
 
     pds.fail("/xrpc/app.bsky.feed.getPostThread", status=503, times=1)
-    with pytest.raises(SourceError, match="503"):
-        await poll_once(runtime.engine, runtime.config, source, clock)
+    later = pds.post(pds.carla, "order 12, paid by card", reply_to=own)
+    assert await poll_once(runtime.engine, runtime.config, source, clock) == 0  # the feeds' poll still succeeds...
+    assert "threads stopped at" in caplog.text and "503" in caplog.text
+    assert await poll_once(runtime.engine, runtime.config, source, clock) == 1  # ...and the next one reads the thread
+    assert later in stored(runtime)
     await runtime.close()
 
 

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from bot.ingest.poller import poll_once
 from bot.settings import BrandConfig, ConfigError
-from bot.sources.base import OutboundReply, SourceError
+from bot.sources.base import RESET_MARGIN, OutboundReply, SourceError
 from bot.sources.options import SourceContext
 from bot.sources.x.source import XOptions, build, search_query
 from bot.views import Notice
@@ -164,9 +164,11 @@ async def test_429_waits_for_x_rate_limit_reset_and_holds_the_next_read(fake, cl
     source = make(fake, clock, keywords=[], direct_messages=False)
     with pytest.raises(SourceError) as limited:
         await source.poll(None)
-    assert limited.value.retryable and 600 <= limited.value.retry_after <= 720
-    with pytest.raises(SourceError, match="nearly used"):
+    assert limited.value.retryable and 600 + RESET_MARGIN <= limited.value.retry_after <= 720 + RESET_MARGIN
+    clock.advance(timedelta(seconds=300))
+    with pytest.raises(SourceError, match="rate limited") as held:
         await source.poll(None)
+    assert held.value.retry_after >= 300 + RESET_MARGIN
     assert len(fake.seen(MENTIONS)) == 1, "the held read never reached X"
 
 
@@ -255,17 +257,27 @@ async def test_huge_and_odd_text_arrives_whole(fake, clock):
     assert got[long_post].text == odd and got[hidden].text == "@acme A\u200bcmee is down again \u2066שלום\u2069"
 
 
-async def test_a_feed_x_refuses_is_turned_off_and_the_others_go_on(fake, clock):
-    fake.fail("/2/dm_events", status=403, body='{"title": "Forbidden", "detail": "dm.read is not permitted"}')
+async def test_a_feed_x_refuses_fails_alone_and_the_others_go_on(fake, clock):
+    fake.fail("/2/dm_events", status=403, times=2, body='{"title": "Forbidden", "detail": "dm.read is not permitted"}')
     mention = fake.post(fake.add_user("carla"), "@acme hi")
     source = make(fake, clock, keywords=[])
     page = await source.poll(None)
     assert [p.external_id for p in page.posts] == [mention] and page.has_more
-    with pytest.raises(SourceError, match="dms turned off until socialdesk restarts: .*dm.read is not permitted"):
-        await source.poll(page.cursor)
+    refused = await source.poll(page.cursor)  # the dms feed fails: no exception, the round goes on
+    assert refused.posts == [] and not refused.has_more
+    health = {feed.name: feed for feed in refused.feeds}
+    assert health["dms"].failing and health["dms"].needs_action and "dm.read is not permitted" in health["dms"].last_error
+    assert not health["mentions"].failing
     newer = fake.post(fake.add_user("bo"), "@acme hello?")
-    posts, _ = await poll_all(source, page.cursor)
-    assert [p.external_id for p in posts] == [newer] and len(fake.seen("/2/dm_events")) == 1
+    posts, cursor = await poll_all(source, refused.cursor)
+    assert [p.external_id for p in posts] == [newer] and len(fake.seen("/2/dm_events")) == 1, "dms waits its backoff"
+    clock.advance(timedelta(minutes=2))
+    dm = fake.dm(fake.add_user("dee"), "my card was charged twice")
+    posts, cursor = await poll_all(source, cursor)  # tried again after its backoff: refused again, mentions go on
+    assert posts == [] and len(fake.seen("/2/dm_events")) == 2
+    clock.advance(timedelta(minutes=5))
+    posts, _ = await poll_all(source, cursor)  # allowed now
+    assert [p.external_id for p in posts] == [dm]
 
 
 async def test_backfill_beyond_seven_days_is_cut_to_what_recent_search_covers(fake, clock, caplog):
