@@ -9,6 +9,9 @@ channels, and only if its start was. Both are outbox entries whose keys name the
 episode's start, queued in the transaction that records the error or the page: a restart, another
 replica or the next failed poll queues nothing twice.
 
+A source's posts that cannot be stored (bot/ingest/quarantine.py) are announced the same way, once per burst:
+`record_quarantine` is called for the first post of a burst only.
+
 Quiet hours do not hold them back: while a source is down no post from it reaches anyone, so every
 conversation on that network is silently at risk; and it is one message per episode, not a nudge
 that repeats.
@@ -51,6 +54,17 @@ def record_success(session: Session, config: DeskConfig, state: SourceCursor, no
         channel_post(session, key=f"{episode}:recovered:{platform}", platform=platform, channel=channel,
                                     text=f"✅ {_named(config, state.source_name)} recovered after {lasted}: "
                                          "posts arrive again, from where it stopped.", now=now)
+
+
+def record_quarantine(session: Session, config: DeskConfig, source_name: str, reason: str, now: datetime) -> None:
+    """A burst of posts from `source_name` set aside in quarantine began at `now` with one that failed for `reason`."""
+    text = (f"🧪 {_named(config, source_name)} read a post socialdesk could not store: {plain(reason)}\n"
+            "It is set aside in quarantine and the posts after it arrive as usual (more like it from this source "
+            "within the hour are set aside without another message). `socialdesk quarantine list` shows them; "
+            "after a fix or an upgrade, `socialdesk quarantine retry N` stores one.")
+    for platform, channel in alert_channels(config, source_name):
+        channel_post(session, key=f"quarantine:{source_name}:{now.isoformat()}:{platform}", platform=platform,
+                     channel=channel, text=text, now=now)
 
 
 def alert_channels(config: DeskConfig, source_name: str) -> list[tuple[str, str]]:

@@ -1,4 +1,4 @@
-"""How each source is doing: last success, last error, next poll, rate-limit quota.
+"""How each source is doing: last success, last error, next poll, rate-limit quota, posts in quarantine.
 
 The poller stores these on the source's cursor row, so `socialdesk check` (another
 process) and `/desk status` (in chat) read the same figures.
@@ -10,6 +10,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from bot.ingest.quarantine import waiting
 from bot.settings import DeskConfig
 from storage.models import SourceCursor
 
@@ -25,6 +26,7 @@ class SourceHealth:
     failing_since: datetime | None  # the first error since the last success
     next_poll_at: datetime | None
     quota: list[dict]
+    quarantined: int = 0  # posts set aside (bot/ingest/quarantine.py)
 
     @property
     def failing(self) -> bool:
@@ -33,10 +35,12 @@ class SourceHealth:
 
 def source_health(session: Session, config: DeskConfig) -> list[SourceHealth]:
     found = []
+    quarantined = waiting(session)
     for source in config.sources:
         state = session.get(SourceCursor, source.name) or SourceCursor(source_name=source.name)
         found.append(SourceHealth(source.name, source.type, source.enabled, state.last_success_at, state.last_error,
-                                  state.last_error_at, state.failing_since, state.next_poll_at, list(state.quota or [])))
+                                  state.last_error_at, state.failing_since, state.next_poll_at, list(state.quota or []),
+                                  quarantined.get(source.name, 0)))
     return found
 
 
@@ -56,6 +60,9 @@ def describe(health: SourceHealth, now: datetime) -> str:
     if health.next_poll_at:
         parts.append(f"next poll {_in(health.next_poll_at, now)}")
     parts += [_quota(q, now) for q in health.quota]
+    if health.quarantined:
+        parts.append(f"{health.quarantined} {'post' if health.quarantined == 1 else 'posts'} in quarantine "
+                     "(`socialdesk quarantine list`)")
     return " · ".join(parts)
 
 

@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 
 from bot.desk import customers, lifecycle, messages
 from bot.enrich import enrich
+from bot.ingest.normalise import normalised
 from bot.settings import DeskConfig
 from bot.sources.base import InboundPost
 from bot.suggest import requests
@@ -32,7 +33,10 @@ def is_brand_author(config: DeskConfig, handle: str) -> bool:
 
 
 def ingest(session: Session, config: DeskConfig, source_name: str, inbound: InboundPost, now) -> Ingested | None:
-    """Store `inbound` and queue what chat must show. Returns None for a duplicate or the brand's own post."""
+    """Store `inbound` and queue what chat must show. Returns None for a duplicate or the brand's own post.
+
+    Raises NotStorable (bot/ingest/normalise.py), or the database's error, for a post that cannot be stored."""
+    inbound = normalised(inbound, now)
     if is_brand_author(config, inbound.author.handle):
         return None
     if _already_stored(session, inbound):

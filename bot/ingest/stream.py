@@ -1,7 +1,9 @@
 """Storing posts, polled or streamed, and following a source's stream.
 
 `store_posts` is the one entry point the poller and the streams share: the posts through the
-pipeline, then incident grouping (bot/ingest/incidents.py), in the caller's transaction.
+pipeline, then incident grouping (bot/ingest/incidents.py), in the caller's transaction. Each post
+is stored in a savepoint of its own: one that cannot be stored is set aside in quarantine
+(bot/ingest/quarantine.py) and the rest of the page goes on.
 
 `follow` keeps a streaming source connected while this process runs the jobs. Streamed posts are
 stored the moment they arrive; each (re)connection asks for a poll at once, which fills whatever
@@ -21,10 +23,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.clock import Clock
-from bot.ingest import incidents
+from bot.ingest import incidents, quarantine
 from bot.ingest.pipeline import ingest
 from bot.settings import DeskConfig
-from bot.sources.base import InboundPost, SourceError, Streaming
+from bot.sources.base import InboundPost, SourceError, Streaming, Unparsed
 from storage.db import session_scope
 
 log = logging.getLogger(__name__)
@@ -32,10 +34,25 @@ MAX_BACKOFF = 300.0  # seconds between reconnection attempts, at most
 IDLE = 5.0  # seconds between looks while another replica runs the jobs
 
 
-def store_posts(session: Session, config: DeskConfig, source_name: str, posts: list[InboundPost], now: datetime) -> int:
+def store_posts(session: Session, config: DeskConfig, source_name: str, posts: list[InboundPost], now: datetime,
+                unparsed: list[Unparsed] = ()) -> int:
     """Store `posts` (duplicates and the brand's own are skipped), then group new conversations into incidents;
-    returns how many posts were new."""
-    stored = [found for found in (ingest(session, config, source_name, post, now) for post in posts) if found]
+    returns how many posts were new. `unparsed` items, and posts that cannot be stored, go to quarantine."""
+    for item in unparsed:
+        quarantine.set_aside(session, config, source_name, payload=item.raw, reason=item.reason, now=now)
+    stored = []
+    for post in posts:
+        try:
+            with session.begin_nested():
+                found = ingest(session, config, source_name, post, now)
+        except Exception as error:
+            if not quarantine.is_the_posts_fault(error):
+                raise
+            quarantine.set_aside(session, config, source_name, payload=post.raw, reason=quarantine.reason_of(error),
+                                 post=post, now=now)
+            continue
+        if found:
+            stored.append(found)
     incidents.group(session, config, stored, now)
     return len(stored)
 
