@@ -72,6 +72,8 @@ def refresh_homes(session: Session, now) -> None:
 
 
 def _waiting(session: Session, kind: str, conversation_id: int | None) -> bool:
+    if queue.in_batch(session, kind, conversation_id):
+        return True
     query = select(OutboxEntry.id).where(OutboxEntry.kind == kind, OutboxEntry.conversation_id == conversation_id,
                                          OutboxEntry.status == OutboxStatus.PENDING)
     return session.exec(query).first() is not None

@@ -10,10 +10,13 @@ from dataclasses import asdict, dataclass
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from bot.desk import customers, lifecycle, messages
-from bot.enrich import enrich
+from bot.delivery import queue
+from bot.desk import customers as customers_desk
+from bot.desk import lifecycle, messages
+from bot.enrich import Enrichment, enrich
 from bot.ingest.normalise import normalised
 from bot.settings import DeskConfig
+from bot.sla import clocks
 from bot.sources.base import InboundPost
 from bot.suggest import requests
 from bot.vocabulary import outranks
@@ -39,60 +42,137 @@ def ingest(session: Session, config: DeskConfig, source_name: str, inbound: Inbo
     inbound = normalised(inbound, now)
     if is_brand_author(config, inbound.author.handle):
         return None
-    if _already_stored(session, inbound):
+    if _already_stored(session, [inbound]):
         return None
     try:
         with session.begin_nested():
-            result = _store(session, config, source_name, inbound, now)
+            (result,) = _store(session, config, source_name, [inbound], now)
     except IntegrityError:
         return None  # another worker stored it between our check and our insert
     return result
 
 
-def _already_stored(session: Session, inbound: InboundPost) -> bool:
-    query = select(Post.id).where(Post.network == inbound.network, Post.external_id == inbound.external_id)
-    return session.exec(query).first() is not None
+def ingest_page(session: Session, config: DeskConfig, source_name: str, posts: list[InboundPost],
+                now) -> list[Ingested | None]:
+    """`ingest` for a whole page at once, with the same rows as post by post (one result per post, None for a
+    duplicate or the brand's own): one query each for duplicates, customers and open conversations, the posts
+    inserted together, the outbox entries queued in one lookup and one insert. Raises on any post that cannot be
+    stored; the caller then goes post by post."""
+    page = [normalised(inbound, now) for inbound in posts]
+    stored, seen = _already_stored(session, page), set()
+    fresh = []
+    for index, inbound in enumerate(page):
+        key = (inbound.network, inbound.external_id)
+        if not is_brand_author(config, inbound.author.handle) and key not in stored and key not in seen:
+            seen.add(key)
+            fresh.append((index, inbound))
+    results: list[Ingested | None] = [None] * len(page)
+    for (index, _), result in zip(fresh, _store(session, config, source_name, [p for _, p in fresh], now), strict=True):
+        results[index] = result
+    return results
 
 
-def _store(session: Session, config: DeskConfig, source_name: str, inbound: InboundPost, now) -> Ingested:
-    customer = _customer(session, inbound, now)
+def _already_stored(session: Session, posts: list[InboundPost]) -> set[tuple[str, str]]:
+    """(network, external id) of those of `posts` already stored."""
+    if not posts:
+        return set()
+    query = select(Post.network, Post.external_id).where(Post.external_id.in_({p.external_id for p in posts}))
+    wanted = {(p.network, p.external_id) for p in posts}
+    return {tuple(row) for row in session.exec(query)} & wanted
+
+
+@dataclass
+class _Placed:
+    """A post on its way into storage: its conversation, whether it opened it, what enrichment found."""
+
+    inbound: InboundPost
+    customer: Customer
+    conversation: Conversation
+    opened: bool
+    muted: bool
+    found: Enrichment
+    post: Post | None = None
+
+
+def _store(session: Session, config: DeskConfig, source_name: str, posts: list[InboundPost], now) -> list[Ingested]:
+    """Store `posts` (none a duplicate), in order: each finds its conversation or opens one (the new ones inserted
+    together), then the SLA clocks follow, post by post, then all posts are inserted together, then what chat must
+    show is queued, post by post."""
+    customers = _customers(session, posts, now)
+    open_ones = _OpenConversations(session, [c.id for c in customers.values()], now)
+    placed = [_place(session, config, source_name, inbound, customers, open_ones, now) for inbound in posts]
+    session.flush()
+    with clocks.kept(session, open_ones.ids()):
+        for item in placed:
+            _follow_clocks(session, config, item, now)
+    for item in placed:
+        item.post = _post(source_name, item, now)
+        session.add(item.post)
+    session.flush()
+    with queue.batched(session):
+        for item in placed:
+            _queue_chat(session, item, now)
+    return [Ingested(post_id=item.post.id, conversation_id=item.conversation.id, opened=item.opened) for item in placed]
+
+
+def _place(session: Session, config: DeskConfig, source_name: str, inbound: InboundPost,
+           customers: dict[tuple[str, str], Customer], open_ones: _OpenConversations, now) -> _Placed:
+    """The post's customer brought up to date, the post enriched, and its conversation: continued or opened (not
+    inserted yet)."""
+    customer = customers[(inbound.network, inbound.author.handle)]
+    _update_customer(customer, inbound)
     found = enrich(inbound.text, followers=inbound.author.followers)
-    conversation = _open_conversation(session, inbound, customer.id)
+    conversation = open_ones.continued(inbound, customer.id)
     opened = conversation is None
-    muted = opened and customers.is_muted(customer, now)
-    written = min(inbound.created_at, now)  # SLA clocks start when the customer wrote (never in the future)
+    muted = opened and customers_desk.is_muted(customer, now)
     if opened:
-        route = config.route_for(source_name, found.priority)
-        conversation = Conversation(
-            source_name=source_name,
-            network=inbound.network,
-            thread_root_id=inbound.thread_root_id,
-            customer_id=customer.id,
-            priority=found.priority,
-            sentiment=found.sentiment,
-            intent=found.intent,
-            language=found.language,
-            has_pii=bool(found.pii),
-            opened_at=now,
-            updated_at=now,
-            chat_platform=route.platform,
-            chat_channel=route.channel,
-        )
+        conversation = _open(config, source_name, inbound, customer, found, now)
         session.add(conversation)
-        session.flush()
-        lifecycle.opened(session, config.sla, conversation, written)
-        if muted:
-            lifecycle.muted(session, conversation, now)
-    else:
-        _absorb(session, config, conversation, found, written, now)
-    post = Post(
+        if not muted:  # a muted customer's conversation is resolved at once: their next post opens another
+            open_ones.add(conversation)
+    return _Placed(inbound, customer, conversation, opened, muted, found)
+
+
+def _follow_clocks(session: Session, config: DeskConfig, item: _Placed, now) -> None:
+    written = min(item.inbound.created_at, now)  # SLA clocks start when the customer wrote (never in the future)
+    if not item.opened:
+        _absorb(session, config, item.conversation, item.found, written, now)
+        return
+    lifecycle.opened(session, config.sla, item.conversation, written)
+    if item.muted:
+        lifecycle.muted(session, item.conversation, now)
+
+
+def _open(config: DeskConfig, source_name: str, inbound: InboundPost, customer: Customer, found: Enrichment,
+          now) -> Conversation:
+    route = config.route_for(source_name, found.priority)
+    return Conversation(
+        source_name=source_name,
+        network=inbound.network,
+        thread_root_id=inbound.thread_root_id,
+        customer_id=customer.id,
+        priority=found.priority,
+        sentiment=found.sentiment,
+        intent=found.intent,
+        language=found.language,
+        has_pii=bool(found.pii),
+        opened_at=now,
+        updated_at=now,
+        chat_platform=route.platform,
+        chat_channel=route.channel,
+    )
+
+
+def _post(source_name: str, item: _Placed, now) -> Post:
+    inbound, found = item.inbound, item.found
+    return Post(
         source_name=source_name,
         network=inbound.network,
         external_id=inbound.external_id,
         url=inbound.url,
         kind=inbound.kind,
-        customer_id=customer.id,
-        conversation_id=conversation.id,
+        customer_id=item.customer.id,
+        conversation_id=item.conversation.id,
         text=inbound.text,
         language=found.language,
         sentiment=found.sentiment,
@@ -105,51 +185,82 @@ def _store(session: Session, config: DeskConfig, source_name: str, inbound: Inbo
         ingested_at=now,
         raw=_jsonable(inbound.raw),
     )
-    session.add(post)
-    session.flush()
-    if muted:
-        return Ingested(post_id=post.id, conversation_id=conversation.id, opened=opened)  # muted (/spam): stored only
-    if opened:
-        messages.open_conversation(session, conversation, post, now)
+
+
+def _queue_chat(session: Session, item: _Placed, now) -> None:
+    """What chat must show of a stored post; nothing for a muted customer's (/spam: stored only)."""
+    if item.muted:
+        return
+    if item.opened:
+        messages.open_conversation(session, item.conversation, item.post, now)
     else:
-        messages.customer_post(session, conversation, post, now)
-        messages.refresh_parent(session, conversation, now)
-    if found.intent != "spam":
-        requests.suggestions(session, conversation, post, now)
-    return Ingested(post_id=post.id, conversation_id=conversation.id, opened=opened)
+        messages.customer_post(session, item.conversation, item.post, now)
+        messages.refresh_parent(session, item.conversation, now)
+    if item.found.intent != "spam":
+        requests.suggestions(session, item.conversation, item.post, now)
 
 
-def _customer(session: Session, inbound: InboundPost, now) -> Customer:
-    query = select(Customer).where(Customer.network == inbound.network, Customer.handle == inbound.author.handle)
-    customer = session.exec(query).first()
-    if customer is None:
-        customer = Customer(network=inbound.network, handle=inbound.author.handle, created_at=now)
-        session.add(customer)
+def _customers(session: Session, posts: list[InboundPost], now) -> dict[tuple[str, str], Customer]:
+    """The customer of each post's author, by (network, handle); created (all in one insert) where new."""
+    handles = {(p.network, p.author.handle) for p in posts}
+    query = select(Customer).where(Customer.handle.in_({handle for _, handle in handles}))
+    known = {(c.network, c.handle): c for c in session.exec(query) if (c.network, c.handle) in handles}
+    for inbound in posts:
+        key = (inbound.network, inbound.author.handle)
+        if key not in known:
+            known[key] = Customer(network=inbound.network, handle=inbound.author.handle, created_at=now)
+            session.add(known[key])
+    session.flush()
+    return known
+
+
+def _update_customer(customer: Customer, inbound: InboundPost) -> None:
     customer.display_name = inbound.author.name or customer.display_name
     if inbound.author.followers is not None:
         customer.followers = inbound.author.followers
-    session.flush()
-    return customer
 
 
-def _open_conversation(session: Session, inbound: InboundPost, customer_id: int) -> Conversation | None:
-    """The open conversation this post continues: the same social thread and customer.
+class _OpenConversations:
+    """The open conversations of a page's customers, read in one query and kept current while the page is placed:
+    the conversations it opens join them, and those it continues become the most recently updated."""
 
-    A private message continues the customer's latest open conversation on the network, so a
-    public thread moved to DMs stays one conversation with one owner and one SLA clock."""
-    query = (
-        select(Conversation)
-        .where(
-            Conversation.network == inbound.network,
-            Conversation.customer_id == customer_id,
-            Conversation.status.in_(ConversationStatus.OPEN),
-        )
-    )
-    same_thread = query.where(Conversation.thread_root_id == inbound.thread_root_id).order_by(Conversation.id.desc())
-    found = session.exec(same_thread).first()
-    if found is None and inbound.kind == "direct":
-        found = session.exec(query.order_by(Conversation.updated_at.desc(), Conversation.id.desc())).first()
-    return found
+    def __init__(self, session: Session, customer_ids: list[int], now) -> None:
+        query = select(Conversation).where(Conversation.customer_id.in_(set(customer_ids)),
+                                           Conversation.status.in_(ConversationStatus.OPEN)).order_by(Conversation.id)
+        self._now = now
+        self._by_customer: dict[int, list[Conversation]] = {}
+        self._order: dict[int, int] = {}  # id() of each conversation -> its place by database id, new ones last
+        self._updated: dict[int, object] = {}  # id() -> updated_at, `now` for those opened or continued in the page
+        for conversation in session.exec(query):
+            self.add(conversation, conversation.updated_at)
+
+    def ids(self) -> list[int]:
+        return [c.id for conversations in self._by_customer.values() for c in conversations]
+
+    def add(self, conversation: Conversation, updated_at=None) -> None:
+        self._by_customer.setdefault(conversation.customer_id, []).append(conversation)
+        self._order[id(conversation)] = len(self._order)
+        self._updated[id(conversation)] = updated_at or self._now
+
+    def continued(self, inbound: InboundPost, customer_id: int) -> Conversation | None:
+        """The open conversation this post continues: the same social thread and customer.
+
+        A private message continues the customer's latest open conversation on the network, so a
+        public thread moved to DMs stays one conversation with one owner and one SLA clock."""
+        candidates = [c for c in self._by_customer.get(customer_id, ()) if c.network == inbound.network]
+        same_thread = [c for c in candidates if c.thread_root_id == inbound.thread_root_id]
+        found = max(same_thread, key=self._newest, default=None)
+        if found is None and inbound.kind == "direct":
+            found = max(candidates, key=self._latest, default=None)
+        if found is not None:
+            self._updated[id(found)] = self._now
+        return found
+
+    def _newest(self, conversation: Conversation) -> int:
+        return self._order[id(conversation)]
+
+    def _latest(self, conversation: Conversation) -> tuple:
+        return self._updated[id(conversation)], self._order[id(conversation)]
 
 
 def _absorb(session: Session, config: DeskConfig, conversation: Conversation, found, written, now) -> None:
