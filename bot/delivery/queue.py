@@ -6,13 +6,16 @@ Each wing names its own kinds and queues them here. A kind that posts to chat st
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 from sqlalchemy import func, insert
 from sqlmodel import Session, select
 
 from storage.models import Conversation, OutboxEntry, OutboxStatus
+
+T = TypeVar("T")
 
 
 def chat_target(conversation: Conversation) -> str:
@@ -41,6 +44,7 @@ def waiting(session: Session, target: str) -> int:
 
 
 BATCH = "outbox.batch"  # in session.info while `batched`: the entries queued so far, by key
+ASKED = "outbox.batch.asked"  # in session.info while `batched`: answers `once_per_batch` keeps
 
 
 def add_many(session: Session, entries: list[dict], now) -> None:
@@ -63,13 +67,25 @@ def batched(session: Session) -> Iterator[None]:
     if BATCH in session.info:
         yield
         return
-    session.info[BATCH] = {}
+    session.info[BATCH], session.info[ASKED] = {}, {}
     try:
         yield
         rows = list(session.info[BATCH].values())
     finally:
         session.info.pop(BATCH, None)
+        session.info.pop(ASKED, None)
     _insert_new(session, rows)
+
+
+def once_per_batch(session: Session, question: Hashable, ask: Callable[[], T]) -> T:
+    """`ask()`, asked once while `batched` runs (the database does not change under a transaction's own batch but
+    by it, which `in_batch` sees); outside a batch, every time."""
+    asked = session.info.get(ASKED)
+    if asked is None:
+        return ask()
+    if question not in asked:
+        asked[question] = ask()
+    return asked[question]
 
 
 def in_batch(session: Session, kind: str, conversation_id: int | None) -> bool:

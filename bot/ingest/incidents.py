@@ -69,11 +69,13 @@ def group(session: Session, config: DeskConfig, stored: list[Ingested], now: dat
     pools: dict[tuple[str, str], list[_Candidate]] = {}  # read once per page, and only when needed
     growing: dict[tuple[str, str], list[Incident]] = {}  # the channel's growing incidents, read once per page
     joining: dict[int, tuple[Incident, list[Conversation]]] = {}  # joined together once the page is grouped
+    texts = dict(session.exec(select(Post.id, Post.text).where(Post.id.in_(first_posts.values()))).all())
+    conversations = {c.id: c for c in session.exec(select(Conversation).where(Conversation.id.in_(opened)))}
     for conversation_id in opened:
-        conversation = session.get(Conversation, conversation_id)
+        conversation = conversations[conversation_id]
         if conversation.incident_id is not None or conversation.status not in ConversationStatus.OPEN:
             continue
-        text = session.get(Post, first_posts[conversation_id]).text  # just stored: in the session, no query
+        text = texts[first_posts[conversation_id]]
         me = _Candidate(conversation.id, conversation.customer_id, text, normalise(text, words))
         if len(me.key.split()) < MIN_WORDS:
             continue
