@@ -27,14 +27,15 @@ from pydantic import Field, ValidationError
 
 from bot.clock import Clock
 from bot.settings import ConfigError
-from bot.sources.base import Author, InboundPost, OutboundReply, PollResult, Published, Quota, SourceError
+from bot.sources.base import Author, InboundPost, OutboundReply, PollResult, Published, Quota, SourceError, Unparsed
 from bot.sources.filters import PostFilter
 from bot.sources.options import NetworkOptions, SourceContext
 from bot.sources.x.client import DmEvent, DuplicatePost, OAuth1, Page, Tweet, User, XApi, snowflake, snowflake_time
 from bot.sources.x.text import MAX_WEIGHTED_LENGTH, url_spans, weighted_length
 
 log = logging.getLogger(__name__)
-Read = tuple[list[InboundPost], str | None, str | None, bool]  # posts, next page token, newest id, caught up
+# posts, items that do not parse, next page token, newest id, caught up
+Read = tuple[list[InboundPost], list[Unparsed], str | None, str | None, bool]
 
 DEFAULT_BASE_URL = "https://api.x.com"
 USER_KEYS = ("api_key", "api_secret", "access_token", "access_token_secret")
@@ -171,7 +172,7 @@ class XSource:
             raise SourceError(f"X: every feed was refused ({'; '.join(self._off.values())})", retryable=False)
         name, feed = pending[0], feeds[pending[0]]
         try:
-            posts, next_token, newest, caught_up = await getattr(self, f"_read_{name}")(brand, feed)
+            posts, unparsed, next_token, newest, caught_up = await getattr(self, f"_read_{name}")(brand, feed)
         except SourceError as error:
             if error.retryable or name == "mentions":
                 raise
@@ -188,7 +189,7 @@ class XSource:
             pending.pop(0)
         posts.sort(key=lambda p: snowflake(p.external_id))
         return PollResult(posts, json.dumps({"feeds": {k: asdict(v) for k, v in feeds.items()}, "pending": pending}),
-                          has_more=bool(pending))
+                          has_more=bool(pending), unparsed=unparsed)
 
     def _load(self, cursor: str | None) -> tuple[dict[str, Feed], list[str]]:
         start = (self._clock.now() - self._options.backfill).isoformat()
@@ -210,7 +211,7 @@ class XSource:
             params["pagination_token"] = feed.next
         page = Page(await self._api.request("GET", f"/2/users/{brand.id}/mentions", bucket="mentions", params=params),
                     Tweet, "mention")
-        return self._posts(page, brand, "mention"), page.next_token, page.newest_id, False
+        return self._posts(page, brand, "mention"), page.malformed, page.next_token, page.newest_id, False
 
     async def _read_search(self, brand: User, feed: Feed) -> Read:
         if feed.next is None:
@@ -220,7 +221,7 @@ class XSource:
             params["next_token"] = feed.next
         page = Page(await self._api.request("GET", "/2/tweets/search/recent", bucket="search", params=params),
                     Tweet, "search result")
-        return self._posts(page, brand, "keyword"), page.next_token, page.newest_id, False
+        return self._posts(page, brand, "keyword"), page.malformed, page.next_token, page.newest_id, False
 
     async def _read_dms(self, brand: User, feed: Feed) -> Read:
         """GET /2/dm_events has no since_id: page back from the newest until the events the last round stored."""
@@ -234,7 +235,7 @@ class XSource:
                  if snowflake(e.id) > since and (start is None or (e.created_at or snowflake_time(e.id)) >= start)]
         newest = max((e.id for e in page.items), key=snowflake, default=None)
         posts = [post for event in fresh if (post := self._dm_post(event, page, brand))]
-        return posts, page.next_token, newest, len(fresh) < len(page.items)
+        return posts, page.malformed, page.next_token, newest, len(fresh) < len(page.items)
 
     def _window(self, feed: Feed) -> dict[str, str]:
         return {"since_id": feed.since} if feed.since else {"start_time": _iso(datetime.fromisoformat(feed.start))}
