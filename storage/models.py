@@ -83,6 +83,7 @@ class Conversation(SQLModel, table=True):
         Index("ix_conversation_snoozed", "snoozed_until"),
         Index("ix_conversation_unpurged", "purged_at", "resolved_at"),
         Index("ix_conversation_incident", "incident_id", "status"),
+        Index("ix_conversation_customer", "customer_id", "status"),  # a page's customers' open conversations
     )
     id: int | None = Field(default=None, primary_key=True)
     source_name: str = Field(max_length=64)

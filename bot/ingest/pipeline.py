@@ -82,7 +82,8 @@ def _already_stored(session: Session, posts: list[InboundPost]) -> set[tuple[str
     """(network, external id) of those of `posts` already stored."""
     if not posts:
         return set()
-    query = select(Post.network, Post.external_id).where(Post.external_id.in_({p.external_id for p in posts}))
+    query = select(Post.network, Post.external_id).where(Post.network.in_({p.network for p in posts}),
+                                                         Post.external_id.in_({p.external_id for p in posts}))
     wanted = {(p.network, p.external_id) for p in posts}
     return {tuple(row) for row in session.exec(query)} & wanted
 
@@ -211,7 +212,8 @@ def _queue_chat(session: Session, item: _Placed, now) -> None:
 def _customers(session: Session, posts: list[InboundPost], now) -> dict[tuple[str, str], Customer]:
     """The customer of each post's author, by (network, handle); created (all in one insert) where new."""
     handles = {(p.network, p.author.handle) for p in posts}
-    query = select(Customer).where(Customer.handle.in_({handle for _, handle in handles}))
+    query = select(Customer).where(Customer.network.in_({network for network, _ in handles}),
+                                   Customer.handle.in_({handle for _, handle in handles}))
     known = {(c.network, c.handle): c for c in session.exec(query) if (c.network, c.handle) in handles}
     for inbound in posts:
         key = (inbound.network, inbound.author.handle)

@@ -1,4 +1,5 @@
-"""quarantine: posts a source read but socialdesk could not parse or store, set aside with the reason
+"""quarantine: posts a source read but socialdesk could not parse or store, set aside with the reason; an index
+for a page's customers' open conversations
 
 Revision ID: 0010_quarantine
 Revises: 0009_commands_once
@@ -28,8 +29,10 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint('id'),
     )
     op.create_index('ix_quarantinedpost_source', 'quarantinedpost', ['source_name', 'quarantined_at'], unique=False)
+    op.create_index('ix_conversation_customer', 'conversation', ['customer_id', 'status'], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index('ix_conversation_customer', table_name='conversation')
     op.drop_index('ix_quarantinedpost_source', table_name='quarantinedpost')
     op.drop_table('quarantinedpost')
