@@ -124,10 +124,8 @@ def _store(session: Session, config: DeskConfig, source_name: str, posts: list[I
 
 def _place(session: Session, config: DeskConfig, source_name: str, inbound: InboundPost,
            customers: dict[tuple[str, str], Customer], open_ones: _OpenConversations, now) -> _Placed:
-    """The post's customer brought up to date, the post enriched, and its conversation: continued or opened (not
-    inserted yet)."""
+    """The post enriched, and its conversation: continued or opened (not inserted yet)."""
     customer = customers[(inbound.network, inbound.author.handle)]
-    _update_customer(customer, inbound)
     found = enrich(inbound.text, followers=inbound.author.followers)
     conversation = open_ones.continued(inbound, customer.id)
     opened = conversation is None
@@ -210,24 +208,30 @@ def _queue_chat(session: Session, item: _Placed, now) -> None:
 
 
 def _customers(session: Session, posts: list[InboundPost], now) -> dict[tuple[str, str], Customer]:
-    """The customer of each post's author, by (network, handle); created (all in one insert) where new."""
+    """The customer of each post's author (`_customer`), by (network, handle): the page's known customers read in
+    one query, the new ones inserted together."""
     handles = {(p.network, p.author.handle) for p in posts}
     query = select(Customer).where(Customer.network.in_({network for network, _ in handles}),
                                    Customer.handle.in_({handle for _, handle in handles}))
     known = {(c.network, c.handle): c for c in session.exec(query) if (c.network, c.handle) in handles}
     for inbound in posts:
-        key = (inbound.network, inbound.author.handle)
-        if key not in known:
-            known[key] = Customer(network=inbound.network, handle=inbound.author.handle, created_at=now)
-            session.add(known[key])
+        _customer(session, inbound, now, known)
     session.flush()
     return known
 
 
-def _update_customer(customer: Customer, inbound: InboundPost) -> None:
+def _customer(session: Session, inbound: InboundPost, now, known: dict[tuple[str, str], Customer]) -> Customer:
+    """Who wrote `inbound`: the customer with the handle among `known` (a page's customers, which a new one
+    joins), brought up to date."""
+    key = (inbound.network, inbound.author.handle)
+    customer = known.get(key)
+    if customer is None:
+        customer = known[key] = Customer(network=inbound.network, handle=inbound.author.handle, created_at=now)
+        session.add(customer)
     customer.display_name = inbound.author.name or customer.display_name
     if inbound.author.followers is not None:
         customer.followers = inbound.author.followers
+    return customer
 
 
 class _OpenConversations:
