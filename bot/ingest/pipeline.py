@@ -73,6 +73,8 @@ def ingest_page(session: Session, config: DeskConfig, source_name: str, posts: l
             seen.add(key)
             fresh.append((index, inbound))
     results: list[Ingested | None] = [None] * len(page)
+    if not fresh:
+        return results
     for (index, _), result in zip(fresh, _store(session, config, source_name, [p for _, p in fresh], now), strict=True):
         results[index] = result
     return results

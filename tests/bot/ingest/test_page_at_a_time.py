@@ -137,3 +137,13 @@ def test_a_page_at_once_stores_the_same_rows_as_post_by_post(twin_urls, tmp_path
     assert "brand-1" not in by_id
     for runtime in (at_once, one_by_one):
         runtime.engine.dispose()
+
+
+def test_a_page_with_nothing_new_is_stored_at_once(db_url, tmp_path):
+    from bot.ingest.pipeline import ingest_page
+
+    runtime = prepare(db_url, tmp_path)
+    with session_scope(runtime.engine) as session:
+        assert ingest_page(session, runtime.config, "replay", [*BEFORE, PAGE[4]], runtime.clock.now()) == [None] * 4
+        assert ingest_page(session, runtime.config, "replay", [], runtime.clock.now()) == []
+    runtime.engine.dispose()
