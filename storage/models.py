@@ -88,6 +88,7 @@ class Conversation(SQLModel, table=True):
         Index("ix_conversation_snoozed", "snoozed_until"),
         Index("ix_conversation_unpurged", "purged_at", "resolved_at"),
         Index("ix_conversation_incident", "incident_id", "status"),
+        Index("ix_conversation_customer", "customer_id", "status"),  # a page's customers' open conversations
     )
     id: int | None = Field(default=None, primary_key=True)
     source_name: str = Field(max_length=64)
@@ -286,6 +287,21 @@ class SourceCursor(SQLModel, table=True):
     quota: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
     # each feed's health (FeedHealth.to_json) as of the last poll, for sources with several feeds
     feeds: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
+
+
+class QuarantinedPost(SQLModel, table=True):
+    """A post a source read but socialdesk could not parse or store: set aside with the reason, so the posts after it
+    arrive (bot/ingest/quarantine.py). `payload` is what the network or file gave, as text (JSON, or the line itself);
+    `post` the parsed post as JSON where parsing worked, so `socialdesk quarantine retry` can store it after a fix."""
+
+    __table_args__ = (Index("ix_quarantinedpost_source", "source_name", "quarantined_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    source_name: str = Field(max_length=64)
+    external_id: str | None = Field(default=None, max_length=255)
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    payload: str = Field(sa_column=Column(Text, nullable=False))
+    post: str | None = Field(default=None, sa_column=Column(Text))
+    quarantined_at: datetime = Field(sa_type=UTCDateTime)
 
 
 class OutboxEntry(SQLModel, table=True):

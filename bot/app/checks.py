@@ -52,6 +52,9 @@ async def run_checks(secrets: Secrets, config: DeskConfig, db_url: str, console:
             with Session(engine) as session:
                 for health in source_health(session, config):
                     line(BAD if health.failing else OK, "last poll", describe(health, datetime.now(UTC)))
+                    if health.quarantined:
+                        line(BAD, f"quarantine of {health.name}", f"{health.quarantined} posts could not be stored. "
+                             "`socialdesk quarantine list` shows why; after a fix, `socialdesk quarantine retry`")
             for stuck in paused(engine, datetime.now(UTC)):
                 line(BAD, "outbox: delivery paused", describe_paused(stuck, datetime.now(UTC)))
             failed, latest = failed_summary(engine)

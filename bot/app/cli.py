@@ -1,4 +1,4 @@
-"""The `socialdesk` command: demo, run, check, db."""
+"""The `socialdesk` command: demo, run, check, db, outbox, quarantine."""
 from __future__ import annotations
 
 import asyncio
@@ -6,6 +6,7 @@ import logging
 import signal
 from importlib.metadata import version as package_version
 from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -21,6 +22,9 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 outbox_app = typer.Typer(help="Deliveries to chat and the networks.", no_args_is_help=True)
 app.add_typer(outbox_app, name="outbox")
+quarantine_app = typer.Typer(help="Posts that could not be stored, set aside so the ones after them arrive.",
+                             no_args_is_help=True)
+app.add_typer(quarantine_app, name="quarantine")
 console = Console(highlight=False)
 
 
@@ -271,3 +275,102 @@ def outbox_retry() -> None:
     upgrade(engine)
     count = retry_failed_chat(engine, datetime.now(UTC))
     console.print(f"{count} chat messages queued again; a running socialdesk delivers them within seconds.")
+
+
+def _quarantine_engine():
+    secrets, config = _load()
+    engine = make_engine(_db_url(secrets, config))
+    upgrade(engine)
+    return secrets, config, engine
+
+
+@quarantine_app.command("list")
+def quarantine_list() -> None:
+    """One line per quarantined post: its number, source, when, and why it could not be stored."""
+    from sqlmodel import Session
+
+    from bot.ingest.quarantine import entries
+
+    _, _, engine = _quarantine_engine()
+    with Session(engine) as session:
+        found = entries(session)
+    for entry in found:
+        what = f" post {entry.external_id}" if entry.external_id else ""
+        console.print(f"#{entry.id:<5} {escape(entry.source_name)}{escape(what)} · {entry.quarantined_at:%Y-%m-%d %H:%M} "
+                      f"UTC · {escape(entry.reason)}", soft_wrap=True)
+    console.print(f"{len(found)} posts in quarantine." + (" `socialdesk quarantine show N` shows one's payload; "
+                                                          "`retry N` stores it after a fix; `drop N` removes it."
+                                                          if found else ""))
+
+
+@quarantine_app.command("show")
+def quarantine_show(number: int = typer.Argument(..., help="The post's number in `socialdesk quarantine list`.")) -> None:
+    """The quarantined post's raw payload, as the network or the file gave it, and the reason."""
+    from sqlmodel import Session
+
+    from storage.models import QuarantinedPost
+
+    _, _, engine = _quarantine_engine()
+    with Session(engine) as session:
+        entry = session.get(QuarantinedPost, number)
+    if entry is None:
+        console.print(f"No post #{number} in quarantine: `socialdesk quarantine list` shows the numbers.")
+        raise typer.Exit(1)
+    console.print(f"#{entry.id} from {escape(entry.source_name)} at {entry.quarantined_at:%Y-%m-%d %H:%M} UTC\n"
+                  f"Reason: {escape(entry.reason)}\nPayload:", soft_wrap=True)
+    typer.echo(entry.payload)
+
+
+@quarantine_app.command("retry")
+def quarantine_retry(numbers: Annotated[list[int] | None, typer.Argument(help="Posts to retry; all of them if none is "
+                                                                             "given.")] = None) -> None:
+    """Run quarantined posts through the pipeline again (after a fix or an upgrade); stored ones leave the quarantine."""
+    from datetime import UTC, datetime
+
+    from sqlmodel import Session
+
+    from bot.ingest.quarantine import entries, retry
+
+    secrets, config, engine = _quarantine_engine()
+    if not numbers:
+        with Session(engine) as session:
+            numbers = [entry.id for entry in entries(session)]
+    reparse = _reparser(secrets, config)
+    failed = 0
+    for number in numbers:
+        left, outcome = retry(engine, config, number, reparse, datetime.now(UTC))
+        failed += not left
+        console.print(escape(outcome), soft_wrap=True)
+    raise typer.Exit(1 if failed else 0)
+
+
+@quarantine_app.command("drop")
+def quarantine_drop(numbers: Annotated[list[int], typer.Argument(help="Posts to remove for good.")]) -> None:
+    """Remove quarantined posts for good (they are never stored)."""
+    from bot.ingest.quarantine import drop
+
+    _, _, engine = _quarantine_engine()
+    missing = [number for number in numbers if not drop(engine, number)]
+    console.print(f"{len(numbers) - len(missing)} posts dropped from quarantine."
+                  + (f" Not in quarantine: {', '.join(f'#{n}' for n in missing)}." if missing else ""))
+    raise typer.Exit(1 if missing else 0)
+
+
+def _reparser(secrets: Secrets, config: DeskConfig):
+    """reparse(source_name, payload): a post its source could not parse the first time, parsed again by the source
+    as configured now (only sources that can read a payload on its own, such as replay)."""
+    from bot.sources import build_source
+
+    def reparse(source_name: str, payload: str):
+        source_config = next((s for s in config.sources if s.name == source_name), None)
+        if source_config is None:
+            raise ValueError(f"no source named {source_name!r} in socialdesk.toml any more; drop the post")
+        source = build_source(source_config, secrets.socialdesk_config.parent, brand=config.brand)
+        try:
+            if not hasattr(source, "parse_raw"):
+                raise ValueError(f"a {source_config.type} source cannot read a payload on its own; drop the post")
+            return source.parse_raw(payload)
+        finally:
+            asyncio.run(source.close())
+
+    return reparse

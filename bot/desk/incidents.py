@@ -58,17 +58,20 @@ def start(session: Session, sla: SlaConfig, platform: str, channel: str, now: da
     return incident
 
 
-def join(session: Session, incident: Incident, conversation: Conversation, now: datetime) -> None:
-    """`conversation` is part of `incident` now; without a thread of its own, its waiting chat messages are folded."""
-    conversation.incident_id = incident.id
+def join(session: Session, incident: Incident, conversations: list[Conversation], now: datetime) -> None:
+    """`conversations` are part of `incident` now; the waiting chat messages of those without a thread of their own
+    are folded (in one statement for them all)."""
     incident.updated_at = now
-    if conversation.chat_thread_id is None:
+    for conversation in conversations:
+        conversation.incident_id = incident.id
+    folded = [conversation.id for conversation in conversations if conversation.chat_thread_id is None]
+    if folded:
         session.exec(update(OutboxEntry).where(
-            OutboxEntry.conversation_id == conversation.id, OutboxEntry.status == OutboxStatus.PENDING,
+            OutboxEntry.conversation_id.in_(folded), OutboxEntry.status == OutboxStatus.PENDING,
             OutboxEntry.kind.like("chat.%"),
         ).values(status=OutboxStatus.DONE, done_at=now, result={"skipped": f"folded into incident {label(incident.id)}"}))
-    session.add(AuditEvent(at=now, actor="socialdesk", action="incident.join", conversation_id=conversation.id,
-                           detail={"incident": incident.id}))
+    session.add_all([AuditEvent(at=now, actor="socialdesk", action="incident.join", conversation_id=conversation.id,
+                                detail={"incident": incident.id}) for conversation in conversations])
 
 
 def leave(session: Session, conversation: Conversation, actor: str, now: datetime, every: timedelta) -> Incident:

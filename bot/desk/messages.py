@@ -41,16 +41,16 @@ SUGGESTIONS = "chat.suggestions"  # suggested replies in the thread, queued by b
 HOME_DELAY = timedelta(seconds=2)
 
 
-def open_conversation(session: Session, conversation: Conversation, post: Post, now) -> None:
+def open_conversation(session: Session, conversation: Conversation, post_id: int, now) -> None:
     queue.add(session, key=parent_key(conversation.id), kind=OPEN, target=queue.chat_target(conversation),
-              conversation_id=conversation.id, payload={"post_id": post.id}, now=now)
+              conversation_id=conversation.id, payload={"post_id": post_id}, now=now)
 
 
-def customer_post(session: Session, conversation: Conversation, post: Post, now) -> None:
+def customer_post(session: Session, conversation: Conversation, post_id: int, now) -> None:
     if not has_own_thread(conversation):
         return  # its incident's message stands for it
-    queue.add(session, key=f"post:{post.id}:chat", kind=POST, target=queue.chat_target(conversation),
-              conversation_id=conversation.id, payload={"post_id": post.id}, now=now)
+    queue.add(session, key=f"post:{post_id}:chat", kind=POST, target=queue.chat_target(conversation),
+              conversation_id=conversation.id, payload={"post_id": post_id}, now=now)
 
 
 def refresh_parent(session: Session, conversation: Conversation, now) -> None:
@@ -66,7 +66,8 @@ def refresh_parent(session: Session, conversation: Conversation, now) -> None:
 def refresh_homes(session: Session, now) -> None:
     """Queue one redraw of every App Home tab, unless one is already waiting or nobody has opened theirs; it waits
     `HOME_DELAY`, so a burst of changes is one redraw and the conversations' own messages go first."""
-    if session.exec(select(Agent.id).where(Agent.home_opened_at.is_not(None)).limit(1)).first() is None:
+    if not queue.once_per_batch(session, "homes opened", lambda: session.exec(
+            select(Agent.id).where(Agent.home_opened_at.is_not(None)).limit(1)).first() is not None):
         return
     if not _waiting(session, HOME, None):
         queue.add(session, key=f"home:{uuid.uuid4().hex}", kind=HOME, target="chat:slack:home", conversation_id=None,
@@ -74,9 +75,12 @@ def refresh_homes(session: Session, now) -> None:
 
 
 def _waiting(session: Session, kind: str, conversation_id: int | None) -> bool:
+    if queue.in_batch(session, kind, conversation_id):
+        return True
     query = select(OutboxEntry.id).where(OutboxEntry.kind == kind, OutboxEntry.conversation_id == conversation_id,
                                          OutboxEntry.status == OutboxStatus.PENDING)
-    return session.exec(query).first() is not None
+    return queue.once_per_batch(session, ("waiting", kind, conversation_id),
+                                lambda: session.exec(query).first() is not None)
 
 
 def approval_request(session: Session, conversation: Conversation, reply: Reply, now) -> None:

@@ -6,4 +6,6 @@
   and `follow`, which keeps a streaming source (Mastodon) connected, with polls as its backfill.
 - `incidents.py`: near-duplicate new conversations of a channel grouped into incidents (a surge in one message).
 - `health.py`: how each source is doing; `alerts.py`: telling the team when a source fails and recovers.
+- `normalise.py`: a post's values made storable on both databases; `quarantine.py`: posts that still cannot be
+  parsed or stored, set aside so the rest of the page goes on.
 """

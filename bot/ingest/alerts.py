@@ -14,6 +14,9 @@ health with every stored page; a feed failing while the others work is its own e
 (`record_feeds`), announced and ended the same way, keyed by the source, the feed and the episode's
 start. When every feed fails, the source fails as a whole and only the source's alert is sent.
 
+A source's posts that cannot be stored (bot/ingest/quarantine.py) are announced the same way, once per burst:
+`record_quarantine` is called for the first post of a burst only.
+
 Quiet hours do not hold them back: while a source is down no post from it reaches anyone, so every
 conversation on that network is silently at risk; and it is one message per episode, not a nudge
 that repeats.
@@ -25,9 +28,9 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from bot.desk.messages import channel_post
-from bot.ingest.health import continued
 from bot.settings import DeskConfig
 from bot.sources.base import FeedHealth, SourceError
+from bot.sources.feed_health import continued
 from bot.wording import clock_time, plain, span
 from storage.models import OutboxEntry, SourceCursor
 
@@ -87,6 +90,17 @@ def record_feeds(session: Session, config: DeskConfig, state: SourceCursor, feed
                              text=f"✅ {source}: the feed {feed.name} recovered after "
                                   f"{span(now - earlier.failing_since)}; its posts arrive again.", now=now)
     state.feeds = [feed.to_json() for feed in feeds]
+
+
+def record_quarantine(session: Session, config: DeskConfig, source_name: str, reason: str, now: datetime) -> None:
+    """A burst of posts from `source_name` set aside in quarantine began at `now` with one that failed for `reason`."""
+    text = (f"🧪 {_named(config, source_name)} read a post socialdesk could not store: {plain(reason)}\n"
+            "It is set aside in quarantine and the posts after it arrive as usual (more like it from this source "
+            "within the hour are set aside without another message). `socialdesk quarantine list` shows them; "
+            "after a fix or an upgrade, `socialdesk quarantine retry N` stores one.")
+    for platform, channel in alert_channels(config, source_name):
+        channel_post(session, key=f"quarantine:{source_name}:{now.isoformat()}:{platform}", platform=platform,
+                     channel=channel, text=text, now=now)
 
 
 def alert_channels(config: DeskConfig, source_name: str) -> list[tuple[str, str]]:

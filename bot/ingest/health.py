@@ -1,15 +1,17 @@
-"""How each source is doing: last success, last error, next poll, rate-limit quota, and each of its feeds.
+"""How each source is doing: last success, last error, next poll, rate-limit quota, each of its feeds, posts in
+quarantine.
 
 The poller stores these on the source's cursor row, so `socialdesk check` (another
 process) and `/desk status` (in chat) read the same figures.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlmodel import Session
 
+from bot.ingest.quarantine import waiting
 from bot.settings import DeskConfig
 from bot.sources.base import FeedHealth
 from storage.models import SourceCursor
@@ -27,6 +29,7 @@ class SourceHealth:
     next_poll_at: datetime | None
     quota: list[dict]
     feeds: list[FeedHealth] = field(default_factory=list)
+    quarantined: int = 0  # posts set aside (bot/ingest/quarantine.py)
 
     @property
     def failing(self) -> bool:
@@ -35,27 +38,14 @@ class SourceHealth:
 
 def source_health(session: Session, config: DeskConfig) -> list[SourceHealth]:
     found = []
+    quarantined = waiting(session)
     for source in config.sources:
         state = session.get(SourceCursor, source.name) or SourceCursor(source_name=source.name)
         found.append(SourceHealth(source.name, source.type, source.enabled, state.last_success_at, state.last_error,
                                   state.last_error_at, state.failing_since, state.next_poll_at, list(state.quota or []),
-                                  [FeedHealth.from_json(feed) for feed in state.feeds or []]))
+                                  [FeedHealth.from_json(feed) for feed in state.feeds or []],
+                                  quarantined.get(source.name, 0)))
     return found
-
-
-def continued(stored: list[dict], feeds: tuple[FeedHealth, ...]) -> tuple[FeedHealth, ...]:
-    """`feeds` as a source reports them, continuing what was stored: a source keeps its feeds' health in memory, so
-    after a restart a feed still failing carries on its stored episode (announced once, not again), and a feed not
-    read yet keeps its last success."""
-    before = {feed["name"]: FeedHealth.from_json(feed) for feed in stored}
-    merged = []
-    for feed in feeds:
-        earlier = before.get(feed.name)
-        if earlier is not None:
-            feed = replace(feed, last_success_at=feed.last_success_at or earlier.last_success_at,
-                           failing_since=earlier.failing_since if feed.failing and earlier.failing else feed.failing_since)
-        merged.append(feed)
-    return tuple(merged)
 
 
 def describe(health: SourceHealth, now: datetime) -> str:
@@ -75,6 +65,9 @@ def describe(health: SourceHealth, now: datetime) -> str:
         parts.append(f"next poll {_in(health.next_poll_at, now)}")
     parts += [_quota(q, now) for q in health.quota]
     parts += [describe_feed(feed, now) for feed in health.feeds]
+    if health.quarantined:
+        parts.append(f"{health.quarantined} {'post' if health.quarantined == 1 else 'posts'} in quarantine "
+                     "(`socialdesk quarantine list`)")
     return " · ".join(parts)
 
 

@@ -67,18 +67,24 @@ def group(session: Session, config: DeskConfig, stored: list[Ingested], now: dat
     since = now - settings.window
     changed: set[int] = set()
     pools: dict[tuple[str, str], list[_Candidate]] = {}  # read once per page, and only when needed
+    growing: dict[tuple[str, str], list[Incident]] = {}  # the channel's growing incidents, read once per page
+    joining: dict[int, tuple[Incident, list[Conversation]]] = {}  # joined together once the page is grouped
+    texts = dict(session.exec(select(Post.id, Post.text).where(Post.id.in_(first_posts.values()))).all())
+    conversations = {c.id: c for c in session.exec(select(Conversation).where(Conversation.id.in_(opened)))}
     for conversation_id in opened:
-        conversation = session.get(Conversation, conversation_id)
+        conversation = conversations[conversation_id]
         if conversation.incident_id is not None or conversation.status not in ConversationStatus.OPEN:
             continue
-        text = session.get(Post, first_posts[conversation_id]).text  # just stored: in the session, no query
+        text = texts[first_posts[conversation_id]]
         me = _Candidate(conversation.id, conversation.customer_id, text, normalise(text, words))
         if len(me.key.split()) < MIN_WORDS:
             continue
         channel = _routed(config, conversation.chat_platform, conversation.source_name, conversation.priority)
-        incident = _incident_alike(session, channel, since, me.key, settings.similarity)
+        if channel not in growing:
+            growing[channel] = _growing(session, channel, since)
+        incident = _incident_alike(growing[channel], me.key, settings.similarity)
         if incident is not None:  # in a surge, most posts: no need to look at the channel's other conversations
-            _join(session, incident, conversation, me, now)
+            _join(joining, incident, conversation, me)
             changed.add(incident.id)
             continue
         if channel not in pools:
@@ -93,10 +99,13 @@ def group(session: Session, config: DeskConfig, stored: list[Ingested], now: dat
             continue
         members = sorted([*alike, me], key=lambda c: c.conversation_id)
         incident = desk_incidents.start(session, config.sla, *channel, now)
+        growing[channel].append(incident)
         for member in members:
-            _join(session, incident, session.get(Conversation, member.conversation_id), member, now)
+            _join(joining, incident, session.get(Conversation, member.conversation_id), member)
         pools[channel] = [c for c in pool if c not in alike]
         changed.add(incident.id)
+    for incident, conversations in joining.values():
+        desk_incidents.join(session, incident, conversations, now)
     for incident_id in changed:
         desk_incidents.refresh(session, session.get(Incident, incident_id), now, settings.update_every)
     return changed
@@ -127,12 +136,17 @@ def _recent(session: Session, config: DeskConfig, channel: tuple[str, str], sinc
     return [c for c in candidates if len(c.key.split()) >= MIN_WORDS]
 
 
-def _incident_alike(session: Session, channel: tuple[str, str], since: datetime, key: str, cutoff: int) -> Incident | None:
-    """The channel's open, still-growing incident whose phrasings `key` is most alike, if alike enough."""
+def _growing(session: Session, channel: tuple[str, str], since: datetime) -> list[Incident]:
+    """The channel's open incidents that grew since `since`."""
+    return list(session.exec(select(Incident).where(
+        Incident.status == IncidentStatus.OPEN, Incident.chat_platform == channel[0],
+        Incident.chat_channel == channel[1], Incident.updated_at >= since).order_by(Incident.id)))
+
+
+def _incident_alike(growing: list[Incident], key: str, cutoff: int) -> Incident | None:
+    """The incident among `growing` whose phrasings `key` is most alike, if alike enough."""
     best, best_score = None, 0.0
-    for incident in session.exec(select(Incident).where(
-            Incident.status == IncidentStatus.OPEN, Incident.chat_platform == channel[0],
-            Incident.chat_channel == channel[1], Incident.updated_at >= since)):
+    for incident in growing:
         found = process.extractOne(key, [p["key"] for p in incident.phrasings], scorer=fuzz.token_set_ratio,
                                    score_cutoff=cutoff)
         if found and found[1] > best_score:
@@ -140,8 +154,10 @@ def _incident_alike(session: Session, channel: tuple[str, str], since: datetime,
     return best
 
 
-def _join(session: Session, incident: Incident, conversation: Conversation, member: _Candidate, now: datetime) -> None:
-    desk_incidents.join(session, incident, conversation, now)
+def _join(joining: dict[int, tuple[Incident, list[Conversation]]], incident: Incident, conversation: Conversation,
+          member: _Candidate) -> None:
+    """`conversation` is to join `incident` (at the end of `group`, with the others); its text is counted now."""
+    joining.setdefault(incident.id, (incident, []))[1].append(conversation)
     incident.phrasings = _counted(incident.phrasings, member)
 
 

@@ -17,10 +17,11 @@ from sqlmodel import Session
 
 from bot.clock import Clock
 from bot.ingest import alerts
-from bot.ingest.health import continued
+from bot.ingest.quarantine import reason_of
 from bot.ingest.stream import store_posts, store_posts_once
 from bot.settings import DeskConfig
 from bot.sources.base import FeedsFailing, PollResult, Source, SourceError, Threads
+from bot.sources.feed_health import continued
 from storage.db import session_scope
 from storage.models import SourceCursor
 from storage.queries import open_threads
@@ -77,7 +78,7 @@ def _store_page(engine: Engine, config: DeskConfig, source: Source, page: PollRe
     """The page's posts and the cursor after them, in one transaction (with the news that a failing source
     recovered); returns how many posts were new."""
     with session_scope(engine) as session:
-        new = store_posts(session, config, source.name, page.posts, now)
+        new = store_posts(session, config, source.name, page.posts, now, page.unparsed)
         state = session.get(SourceCursor, source.name) or SourceCursor(source_name=source.name)
         state.cursor = page.cursor
         state.last_success_at = now
@@ -107,6 +108,13 @@ def _record_error(engine: Engine, config: DeskConfig, source: Source, clock: Clo
         session.add(state)
 
 
+def unexpected(error: Exception) -> SourceError:
+    """An error no source or post explains (a bug, the database): recorded as the source's error, and announced at
+    once, since only a person can fix it."""
+    return SourceError(f"unexpected {reason_of(error)}; socialdesk's log has the details. Retrying; if it persists, "
+                       "report it with the log lines", needs_action=True)
+
+
 def _record_next_poll(engine: Engine, name: str, at) -> None:
     with session_scope(engine) as session:
         state = session.get(SourceCursor, name) or SourceCursor(source_name=name)
@@ -133,9 +141,10 @@ async def poll_on_schedule(engine: Engine, config: DeskConfig, source: Source, c
         failures += 1
         wait = error.retry_after or min(900.0, every * 2 ** failures) * random.uniform(0.8, 1.2)
         log.warning("source %s: %s; next try in %.0fs", source.name, error, wait)
-    except Exception:
+    except Exception as error:
         failures += 1
         wait = min(900.0, every * 2 ** failures)
         log.exception("source %s: unexpected error; next try in %.0fs", source.name, wait)
+        await asyncio.to_thread(_record_error, engine, config, source, clock, unexpected(error))
     _record_next_poll(engine, source.name, clock.now() + timedelta(seconds=wait))
     return PollOutcome(new, failures, wait)

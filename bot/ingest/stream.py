@@ -1,7 +1,10 @@
 """Storing posts, polled or streamed, and following a source's stream.
 
 `store_posts` is the one entry point the poller and the streams share: the posts through the
-pipeline, then incident grouping (bot/ingest/incidents.py), in the caller's transaction.
+pipeline, then incident grouping (bot/ingest/incidents.py), in the caller's transaction. A page is
+stored at once, in one savepoint (bot/ingest/pipeline.py `ingest_page`); should anything in it fail,
+it is stored again post by post, each in a savepoint of its own: a post that cannot be stored is set
+aside in quarantine (bot/ingest/quarantine.py) and the rest of the page goes on.
 
 `follow` keeps a streaming source connected while this process runs the jobs. Streamed posts are
 stored the moment they arrive; each (re)connection asks for a poll at once, which fills whatever
@@ -21,10 +24,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.clock import Clock
-from bot.ingest import incidents
-from bot.ingest.pipeline import ingest
+from bot.ingest import incidents, quarantine
+from bot.ingest.pipeline import Ingested, ingest, ingest_page
 from bot.settings import DeskConfig
-from bot.sources.base import InboundPost, SourceError, Streaming
+from bot.sources.base import InboundPost, SourceError, Streaming, Unparsed
 from storage.db import session_scope
 
 log = logging.getLogger(__name__)
@@ -32,12 +35,37 @@ MAX_BACKOFF = 300.0  # seconds between reconnection attempts, at most
 IDLE = 5.0  # seconds between looks while another replica runs the jobs
 
 
-def store_posts(session: Session, config: DeskConfig, source_name: str, posts: list[InboundPost], now: datetime) -> int:
+def store_posts(session: Session, config: DeskConfig, source_name: str, posts: list[InboundPost], now: datetime,
+                unparsed: list[Unparsed] = ()) -> int:
     """Store `posts` (duplicates and the brand's own are skipped), then group new conversations into incidents;
-    returns how many posts were new."""
-    stored = [found for found in (ingest(session, config, source_name, post, now) for post in posts) if found]
+    returns how many posts were new. `unparsed` items, and posts that cannot be stored, go to quarantine."""
+    for item in unparsed:
+        quarantine.set_aside(session, config, source_name, payload=item.raw, reason=item.reason, now=now)
+    try:
+        with session.begin_nested():
+            results = ingest_page(session, config, source_name, posts, now)
+    except Exception as error:
+        if not quarantine.is_the_posts_fault(error):
+            raise
+        log.info("source %s: a page of %d posts did not store at once (%s); storing it post by post", source_name,
+                 len(posts), quarantine.reason_of(error))
+        results = [_store_one(session, config, source_name, post, now) for post in posts]
+    stored = [found for found in results if found]
     incidents.group(session, config, stored, now)
     return len(stored)
+
+
+def _store_one(session: Session, config: DeskConfig, source_name: str, post: InboundPost, now: datetime) -> Ingested | None:
+    """`post` in a savepoint of its own; one that cannot be stored goes to quarantine."""
+    try:
+        with session.begin_nested():
+            return ingest(session, config, source_name, post, now)
+    except Exception as error:
+        if not quarantine.is_the_posts_fault(error):
+            raise
+        quarantine.set_aside(session, config, source_name, payload=post.raw, reason=quarantine.reason_of(error),
+                             post=post, now=now)
+        return None
 
 
 def store_posts_once(engine: Engine, config: DeskConfig, source_name: str, posts: list[InboundPost],

@@ -12,6 +12,8 @@ the conversation's own due times (shown in chat and /queue) in step.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 from sqlalchemy import func
@@ -29,9 +31,34 @@ RESPONDED, RESOLVED = "responded", "resolved"
 WARN, BREACH, REMIND = "warn", "breach", "remind"
 
 
+KEPT = "sla.running"  # in session.info while `kept`: conversation id -> its clocks that were running or started since
+
+
 def running(session: Session, conversation_id: int) -> list[SlaClock]:
+    kept_ones = session.info.get(KEPT, {}).get(conversation_id)
+    if kept_ones is not None:
+        return [clock for clock in kept_ones if clock.stopped_at is None]
     query = select(SlaClock).where(SlaClock.conversation_id == conversation_id, SlaClock.stopped_at.is_(None))
     return list(session.exec(query.order_by(SlaClock.id)))
+
+
+@contextmanager
+def kept(session: Session, conversation_ids: Iterable[int]) -> Iterator[None]:
+    """Within it, `running` answers from memory for these conversations and those opened inside: one query for a
+    page of posts instead of one per post (and no flush before each)."""
+    if KEPT in session.info:
+        yield
+        return
+    ids = set(conversation_ids)
+    kept_ones: dict[int, list[SlaClock]] = {conversation_id: [] for conversation_id in ids}
+    query = select(SlaClock).where(SlaClock.conversation_id.in_(ids), SlaClock.stopped_at.is_(None))
+    for clock in session.exec(query.order_by(SlaClock.id)) if ids else ():
+        kept_ones[clock.conversation_id].append(clock)
+    session.info[KEPT] = kept_ones
+    try:
+        yield
+    finally:
+        session.info.pop(KEPT, None)
 
 
 def reminders_sent(clock: SlaClock) -> int:
@@ -55,6 +82,8 @@ def schedule(config: SlaConfig, clock: SlaClock) -> None:
 
 def opened(session: Session, config: SlaConfig, conversation: Conversation, at: datetime) -> None:
     """A new conversation: its first-response and resolution clocks start when the customer wrote."""
+    if KEPT in session.info:
+        session.info[KEPT][conversation.id] = []  # a new conversation has no clocks yet
     clocks = [_start(session, config, conversation, FIRST, 0, at), _start(session, config, conversation, RESOLUTION, 0, at)]
     _show(conversation, clocks)
 
@@ -128,6 +157,9 @@ def _start(session: Session, config: SlaConfig, conversation: Conversation, kind
                      due_at=policy.add(config, priority, at, target))
     schedule(config, clock)
     session.add(clock)
+    kept_ones = session.info.get(KEPT, {}).get(conversation.id)
+    if kept_ones is not None:
+        kept_ones.append(clock)
     return clock
 
 

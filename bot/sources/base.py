@@ -72,11 +72,21 @@ class FeedHealth:
 
 
 @dataclass(frozen=True)
+class Unparsed:
+    """An item of a page that is not a post socialdesk can read (a malformed line, a network item of the wrong shape):
+    handed on with the reason, so it is set aside in quarantine while the rest of the page is stored."""
+
+    raw: Any  # the item as the network (or the file) gave it: a dict, or the line's text
+    reason: str
+
+
+@dataclass(frozen=True)
 class PollResult:
     posts: list[InboundPost]
     cursor: str | None
     has_more: bool = False
     feeds: tuple[FeedHealth, ...] = ()  # each feed's health after this poll, for sources with several feeds
+    unparsed: list[Unparsed] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -79,3 +79,18 @@ class FeedTracker:
         return FeedsFailing(f"{error} (and every other feed fails too)" if len(feeds) > 1 else str(error), feeds,
                             retryable=error.retryable, retry_after=max(0.0, (retry - self.clock.now()).total_seconds()),
                             needs_action=any(feed.needs_action for feed in feeds))
+
+
+def continued(stored: list[dict], feeds: tuple[FeedHealth, ...]) -> tuple[FeedHealth, ...]:
+    """`feeds` as a source reports them, continuing what was stored: a source keeps its feeds' health in memory, so
+    after a restart a feed still failing carries on its stored episode (announced once, not again), and a feed not
+    read yet keeps its last success."""
+    before = {feed["name"]: FeedHealth.from_json(feed) for feed in stored}
+    merged = []
+    for feed in feeds:
+        earlier = before.get(feed.name)
+        if earlier is not None:
+            feed = replace(feed, last_success_at=feed.last_success_at or earlier.last_success_at,
+                           failing_since=earlier.failing_since if feed.failing and earlier.failing else feed.failing_since)
+        merged.append(feed)
+    return tuple(merged)

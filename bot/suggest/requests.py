@@ -20,10 +20,10 @@ SUGGEST = "llm.suggest"
 LANE = "llm"  # the target of suggestion requests: worked concurrently, away from the chat channels' queues
 
 
-def suggestions(session: Session, conversation: Conversation, post: Post, now) -> None:
+def suggestions(session: Session, conversation: Conversation, post_id: int, now) -> None:
     """Ask for suggested replies to a new post."""
-    queue.add(session, key=f"post:{post.id}:suggest", kind=SUGGEST, target=LANE, conversation_id=conversation.id,
-              payload={"post_id": post.id}, now=now)
+    queue.add(session, key=f"post:{post_id}:suggest", kind=SUGGEST, target=LANE, conversation_id=conversation.id,
+              payload={"post_id": post_id}, now=now)
 
 
 def suggest_again(session: Session, conversation: Conversation, post: Post, now, requested_by: str) -> None:

@@ -57,6 +57,7 @@ from bot.sources.base import (
     Published,
     Quota,
     SourceError,
+    Unparsed,
 )
 from bot.sources.bluesky.client import Session, XrpcClient, XrpcError
 from bot.sources.bluesky.text import LENGTH_UNIT, MAX_GRAPHEMES, count_length, facets, mention_handles, post_url, record_key
@@ -208,13 +209,13 @@ class BlueskySource:
         dated = self._dated(items)
         sweep = state.sweep or Sweep(top=_iso(max([_time(stream.watermark), *(when for when, _ in dated)])))
         picked = self._pick(name, dated, floor, sweep, state)
-        posts = await self._posts(picked)
+        posts, unparsed = await self._posts(picked)
         if not items or not next_cursor or any(when < floor for when, _ in dated):
             state.finish(sweep, self.options.late_window)
         else:
             sweep.next, state.sweep = next_cursor, sweep
         return PollResult(posts=posts, cursor=state.dump(), has_more=bool(state.round),
-                          feeds=self.health.report(self.streams))
+                          feeds=self.health.report(self.streams), unparsed=unparsed)
 
     def _dated(self, items: list[dict]) -> list[tuple[datetime, dict]]:
         dated = []
@@ -311,15 +312,17 @@ class BlueskySource:
                 posts.append(post)
         return sorted(posts, key=lambda post: post.created_at)
 
-    async def _posts(self, picked: list[tuple[dict, str]]) -> list[InboundPost]:
+    async def _posts(self, picked: list[tuple[dict, str]]) -> tuple[list[InboundPost], list[Unparsed]]:
+        """The picked items as posts; the malformed ones handed on with the reason, for quarantine."""
         followers = await self._followers({item["author"].get("did") for item, _ in picked} - {None})
-        posts = []
+        posts, unparsed = [], []
         for item, kind in picked:
             try:
                 posts.append(self._post(item, kind, followers))
             except (KeyError, TypeError, ValueError, AttributeError) as error:
-                log.warning("bluesky %s: skipping malformed post %s: %r", self.name, item.get("uri"), error)
-        return posts
+                log.warning("bluesky %s: malformed post %s set aside in quarantine: %r", self.name, item.get("uri"), error)
+                unparsed.append(Unparsed(item, f"malformed {kind} post {item.get('uri')}: {error!r}"))
+        return posts, unparsed
 
     def _post(self, item: dict, kind: str, followers: dict[str, int]) -> InboundPost:
         record, author, uri = item["record"], item["author"], item["uri"]

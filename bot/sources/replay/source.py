@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.settings import ConfigError
-from bot.sources.base import Author, InboundPost, OutboundReply, PollResult, Published, SourceError
+from bot.sources.base import Author, InboundPost, OutboundReply, PollResult, Published, SourceError, Unparsed
 from bot.sources.options import SourceContext
 
 log = logging.getLogger(__name__)
@@ -73,38 +73,53 @@ class ReplaySource:
         if not self.path.exists():
             raise SourceError(f"replay file {self.path} does not exist", retryable=True)
         posts: list[InboundPost] = []
+        unparsed: list[Unparsed] = []
         with self.path.open("rb") as handle:
             handle.seek(offset)
-            while len(posts) < self.batch_size:
+            while len(posts) + len(unparsed) < self.batch_size:
                 line = handle.readline()
                 if not line.endswith(b"\n"):
                     break  # end of file, or a line still being written: read it next time
                 offset += len(line)
                 if not line.strip():
                     continue
+                text = line.decode("utf-8", "replace").rstrip("\n")
                 try:
-                    posts.append(self._parse(json.loads(line)))
-                except (ValueError, KeyError, TypeError) as error:
-                    log.error("replay %s: skipping malformed line at byte %d: %s", self.path, offset - len(line), error)
+                    posts.append(self.parse_raw(text))
+                except (ValueError, KeyError, TypeError, RecursionError) as error:
+                    reason = f"line at byte {offset - len(line)} is not a post: {_error(error)}"
+                    log.error("replay %s: %s; set aside in quarantine", self.path, reason)
+                    unparsed.append(Unparsed(raw=text, reason=reason))
             has_more = bool(handle.readline())
-        return PollResult(posts=posts, cursor=str(offset), has_more=has_more)
+        return PollResult(posts=posts, cursor=str(offset), has_more=has_more, unparsed=unparsed)
 
-    def _parse(self, item: dict[str, Any]) -> InboundPost:
+    def parse_raw(self, line: str) -> InboundPost:
+        """One line of the file as a post (also `socialdesk quarantine retry`); raises ValueError, KeyError,
+        TypeError or RecursionError for a line that is not one."""
+        item = json.loads(line)
+        if not isinstance(item, dict):
+            raise TypeError(f"a post is a JSON object, not {type(item).__name__}")
         author = item["author"]
         if isinstance(author, str):
             author = {"handle": author}
-        external_id = str(item["id"])
+        if not isinstance(author, dict):
+            raise TypeError(f"author is a handle or an object, not {type(author).__name__}")
+        external_id = _id(item["id"], "id")
+        if external_id is None:
+            raise ValueError("id is empty")
+        reply_to = _id(item.get("reply_to"), "reply_to")
         return InboundPost(
             network=str(item.get("network") or self.network),
             external_id=external_id,
-            author=Author(handle=str(author["handle"]), name=str(author.get("name") or ""), followers=author.get("followers"),
-                          account_id=None if author.get("account_id") is None else str(author["account_id"])),
-            text=str(item["text"]),
+            author=Author(handle=_text(author["handle"], "author.handle"),
+                          name=_text(author.get("name") or "", "author.name"), followers=author.get("followers"),
+                          account_id=_id(author.get("account_id"), "author.account_id")),
+            text=_text(item["text"], "text"),
             created_at=_parse_time(item.get("created_at")),
-            thread_root_id=str(item.get("thread_root") or item.get("reply_to") or external_id),
+            thread_root_id=_id(item.get("thread_root"), "thread_root") or reply_to or external_id,
             kind=str(item.get("kind") or "mention"),
             url=str(item.get("url") or ""),
-            reply_to_id=item.get("reply_to"),
+            reply_to_id=reply_to,
             raw=item,
         )
 
@@ -156,6 +171,27 @@ class ReplaySource:
 
     async def close(self) -> None:
         return None
+
+
+def _id(value: Any, field: str) -> str | None:
+    """A post's or account's id as the file may give it (a string or a number); anything else is not an id."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise TypeError(f"{field} is an id (a string or a number), not {type(value).__name__}")
+    return str(value)
+
+
+def _text(value: Any, field: str) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{field} is text, not {type(value).__name__}")
+    return value
+
+
+def _error(error: BaseException) -> str:
+    if isinstance(error, RecursionError):
+        return "nested too deeply to read"
+    return f"no {error.args[0]!r} field" if isinstance(error, KeyError) else str(error)
 
 
 def _parse_time(value: Any) -> datetime:

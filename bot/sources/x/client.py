@@ -15,7 +15,7 @@ import httpx
 from oauthlib.oauth1 import Client as OAuth1Client
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from bot.sources.base import SourceError
+from bot.sources.base import SourceError, Unparsed
 from bot.sources.http import ApiClient, error_detail, reset_time
 
 log = logging.getLogger(__name__)
@@ -165,7 +165,8 @@ class Page:
     def __init__(self, body: Any, model: type[Item], what: str) -> None:
         body = body if isinstance(body, dict) else {}
         includes = body.get("includes") if isinstance(body.get("includes"), dict) else {}
-        self.items: list[Item] = parse_all(body.get("data"), model, what)
+        self.malformed: list[Unparsed] = []  # items of `data` that do not parse: handed on for quarantine
+        self.items: list[Item] = parse_all(body.get("data"), model, what, self.malformed)
         self.users = {u.id: u for u in parse_all(includes.get("users"), User, "user")}
         self.tweets = {t.id: t for t in parse_all(includes.get("tweets"), Tweet, "post")}
         meta = body.get("meta") if isinstance(body.get("meta"), dict) else {}
@@ -176,13 +177,16 @@ class Page:
             log.info("X %s: skipping what X could not return: %.200s", what, detail or problem)
 
 
-def parse_all(items: Any, model: type[Item], what: str) -> list[Item]:
+def parse_all(items: Any, model: type[Item], what: str, malformed: list[Unparsed] | None = None) -> list[Item]:
+    """The items that parse; the others logged, and added to `malformed` where given."""
     parsed = []
     for item in items if isinstance(items, list) else []:
         try:
             parsed.append(model.model_validate(item))
         except ValidationError as error:
-            log.warning("X: skipping a malformed %s (%s): %.200r", what, error.errors()[0]["msg"], item)
+            log.warning("X: a malformed %s (%s): %.200r", what, error.errors()[0]["msg"], item)
+            if malformed is not None:
+                malformed.append(Unparsed(item, f"X sent a {what} that does not parse: {error.errors()[0]['msg']}"))
     return parsed
 
 

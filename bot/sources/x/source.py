@@ -27,7 +27,7 @@ from pydantic import Field, ValidationError
 
 from bot.clock import Clock
 from bot.settings import ConfigError
-from bot.sources.base import Author, InboundPost, OutboundReply, PollResult, Published, Quota, SourceError
+from bot.sources.base import Author, InboundPost, OutboundReply, PollResult, Published, Quota, SourceError, Unparsed
 from bot.sources.feed_health import FeedTracker
 from bot.sources.filters import PostFilter
 from bot.sources.options import NetworkOptions, SourceContext
@@ -46,7 +46,8 @@ from bot.sources.x.client import (
 from bot.sources.x.text import LENGTH_UNIT, MAX_WEIGHTED_LENGTH, url_spans, weighted_length
 
 log = logging.getLogger(__name__)
-Read = tuple[list[InboundPost], str | None, str | None, bool]  # posts, next page token, newest id, caught up
+# posts, items that do not parse, next page token, newest id, caught up
+Read = tuple[list[InboundPost], list[Unparsed], str | None, str | None, bool]
 
 DEFAULT_BASE_URL = "https://api.x.com"
 USER_KEYS = ("api_key", "api_secret", "access_token", "access_token_secret")
@@ -182,7 +183,7 @@ class XSource:
         pending = [f for f in pending if f in due] or due
         name, feed = pending[0], feeds[pending[0]]
         try:
-            posts, next_token, newest, caught_up = await getattr(self, f"_read_{name}")(brand, feed)
+            posts, unparsed, next_token, newest, caught_up = await getattr(self, f"_read_{name}")(brand, feed)
         except SourceError as error:
             self._health.failed(name, error)
             self._health.raise_if_all_failing(self._feeds)
@@ -200,7 +201,8 @@ class XSource:
             feed.start = None if feed.since else feed.start
             pending.pop(0)
         posts.sort(key=lambda p: snowflake(p.external_id))
-        return PollResult(posts, self._dump(feeds, pending), has_more=bool(pending), feeds=self._health.report(self._feeds))
+        return PollResult(posts, self._dump(feeds, pending), has_more=bool(pending), feeds=self._health.report(self._feeds),
+                          unparsed=unparsed)
 
     @staticmethod
     def _dump(feeds: dict[str, Feed], pending: list[str]) -> str:
@@ -226,7 +228,7 @@ class XSource:
             params["pagination_token"] = feed.next
         page = Page(await self._api.request("GET", f"/2/users/{brand.id}/mentions", bucket="mentions", params=params),
                     Tweet, "mention")
-        return self._posts(page, brand, "mention"), page.next_token, page.newest_id, False
+        return self._posts(page, brand, "mention"), page.malformed, page.next_token, page.newest_id, False
 
     async def _read_search(self, brand: User, feed: Feed) -> Read:
         if feed.next is None:
@@ -236,7 +238,7 @@ class XSource:
             params["next_token"] = feed.next
         page = Page(await self._api.request("GET", "/2/tweets/search/recent", bucket="search", params=params),
                     Tweet, "search result")
-        return self._posts(page, brand, "keyword"), page.next_token, page.newest_id, False
+        return self._posts(page, brand, "keyword"), page.malformed, page.next_token, page.newest_id, False
 
     async def _read_dms(self, brand: User, feed: Feed) -> Read:
         """GET /2/dm_events has no since_id: page back from the newest until the events the last round stored."""
@@ -250,7 +252,7 @@ class XSource:
                  if snowflake(e.id) > since and (start is None or (e.created_at or snowflake_time(e.id)) >= start)]
         newest = max((e.id for e in page.items), key=snowflake, default=None)
         posts = [post for event in fresh if (post := self._dm_post(event, page, brand))]
-        return posts, page.next_token, newest, len(fresh) < len(page.items)
+        return posts, page.malformed, page.next_token, newest, len(fresh) < len(page.items)
 
     def _window(self, feed: Feed) -> dict[str, str]:
         return {"since_id": feed.since} if feed.since else {"start_time": _iso(datetime.fromisoformat(feed.start))}

@@ -2,7 +2,7 @@
 the installation's id, so what two installs publish under derived keys never collides
 
 Revision ID: 0011_customer_account
-Revises: 0009_commands_once
+Revises: 0010_quarantine
 """
 import uuid
 from datetime import UTC, datetime
@@ -14,7 +14,7 @@ from alembic import op
 import storage.types
 
 revision = '0011_customer_account'
-down_revision = '0009_commands_once'
+down_revision = '0010_quarantine'
 branch_labels = None
 depends_on = None
 

@@ -195,3 +195,52 @@ def test_version_is_the_installed_packages():
 
     result = runner.invoke(app, ["--version"])
     assert result.exit_code == 0 and result.output.strip() == f"socialdesk {version('socialdesk')}"
+
+
+def test_quarantine_list_show_retry_and_drop(tmp_path, monkeypatch):
+    import asyncio
+
+    from bot.app.runtime import Runtime
+    from bot.ingest.poller import poll_once
+    from bot.settings import load_config
+    from bot.sources.replay.source import ReplaySource
+
+    project(tmp_path, monkeypatch)
+    good = {"id": "c1", "author": "carla", "text": "@acme my order never arrived", "created_at": "2026-11-02T09:00:00Z"}
+    odd = {**good, "id": "c2", "reply_to": {"id": "c1"}}
+    (tmp_path / "posts.jsonl").write_text("not a post\n" + json.dumps(good) + "\n" + json.dumps(odd) + "\n")
+    config = load_config(tmp_path / "socialdesk.toml")
+
+    async def poll() -> int:
+        runtime = Runtime(config, database_url=f"sqlite:///{tmp_path / 'socialdesk.db'}", base_dir=tmp_path)
+        try:
+            return await poll_once(runtime.engine, config, runtime.sources["replay"], runtime.clock)
+        finally:
+            await runtime.close()
+
+    assert asyncio.run(poll()) == 1
+
+    listed = " ".join(runner.invoke(app, ["quarantine", "list"]).output.split())
+    assert "#1 replay ·" in listed and "line at byte 0 is not a post: Expecting value" in listed
+    assert "#2 replay ·" in listed and "reply_to is an id (a string or a number), not dict" in listed
+    assert "2 posts in quarantine." in listed
+    shown = runner.invoke(app, ["quarantine", "show", "2"])
+    assert shown.exit_code == 0 and json.dumps(odd) in shown.output
+    assert runner.invoke(app, ["quarantine", "show", "9"]).exit_code == 1
+    assert "failed quarantine of replay — 2 posts could not be stored" in " ".join(
+        runner.invoke(app, ["check"]).output.split())
+
+    retried = runner.invoke(app, ["quarantine", "retry", "1"])
+    assert retried.exit_code == 1 and "#1: still cannot be stored" in retried.output
+    parse = ReplaySource.parse_raw
+
+    def upgraded(self, line):  # a later version that reads a reply_to object
+        item = json.loads(line)
+        return parse(self, json.dumps({**item, "reply_to": item["reply_to"]["id"]}))
+
+    monkeypatch.setattr(ReplaySource, "parse_raw", upgraded)
+    retried = runner.invoke(app, ["quarantine", "retry", "2"])
+    assert retried.exit_code == 0 and "#2: stored in conversation #1" in retried.output  # carla's thread c1
+    dropped = runner.invoke(app, ["quarantine", "drop", "1", "7"])
+    assert dropped.exit_code == 1 and "1 posts dropped from quarantine. Not in quarantine: #7." in dropped.output
+    assert "0 posts in quarantine." in runner.invoke(app, ["quarantine", "list"]).output

@@ -46,12 +46,18 @@ async def test_a_half_written_last_line_waits_for_the_next_poll(tmp_path):
     assert [(p.external_id, p.text) for p in page.posts] == [("t2", "later")]
 
 
-async def test_malformed_lines_are_skipped_and_logged(tmp_path, caplog):
+async def test_malformed_lines_are_handed_on_for_quarantine_and_logged(tmp_path, caplog):
     path = tmp_path / "posts.jsonl"
-    write(path, ["not json", json.dumps({"id": "no-author"}), item(3)])
+    deep = "[" * 100_000 + "]" * 100_000
+    write(path, ["not json", json.dumps({"id": "no-author"}), deep, json.dumps(item(4, reply_to={"id": "t0"})), item(5)])
     page = await ReplaySource("r", path, tmp_path / "out.jsonl").poll(None)
-    assert [p.external_id for p in page.posts] == ["t3"]
-    assert caplog.text.count("skipping malformed line") == 2
+    assert [p.external_id for p in page.posts] == ["t5"]
+    assert [u.raw for u in page.unparsed][:3] == ["not json", json.dumps({"id": "no-author"}), deep]
+    reasons = [u.reason for u in page.unparsed]
+    assert reasons[0].startswith("line at byte 0 is not a post: Expecting value")
+    assert reasons[1].endswith("no 'author' field") and reasons[2].endswith("nested too deeply to read")
+    assert reasons[3].endswith("reply_to is an id (a string or a number), not dict")
+    assert caplog.text.count("set aside in quarantine") == 4
 
 
 async def test_threads_and_odd_text_survive(tmp_path):

@@ -20,7 +20,7 @@ from handlers.context import Actor, Request
 from storage.models import Post, Reply, ReplyStatus
 from tests.auxil.clock import FakeClock
 from tests.auxil.desk import drain, make_runtime
-from tests.auxil.sources import dies_after_publishing, poll_all
+from tests.auxil.sources import dies_after_publishing, poll_all, poll_with_unparsed
 from tests.fakes.chat import SimulatedCrash
 from tests.fakes.x_api import FakeX
 
@@ -226,7 +226,7 @@ async def test_the_wrong_token_is_refused_by_the_fake_as_by_x(fake, clock):
         await source.poll(None)
 
 
-async def test_malformed_items_and_deleted_posts_are_skipped_with_a_log_line(fake, clock, caplog):
+async def test_malformed_items_are_handed_on_for_quarantine_and_deleted_posts_skipped(fake, clock, caplog):
     carla = fake.add_user("carla")
     gone = fake.post(carla, "@acme first try", minutes_ago=30)
     again = fake.post(carla, "@acme see my post above", minutes_ago=20, reply_to=gone)
@@ -242,9 +242,11 @@ async def test_malformed_items_and_deleted_posts_are_skipped_with_a_log_line(fak
         "data": [{"text": "no id"}, {"id": good, "text": "@acme fine", "author_id": carla}, "junk"],
         "meta": {"result_count": 3, "newest_id": good}}))
     with caplog.at_level(logging.INFO):
-        posts, _ = await poll_all(source, cursor)
+        posts, unparsed, _ = await poll_with_unparsed(source, cursor)
     assert [p.external_id for p in posts] == [good]
-    assert caplog.text.count("skipping a malformed mention") == 2
+    assert [u.raw for u in unparsed] == [{"text": "no id"}, "junk"]
+    assert all(u.reason.startswith("X sent a mention that does not parse") for u in unparsed)
+    assert caplog.text.count("a malformed mention") == 2
 
 
 async def test_huge_and_odd_text_arrives_whole(fake, clock):
