@@ -53,7 +53,12 @@ def reason_of(error: BaseException) -> str:
 
 def set_aside(session: Session, config: DeskConfig, source_name: str, *, payload: Any, reason: str, now: datetime,
               post: InboundPost | None = None) -> QuarantinedPost:
-    """Keep `payload` (and `post`, where it was parsed) with `reason`; tell the team if this starts a burst."""
+    """Keep `payload` (and `post`, where it was parsed) with `reason`; tell the team if this starts a burst. The same
+    payload from the same source is kept once (a source that reads a listing again meets it again)."""
+    kept = session.exec(select(QuarantinedPost).where(QuarantinedPost.source_name == source_name,
+                                                      QuarantinedPost.payload == _as_text(payload))).first()
+    if kept is not None:
+        return kept
     latest = session.exec(select(func.max(QuarantinedPost.quarantined_at))
                           .where(QuarantinedPost.source_name == source_name)).one()
     entry = QuarantinedPost(source_name=source_name, external_id=_clip(post.external_id) if post else None,

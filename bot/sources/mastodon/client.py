@@ -17,7 +17,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 import httpx
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from bot.sources.base import SourceError
+from bot.sources.base import SourceError, Unparsed
 from bot.sources.http import ApiClient, NotFound
 
 log = logging.getLogger(__name__)
@@ -116,6 +116,7 @@ class Page(Generic[T]):
     items: list[tuple[T, dict[str, Any]]]
     size: int  # items the server sent, including any that did not parse
     links: dict[str, str] = field(default_factory=dict)
+    unparsed: list[Unparsed] = field(default_factory=list)  # items that did not parse: for quarantine
 
     def link_param(self, rel: str, name: str) -> str | None:
         """A query parameter of the `next` / `prev` link, e.g. the `min_id` to page forward from."""
@@ -167,7 +168,8 @@ class MastodonApi:
         if not isinstance(items, list):
             raise SourceError(f"{self.client.network} answered GET {path} with {type(body).__name__}, "
                               "not a list; will retry")
-        return Page(_parse_items(model, items, path), len(items), links)
+        parsed, unparsed = _parse_items(model, items, path)
+        return Page(parsed, len(items), links, unparsed)
 
     def _one(self, model: type[T], path: str, body: Any) -> T:
         try:
@@ -230,7 +232,7 @@ class MastodonApi:
         body = await self._get(path)
         if not isinstance(body, dict):
             raise SourceError(f"{self.client.network} answered GET {path} with {type(body).__name__}; will retry")
-        return Thread(*(_parse_items(Status, body.get(part) or [], path) for part in ("ancestors", "descendants")))
+        return Thread(*(_parse_items(Status, body.get(part) or [], path)[0] for part in ("ancestors", "descendants")))
 
     async def status(self, status_id: str, *, publishing: bool = False) -> Status:
         path = f"/api/v1/statuses/{status_id}"
@@ -258,12 +260,14 @@ class MastodonApi:
         return self._one(Status, "POST /api/v1/statuses", body)
 
 
-def _parse_items(model: type[T], items: list[Any], path: str) -> list[tuple[T, dict[str, Any]]]:
-    parsed = []
+def _parse_items(model: type[T], items: list[Any], path: str) -> tuple[list[tuple[T, dict[str, Any]]], list[Unparsed]]:
+    """The items that parse, with their JSON; those that do not, with the reason (never failing the page)."""
+    parsed, unparsed = [], []
     for item in items:
         try:
             parsed.append((model.model_validate(item), item))
         except ValidationError as error:
-            log.error("mastodon %s: skipping an item that does not parse (%s): %.200r",
-                      path, error.errors()[0]["msg"], item)
-    return parsed
+            reason = f"{path}: {error.errors()[0]['loc']} {error.errors()[0]['msg']}"
+            log.error("mastodon %s: an item that does not parse (%s): %.200r", path, reason, item)
+            unparsed.append(Unparsed(raw=item, reason=reason))
+    return parsed, unparsed

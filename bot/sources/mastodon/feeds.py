@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.sources.base import SourceError
+from bot.sources.base import SourceError, Unparsed
 from bot.sources.http import NotFound
 from bot.sources.mastodon.client import Entity, MastodonApi, Page, Status
 
@@ -51,6 +51,7 @@ class Advance:
     state: dict[str, Any]
     more: bool = False
     roots: dict[str, str] = field(default_factory=dict)  # status id -> thread root learned on the way
+    unparsed: list[Unparsed] = field(default_factory=list)  # items of the pages read that did not parse
 
 
 Fetch = Callable[..., Awaitable[Page]]
@@ -69,7 +70,7 @@ class IdFeed:
         newest = page.link_param("prev", "min_id") or (page.items[0][0].id if page.items else None)
         moved = newest is not None and newest != min_id
         more = moved and (page.size >= self.limit or not page.items)  # an empty page that moved was all filtered
-        return Advance(self._found(page), {"min_id": newest if moved else min_id}, more)
+        return Advance(self._found(page), {"min_id": newest if moved else min_id}, more, unparsed=page.unparsed)
 
     async def _backfill(self, cutoff: datetime) -> Advance:
         pages, max_id = [], None
@@ -87,7 +88,7 @@ class IdFeed:
         oldest = pages[-1]
         newest = oldest.link_param("prev", "min_id") or (oldest.items[0][0].id if oldest.items else None)
         found = [f for f in self._found(oldest) if f.status.created_at >= cutoff]
-        return Advance(found, {"min_id": newest}, more=newest is not None and len(pages) > 1)
+        return Advance(found, {"min_id": newest}, more=newest is not None and len(pages) > 1, unparsed=oldest.unparsed)
 
     def _found(self, page: Page) -> list[Found]:
         return [found for entity, raw in page.items if (found := self.pick(entity, raw)) is not None]
@@ -112,8 +113,9 @@ class SearchFeed:
         found = [Found(status, raw, "keyword") for status, raw in fresh]
         top = _newest(state.get("top"), [status for status, _ in fresh])
         if page.size >= self.limit and len(fresh) == len(hits):
-            return Advance(found, {"since": since, "top": top, "offset": offset + page.size}, more=True)
-        return Advance(found, {"since": top or since})
+            return Advance(found, {"since": since, "top": top, "offset": offset + page.size}, more=True,
+                           unparsed=page.unparsed)
+        return Advance(found, {"since": top or since}, unparsed=page.unparsed)
 
     async def probe(self) -> None:
         await self.api.search_statuses(self.query, limit=1, offset=0, min_id=None)

@@ -49,6 +49,7 @@ from bot.sources.base import (
     Published,
     Quota,
     SourceError,
+    Unparsed,
 )
 from bot.sources.feed_health import FeedTracker
 from bot.sources.filters import PostFilter
@@ -240,6 +241,7 @@ class MastodonSource:
         mid_round = any(part.get("more") for name, part in state.items() if health.due(name))
         cutoff = self.clock.now() - self.options.backfill
         found: list[Found] = []
+        unparsed: list[Unparsed] = []
         for name, feed in feeds.items():
             if not health.due(name) or (mid_round and not state.get(name, {}).get("more")):
                 continue
@@ -255,11 +257,12 @@ class MastodonSource:
             for status_id, root in step.roots.items():
                 self._roots.remember(status_id, root)
             found += step.found
+            unparsed += step.unparsed
         health.raise_if_all_failing(list(feeds))
         posts = await self._posts(found)
         more = any(part.get("more") for name, part in state.items() if health.due(name))
         return PollResult(posts, json.dumps({"v": 1, "feeds": state}), has_more=more,
-                          feeds=self._feed_report())
+                          feeds=self._feed_report(), unparsed=unparsed)
 
     def _feed_failed(self, name: str, error: SourceError) -> None:
         """A search the instance refuses for good (not for the token's sake) is not asked again; any other failure

@@ -22,7 +22,7 @@ import asyncio
 import logging
 import re
 from collections.abc import AsyncGenerator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -30,7 +30,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from bot.clock import Clock
-from bot.sources.base import SourceError
+from bot.sources.base import SourceError, Unparsed
 from bot.sources.http import ApiClient, error_detail
 
 log = logging.getLogger(__name__)
@@ -165,23 +165,27 @@ class Thing(BaseModel):
 
 @dataclass(frozen=True)
 class Page:
-    """One page of a Listing: the Things that parsed, and the fullname to ask `after` for the next."""
+    """One page of a Listing: the Things that parsed, the fullname to ask `after` for the next, and the children that
+    did not parse (for quarantine)."""
 
     things: list[Thing]
     after: str | None
+    unparsed: list[Unparsed] = field(default_factory=list)
 
 
 def parse_listing(body: Any, where: str) -> Page:
-    """A Listing answer; a child that does not parse is logged and left out, never fails the page."""
+    """A Listing answer; a child that does not parse is handed on with the reason, never failing the page."""
     if not isinstance(body, dict) or body.get("kind") != "Listing" or not isinstance(body.get("data"), dict):
         raise ValueError(f"{where} did not answer with a Listing")
-    things = []
+    things, unparsed = [], []
     for child in body["data"].get("children") or []:
         try:
             things.append(Thing.model_validate(child))
         except ValidationError as error:
-            log.warning("reddit %s: skipping an item that does not parse: %s", where, error.errors()[0]["msg"])
-    return Page(things=things, after=body["data"].get("after"))
+            reason = f"{where}: {error.errors()[0]['loc']} {error.errors()[0]['msg']}"
+            log.warning("reddit %s: an item that does not parse: %s", where, reason)
+            unparsed.append(Unparsed(raw=child, reason=reason))
+    return Page(things=things, after=body["data"].get("after"), unparsed=unparsed)
 
 
 def gone(thing: Thing) -> bool:

@@ -53,7 +53,7 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from bot.settings import ConfigError
-from bot.sources.base import Author, InboundPost, OutboundReply, PollResult, Published, Quota, SourceError
+from bot.sources.base import Author, InboundPost, OutboundReply, PollResult, Published, Quota, SourceError, Unparsed
 from bot.sources.feed_health import FeedTracker
 from bot.sources.filters import PostFilter
 from bot.sources.http import ApiClient
@@ -150,8 +150,9 @@ class RedditSource:
         feeds = {key: value for key, value in state["feeds"].items() if key in self.feeds}
         elsewhere = {name for key, value in feeds.items() if key != feed.key for name in value["seen"]}
         rest = pending[1:]
+        unparsed: list[Unparsed] = []
         try:
-            posts, feeds[feed.key] = await self._read(feed, feeds.get(feed.key), elsewhere)
+            posts, feeds[feed.key] = await self._read(feed, feeds.get(feed.key), elsewhere, unparsed)
         except SourceError as error:
             self.health.failed(feed.key, error)
             self.health.raise_if_all_failing(list(self.feeds))
@@ -160,10 +161,12 @@ class RedditSource:
         else:
             self.health.succeeded(feed.key)
         return PollResult(posts, json.dumps({"feeds": feeds, "pending": rest}, separators=(",", ":")), bool(rest),
-                          feeds=self.health.report(list(self.feeds)))
+                          feeds=self.health.report(list(self.feeds)), unparsed=unparsed)
 
-    async def _read(self, feed: Feed, state: dict | None, elsewhere: set[str]) -> tuple[list[InboundPost], dict]:
-        """Everything in `feed` newer than its cursor, oldest first, and the feed's next cursor.
+    async def _read(self, feed: Feed, state: dict | None, elsewhere: set[str],
+                    unparsed: list[Unparsed]) -> tuple[list[InboundPost], dict]:
+        """Everything in `feed` newer than its cursor, oldest first, and the feed's next cursor; the items that did
+        not parse are added to `unparsed` (a listing is read again each poll: quarantine keeps each once).
 
         Items another feed has just read (`elsewhere`: a reply to the brand that also has a keyword) are
         not emitted twice."""
@@ -175,6 +178,7 @@ class RedditSource:
         after = None
         for _ in range(math.ceil(LISTING_DEPTH / self.options.page_size)):
             page = await self._listing(feed, after)
+            unparsed += page.unparsed
             older = False
             for thing in page.things:
                 if thing.created < floor:

@@ -14,6 +14,7 @@ from bot.ingest import incidents, pipeline
 from bot.ingest.health import describe, source_health
 from bot.ingest.normalise import CLAMPED, FOLLOWERS_MAX, NAME_MAX
 from bot.ingest.poller import poll_on_schedule
+from bot.ingest.quarantine import set_aside
 from handlers import desk as desk_command
 from handlers.context import Actor, Request
 from storage.models import Customer, OutboxEntry, Post, QuarantinedPost, SourceCursor
@@ -184,3 +185,18 @@ def test_timestamps_no_network_can_make_are_clamped():
     future = normalised(factories.post(minutes=60 * 24 * 3), now)
     assert future.created_at == now and CLAMPED in future.raw
     assert normalised(factories.post(minutes=60), now).created_at == factories.T0 + timedelta(minutes=60)
+
+
+async def test_an_item_met_again_is_kept_once(db_url, tmp_path):
+    """A source that reads its listing again each poll (Reddit) hands on the same bad item again: one entry."""
+    runtime, _, clock = make_runtime(db_url, tmp_path)
+    broken = {"kind": "t1", "data": {"name": "t1_junk", "created_utc": "noon"}}
+    with Session(runtime.engine) as session:
+        first = set_aside(session, runtime.config, "replay", payload=broken, reason="created_utc: not a number",
+                          now=clock.now())
+        again = set_aside(session, runtime.config, "replay", payload=dict(broken), reason="created_utc: not a number",
+                          now=clock.now() + timedelta(minutes=1))
+        other = set_aside(session, runtime.config, "replay", payload={"kind": "t1"}, reason="no data", now=clock.now())
+        session.commit()
+        assert again.id == first.id and other.id != first.id
+    assert len(quarantined(runtime)) == 2 and len(alerts(runtime)) == 1

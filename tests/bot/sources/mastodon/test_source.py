@@ -27,7 +27,7 @@ from storage.models import Post, Reply, ReplyStatus
 from tests.auxil import factories
 from tests.auxil.clock import FakeClock
 from tests.auxil.desk import drain, make_runtime
-from tests.auxil.sources import dies_after_publishing, poll_all
+from tests.auxil.sources import dies_after_publishing, poll_all, poll_with_unparsed
 from tests.fakes.chat import SimulatedCrash
 from tests.fakes.mastodon_api import FakeMastodon
 
@@ -201,16 +201,17 @@ async def test_deleted_posts_are_skipped_with_a_log_line(fake, source, caplog):
     assert "has no status (deleted)" in caplog.text and f"status {vanishing['id']} was deleted" in caplog.text
 
 
-async def test_an_item_that_does_not_parse_is_skipped_not_fatal(fake, source, caplog):
+async def test_an_item_that_does_not_parse_is_handed_on_for_quarantine_not_fatal(fake, source):
     carla = fake.account("carla")
     good = fake.post(carla, "@acme hello", at=ago(hours=1))
     rendered = {"id": "9", "type": "mention", "created_at": "2026-11-02T11:00:00.000Z",
                 "account": fake.account_json(carla), "status": fake.status_json(good)}
     broken = {"id": "10", "type": "mention", "status": {"id": "x"}}
     fake.fail("/api/v1/notifications", status=200, body=json.dumps([broken, rendered]))
-    posts, _ = await poll_all(source)
+    posts, unparsed, _ = await poll_with_unparsed(source)
     assert [p.external_id for p in posts] == [good["id"]]
-    assert "skipping an item that does not parse" in caplog.text
+    (bad,) = unparsed
+    assert bad.raw == broken and bad.reason.startswith("/api/v1/notifications: ")
 
 
 async def test_huge_and_odd_text_survives_intact(fake, source):

@@ -40,6 +40,7 @@ def test_bad_children_are_skipped_and_every_good_one_becomes_a_post(good, junk, 
     children = data.draw(st.permutations(good + junk))
     page = parse_listing({"kind": "Listing", "data": {"after": None, "children": children}}, "GET /message/inbox")
     assert [t.name for t in page.things] == [c["data"]["name"] for c in children if c in good]
+    assert [u.raw for u in page.unparsed] == [c for c in children if c not in good]  # handed on, for quarantine
     for thing, child in zip(page.things, [c for c in children if c in good], strict=True):
         post = to_post(thing, "reply")
         link = child["data"]["parent_id"]
