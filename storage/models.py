@@ -276,12 +276,15 @@ class SourceCursor(SQLModel, table=True):
 class OutboxEntry(SQLModel, table=True):
     """One effect on the outside world, delivered at least once and reconciled to exactly once."""
 
-    __table_args__ = (Index("ix_outbox_due", "status", "available_at"),)
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "available_at"),
+        Index("ix_outbox_conversation_kind", "conversation_id", "kind", "status"),  # refresh_parent's "one waiting?"
+    )
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=255, unique=True)
     kind: str = Field(max_length=64)
     target: str = Field(max_length=255)
-    conversation_id: int | None = Field(default=None, index=True)
+    conversation_id: int | None = None  # indexed first in ix_outbox_conversation_kind
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     status: str = Field(default=OutboxStatus.PENDING, max_length=16)
     attempts: int = 0
