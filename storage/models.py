@@ -245,6 +245,9 @@ class SlaClock(SQLModel, table=True):
     stopped_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     outcome: str | None = Field(default=None, max_length=16)  # responded | resolved
     agent_id: int | None = Field(default=None, foreign_key="agent.id")  # who responded
+    # The response's time as the policy counts it (business time where it does), stored when it stops: /stats takes
+    # its medians in SQL. Clocks stopped before 0013 get theirs from the hourly job (bot/sla/clocks.py).
+    response_seconds: float | None = None
     stage: str = Field(default="", max_length=32)  # "", warn, breach, remind:N
     last_nudge_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     next_nudge_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
