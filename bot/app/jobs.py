@@ -22,6 +22,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.app.runtime import Runtime
 from bot.chat.discord import held as discord_held
+from bot.delivery import compaction
 from bot.desk import events, lifecycle
 from bot.ingest import stream
 from bot.ingest.poller import poll_on_schedule
@@ -208,8 +209,8 @@ async def post_digest(key: str) -> None:
 
 
 async def purge(key: str) -> None:
-    """Forget old chat event claims and expired held replies, give clocks stopped before 0013 their response times;
-    with [retention], purge old resolved conversations."""
+    """Forget old chat event claims and expired held replies, give clocks stopped before 0013 their response times,
+    compact the delivered outbox entries; with [retention], purge old resolved conversations."""
     runtime = _leading(key)
     if runtime is None:
         return
@@ -217,6 +218,7 @@ async def purge(key: str) -> None:
     await asyncio.to_thread(events.forget_claims, runtime.engine, now)
     await asyncio.to_thread(discord_held.forget_expired, runtime.engine, now)
     await asyncio.to_thread(sla_clocks.count_response_times, runtime.engine, runtime.config.sla)
+    await asyncio.to_thread(compaction.compact, runtime.engine, runtime.outbox.effects, now)
     if not runtime.config.retention:
         return
     purged = await asyncio.to_thread(retention.purge, runtime.engine, runtime.config.retention, now)
