@@ -210,7 +210,8 @@ async def post_digest(key: str) -> None:
 
 async def purge(key: str) -> None:
     """Forget old chat event claims and expired held replies, give clocks stopped before 0013 their response times,
-    compact the delivered outbox entries; with [retention], purge old resolved conversations."""
+    compact the delivered outbox entries and forget those of conversations resolved a month ago; with [retention],
+    purge old resolved conversations."""
     runtime = _leading(key)
     if runtime is None:
         return
@@ -219,6 +220,7 @@ async def purge(key: str) -> None:
     await asyncio.to_thread(discord_held.forget_expired, runtime.engine, now)
     await asyncio.to_thread(sla_clocks.count_response_times, runtime.engine, runtime.config.sla)
     await asyncio.to_thread(compaction.compact, runtime.engine, runtime.outbox.effects, now)
+    await asyncio.to_thread(retention.forget_delivered, runtime.engine, now)
     if not runtime.config.retention:
         return
     purged = await asyncio.to_thread(retention.purge, runtime.engine, runtime.config.retention, now)
