@@ -57,13 +57,14 @@ class NullChat:
         return None
 
 
-def write_posts(path: Path, count: int) -> None:
+def write_posts(path: Path, count: int, texts: list[str] = TEXTS) -> None:
+    """A replay file of `count` posts by about count / 3 customers (so later posts join their conversations)."""
     rng = random.Random(7)
     with path.open("w", encoding="utf-8") as handle:
         for n in range(count):
             customer = rng.randrange(count // 3 + 1)
             root = f"root-{customer}"
-            handle.write(json.dumps({"id": f"b{n}", "author": {"handle": f"user{customer}"}, "text": rng.choice(TEXTS),
+            handle.write(json.dumps({"id": f"b{n}", "author": {"handle": f"user{customer}"}, "text": rng.choice(texts),
                                      "created_at": "2026-11-22T09:00:00Z", "thread_root": root}) + "\n")
 
 

@@ -251,6 +251,9 @@ class SlaClock(SQLModel, table=True):
     stopped_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     outcome: str | None = Field(default=None, max_length=16)  # responded | resolved
     agent_id: int | None = Field(default=None, foreign_key="agent.id")  # who responded
+    # The response's time as the policy counts it (business time where it does), stored when it stops: /stats takes
+    # its medians in SQL. Clocks stopped before 0013 get theirs from the hourly job (bot/sla/clocks.py).
+    response_seconds: float | None = None
     stage: str = Field(default="", max_length=32)  # "", warn, breach, remind:N
     last_nudge_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     next_nudge_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -307,12 +310,15 @@ class QuarantinedPost(SQLModel, table=True):
 class OutboxEntry(SQLModel, table=True):
     """One effect on the outside world, delivered at least once and reconciled to exactly once."""
 
-    __table_args__ = (Index("ix_outbox_due", "status", "available_at"),)
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "available_at"),
+        Index("ix_outbox_conversation_kind", "conversation_id", "kind", "status"),  # refresh_parent's "one waiting?"
+    )
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=255, unique=True)
     kind: str = Field(max_length=64)
     target: str = Field(max_length=255)
-    conversation_id: int | None = Field(default=None, index=True)
+    conversation_id: int | None = None  # indexed first in ix_outbox_conversation_kind
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     status: str = Field(default=OutboxStatus.PENDING, max_length=16)
     attempts: int = 0

@@ -22,11 +22,13 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.app.runtime import Runtime
 from bot.chat.discord import held as discord_held
+from bot.delivery import compaction
 from bot.desk import events, lifecycle
 from bot.ingest import stream
 from bot.ingest.poller import poll_on_schedule
 from bot.reports import digest, retention
 from bot.settings import DeskConfig
+from bot.sla import clocks as sla_clocks
 from bot.sla import sweep as sla_sweep
 from bot.sources.base import Streaming
 
@@ -207,13 +209,18 @@ async def post_digest(key: str) -> None:
 
 
 async def purge(key: str) -> None:
-    """Forget old chat event claims and expired held replies; with [retention], purge old resolved conversations."""
+    """Forget old chat event claims and expired held replies, give clocks stopped before 0013 their response times,
+    compact the delivered outbox entries and forget those of conversations resolved a month ago; with [retention],
+    purge old resolved conversations."""
     runtime = _leading(key)
     if runtime is None:
         return
     now = runtime.clock.now()
     await asyncio.to_thread(events.forget_claims, runtime.engine, now)
     await asyncio.to_thread(discord_held.forget_expired, runtime.engine, now)
+    await asyncio.to_thread(sla_clocks.count_response_times, runtime.engine, runtime.config.sla)
+    await asyncio.to_thread(compaction.compact, runtime.engine, runtime.outbox.effects, now)
+    await asyncio.to_thread(retention.forget_delivered, runtime.engine, now)
     if not runtime.config.retention:
         return
     purged = await asyncio.to_thread(retention.purge, runtime.engine, runtime.config.retention, now)

@@ -50,17 +50,27 @@ class NotReady(Exception):
     """The entry depends on another one not delivered yet (a thread message before its parent)."""
 
 
+class Kept:
+    """What a delivered entry of a kind is still read for; compaction (bot/delivery/compaction.py) forgets the rest."""
+
+    ALL = "all"  # its key (queueing it again stays a no-op) and its payload or result, which something reads later
+    KEY = "key"  # its key and result, not its payload (a notice's text: sent, and rendered from nowhere else)
+    NOTHING = "nothing"  # a one-off key never queued again (a refresh that renders fresh state): the row goes
+
+
 @dataclass(frozen=True)
 class Effect:
     """What an entry kind does, registered by the wing that queues it.
 
     `perform` does the work (asking first, when `entry.attempts > 1`, whether an interrupted attempt already
     did it) and returns the result to store; `delivered` and `failed` run in the transaction that records
-    the outcome, so what the outcome means to the conversation is stored with it."""
+    the outcome, so what the outcome means to the conversation is stored with it. `kept` says what of a
+    delivered entry must outlive its delivery."""
 
     perform: Callable[[OutboxEntry], Awaitable[dict]]
     delivered: Callable[[Session, OutboxEntry, dict], None] | None = None
     failed: Callable[[Session, OutboxEntry, str], None] | None = None
+    kept: str = Kept.ALL
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from sqlmodel import Session, select
 
 from bot.delivery import queue
 from bot.delivery.chat import Chats, parent_key, post_once
-from bot.delivery.engine import Effect, NotReady
+from bot.delivery.engine import Effect, Kept, NotReady
 from bot.desk.snapshots import incident_view
 from bot.settings import SlaConfig
 from bot.views import ChatRef, Notice
@@ -125,7 +125,8 @@ class IncidentMessages:
         self.chats = chats
 
     def effects(self) -> dict[str, Effect]:
-        return {OPEN: Effect(self._open, delivered=_posted), UPDATE: Effect(self._update),
+        # an update is delivered once its slot has begun, and only later slots are queued from then on
+        return {OPEN: Effect(self._open, delivered=_posted), UPDATE: Effect(self._update, kept=Kept.NOTHING),
                 ESCALATE: Effect(self._escalate)}
 
     async def _open(self, entry: OutboxEntry) -> dict:

@@ -20,7 +20,7 @@ from sqlmodel import Session, select
 from bot.clock import Clock
 from bot.delivery import queue
 from bot.delivery.chat import Chats, Folded, parent_key, post_in_its_thread, post_once, thread_of
-from bot.delivery.engine import Effect
+from bot.delivery.engine import Effect, Kept
 from bot.desk.incidents import has_own_thread
 from bot.desk.snapshots import approval_request_view, conversation_view, customer_post_view, escalation_summary_view
 from bot.settings import DeskConfig
@@ -157,8 +157,8 @@ class ConversationMessages:
         return {
             OPEN: Effect(self._open, delivered=_thread_opened),
             POST: Effect(self._in_thread),
-            NOTICE: Effect(self._in_thread),
-            UPDATE: Effect(self._update),
+            NOTICE: Effect(self._in_thread, kept=Kept.KEY),
+            UPDATE: Effect(self._update, kept=Kept.NOTHING),  # each under a key of its own (refresh_parent)
             CHANNEL: Effect(self._channel),
             APPROVAL: Effect(self._in_thread),
             DECIDED: Effect(self._decided),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from sqlalchemy import exists
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from bot.settings import TagsConfig
@@ -67,5 +68,7 @@ def suggested(config: TagsConfig, conversation: Conversation, text: str) -> list
 
 
 def tagged(tags: tuple[str, ...]):
-    """A condition for queries over Conversation: tagged with any of `tags`."""
-    return exists().where(ConversationTag.conversation_id == Conversation.id, ConversationTag.tag.in_(tags))
+    """A condition for queries over Conversation: tagged with any of `tags` (its own alias of the table, so a query
+    that joins the tags too, to group by them, stays correlated)."""
+    tag = aliased(ConversationTag)
+    return exists().where(tag.conversation_id == Conversation.id, tag.tag.in_(tags))

@@ -323,9 +323,10 @@ def _word_lists_confirm(answer: str, words: list[str], marks: list[str]) -> bool
     model = _model()
     scores: dict[str, float] = {}
     known: dict[str, int] = {}
+    grams = [gram for word in words for gram in _trigrams(word)]  # once per post, not once per language
     for language, (vocabulary, log_probability, unseen) in model.items():
         known[language] = sum(_in_vocabulary(word, vocabulary) for word in words)
-        trigram_score = sum(log_probability.get(gram, unseen) for word in words for gram in _trigrams(word))
+        trigram_score = sum(log_probability.get(gram, unseen) for gram in grams)
         scores[language] = trigram_score + WORD_BONUS * (known[language] + marks.count(language))
     return max(scores, key=scores.__getitem__) == answer and known[answer] >= COVERAGE * len(words)
 

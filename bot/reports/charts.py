@@ -13,7 +13,8 @@ import statistics
 from collections import Counter, defaultdict
 from zoneinfo import ZoneInfo
 
-from bot.reports.figures import UNASSIGNED, Measured, StatsContext
+from bot.reports.figures import Measured, StatsContext, measured
+from bot.reports.tally import UNASSIGNED
 from bot.sla.clocks import FIRST
 from bot.vocabulary import PRIORITIES
 
@@ -26,7 +27,7 @@ def chart_png(ctx: StatsContext) -> bytes:
     """The four panels of the window's figures as a PNG."""
     from matplotlib.figure import Figure
 
-    first = ctx.of(FIRST)
+    first = [clock for clock in measured(ctx) if clock.kind == FIRST]
     figure = Figure(figsize=(11, 7.5), dpi=DPI, layout="constrained")
     figure.suptitle(f"socialdesk · {len(first)} conversations {ctx.window.label}", fontsize=13)
     by_hour, times, networks, agents = figure.subplots(2, 2).flat

@@ -12,21 +12,21 @@ Definitions (the README repeats them):
   still running and not yet due: not counted.
 
 Each section is a small function `(StatsContext) -> list[str]`; `SECTIONS` is what /stats shows,
-so another figure (say, LLM cost) is one more function in that list.
+so another figure (say, LLM cost) is one more function in that list. The sections read counts, medians and
+percentiles the database works out (bot/reports/tally.py); only the chart loads the clocks one by one (`measured`).
 """
 from __future__ import annotations
 
-import math
-import statistics
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
 from bot.desk import tags as conversation_tags
+from bot.reports.tally import AGENT, NETWORK, OVERALL, TAG, UNASSIGNED, Counts, Group, tally
 from bot.settings import DeskConfig
 from bot.sla import policy
 from bot.sla.clocks import FIRST, NEXT, RESOLUTION, RESOLVED, RESPONDED, TARGETS
@@ -35,7 +35,6 @@ from bot.wording import count, plain, span, time_left
 from storage.models import Agent, AuditEvent, Conversation, ConversationTag, Customer, SlaClock
 from storage.queries import open_conversations
 
-UNASSIGNED = "unassigned"
 OVERDUE_SHOWN = 10
 
 
@@ -80,29 +79,44 @@ class Measured:
 
 @dataclass(frozen=True)
 class StatsContext:
+    """The clocks that started in `window` (of conversations tagged with any of `tags`, when given), read from
+    `session` when a section asks: use it while the session is open."""
+
     session: Session
     config: DeskConfig
     window: Window
     now: datetime
-    clocks: tuple[Measured, ...]
     tags: tuple[str, ...] = ()  # only conversations with any of these tags were counted
+    _tallies: dict[str, dict[str, Group]] = field(default_factory=dict, repr=False, compare=False)
 
-    def of(self, kind: str) -> list[Measured]:
-        return [c for c in self.clocks if c.kind == kind]
+    def groups(self, by: str) -> dict[str, Group]:
+        """The window's figures grouped `by` (tally.OVERALL, AGENT, NETWORK, TAG), counted once per context."""
+        if by not in self._tallies:
+            self._tallies[by] = tally(self.session, by, self.window.start, self.window.end, self.now, self.tags)
+        return self._tallies[by]
+
+    @property
+    def overall(self) -> Group:
+        return self.groups(OVERALL).get("", Group())
 
 
 def context(session: Session, config: DeskConfig, window: Window, now: datetime, tags: tuple[str, ...] = ()) -> StatsContext:
-    """The clocks that started in `window` (of conversations tagged with any of `tags`, when given)."""
-    agents = {a.id: a.name for a in session.exec(select(Agent))}
+    return StatsContext(session, config, window, now, tags)
+
+
+def measured(ctx: StatsContext) -> list[Measured]:
+    """The window's clocks one by one, with what the chart draws (the sections need only the tallies)."""
+    agents = {a.id: a.name for a in ctx.session.exec(select(Agent))}
     query = (
         select(SlaClock, Conversation.network, Conversation.intent, Conversation.assignee_id)
         .join(Conversation, Conversation.id == SlaClock.conversation_id)
-        .where(SlaClock.kind.in_((FIRST, NEXT, RESOLUTION)), SlaClock.started_at >= window.start)
+        .where(SlaClock.kind.in_((FIRST, NEXT, RESOLUTION)), SlaClock.started_at >= ctx.window.start)
     )
-    if window.end is not None:
-        query = query.where(SlaClock.started_at < window.end)
-    if tags:
-        query = query.where(conversation_tags.tagged(tags))
+    if ctx.window.end is not None:
+        query = query.where(SlaClock.started_at < ctx.window.end)
+    if ctx.tags:
+        query = query.where(conversation_tags.tagged(ctx.tags))
+    session, config, now = ctx.session, ctx.config, ctx.now
     rows = session.exec(query).all()
     tagged: dict[int, list[str]] = defaultdict(list)
     ids = list({clock.conversation_id for clock, *_ in rows})
@@ -110,10 +124,9 @@ def context(session: Session, config: DeskConfig, window: Window, now: datetime,
         for conversation_id, tag in session.exec(select(ConversationTag.conversation_id, ConversationTag.tag)
                                                  .where(ConversationTag.conversation_id.in_(ids[start:start + 500]))):
             tagged[conversation_id].append(tag)
-    clocks = tuple(measure(config, clock, network, intent, agents.get(clock.agent_id or assignee, UNASSIGNED), now,
-                            tuple(sorted(tagged[clock.conversation_id])))
-                   for clock, network, intent, assignee in rows)
-    return StatsContext(session, config, window, now, clocks, tags)
+    return [measure(config, clock, network, intent, agents.get(clock.agent_id or assignee, UNASSIGNED), now,
+                    tuple(sorted(tagged[clock.conversation_id])))
+            for clock, network, intent, assignee in rows]
 
 
 def measure(config: DeskConfig, clock: SlaClock, network: str, intent: str, agent: str, now: datetime,
@@ -135,31 +148,32 @@ def measure(config: DeskConfig, clock: SlaClock, network: str, intent: str, agen
 
 
 def overview(ctx: StatsContext) -> list[str]:
-    first = ctx.of(FIRST)
-    spam = sum(c.spam for c in first)
+    overall = ctx.overall
+    first = overall.of(FIRST)
     scope = f" tagged {' or '.join(ctx.tags)}" if ctx.tags else ""
-    head = f"{count(len(first), 'conversation')}{scope} {ctx.window.label}" + (f" ({spam} spam)" if spam else "") + "."
-    if not first:
+    head = (f"{count(first.clocks, 'conversation')}{scope} {ctx.window.label}"
+            + (f" ({first.spam} spam)" if first.spam else "") + ".")
+    if not first.clocks:
         return [head]
     return [
         head,
-        f"• First response: {_times(first)} · response rate {_rate(first)}",
-        "• On time: " + " · ".join(f"{name} {_attainment(ctx.of(kind))}" for kind, name in
+        f"• First response: {_times(overall)} · response rate {_rate(first)}",
+        "• On time: " + " · ".join(f"{name} {_attainment(overall.of(kind))}" for kind, name in
                                     ((FIRST, "first responses"), (NEXT, "next responses"), (RESOLUTION, "resolutions"))),
     ]
 
 
 def by_agent(ctx: StatsContext) -> list[str]:
-    return _grouped(ctx, "By agent:", lambda c: [c.agent])
+    return _grouped(ctx, "By agent:", AGENT)
 
 
 def by_network(ctx: StatsContext) -> list[str]:
-    return _grouped(ctx, "By network:", lambda c: [c.network])
+    return _grouped(ctx, "By network:", NETWORK)
 
 
 def by_tag(ctx: StatsContext) -> list[str]:
     """A conversation with several tags counts under each of them."""
-    return _grouped(ctx, "By tag:", lambda c: c.tags)
+    return _grouped(ctx, "By tag:", TAG)
 
 
 def spam_marked(ctx: StatsContext) -> list[str]:
@@ -177,9 +191,10 @@ def spam_marked(ctx: StatsContext) -> list[str]:
 
 
 def attainment_today(ctx: StatsContext) -> list[str]:
-    first = ctx.of(FIRST)
-    return [f"{ctx.window.label.capitalize()}: {count(len(first), 'conversation')} · first responses on time "
-            f"{_attainment(first)} · next responses {_attainment(ctx.of(NEXT))} · overdue now {len(overdue(ctx))}."]
+    overall = ctx.overall
+    return [f"{ctx.window.label.capitalize()}: {count(overall.of(FIRST).clocks, 'conversation')} · first responses "
+            f"on time {_attainment(overall.of(FIRST))} · next responses {_attainment(overall.of(NEXT))} · "
+            f"overdue now {len(overdue(ctx))}."]
 
 
 def overdue_now(ctx: StatsContext) -> list[str]:
@@ -216,40 +231,32 @@ def overdue(ctx: StatsContext) -> list[tuple[Conversation, Customer, Agent | Non
 # --- figures ----------------------------------------------------------------------------------
 
 
-def _grouped(ctx: StatsContext, title: str, keys: Callable[[Measured], Iterable[str]]) -> list[str]:
-    groups: dict[str, list[Measured]] = defaultdict(list)
-    for clock in ctx.clocks:
-        if clock.kind != RESOLUTION:
-            for key in keys(clock):
-                groups[key].append(clock)
+def _grouped(ctx: StatsContext, title: str, by: str) -> list[str]:
+    groups = ctx.groups(by)
     if not groups:
         return []
     lines = [title]
     for name in sorted(groups, key=lambda g: (g == UNASSIGNED, g.lower())):
-        first = [c for c in groups[name] if c.kind == FIRST]
-        answered = [c for c in first if c.responded]
-        lines.append(f"• {name}: {count(len(answered), 'first response')}, {_times(first)} · "
-                     f"response rate {_rate(first)} · on time {_attainment(groups[name])}")
+        group = groups[name]
+        first, answered = group.of(FIRST), group.of(FIRST).responded
+        both = Counts(met=first.met + group.of(NEXT).met, missed=first.missed + group.of(NEXT).missed)
+        lines.append(f"• {name}: {count(answered, 'first response')}, {_times(group)} · "
+                     f"response rate {_rate(first)} · on time {_attainment(both)}")
     return lines
 
 
-def _times(clocks: list[Measured]) -> str:
-    times = sorted(c.response_time for c in clocks if c.response_time is not None)
-    if not times:
+def _times(group: Group) -> str:
+    if group.median is None:
         return "no responses yet"
-    median = timedelta(seconds=statistics.median(t.total_seconds() for t in times))
-    p90 = times[math.ceil(0.9 * len(times)) - 1]  # nearest rank
-    return f"median {span(median)}, p90 {span(p90)}"
+    return f"median {span(group.median)}, p90 {span(group.p90)}"
 
 
-def _rate(first: list[Measured]) -> str:
-    counted = [c for c in first if not c.spam]
-    return _share(sum(c.responded for c in counted), len(counted))
+def _rate(first: Counts) -> str:
+    return _share(first.responded_counted, first.clocks - first.spam)
 
 
-def _attainment(clocks: list[Measured]) -> str:
-    met = sum(c.verdict == "met" for c in clocks)
-    return _share(met, met + sum(c.verdict == "missed" for c in clocks))
+def _attainment(counts: Counts) -> str:
+    return _share(counts.met, counts.met + counts.missed)
 
 
 def _share(part: int, whole: int) -> str:

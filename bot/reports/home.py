@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from bot.clock import Clock
 from bot.delivery.chat import Chats
-from bot.delivery.engine import Effect
+from bot.delivery.engine import Effect, Kept
 from bot.desk.messages import HOME
 from bot.reports import figures
 from bot.settings import DeskConfig
@@ -74,7 +74,7 @@ def effects(engine: Engine, chats: Chats, config: DeskConfig, clock: Clock) -> d
             await chat.publish_home(user_id, view)
         return {"published": len(views)}
 
-    return {HOME: Effect(redraw)}
+    return {HOME: Effect(redraw, kept=Kept.NOTHING)}  # each redraw under a key of its own
 
 
 def opened_home(engine: Engine, config: DeskConfig, user_id: str, now: datetime) -> HomeView | None:

@@ -7,10 +7,14 @@ Once a conversation has been resolved for longer than `[retention] resolved_afte
 - what the figures need stays: the conversation (times, priority, network, intent, owner), its
   SLA clocks, the replies the brand published (its own public words) and the audit log.
 A conversation reopened later starts clean from then on; nothing open is ever touched.
+
+With or without `[retention]`, the delivered outbox entries of a conversation resolved longer than
+OUTBOX_KEPT ago are deleted (`forget_delivered`): what is in chat stays there, and the table does not
+grow with every conversation ever answered. Failed entries stay for `socialdesk outbox retry`.
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, update
 from sqlalchemy.engine import Engine
@@ -22,6 +26,7 @@ from storage.models import Conversation, ConversationStatus, Note, OutboxEntry, 
 
 PURGED_TEXT = "(removed after the retention period)"
 BATCH = 500
+OUTBOX_KEPT = timedelta(days=30)
 
 
 def purge(engine: Engine, retention: RetentionConfig, now: datetime, batch: int = BATCH) -> int:
@@ -43,3 +48,19 @@ def purge(engine: Engine, retention: RetentionConfig, now: datetime, batch: int 
                                                    OutboxEntry.status.in_((OutboxStatus.DONE, OutboxStatus.FAILED))))
             session.exec(update(Conversation).where(Conversation.id.in_(ids)).values(purged_at=now))
         total += len(ids)
+
+
+def forget_delivered(engine: Engine, now: datetime, batch: int = BATCH * 10) -> int:
+    """Delete the delivered outbox entries of conversations resolved more than OUTBOX_KEPT ago, a batch per
+    transaction; returns how many."""
+    total = 0
+    while True:
+        with session_scope(engine) as session:
+            ids = list(session.exec(
+                select(OutboxEntry.id).join(Conversation, Conversation.id == OutboxEntry.conversation_id)
+                .where(OutboxEntry.status == OutboxStatus.DONE, Conversation.status == ConversationStatus.RESOLVED,
+                       Conversation.resolved_at < now - OUTBOX_KEPT).limit(batch)))
+            session.exec(delete(OutboxEntry).where(OutboxEntry.id.in_(ids)))
+        total += len(ids)
+        if len(ids) < batch:
+            return total

@@ -17,10 +17,12 @@ from contextlib import contextmanager
 from datetime import datetime
 
 from sqlalchemy import func
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from bot.settings import SlaConfig
 from bot.sla import policy
+from storage.db import session_scope
 from storage.models import Conversation, ConversationStatus, SlaClock
 
 FIRST, NEXT, RESOLUTION = "first", "next", "resolution"
@@ -109,6 +111,7 @@ def responded(session: Session, config: SlaConfig, conversation: Conversation, a
     for clock in clocks:
         if clock.kind in RESPONSE:
             _stop(clock, at, RESPONDED, agent_id)
+            clock.response_seconds = policy.elapsed(config, clock.priority, clock.started_at, at).total_seconds()
     follow(session, config, conversation, now, clocks)
 
 
@@ -186,3 +189,19 @@ def _show(conversation: Conversation, clocks: list[SlaClock]) -> None:
     first = next((c for c in clocks if c.kind == FIRST), None)
     if first is not None:
         conversation.first_response_due_at = first.due_at
+
+
+def count_response_times(engine: Engine, config: SlaConfig, batch: int = 1000) -> int:
+    """Give the responded clocks stopped before response times were stored theirs, a batch per transaction; returns
+    how many."""
+    total = 0
+    while True:
+        with session_scope(engine) as session:
+            clocks = session.exec(select(SlaClock).where(SlaClock.outcome == RESPONDED,
+                                                         SlaClock.response_seconds.is_(None)).limit(batch)).all()
+            for clock in clocks:
+                clock.response_seconds = policy.elapsed(config, clock.priority, clock.started_at,
+                                                        clock.stopped_at).total_seconds()
+        total += len(clocks)
+        if len(clocks) < batch:
+            return total

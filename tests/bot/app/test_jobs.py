@@ -17,7 +17,8 @@ from bot.ingest.poller import poll_on_schedule
 from bot.sources.base import SourceError
 from handlers import dispatch
 from handlers.context import Actor, Request
-from storage.models import HeldReply, SourceCursor
+from storage.db import session_scope
+from storage.models import HeldReply, SlaClock, SourceCursor
 from tests.auxil import factories
 from tests.auxil.desk import feed, make_runtime
 
@@ -134,7 +135,13 @@ async def test_the_hourly_purge_forgets_old_chat_claims_and_held_replies_even_wi
     assert claim_event(runtime.engine, "discord", "2", clock.now())
     new_held = held.hold(1, "u1", "--anyway b")
     clock.advance(timedelta(seconds=1))
+    with session_scope(runtime.engine) as session:  # answered before 0013 stored response times
+        session.add(SlaClock(conversation_id=1, kind="next", cycle=1, priority="urgent", started_at=clock.now(),
+                             warn_at=clock.now(), due_at=clock.now(), stopped_at=clock.now() + timedelta(minutes=3),
+                             outcome="responded"))
     await jobs.purge(key)
+    with Session(runtime.engine) as session:
+        assert session.exec(select(SlaClock.response_seconds).where(SlaClock.kind == "next")).one() == 180
     assert claim_event(runtime.engine, "discord", "1", clock.now()), "forgotten: could be claimed again"
     assert not claim_event(runtime.engine, "discord", "2", clock.now()), "a recent claim stays"
     with Session(runtime.engine) as session:

@@ -44,7 +44,7 @@ async def test_the_chart_is_a_png_of_the_figures(db_url, tmp_path):
                                                                    handle="dan"))
     with Session(runtime.engine) as session:
         ctx = figures.context(session, runtime.config, figures.last(timedelta(days=7), clock.now()), clock.now())
-    png = charts.chart_png(ctx)
+        png = charts.chart_png(ctx)
     assert png.startswith(PNG) and len(png) > 20_000
     await runtime.close()
 

@@ -1,12 +1,14 @@
 """Retention: old resolved conversations lose what the customer wrote; the figures keep what they need."""
 from datetime import timedelta
 
+from sqlalchemy import update
 from sqlmodel import Session, func, select
 
-from bot.reports.retention import PURGED_TEXT, purge
+from bot.reports.retention import OUTBOX_KEPT, PURGED_TEXT, forget_delivered, purge
 from bot.settings import RetentionConfig
 from handlers import dispatch
 from handlers.context import Actor, Request
+from storage.db import session_scope
 from storage.models import Conversation, Note, OutboxEntry, Post, SlaClock
 from tests.auxil import factories
 from tests.auxil.desk import feed, make_runtime
@@ -58,3 +60,30 @@ async def test_a_reopened_conversation_falls_under_retention_again(db_url, tmp_p
     assert purge(runtime.engine, RETENTION, clock.now()) == 1
     with Session(runtime.engine) as session:
         assert session.exec(select(Note)).all() == []
+
+
+async def test_without_retention_a_month_after_resolving_the_delivered_entries_go_and_the_rest_stays(db_url, tmp_path):
+    runtime, chat, clock = make_runtime(db_url, tmp_path)
+    assert runtime.config.retention is None
+    feed(runtime, factories.post(external_id="m1"), factories.post(external_id="m2", handle="dan"),
+         factories.post(external_id="m3", handle="eve"))
+    await runtime.outbox.drain()
+    await dispatch(runtime.desk, Request("resolve", SAM, 1))
+    await dispatch(runtime.desk, Request("resolve", SAM, 2))
+    await runtime.outbox.drain()
+    clock.advance(OUTBOX_KEPT - timedelta(minutes=1))
+    assert forget_delivered(runtime.engine, clock.now()) == 0
+    await dispatch(runtime.desk, Request("reopen", SAM, 2))  # open again: its entries stay
+    with session_scope(runtime.engine) as session:  # a failed one stays for `outbox retry`
+        session.exec(update(OutboxEntry).where(OutboxEntry.key == "post:1:suggest:chat").values(status="failed"))
+    clock.advance(timedelta(minutes=2))
+    forgotten = forget_delivered(runtime.engine, clock.now(), batch=1)
+    with Session(runtime.engine) as session:
+        left = {(e.conversation_id, e.status) for e in session.exec(select(OutboxEntry))}
+        post = session.exec(select(Post).where(Post.external_id == "m1")).one()
+    assert forgotten > 1 and (1, "done") not in left and (1, "failed") in left
+    assert {(2, "done"), (3, "done")} <= left and post.text != PURGED_TEXT  # the texts are [retention]'s business
+    await dispatch(runtime.desk, Request("reopen", SAM, 1))  # reopened after all: its thread is still known
+    feed(runtime, factories.post("@acme back again", external_id="m4", thread_root="m1", reply_to="m1"))
+    await runtime.outbox.drain()
+    assert chat.replies[-1].thread_id == chat.parents[0].message_id and len(chat.parents) == 3
