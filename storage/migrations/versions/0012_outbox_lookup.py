@@ -5,12 +5,12 @@ parent message, and the time per post grew with the backlog. It leads with `conv
 that column alone goes. The table is analysed too, so the planner sees it.
 
 Revision ID: 0012_outbox_lookup
-Revises: 0009_commands_once
+Revises: 0011_customer_account
 """
 from alembic import op
 
 revision = '0012_outbox_lookup'
-down_revision = '0009_commands_once'
+down_revision = '0011_customer_account'
 branch_labels = None
 depends_on = None
 

@@ -1,13 +1,13 @@
 """feed health: each feed's last success, last error and next try, per source
 
 Revision ID: 0013_feed_health
-Revises: 0011_customer_account
+Revises: 0012_outbox_lookup
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0013_feed_health'
-down_revision = '0011_customer_account'
+down_revision = '0012_outbox_lookup'
 branch_labels = None
 depends_on = None
 

@@ -3,14 +3,14 @@
 The clocks stopped before it get theirs from the hourly job (`count_response_times` in bot/sla/clocks.py): business
 hours are configuration, which a migration does not see.
 
-Revision ID: 0013_clock_response_time
-Revises: 0012_outbox_lookup
+Revision ID: 0014_clock_response_time
+Revises: 0013_feed_health
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0013_clock_response_time'
-down_revision = '0012_outbox_lookup'
+revision = '0014_clock_response_time'
+down_revision = '0013_feed_health'
 branch_labels = None
 depends_on = None
 
