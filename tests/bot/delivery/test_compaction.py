@@ -10,7 +10,7 @@ from bot.views import CustomerPost, Notice
 from handlers import dispatch
 from handlers.context import Actor, Request
 from storage.db import session_scope
-from storage.models import Conversation, OutboxEntry, OutboxStatus, Post
+from storage.models import Conversation, OutboxEntry, OutboxStatus
 from tests.auxil import factories
 from tests.auxil.desk import drain, feed, make_runtime
 from tests.fakes.chat import SimulatedCrash
@@ -48,7 +48,7 @@ async def test_refreshes_go_and_notices_lose_their_text_once_delivered_but_keys_
     sent = len(chat.parents) + len(chat.replies)
     with session_scope(runtime.engine) as session:  # queued again under kept keys: still no-ops
         conversation = session.get(Conversation, 1)
-        messages.customer_post(session, conversation, session.get(Post, 2), clock.now())
+        messages.customer_post(session, conversation, 2, clock.now())
         messages.notice(session, conversation, notices[0].key, "again", clock.now())
     await drain(runtime)
     assert len(entries(runtime)) == len(after) and len(chat.parents) + len(chat.replies) == sent
