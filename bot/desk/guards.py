@@ -13,7 +13,7 @@ from dataclasses import dataclass
 # phone, username, password, postal address, payment details, order and account numbers.
 _DATA = "|".join((
     r"e-?mail(?:[ -]?(?:address|adresse|adres|addresses))?|e-?mailadres|(?:tele)?phone (?:number|no\.?)|"
-    r"(?:mobile|cell(?: ?phone)?) number|(?:your |ur |the |full |home |postal |shipping |billing |delivery )+address|"
+    r"(?:mobile|cell(?: ?phone)?) number|(?:your |ur |the |full |home |postal |shipping |billing |delivery ){1,3}address|"
     r"zip code|post ?code|password|passcode|pin code|user ?name|user ?id|login (?:details|name|id)|"
     r"order (?:number|no\.?|#|id|reference)|account (?:number|no\.?|id|details)|customer (?:number|id)|"
     r"(?:credit |debit )card|card (?:number|details)|payment (?:details|info(?:rmation)?)|billing (?:details|info)|"
@@ -135,8 +135,10 @@ _ABOUT_THE_PROMPT = re.compile(
     r"\b(?:system prompt|my (?:instructions|prompt)|these instructions|as an ai|language model|"
     r"prompt (?:de sistema|système|di sistema|do sistema)|systemprompt)\b|システムプロンプト", re.I)
 _WORDS = re.compile(r"\w+")
-_LINK = re.compile(r"https?://[^\s<>\"')]+|\bwww\.[^\s<>\"')]+|\b[\w-]+\.(?:ly|gl|me|io|co|com|net|org|xyz|link|app)/[^\s<>\"')]*",
-                   re.I)
+# A bare domain starts where a run of name characters starts ((?<![\w-]), not \b): with \b, every
+# letter after a "-" in "a-a-a-…" began another scan to the run's end, quadratic in the text's length.
+_LINK = re.compile(r"https?://[^\s<>\"')]+|\bwww\.[^\s<>\"')]+"
+                   r"|(?<![\w-])[\w-]+\.(?:ly|gl|me|io|co|com|net|org|xyz|link|app)/[^\s<>\"')]*", re.I)
 
 
 def leaks_prompt(text: str, instructions: str, *, canary: str = "", run: int = 8) -> bool:

@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 WEB = "https://www.reddit.com"
 GONE = {"[deleted]", "[removed]"}
 RENEW_BEFORE = timedelta(seconds=60)
-_RATELIMIT_WAIT = re.compile(r"(\d+)\s*(millisecond|second|minute|hour)", re.IGNORECASE)
+_RATELIMIT_WAIT = re.compile(r"(?<!\d)(\d+)\s*(millisecond|second|minute|hour)", re.IGNORECASE)
 _SECONDS = {"millisecond": 0.001, "second": 1, "minute": 60, "hour": 3600}
 
 

@@ -1,0 +1,59 @@
+"""The worst time of every regular expression in the product on hostile input (issue 13: under 50 ms at 200 kB).
+
+    python bench/regex_worst.py [size]
+
+Finds every pattern as tests/bot/test_regex_safety.py does, runs each over the inputs built to make it
+backtrack (tests/auxil/regexes.py: its own pieces repeated, long runs after its words, URLs without an
+end) and prints its worst time and input, slowest first; then the guards and the enrichment, the
+functions that take whole posts and suggestions. A time that grows faster than the size (compare two
+sizes) points at a pattern that is not linear.
+"""
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bot.desk.guards import asks_for_personal_data, leaks_prompt, unknown_links  # noqa: E402
+from bot.enrich import enrich  # noqa: E402
+from tests.auxil.regexes import adversarial  # noqa: E402
+from tests.bot.test_regex_safety import KNOWN_SUPER_LINEAR, PATTERNS  # noqa: E402
+
+TARGET_MS = 50
+FUNCTIONS = {
+    "guards.unknown_links": lambda text: unknown_links(text, ""),
+    "guards.asks_for_personal_data": asks_for_personal_data,
+    "guards.leaks_prompt": lambda text: leaks_prompt(text, "You write replies for the brand."),
+    "enrich": enrich,
+}
+HOSTILE = ["a-", "a.", "-a", " ", "@", "@a", "1 ", "http://a", "a.co/", "send your ", "password is ", "<!--", "\u200b"]
+
+
+def _worst(run, inputs: dict[str, str]) -> tuple[float, str]:
+    worst = (0.0, "")
+    for name, text in inputs.items():
+        start = time.perf_counter()
+        run(text)
+        worst = max(worst, ((time.perf_counter() - start) * 1000, name))
+    return worst
+
+
+def main(size: int) -> None:
+    rows = [(*_worst(lambda text, p=pattern: sum(1 for _ in p.finditer(text)), adversarial(pattern, size)), where)
+            for where, pattern in PATTERNS if where not in KNOWN_SUPER_LINEAR]
+    rows.sort(reverse=True)
+    print(f"{len(rows)} patterns, {size:,} characters each input; worst first")
+    for ms, name, where in rows[:25]:
+        print(f"{ms:9.1f} ms  {where:48.48} {name}")
+    print(f"over {TARGET_MS} ms: {sum(ms > TARGET_MS for ms, _, _ in rows)} of {len(rows)}; not run (known super-linear, "
+          f"minutes at this size): {', '.join(sorted(KNOWN_SUPER_LINEAR))}")
+    inputs = {f"{b!r} x {size // len(b)}": b * (size // len(b)) for b in HOSTILE}
+    for name, function in FUNCTIONS.items():
+        ms, worst = _worst(function, inputs)
+        print(f"{ms:9.1f} ms  {name:48.48} {worst}")
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 200_000)
