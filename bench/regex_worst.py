@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.desk.guards import asks_for_personal_data, leaks_prompt, unknown_links  # noqa: E402
+from bot.desk.guards import asks_for_personal_data, check_reply, leaks_prompt, unknown_links  # noqa: E402
 from bot.enrich import enrich  # noqa: E402
 from tests.auxil.regexes import adversarial  # noqa: E402
 from tests.bot.test_regex_safety import KNOWN_SUPER_LINEAR, PATTERNS  # noqa: E402
@@ -25,6 +25,7 @@ TARGET_MS = 50
 FUNCTIONS = {
     "guards.unknown_links": lambda text: unknown_links(text, ""),
     "guards.asks_for_personal_data": asks_for_personal_data,
+    "guards.check_reply (Reddit's 10,000)": lambda text: check_reply(text, max_length=10_000),
     "guards.leaks_prompt": lambda text: leaks_prompt(text, "You write replies for the brand."),
     "enrich": enrich,
 }

@@ -142,3 +142,10 @@ def test_asks_for_personal_data_still_sees_a_run_of_address_words():
     from bot.desk.guards import asks_for_personal_data
     assert asks_for_personal_data("Please send your full shipping address") is not None
     assert asks_for_personal_data("your " * 5000) is None
+
+
+def test_a_reply_too_long_for_its_network_is_only_told_so():
+    """No override makes it fit; the personal-data guards check the shorter text (and stay bounded by the length)."""
+    issues = check_reply("Please send your email address. " + "x" * 600, max_length=500)
+    assert [issue.code for issue in issues] == ["too_long"]
+    assert [i.code for i in check_reply("Please send your email address.", max_length=500)] == ["asks_for_personal_data"]
