@@ -10,6 +10,8 @@ import re
 
 import pytest
 import regex
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.enrich import intent, sentiment
 from bot.sources import filters
@@ -114,3 +116,28 @@ def test_adversarial_inputs_use_the_patterns_own_pieces():
     assert "a-" * 500 in inputs.values()
     assert any(text.startswith("com") and len(text) > 1000 for text in inputs.values())
     assert all(len(text) >= 900 for text in inputs.values())
+
+
+# --- the rewritten patterns keep their promises on any text ------------------------------------------------------
+
+_PIECES = st.sampled_from(["a", "-", ".", "/", " ", "bit.ly/", "x.co/", "https://", "www.", "é", "<!--", "-->", "\n"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_PIECES, max_size=40).map("".join), st.lists(_PIECES, max_size=10).map("".join))
+def test_unknown_links_are_pieces_of_the_text_the_team_never_wrote(text, known):
+    from bot.desk.guards import unknown_links
+    for link in unknown_links(text, known):
+        assert link in text and link not in known and link.strip() == link
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_PIECES, max_size=40).map("".join))
+def test_without_comments_keeps_everything_outside_them(text):
+    from bot.suggest.model import without_comments
+    kept = without_comments(text)
+    assert len(kept) <= len(text)
+    if "<!--" not in text:
+        assert kept == text
+    closed = text.find("<!--") != -1 and text.find("-->", text.find("<!--") + 4) != -1
+    assert (kept != text) == closed
