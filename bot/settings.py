@@ -509,8 +509,17 @@ class DeskConfig(Strict):
         return [*roles.agent, *roles.lead] if roles else []
 
 
+def last4(secret: str | None) -> str:
+    """A secret as people may see it (in `socialdesk check`, logs, errors): its last 4 characters."""
+    return f"…{secret[-4:]} ({len(secret)} chars)" if secret else "not set"
+
+
+LogLevel = Annotated[Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"],
+                     BeforeValidator(lambda value: value.upper() if isinstance(value, str) else value)]
+
+
 class Secrets(BaseSettings):
-    """Environment variables (and `.env`). Nothing here is ever printed in full."""
+    """Environment variables (and `.env`). Nothing here is ever printed in full: secrets show their last 4 characters."""
 
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
     socialdesk_config: Path = Path("socialdesk.toml")
@@ -527,6 +536,16 @@ class Secrets(BaseSettings):
     azure_openai_api_key: str | None = None
     azure_openai_endpoint: str | None = None
     openai_api_version: str | None = None
+    log_level: LogLevel | None = None  # None: the command's own (INFO for run, WARNING for demo and check)
+    log_format: Literal["text", "json"] = "text"
+
+    def __repr_args__(self):
+        for name, value in super().__repr_args__():
+            yield name, last4(value) if name in SECRET_FIELDS and value else value
+
+
+SECRET_FIELDS = frozenset({"database_url", "slack_bot_token", "slack_app_token", "slack_signing_secret", "discord_bot_token",
+                           "openai_api_key", "azure_openai_api_key"})
 
 
 def _format_errors(error: ValidationError, where: str) -> str:

@@ -32,7 +32,7 @@ from storage.queries import latest_post, latest_public_post
 
 USAGE = "/reply 42 Thanks for flagging this, we're on it! (or /reply 42 :saved-reply)"
 REPEAT_WINDOW = timedelta(minutes=5)
-_CHAT_MENTION = re.compile(r"<@!?([A-Za-z0-9]+)(?:\|[^>]*)?>")
+_CHAT_MENTION = re.compile(r"<@!?([A-Za-z0-9]+)(?:\|[^<>]*)?>")
 
 
 def sign(text: str, initials: str) -> str:

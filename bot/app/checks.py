@@ -1,16 +1,19 @@
 """`socialdesk check`: what is configured, what is missing, and does each credential work."""
 from __future__ import annotations
 
+import errno
 from datetime import UTC, datetime
 
 from rich.console import Console
 from rich.markup import escape
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from bot.delivery.admin import describe_paused, failed_summary, paused
 from bot.ingest.health import describe, source_health
-from bot.settings import DeskConfig, Secrets
+from bot.settings import DeskConfig, Secrets, last4
 from bot.sources import build_source
 from bot.sources.base import FeedCheck
 from storage.db import current_revision, make_engine
@@ -19,8 +22,17 @@ OK, MISSING, BAD = "ok", "missing", "failed"
 STYLE = {OK: "green", MISSING: "yellow", BAD: "red"}
 
 
-def _mask(value: str | None) -> str:
-    return f"{value[:5]}…{value[-3:]} ({len(value)} chars)" if value and len(value) > 10 else ("set" if value else "not set")
+def stopped_by(error: BaseException, db_url: str, host: str = "", port: int = 0) -> str | None:
+    """One line for the failures an operator meets first, with the fix: the database is down, the port is taken."""
+    if isinstance(error, OperationalError):
+        cause = str(error.orig or error).strip().splitlines()[0]
+        shown = make_url(db_url).render_as_string(hide_password=True)
+        return (f"Cannot reach the database {shown} ({cause}). Start it, or set DATABASE_URL to one that runs; "
+                "`socialdesk check` tries it.")
+    if isinstance(error, OSError) and error.errno == errno.EADDRINUSE:
+        return (f"Port {port} on {host} is taken by another process. Stop that process, or pick a free port with "
+                "--port (or PORT).")
+    return None
 
 
 async def run_checks(secrets: Secrets, config: DeskConfig, db_url: str, console: Console) -> int:
@@ -61,7 +73,7 @@ async def run_checks(secrets: Secrets, config: DeskConfig, db_url: str, console:
             if failed:
                 line(BAD, f"outbox: {failed} deliveries failed", f"latest: {latest}. Fix it, then `socialdesk outbox retry`")
     except Exception as error:
-        line(BAD, "database", f"{error.__class__.__name__}: {str(error).splitlines()[0]}")
+        line(BAD, "database", stopped_by(error, db_url) or f"{error.__class__.__name__}: {str(error).splitlines()[0]}")
 
     for source_config in config.sources:
         what = f"source {source_config.name} ({source_config.type})"
@@ -115,10 +127,10 @@ async def _check_slack(secrets: Secrets, config: DeskConfig, line) -> None:
     from bot.chat.slack.outbound import make_client
 
     if secrets.slack_app_token:
-        line(OK, "Slack connection", f"Socket Mode with SLACK_APP_TOKEN {_mask(secrets.slack_app_token)}")
+        line(OK, "Slack connection", f"Socket Mode with SLACK_APP_TOKEN {last4(secrets.slack_app_token)}")
     elif secrets.slack_signing_secret:
         line(OK, "Slack connection", f"HTTP mode, requests verified with SLACK_SIGNING_SECRET "
-                                     f"{_mask(secrets.slack_signing_secret)}")
+                                     f"{last4(secrets.slack_signing_secret)}")
     else:
         line(MISSING, "Slack connection", "set SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode) in .env")
     if not secrets.slack_bot_token:
@@ -127,9 +139,9 @@ async def _check_slack(secrets: Secrets, config: DeskConfig, line) -> None:
     client = make_client(secrets.slack_bot_token, secrets.slack_api_url)
     try:
         response = await client.auth_test()
-        line(OK, "SLACK_BOT_TOKEN", f"{_mask(secrets.slack_bot_token)}: bot {response['user']} in {response['team']}")
+        line(OK, "SLACK_BOT_TOKEN", f"{last4(secrets.slack_bot_token)}: bot {response['user']} in {response['team']}")
     except Exception as error:
-        line(BAD, "SLACK_BOT_TOKEN", f"{_mask(secrets.slack_bot_token)}: {error}")
+        line(BAD, "SLACK_BOT_TOKEN", f"{last4(secrets.slack_bot_token)}: {error}")
         return
     for ok, what, detail in await check_channels(client, config):
         line(OK if ok else BAD, what, detail)
@@ -146,5 +158,5 @@ async def _check_discord(secrets: Secrets, config: DeskConfig, line) -> None:
 
     for ok, what, detail in await check_discord(secrets, config):
         if what == "DISCORD_BOT_TOKEN":
-            detail = f"{_mask(secrets.discord_bot_token)}: {detail}"
+            detail = f"{last4(secrets.discord_bot_token)}: {detail}"
         line(OK if ok else BAD, what, detail)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import signal
 from importlib.metadata import version as package_version
 from pathlib import Path
@@ -13,6 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from bot.app.allocator import limit_arenas
+from bot.app.logs import setup_logging
 from bot.settings import ConfigError, DeskConfig, Secrets, load_config, load_secrets
 from storage.db import current_revision, database_url, make_engine, upgrade
 
@@ -46,13 +46,36 @@ def _options(
     """socialdesk: answer your brand's social mentions from Slack."""
 
 
-def _load() -> tuple[Secrets, DeskConfig]:
+def _secrets(log_level: str) -> Secrets:
+    """The environment, every variable checked, and logging set up from LOG_LEVEL (default `log_level`) and LOG_FORMAT."""
     try:
         secrets = load_secrets()
+    except ConfigError as error:
+        console.print(f"[red]Configuration problem[/]\n{escape(str(error))}", markup=True)
+        raise typer.Exit(2) from None
+    setup_logging(secrets.log_level or log_level, secrets.log_format)
+    return secrets
+
+
+def _load(log_level: str = "WARNING") -> tuple[Secrets, DeskConfig]:
+    """The environment and socialdesk.toml, every option checked: the command stops, naming the key, if one is wrong."""
+    secrets = _secrets(log_level)
+    try:
         return secrets, load_config(secrets.socialdesk_config)
     except ConfigError as error:
         console.print(f"[red]Configuration problem[/]\n{escape(str(error))}", markup=True)
         raise typer.Exit(2) from None
+
+
+def _stop(error: BaseException, db_url: str, host: str = "", port: int = 0) -> None:
+    """Exit with `stopped_by`'s line, or let an unexpected error through with its traceback."""
+    from bot.app.checks import stopped_by
+
+    line = stopped_by(error, db_url, host, port)
+    if line is None:
+        raise error
+    console.print(f"[red]Stopped[/]: {escape(line)}", soft_wrap=True)
+    raise typer.Exit(2) from None
 
 
 def _db_url(secrets: Secrets, config: DeskConfig) -> str:
@@ -69,7 +92,7 @@ def demo(
     """Run the whole loop offline: sample posts arrive in the terminal; claim and reply at the prompt."""
     from bot.app.demo import run_demo
 
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    _secrets("WARNING")  # the demo has its own configuration and database; the environment sets its logging
     asyncio.run(run_demo(interval, name, initials, console, fast=fast))
 
 
@@ -81,9 +104,8 @@ def run(
     host: str = typer.Option("0.0.0.0", help="HTTP address to listen on."),
 ) -> None:
     """Run the bot: poll the sources, deliver to chat (Slack, Discord or both), take commands."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    secrets, config = _load("INFO")
     limit_arenas()  # memory that levels off over hours (bot/app/allocator.py)
-    secrets, config = _load()
     if mode == "auto":
         mode = "socket" if secrets.slack_app_token else "http"
 
@@ -99,6 +121,8 @@ def run(
     except ConfigError as error:
         console.print(f"[red]Configuration problem[/]\n{escape(str(error))}")  # keeps [discord], [[routes]]
         raise typer.Exit(2) from None
+    except Exception as error:
+        _stop(error, _db_url(secrets, config), host, port or secrets.port)
 
 
 async def serve(secrets: Secrets, config: DeskConfig, mode: str, host: str, port: int, stop: asyncio.Event) -> None:

@@ -81,6 +81,11 @@ class Lane:
     lease: timedelta
 
 
+
+def _about(entry: OutboxEntry) -> dict:
+    """The log fields that name an entry (bot/app/logs.py)."""
+    return {"outbox_key": entry.key, "conversation": entry.conversation_id}
+
 class Outbox:
     def __init__(self, engine: Engine, *, clock: Clock, config: OutboxConfig,
                  pace: Callable[[str], tuple[float, int] | None] = lambda target: None) -> None:
@@ -244,19 +249,20 @@ class Outbox:
                     self._buckets[claimed.target].slow_down(configured * THROTTLED_PACE)
                 self._release(claimed, delay=timedelta(seconds=error.retry_after), error=str(error), count_attempt=False,
                               transient=True)
-                log.info("outbox: %s throttled for %.1fs", claimed.target, error.retry_after)
+                log.info("outbox: %s throttled for %.1fs", claimed.target, error.retry_after, extra=_about(claimed))
                 self.on_outcome(claimed, "throttled", None)
                 return "wait"
             if error.retryable:
                 self._release(claimed, delay=self._backoff(claimed.attempts), error=str(error), transient=True)
-                log.warning("outbox: %s failed (attempt %d), will retry: %s", claimed.key, claimed.attempts, error)
+                log.warning("outbox: %s failed (attempt %d), will retry: %s", claimed.key, claimed.attempts, error,
+                            extra=_about(claimed))
                 self.on_outcome(claimed, "retry", None)
                 return "wait"
             self._fail(claimed, str(error))
             self.on_outcome(claimed, "failed", None)
             return "failed"
         except Exception as error:  # a bug rather than an outage: retried max_attempts times, then set aside
-            log.exception("outbox: unexpected error delivering %s", claimed.key)
+            log.exception("outbox: unexpected error delivering %s", claimed.key, extra=_about(claimed))
             if claimed.attempts >= self.config.max_attempts:
                 self._fail(claimed, repr(error))
                 self.on_outcome(claimed, "failed", None)
@@ -308,7 +314,8 @@ class Outbox:
                     self.on_paused(session, row.target, row.failing_since, error or "")
 
     def _fail(self, entry: OutboxEntry, error: str) -> None:
-        log.error("outbox: giving up on %s: %s. Fix the cause, then run `socialdesk outbox retry`.", entry.key, error)
+        log.error("outbox: giving up on %s: %s. Fix the cause, then run `socialdesk outbox retry`.", entry.key, error,
+                  extra=_about(entry))
         effect = self.effects.get(entry.kind)
         with session_scope(self.engine) as session:
             row = session.get(OutboxEntry, entry.id)

@@ -15,7 +15,7 @@ import regex
 # phone, username, password, postal address, payment details, order and account numbers.
 _DATA = "|".join((
     r"e-?mail(?:[ -]?(?:address|adresse|adres|addresses))?|e-?mailadres|(?:tele)?phone (?:number|no\.?)|"
-    r"(?:mobile|cell(?: ?phone)?) number|(?:your |ur |the |full |home |postal |shipping |billing |delivery )+address|"
+    r"(?:mobile|cell(?: ?phone)?) number|(?:your |ur |the |full |home |postal |shipping |billing |delivery ){1,3}address|"
     r"zip code|post ?code|password|passcode|pin code|user ?name|user ?id|login (?:details|name|id)|"
     r"order (?:number|no\.?|#|id|reference)|account (?:number|no\.?|id|details)|customer (?:number|id)|"
     r"(?:credit |debit )card|card (?:number|details)|payment (?:details|info(?:rmation)?)|billing (?:details|info)|"
@@ -65,6 +65,8 @@ _ASK_AFTER = (r"geben|nennen|mitteilen|schicken|senden|zukommen lassen|bitte|doo
               r"please|por favor|s'il vous pla[iî]t|per favore|alstublieft|alsjeblieft")
 ASKS_FOR_DATA = re.compile(rf"\b(?:{_ASK})\b[^.!?\n]{{0,40}}?\b(?:{_DATA})(?!\w)", re.I)  # "order #" ends in no word
 ASKS_FOR_DATA_AFTER = re.compile(rf"\b(?:{_DATA})\b[^.!?\n]{{0,30}}?\b(?:{_ASK_AFTER})\b", re.I)
+# Both need a word for personal data: one look for it spares the 40 tries after every "send", "tell", "what is"…
+_NAMES_DATA = re.compile(rf"\b(?:{_DATA})", re.I)
 # Japanese has no spaces (so no word boundaries): the data, a particle, then the request.
 ASKS_FOR_DATA_JA = re.compile(
     r"(?:メールアドレス|メール|電話番号|携帯番号|ユーザー名|ユーザーID|ログインID|パスワード|暗証番号|住所|郵便番号|"
@@ -103,9 +105,11 @@ def check_reply(
     issues = []
     length = count_length(text)
     if length > max_length:
-        issues.append(GuardIssue("too_long", f"it is {length:,} {unit} and the network allows {max_length:,}; shorten "
-                                             f"it by {length - max_length:,} {unit}: the limit falls after "
-                                             f"“…{_tail(fitting_start(text, max_length, count_length))}”"))
+        # No override makes it fit, so the other guards wait for the shorter text: their work stays bounded by
+        # the network's length however long a pasted reply is.
+        return [GuardIssue("too_long", f"it is {length:,} {unit} and the network allows {max_length:,}; shorten "
+                                       f"it by {length - max_length:,} {unit}: the limit falls after "
+                                       f"“…{_tail(fitting_start(text, max_length, count_length))}”")]
     if private:
         return issues
     request = asks_for_personal_data(text)
@@ -152,7 +156,8 @@ def asks_for_personal_data(text: str) -> str | None:
     for sentence in re.split(r"(?<=[.!?。！？\n])\s*", text):
         if PRIVATE_CHANNEL.search(sentence):
             continue
-        for pattern in (ASKS_FOR_DATA, ASKS_FOR_DATA_AFTER, ASKS_FOR_DATA_JA):
+        patterns = (ASKS_FOR_DATA, ASKS_FOR_DATA_AFTER) if _NAMES_DATA.search(sentence) else ()
+        for pattern in (*patterns, ASKS_FOR_DATA_JA):
             match = pattern.search(sentence)
             if match and not _NEGATION.search(sentence, max(0, match.start() - 12), match.end()):
                 return match.group(0)
@@ -164,8 +169,10 @@ _ABOUT_THE_PROMPT = re.compile(
     r"\b(?:system prompt|my (?:instructions|prompt)|these instructions|as an ai|language model|"
     r"prompt (?:de sistema|système|di sistema|do sistema)|systemprompt)\b|システムプロンプト", re.I)
 _WORDS = re.compile(r"\w+")
-_LINK = re.compile(r"https?://[^\s<>\"')]+|\bwww\.[^\s<>\"')]+|\b[\w-]+\.(?:ly|gl|me|io|co|com|net|org|xyz|link|app)/[^\s<>\"')]*",
-                   re.I)
+# A bare domain starts where a run of name characters starts ((?<![\w-]), not \b): with \b, every
+# letter after a "-" in "a-a-a-…" began another scan to the run's end, quadratic in the text's length.
+_LINK = re.compile(r"https?://[^\s<>\"')]+|\bwww\.[^\s<>\"')]+"
+                   r"|(?<![\w-])[\w-]+\.(?:ly|gl|me|io|co|com|net|org|xyz|link|app)/[^\s<>\"')]*", re.I)
 
 
 def leaks_prompt(text: str, instructions: str, *, canary: str = "", run: int = 8) -> bool:

@@ -204,7 +204,7 @@ _SCRIPTS: tuple[tuple[int, int, str], ...] = (
 _DENSE = {"han", "kana", "ko"}
 
 _NOISE = re.compile(
-    r"https?://\S+|www\.\S+|\S+@\S+\.\S+"  # links and addresses
+    r"https?://\S+|www\.\S+|(?<!\S)[^\s@]+@[^\s@.]+\.\S+"  # links and addresses (from a word's start: linear)
     r"|[@#][\w.@-]+|\b[ur]/\w+"  # @mentions (fediverse ones too), #hashtags, reddit u/ and r/
     r"|<[^<>\s]{1,100}>"  # chat markup such as <!channel>
     r"|&\w+;"  # HTML entities

@@ -70,7 +70,7 @@ CUED_IDS = {  # the keyword (lower case, "-" and spaces dropped) -> the number i
 }
 ID_CUE = re.compile(
     r"\b(?P<cue>cpf|ssn|social security(?: number| no\.?)?|bsn|burgerservicenummer|sofi-?nummer|pesel|steuer-?id|"
-    r"steueridentifikationsnummer|identifikationsnummer|personnummer)\b[\s:#=]*(?:(?:number|no\.?|nr\.?|is|é|es|ist|är|er|è)\s*[:#]?\s*)?"
+    r"steueridentifikationsnummer|identifikationsnummer|personnummer)\b[\s:#=]*+(?:(?:number|no\.?|nr\.?|is|é|es|ist|är|er|è)\s*+[:#]?\s*+)?"
     r"(?P<value>\d(?:[ .-]?\d){8,11})(?![\d-])",
     re.IGNORECASE)
 
@@ -78,21 +78,23 @@ ID_CUE = re.compile(
 # The keyword and the value are joined by ":", "=", "is" (in a few languages) or a bare space; a
 # bare space alone is trusted only when the value looks like one ("password hunter22", not
 # "password reset").
-_IS = r"(?P<sep>\s*[:=：]\s*|\s+(?:is|was|es|era|est|ist|é|è|er|är)\s*[:=]?\s+|\s+)"
+# Runs of spaces are possessive (*+, ++): a value never starts with a space, and giving spaces back to
+# the next run made "password is" followed by 10,000 spaces take seconds.
+_IS = r"(?P<sep>\s*+[:=：]\s*+|\s++(?:is|was|es|era|est|ist|é|è|er|är)(?:\s*+[:=])?\s++|\s++)"
 _NUMBER_WORD = (r"(?:number|no\.?|nr\.?|n[º°o]\.?|n\.|num(?:ber|éro|ero)?\.?|#|id|ref(?:erence)?|nummer|número|"
                 r"numéro|numero)")
 ORDER = re.compile(
     r"(?:\b(?:order|orders|purchase|booking|reservation|confirmation|reference|invoice|tracking|shipment|"
     r"pedido|compra|commande|bestellung|bestellnummer|auftrag|auftragsnummer|sendungsnummer|ordine|bestelling|"
     r"bestelnummer|encomenda|sipariş|siparişim|zamówienie|zamówienia|objednávka|comanda|comandă|reserva)"
-    rf"(?:\s*{_NUMBER_WORD})?{_IS}?|注文番号|订单号|订单|주문번호)\s*[:：#]?\s*#?\s?"
+    rf"(?:\s*{_NUMBER_WORD})?{_IS}?|注文番号|订单号|订单|주문번호)\s*+[:：#]?\s*+#?\s?"
     r"(?P<value>(?:[A-Z]{1,5}[-_/]?)?\d[\dA-Z]*(?:[-_/]\d[\dA-Z]*)*)",
     re.IGNORECASE)
 ACCOUNT = re.compile(
     r"\b(?:(?:account|acct|a/c|customer|client|member(?:ship)?|subscriber|contract|policy|cuenta|compte|conta|"
     rf"conto|rekening|cliente|kunden)\s*{_NUMBER_WORD}|kundennummer|kundennr\.?|klantnummer|rekeningnummer|"
     r"kontonummer|n[uú]mero de (?:cuenta|cliente|socio)|num[ée]ro (?:de )?(?:compte|client)|sort code|"
-    rf"routing number|account|acct){_IS}?#?\s*(?P<value>(?:[A-Z]{{1,4}}[-_]?)?\d(?:[ -]?\d){{4,19}})(?![\d-])",
+    rf"routing number|account|acct){_IS}?#?\s*+(?P<value>(?:[A-Z]{{1,4}}[-_]?)?\d(?:[ -]?\d){{4,19}})(?![\d-])",
     re.IGNORECASE)
 USERNAME = re.compile(
     r"\b(?:user ?name|user ?id|user|login(?: name| id)?|log-?in|handle|screen ?name|usuario|nombre de usuario|"

@@ -26,11 +26,11 @@ NEGATED_POSITIVE, NEGATED_NEGATIVE = -0.75, 0.5  # "not good" is bad; "not bad" 
 SAMPLE = 5000  # characters read; the opening of a long post carries its tone
 NEGATION_AFTER_THE_VERB = frozenset({"de", "nl", "fr", "sv", "da", "no"})
 
-_SKIP = re.compile(r"https?://\S+|www\.\S+|\S+@\S+\.\S+|@[\w.@-]+|<[^<>\s]{1,100}>")
+_SKIP = re.compile(r"https?://\S+|www\.\S+|(?<!\S)[^\s@]+@[^\s@.]+\.\S+|@[\w.@-]+|<[^<>\s]{1,100}>")
 _ELONGATED = re.compile(r"(\w)\1{2,}")  # "sooo", "loooove"
-_SUPERLATIVE = re.compile(r"(?P<stem>\w{3,})(?:ísim|issim)(?:[oa]s?|i|e)$")  # buenísimo, gentilissimi
+_SUPERLATIVE = re.compile(r"^(?P<stem>\w{3,})(?:ísim|issim)(?:[oa]s?|i|e)$")  # buenísimo, gentilissimi
 # French and Italian elide articles and "ne" onto the next word: l'app, dell'ordine, n'est, c'est.
-_ELISION = re.compile(r"(?P<head>c|d|j|l|m|n|s|t|qu|dell|all|dall|nell|sull|un|gl)'(?P<word>\w+)$")
+_ELISION = re.compile(r"^(?P<head>c|d|j|l|m|n|s|t|qu|dell|all|dall|nell|sull|un|gl)'(?P<word>\w+)$")
 # A request: thank-yous in it are politeness, not delight ("can you help? thanks").
 _POLITE = re.compile(
     r"[?¿？]|\b(?:please|pls|plz|in advance|por favor|de antemano|s'il vous pla[iî]t|svp|d'avance|bitte|im voraus|"

@@ -140,11 +140,11 @@ async def poll_on_schedule(engine: Engine, config: DeskConfig, source: Source, c
     except SourceError as error:
         failures += 1
         wait = error.retry_after or min(900.0, every * 2 ** failures) * random.uniform(0.8, 1.2)
-        log.warning("source %s: %s; next try in %.0fs", source.name, error, wait)
+        log.warning("source %s: %s; next try in %.0fs", source.name, error, wait, extra={"source": source.name})
     except Exception as error:
         failures += 1
         wait = min(900.0, every * 2 ** failures)
-        log.exception("source %s: unexpected error; next try in %.0fs", source.name, wait)
+        log.exception("source %s: unexpected error; next try in %.0fs", source.name, wait, extra={"source": source.name})
         await asyncio.to_thread(_record_error, engine, config, source, clock, unexpected(error))
     _record_next_poll(engine, source.name, clock.now() + timedelta(seconds=wait))
     return PollOutcome(new, failures, wait)

@@ -88,7 +88,8 @@ async def follow(engine: Engine, config: DeskConfig, source: Streaming, clock: C
             async with aclosing(source.stream()) as stream:
                 async for posts in stream:
                     if not posts:
-                        log.info("source %s: streaming; polls backfill and read what has no stream", source.name)
+                        log.info("source %s: streaming; polls backfill and read what has no stream", source.name,
+                                 extra={"source": source.name})
                         failures = 0
                         connected()
                         continue
@@ -102,9 +103,11 @@ async def follow(engine: Engine, config: DeskConfig, source: Streaming, clock: C
             wait = error.retry_after or min(MAX_BACKOFF, 2.0 ** failures) * random.uniform(0.8, 1.2)
             if not error.retryable:
                 wait = MAX_BACKOFF
-            log.warning("source %s: stream interrupted (%s); polls go on, reconnecting in %.0fs", source.name, error, wait)
+            log.warning("source %s: stream interrupted (%s); polls go on, reconnecting in %.0fs", source.name, error, wait,
+                        extra={"source": source.name})
             await asyncio.sleep(wait)
         except Exception:
             failures += 1
-            log.exception("source %s: unexpected error in the stream; polls go on, reconnecting", source.name)
+            log.exception("source %s: unexpected error in the stream; polls go on, reconnecting", source.name,
+                          extra={"source": source.name})
             await asyncio.sleep(min(MAX_BACKOFF, 2.0 ** failures))

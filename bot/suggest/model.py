@@ -44,8 +44,7 @@ log = logging.getLogger(__name__)
 Tone = Literal["short", "warm", "private"]
 RATE_LIMIT_PAUSE = 30.0  # seconds, when a 429 names no Retry-After
 RETRY_DELAY = 0.5  # seconds before the first retry of a timeout or 5xx; doubles each time
-_COMMENTS = re.compile(r"<!--.*?-->\s*", re.S)
-_TRAILING_SIGNATURE = re.compile(r"\s*\^\w{1,8}\s*$")
+_TRAILING_SIGNATURE = re.compile(r"(?<!\s)\s*\^\w{1,8}\s*$")
 
 
 class FoundData(BaseModel):
@@ -188,10 +187,11 @@ class ModelSuggester:
                  if item.text.strip() and item.text in request.text]  # only what is really in the post
         customer_data = (*request.customer_data, *(item["text"] for item in found))
         guard = _OutputGuard(request, customer_data, instructions, canary, f"{brand_voice}\n{knowledge}")
-        kept, too_long = guard.sort([] if analysis.intent == "spam" else analysis.replies)
+        # the guards' regular expressions run off the event loop: a long reply must not stall chat
+        kept, too_long = await asyncio.to_thread(guard.sort, [] if analysis.intent == "spam" else analysis.replies)
         if too_long:
             shorter = await self._shorten(request, too_long, usage)
-            kept_again, still_long = guard.sort(shorter, seen={reply.tone for reply in kept})
+            kept_again, still_long = await asyncio.to_thread(guard.sort, shorter, {reply.tone for reply in kept})
             kept += kept_again
             guard.drop(still_long, "too_long")
         language = analysis.language.lower().replace("_", "-").split("-")[0]
@@ -291,10 +291,28 @@ class _OutputGuard:
 def _team_material(path: Path) -> str:
     """A file the team edits (brand voice, knowledge), read at every call so edits apply at once."""
     try:
-        return _COMMENTS.sub("", path.read_text(encoding="utf-8")).strip()
+        return without_comments(path.read_text(encoding="utf-8")).strip()
     except OSError as error:
         log.error("llm: cannot read %s (%s); suggesting without it", path, error)
         return ""
+
+
+def without_comments(text: str) -> str:
+    """`text` without its <!-- … --> comments and the spaces after each; an unclosed one stays.
+
+    Found with str.find rather than a regular expression: `<!--.*?-->` rescans to the end from every
+    "<!--" when none is closed, quadratic in the file's length."""
+    kept, at = [], 0
+    while (start := text.find("<!--", at)) != -1:
+        end = text.find("-->", start + 4)
+        if end == -1:
+            break
+        kept.append(text[at:start])
+        at = end + 3
+        while at < len(text) and text[at].isspace():
+            at += 1
+    kept.append(text[at:])
+    return "".join(kept)
 
 
 def _character_budget(request: SuggestionRequest) -> int:

@@ -84,7 +84,7 @@ def render(reply: SavedReply, language: str, *, customer_name: str, agent_name: 
         return values[key]
 
     text = _PLACEHOLDER.sub(fill, reply.texts[reply.language_for(language)])
-    return re.sub(r"\s+([,.!?])", r"\1", re.sub(r"[ \t]{2,}", " ", text)).strip()  # an empty {name} leaves no gap
+    return re.sub(r"(?<!\s)\s+([,.!?])", r"\1", re.sub(r"[ \t]{2,}", " ", text)).strip()  # an empty {name} leaves no gap
 
 
 def links(knowledge: str) -> dict[str, str]:

@@ -147,7 +147,7 @@ def _first_fitting(variants: list[str], address: str, suffix: str, request: Sugg
 
 def _render(template: str, name: str, brand: str) -> str:
     if not name:  # "Thanks, {name}!" -> "Thanks!"; "Hi {name}, sorry" -> "Hi, sorry"; "{name}、…" -> "…"
-        template = re.sub(r",\s*\{name\}|\s*\{name\}", "", template)
+        template = re.sub(r",\s*\{name\}|(?<!\s)\s*\{name\}", "", template)
         template = re.sub(r"^[\s,、]+", "", template)
         template = template[:1].upper() + template[1:]
     text = template.replace("{name}", name).replace("{brand}", brand)

@@ -389,7 +389,8 @@ class DiscordListeners:
             await self.chat.answer(str(message.channel.id), str(message.author.id), text, reply_to=str(message.id),
                                    components=view.to_components() if view else None)
         except ChatError as error:
-            log.error("Discord: could not answer %s in %s (%r): %s", message.author.id, message.channel.id, text, error)
+            log.error("Discord: could not answer %s in %s: %s", message.author.id, message.channel.id, error)
+            log.debug("Discord: the answer that failed", extra={"customer_text": text})
 
     @staticmethod
     async def _followup(interaction: discord.Interaction, text: str, view: discord.ui.View | None = None) -> None:

@@ -375,7 +375,8 @@ class SlackListeners:
         try:
             await self.chat.direct_message(user, outcome.text)
         except ChatError as error:
-            log.error("could not tell %s about claiming from the home tab %r: %s", user, outcome.text, error)
+            log.error("could not tell %s about claiming from the home tab: %s", user, error)
+            log.debug("the message that failed", extra={"customer_text": outcome.text})
 
     async def home_opened(self, event: dict) -> None:
         if event.get("tab", "home") != "home":
@@ -422,7 +423,8 @@ class SlackListeners:
         try:
             await self.chat.tell(channel, user, self.prefixed(text), thread_ts, blocks=blocks)
         except ChatError as error:
-            log.error("could not tell %s in %s %r: %s", user, channel, text, error)
+            log.error("could not tell %s in %s: %s", user, channel, error)
+            log.debug("the message that failed", extra={"customer_text": text})
 
 
 async def recover_commands(desk: Desk, client: AsyncWebClient) -> None:

@@ -86,5 +86,5 @@ def render(mode: str = "socket", url: str | None = None, prefix: str = "", *, ho
     text = yaml.safe_dump(manifest(mode, url, prefix, home_tab=home_tab), sort_keys=False, allow_unicode=True, width=120)
     for scope, why in SCOPES.items():
         if why:
-            text = re.sub(rf"^(\s*- {re.escape(scope)})$", rf"\1  # {why}", text, count=1, flags=re.M)
+            text = re.sub(rf"^([ \t]*- {re.escape(scope)})$", rf"\1  # {why}", text, count=1, flags=re.M)
     return HEADER.format(options=options, path=EVENTS_PATH) + text

@@ -18,8 +18,10 @@ URL_LENGTH = 23
 LENGTH_UNIT = "characters"  # graphemes, a link as 23, a mention without its domain
 MAX_URL_LENGTH = 4096  # twitter-text does not extract longer links: they count in full
 MAX_DOMAIN_LENGTH = 253  # Mastodon's Extractor: a longer domain is not a mention
+# Labels are bounded as DNS bounds them (63 characters, 127 of them): unbounded, "https://a.a.a.…"
+# backtracked quadratically.
 _URL = regex.compile(
-    r"(?<![\p{L}\p{N}@＠$#＃])https?://(?:[\p{L}\p{N}_-]+\.)+[\p{L}\p{N}-]{2,}(?::\d{1,5})?(?:[/?#][^\s<>\"]*)?",
+    r"(?<![\p{L}\p{N}@＠$#＃])https?://(?:[\p{L}\p{N}_-]{1,63}\.){1,127}[\p{L}\p{N}-]{2,63}(?::\d{1,5})?(?:[/?#][^\s<>\"]*)?",
     regex.IGNORECASE,
 )
 _URL_TRAILING = ".,:;!?'\"*"

@@ -38,7 +38,7 @@ WEB = "https://www.reddit.com"
 GONE = {"[deleted]", "[removed]"}
 RENEW_BEFORE = timedelta(seconds=60)
 NEEDED_SCOPES = {"identity", "read", "history", "privatemessages", "submit"}  # me; listings; own comments; inbox; comment
-_RATELIMIT_WAIT = re.compile(r"(\d+)\s*(millisecond|second|minute|hour)", re.IGNORECASE)
+_RATELIMIT_WAIT = re.compile(r"(?<!\d)(\d+)\s*(millisecond|second|minute|hour)", re.IGNORECASE)
 _SECONDS = {"millisecond": 0.001, "second": 1, "minute": 60, "hour": 3600}
 
 

@@ -195,3 +195,14 @@ async def test_the_engine_runs_the_effect_each_wing_registered_and_fails_a_kind_
     assert status == {"t:1": (OutboxStatus.DONE, None), "t:2": (OutboxStatus.FAILED, "refused for good"),
                       "t:3": (OutboxStatus.FAILED, "unknown outbox kind 'nobody.registered.this'")}
     runtime.engine.dispose()
+
+
+async def test_log_lines_name_the_entry_and_its_conversation(db_url, tmp_path, caplog):
+    """LOG_FORMAT=json turns these into the `outbox_key` and `conversation` fields (bot/app/logs.py)."""
+    runtime, chat, _ = make_runtime(db_url, tmp_path)
+    chat.fail_next(ChatError("Slack chat_postMessage failed: msg_too_long", retryable=False))
+    feed(runtime, factories.post(external_id="l1"))
+    with caplog.at_level("ERROR", logger="bot.delivery.engine"):
+        await drain(runtime)
+    (record,) = [r for r in caplog.records if "giving up on conv:1:open" in r.getMessage()]
+    assert (record.outbox_key, record.conversation) == ("conv:1:open", 1)

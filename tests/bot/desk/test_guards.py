@@ -158,3 +158,30 @@ def test_every_kind_of_personal_data_asked_for_in_public_is_caught(language, tex
 ])
 def test_private_channels_warnings_and_mentions_are_fine(text):
     assert codes(text) == []
+
+
+# --- the unknown-link check, made linear (issue 13) -----------------------------------------------
+
+@pytest.mark.parametrize(("text", "links"), [
+    ("see bit.ly/x now", ["bit.ly/x"]),
+    ("see a-b.co/help.", ["a-b.co/help"]),
+    ("try sub.bit.ly/deal", ["bit.ly/deal"]),
+    ("https://acme.com/x and www.acme.com", ["https://acme.com/x", "www.acme.com"]),
+    ("a-a-a-a-a-a-a-a-a-a-a", []),
+])
+def test_unknown_links_still_finds_bare_domains(text, links):
+    from bot.desk.guards import unknown_links
+    assert unknown_links(text, known="") == links
+
+
+def test_asks_for_personal_data_still_sees_a_run_of_address_words():
+    from bot.desk.guards import asks_for_personal_data
+    assert asks_for_personal_data("Please send your full shipping address") is not None
+    assert asks_for_personal_data("your " * 5000) is None
+
+
+def test_a_reply_too_long_for_its_network_is_only_told_so():
+    """No override makes it fit; the personal-data guards check the shorter text (and stay bounded by the length)."""
+    issues = check_reply("Please send your email address. " + "x" * 600, max_length=500)
+    assert [issue.code for issue in issues] == ["too_long"]
+    assert [i.code for i in check_reply("Please send your email address.", max_length=500)] == ["asks_for_personal_data"]

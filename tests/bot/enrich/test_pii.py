@@ -215,3 +215,15 @@ def test_a_number_that_fails_its_checksum_or_has_no_keyword_is_no_identity_numbe
 def test_a_keyword_names_the_number_it_checks():
     assert ("national_id", "811228-9874") in found("mitt personnummer är 811228-9874")  # Sweden, with its Luhn digit
     assert not any(kind == "national_id" for kind, _ in found("mijn BSN is 536904399"))  # a valid SSN, not a BSN
+
+
+@pytest.mark.parametrize("spaces", [" ", "   ", " \t "])
+def test_a_value_after_runs_of_spaces_is_still_found(spaces):
+    """The runs of spaces around "is" and ":" are possessive (issue 13): values are found as before."""
+    found = {(m.type, m.text) for m in find_pii(f"my password{spaces}is{spaces}hunter22 and order number:{spaces}A12345")}
+    assert ("password", "hunter22") in found
+    assert ("order_number", "A12345") in found
+
+
+def test_no_value_in_a_long_run_of_spaces():
+    assert find_pii("password is" + " " * 50_000 + "\x01") == ()

@@ -222,3 +222,13 @@ async def test_azure_uses_the_deployment_and_api_key_header(api):
 def test_a_missing_knowledge_file_stops_the_start(api, tmp_path):
     with pytest.raises(ConfigError, match="knowledge"):
         model(api, tmp_path=tmp_path, knowledge="nope.md")
+
+
+@pytest.mark.parametrize(("text", "kept"), [
+    ("a <!-- note --> b", "a b"),
+    ("<!-- one -->\n\nx<!--two-->y", "xy"),
+    ("before <!-- never closed", "before <!-- never closed"),
+    ("<!--" * 10_000, "<!--" * 10_000),
+])
+def test_team_material_loses_its_comments(text, kept):
+    assert llm.without_comments(text) == kept
