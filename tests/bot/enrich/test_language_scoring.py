@@ -44,7 +44,7 @@ def words_and_marks(text: str) -> tuple[list[str], list[str]]:
 
 def test_every_shipped_post_gets_the_same_answer_as_before():
     texts = [json.loads(line)["text"] for path in SHIPPED for line in path.read_text().splitlines() if line.strip()]
-    assert len(texts) >= 300 and len(SHIPPED) >= 5
+    assert len(texts) >= 250 and len(SHIPPED) >= 5  # the repository's own sets (the team's sample may add more)
     confirmed = 0
     for text in texts:
         words, marks = words_and_marks(text)
