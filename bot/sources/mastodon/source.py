@@ -28,7 +28,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections import OrderedDict
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from functools import partial
@@ -39,7 +38,7 @@ from pydantic import field_validator
 
 from bot.clock import Clock
 from bot.settings import Duration
-from bot.sources.base import Author, InboundPost, OutboundReply, PollResult, Published, Quota, SourceError
+from bot.sources.base import Author, InboundPost, OutboundReply, PollResult, Published, Quota, Recent, SourceError
 from bot.sources.filters import PostFilter
 from bot.sources.http import NotFound
 from bot.sources.mastodon.client import SCOPES, Account, Instance, MastodonApi, MastodonClient, Notification, Status
@@ -76,20 +75,6 @@ def build(context: SourceContext) -> MastodonSource:
                           clock=context.clock, token_variable=variable)
 
 
-class _Recent(OrderedDict):
-    """A mapping that forgets its oldest entries beyond `size`."""
-
-    def __init__(self, size: int) -> None:
-        super().__init__()
-        self.size = size
-
-    def remember(self, key: str, value: Any) -> None:
-        self[key] = value
-        self.move_to_end(key)
-        while len(self) > self.size:
-            self.popitem(last=False)
-
-
 class MastodonSource:
     network = NETWORK
 
@@ -113,7 +98,7 @@ class MastodonSource:
         self._filter = PostFilter([])
         self._feeds: dict[str, Any] = {}
         self._unavailable: set[str] = set()  # search feeds this instance refused
-        self._roots = _Recent(10_000)  # status id -> thread root
+        self._roots = Recent(10_000)  # status id -> thread root
         self._starting = asyncio.Lock()
 
     # --- counting ------------------------------------------------------------------------
