@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import ctypes
 import math
 import multiprocessing
 import os
@@ -33,6 +34,7 @@ import time
 import tracemalloc
 from collections import deque
 from dataclasses import dataclass
+from functools import cache
 from multiprocessing.connection import Connection
 from pathlib import Path
 
@@ -60,6 +62,7 @@ class Sample:
     python_mb: float
     open_files: int
     threads: int
+    sqlite_mb: float
     db_mb: float
     posts: int
     outbox_rows: int
@@ -86,6 +89,24 @@ def status_of(pid: int | str = "self") -> dict[str, int]:
     with open(f"/proc/{pid}/status") as status:
         fields = (line.split(":", 1) for line in status)
         return {name: int(value.split()[0]) for name, value in fields if value.split() and value.split()[0].isdigit()}
+
+
+@cache
+def _sqlite_library() -> ctypes.CDLL | None:
+    """The SQLite library this process loaded (the sqlite3 module links it dynamically on most Linux builds)."""
+    with open("/proc/self/maps") as maps:
+        path = next((line.split()[-1] for line in maps if "libsqlite3" in line), None)
+    if path is None:
+        return None
+    library = ctypes.CDLL(path)
+    library.sqlite3_memory_used.restype = ctypes.c_int64
+    return library
+
+
+def sqlite_mb() -> float:
+    """What SQLite holds now (its page caches above all, up to 2 MB per pooled connection), in this process."""
+    library = _sqlite_library()
+    return library.sqlite3_memory_used() / 2 ** 20 if library else float("nan")
 
 
 def db_mb(engine, url: str, workdir: Path) -> float:
@@ -179,7 +200,8 @@ async def run(args) -> list[Sample]:
                             warm = tracemalloc.take_snapshot()
                         last = samples[-1]
                         print(f"  {last.minute:5.1f} min: RSS {last.rss_mb:6.1f} MB, Python {last.python_mb:5.1f} MB, "
-                              f"db {last.db_mb:6.2f} MB, {last.posts} posts, p95 {last.p95:.2f} s", flush=True)
+                              f"SQLite {last.sqlite_mb:5.1f} MB, db {last.db_mb:6.2f} MB, {last.posts} posts, "
+                              f"p95 {last.p95:.2f} s", flush=True)
                 finally:
                     conn.send("stop")
                     stop.set()
@@ -215,7 +237,7 @@ def sample(runtime, shown: RecentlyShown, url: str, workdir: Path, started: floa
     return Sample(
         minute=(time.monotonic() - started) / 60, rss_mb=status["VmRSS"] / 1024,
         python_mb=tracemalloc.get_traced_memory()[0] / 2 ** 20 if tracemalloc.is_tracing() else float("nan"),
-        open_files=len(os.listdir("/proc/self/fd")), threads=status["Threads"],
+        open_files=len(os.listdir("/proc/self/fd")), threads=status["Threads"], sqlite_mb=sqlite_mb(),
         db_mb=db_mb(runtime.engine, url, workdir), posts=posts, outbox_rows=outbox,
         p50=statistics.median(window) if window else float("nan"), p95=percentile(window, 0.95),
     )
@@ -245,14 +267,16 @@ def slope_per_hour(samples: list[Sample], field: str) -> float:
 
 def report(samples: list[Sample], warmup: float) -> None:
     steady = [s for s in samples if s.minute >= warmup] or samples
-    print("\n            RSS MB  Python MB  files  threads  db MB   posts  outbox rows  p50 s  p95 s")
+    print("\n            RSS MB  Python MB  SQLite MB  files  threads  db MB   posts  outbox rows  p50 s  p95 s")
     for label, s in (("start", samples[0]), ("middle", samples[len(samples) // 2]), ("end", samples[-1])):
-        print(f"  {label:7} {s.rss_mb:8.1f} {s.python_mb:10.1f} {s.open_files:6d} {s.threads:8d} {s.db_mb:7.2f} "
+        print(f"  {label:7} {s.rss_mb:8.1f} {s.python_mb:10.1f} {s.sqlite_mb:10.1f} {s.open_files:6d} {s.threads:8d} "
+              f"{s.db_mb:7.2f} "
               f"{s.posts:7d} {s.outbox_rows:12d} {s.p50:6.2f} {s.p95:6.2f}")
     growth_posts = slope_per_hour(steady, "posts")
     db = slope_per_hour(steady, "db_mb")
     print(f"\nafter the {warmup:g}-minute warm-up, per hour: RSS {slope_per_hour(steady, 'rss_mb'):+.1f} MB, "
-          f"Python heap {slope_per_hour(steady, 'python_mb'):+.1f} MB, database {db:+.2f} MB "
+          f"Python heap {slope_per_hour(steady, 'python_mb'):+.1f} MB, "
+          f"SQLite's memory {slope_per_hour(steady, 'sqlite_mb'):+.1f} MB, database {db:+.2f} MB "
           f"({db * 2 ** 20 / growth_posts if growth_posts else float('nan'):.0f} bytes per stored post, "
           f"{slope_per_hour(steady, 'outbox_rows') / growth_posts if growth_posts else float('nan'):.1f} outbox rows per "
           f"post), open files {slope_per_hour(steady, 'open_files'):+.1f}, threads {slope_per_hour(steady, 'threads'):+.1f}, "
