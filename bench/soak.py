@@ -27,6 +27,7 @@ import math
 import multiprocessing
 import os
 import random
+import re
 import statistics
 import sys
 import tempfile
@@ -62,6 +63,7 @@ class Sample:
     python_mb: float
     open_files: int
     threads: int
+    pymalloc_mb: float
     sqlite_mb: float
     db_mb: float
     posts: int
@@ -101,6 +103,22 @@ def _sqlite_library() -> ctypes.CDLL | None:
     library = ctypes.CDLL(path)
     library.sqlite3_memory_used.restype = ctypes.c_int64
     return library
+
+
+def pymalloc_mb() -> float:
+    """What CPython's small-object allocator holds from the system (its 1 MiB arenas, in use or not): an arena goes
+    back only once every object in it is freed, so objects that outlive their neighbours keep arenas resident."""
+    with tempfile.TemporaryFile("w+") as capture:
+        stderr = os.dup(2)
+        try:
+            os.dup2(capture.fileno(), 2)
+            sys._debugmallocstats()  # writes to the C-level stderr
+        finally:
+            os.dup2(stderr, 2)
+            os.close(stderr)
+        capture.seek(0)
+        found = re.search(r"^\d+ arenas \* \d+ bytes/arena\s+=\s+([\d,]+)", capture.read(), re.M)
+    return int(found.group(1).replace(",", "")) / 2 ** 20 if found else float("nan")
 
 
 def sqlite_mb() -> float:
@@ -200,8 +218,8 @@ async def run(args) -> list[Sample]:
                             warm = tracemalloc.take_snapshot()
                         last = samples[-1]
                         print(f"  {last.minute:5.1f} min: RSS {last.rss_mb:6.1f} MB, Python {last.python_mb:5.1f} MB, "
-                              f"SQLite {last.sqlite_mb:5.1f} MB, db {last.db_mb:6.2f} MB, {last.posts} posts, "
-                              f"p95 {last.p95:.2f} s", flush=True)
+                              f"pymalloc {last.pymalloc_mb:5.1f} MB, SQLite {last.sqlite_mb:4.1f} MB, "
+                              f"db {last.db_mb:6.2f} MB, {last.posts} posts, p95 {last.p95:.2f} s", flush=True)
                 finally:
                     conn.send("stop")
                     stop.set()
@@ -237,7 +255,8 @@ def sample(runtime, shown: RecentlyShown, url: str, workdir: Path, started: floa
     return Sample(
         minute=(time.monotonic() - started) / 60, rss_mb=status["VmRSS"] / 1024,
         python_mb=tracemalloc.get_traced_memory()[0] / 2 ** 20 if tracemalloc.is_tracing() else float("nan"),
-        open_files=len(os.listdir("/proc/self/fd")), threads=status["Threads"], sqlite_mb=sqlite_mb(),
+        open_files=len(os.listdir("/proc/self/fd")), threads=status["Threads"],
+        pymalloc_mb=pymalloc_mb(), sqlite_mb=sqlite_mb(),
         db_mb=db_mb(runtime.engine, url, workdir), posts=posts, outbox_rows=outbox,
         p50=statistics.median(window) if window else float("nan"), p95=percentile(window, 0.95),
     )
@@ -267,15 +286,15 @@ def slope_per_hour(samples: list[Sample], field: str) -> float:
 
 def report(samples: list[Sample], warmup: float) -> None:
     steady = [s for s in samples if s.minute >= warmup] or samples
-    print("\n            RSS MB  Python MB  SQLite MB  files  threads  db MB   posts  outbox rows  p50 s  p95 s")
+    print("\n            RSS MB  Python MB  pymalloc MB  SQLite MB  files  threads  db MB   posts  outbox rows  p50 s  p95 s")
     for label, s in (("start", samples[0]), ("middle", samples[len(samples) // 2]), ("end", samples[-1])):
-        print(f"  {label:7} {s.rss_mb:8.1f} {s.python_mb:10.1f} {s.sqlite_mb:10.1f} {s.open_files:6d} {s.threads:8d} "
-              f"{s.db_mb:7.2f} "
-              f"{s.posts:7d} {s.outbox_rows:12d} {s.p50:6.2f} {s.p95:6.2f}")
+        print(f"  {label:7} {s.rss_mb:8.1f} {s.python_mb:10.1f} {s.pymalloc_mb:12.1f} {s.sqlite_mb:10.1f} "
+              f"{s.open_files:6d} {s.threads:8d} {s.db_mb:7.2f} {s.posts:7d} {s.outbox_rows:12d} {s.p50:6.2f} {s.p95:6.2f}")
     growth_posts = slope_per_hour(steady, "posts")
     db = slope_per_hour(steady, "db_mb")
     print(f"\nafter the {warmup:g}-minute warm-up, per hour: RSS {slope_per_hour(steady, 'rss_mb'):+.1f} MB, "
           f"Python heap {slope_per_hour(steady, 'python_mb'):+.1f} MB, "
+          f"pymalloc {slope_per_hour(steady, 'pymalloc_mb'):+.1f} MB, "
           f"SQLite's memory {slope_per_hour(steady, 'sqlite_mb'):+.1f} MB, database {db:+.2f} MB "
           f"({db * 2 ** 20 / growth_posts if growth_posts else float('nan'):.0f} bytes per stored post, "
           f"{slope_per_hour(steady, 'outbox_rows') / growth_posts if growth_posts else float('nan'):.1f} outbox rows per "
