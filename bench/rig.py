@@ -130,15 +130,14 @@ class Wire:
 
 @asynccontextmanager
 async def bot(workdir: Path, wire: Wire, shown, *, database_url: str | None = None, **options):
-    """socialdesk with its scheduled jobs, talking to the fakes at `wire`; `shown` gets each message's time. Yields
-    the runtime and its scheduler."""
+    """socialdesk with its scheduled jobs, talking to the fakes at `wire`; `shown` gets each message's time."""
     os.environ["MASTODON_ACCESS_TOKEN"] = wire.mastodon_token
     runtime = Runtime(parse_config(config(wire.mastodon_url, **options)),
                       database_url=database_url or f"sqlite:///{workdir / 'bench.db'}", base_dir=workdir)
     runtime.add_chat(TimedSlack(make_client(wire.slack_token, wire.slack_url), shown))
     scheduler = await jobs.start(runtime)
     try:
-        yield runtime, scheduler
+        yield runtime
     finally:
         await jobs.shutdown(runtime, scheduler)
         await runtime.close()
@@ -150,7 +149,7 @@ async def rig(workdir: Path, *, database_url: str | None = None, slack_rate: flo
     async with fakes(slack_rate) as (slack, mastodon):
         shown: dict = {}
         wire = Wire(slack.base_url, slack.token, mastodon.base_url, mastodon.token)
-        async with bot(workdir, wire, shown, database_url=database_url, **options) as (runtime, _):
+        async with bot(workdir, wire, shown, database_url=database_url, **options) as runtime:
             yield Rig(runtime, slack, mastodon, slack.channel_id("social"), shown)
 
 

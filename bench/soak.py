@@ -1,6 +1,6 @@
 """Hours, not minutes: N minutes of steady mixed traffic and commands through the fakes, watched from outside.
 
-    python bench/soak.py [--minutes 30] [--rate 0.3] [--warmup 5] [--arenas 2|default] [--malloc-trim on|off]
+    python bench/soak.py [--minutes 30] [--rate 0.3] [--warmup 5] [--arenas 2|default]
                          [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/test]
 
 Customers post on the fake Mastodon at `--rate` posts a second (new questions, and follow-ups in
@@ -15,8 +15,7 @@ middle and end, and the slope per hour after the warm-up. Targets: RSS under 5 M
 warm-up, database growth only from stored posts, p95 flat.
 
 `--arenas 2` (the default, as `socialdesk run`) caps glibc's malloc arenas (bot/app/allocator.py);
-`--arenas default` leaves glibc's own setting, for comparison; `--malloc-trim off` drops the job that
-hands glibc's free pages back every minute.
+`--arenas default` leaves glibc's own setting, for comparison.
 """
 from __future__ import annotations
 
@@ -202,9 +201,7 @@ async def run(args) -> list[Sample]:
         with tempfile.TemporaryDirectory() as workdir:
             url = args.database_url or f"sqlite:///{Path(workdir) / 'bench.db'}"
             shown = RecentlyShown()
-            async with bot(Path(workdir), wire, shown, database_url=url, publish_per_second=5) as (runtime, scheduler):
-                if args.malloc_trim == "off":
-                    scheduler.remove_job("malloc-trim")
+            async with bot(Path(workdir), wire, shown, database_url=url, publish_per_second=5) as runtime:
                 await asyncio.sleep(3)
                 conn.send("go")
                 stop = asyncio.Event()
@@ -310,8 +307,6 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=0.3, help="posts per second")
     parser.add_argument("--warmup", type=float, default=5, help="minutes left out of the slopes")
     parser.add_argument("--arenas", default="2", choices=["2", "default"])
-    parser.add_argument("--malloc-trim", default="on", choices=["on", "off"],
-                        help="the minutely malloc_trim job (bot/app/allocator.py); off, for comparison")
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--trace-python", action="store_true", help="measure the Python heap too (tracemalloc: slower)")
     args = parser.parse_args()
@@ -319,7 +314,7 @@ def main() -> None:
         limit_arenas()
     if args.trace_python:
         tracemalloc.start(TRACE_FRAMES)
-    print(f"soak: {args.minutes:g} min at {args.rate:g} posts/s, malloc arenas {args.arenas}, malloc_trim {args.malloc_trim}, "
+    print(f"soak: {args.minutes:g} min at {args.rate:g} posts/s, malloc arenas {args.arenas}, "
           f"{'PostgreSQL' if args.database_url else 'SQLite'}", flush=True)
     report(asyncio.run(run(args)), args.warmup)
 

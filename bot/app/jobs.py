@@ -10,8 +10,7 @@ worker thread so the event loop stays free for chat.
 The scheduler only *starts* a job (`run_job`): each run is a task of its own, and a job whose last
 run is still going (a long drain during a backlog, a slow poll) is skipped quietly, so APScheduler
 never finds "maximum number of running instances reached" and logs nothing every second. A source
-that streams (Mastodon) is followed by a task of its own while this replica holds the lease. Every
-replica, leading or not, trims its own malloc heaps every minute (bot/app/allocator.py).
+that streams (Mastodon) is followed by a task of its own while this replica holds the lease.
 """
 from __future__ import annotations
 
@@ -21,7 +20,6 @@ from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.app import allocator
 from bot.app.runtime import Runtime
 from bot.chat.discord import held as discord_held
 from bot.desk import events, lifecycle
@@ -85,8 +83,6 @@ async def start(runtime: Runtime) -> AsyncIOScheduler:
     if config.digest:
         repeat(post_digest, DIGEST_CHECK, job_id="digest")
     repeat(purge, PURGE_EVERY, job_id="purge")
-    # this process's own memory, whoever leads; APScheduler runs a plain function in a worker thread
-    scheduler.add_job(allocator.trim, "interval", seconds=allocator.TRIM_EVERY, id="malloc-trim")
     _schedulers[key] = scheduler
     runtime.outbox.on_poke = lambda: _deliver_soon(scheduler, runtime)
     runtime.outbox.may_deliver = runtime.lease.held

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session, select
 
-from bot.app import allocator, jobs
+from bot.app import jobs
 from bot.app.lease import Lease
 from bot.chat.discord.held import HeldReplies
 from bot.desk import events
@@ -60,13 +60,11 @@ async def test_the_scheduler_has_every_job_and_a_poke_runs_the_outbox_now(db_url
     scheduler = await jobs.start(runtime)
     try:
         found = {job.id: job for job in scheduler.get_jobs()}
-        assert set(found) == {"lease", "poll:replay", "outbox", "sla", "digest", "purge", "malloc-trim"}
-        assert found["malloc-trim"].func is allocator.trim  # every replica's own memory, not behind the lease
+        assert set(found) == {"lease", "poll:replay", "outbox", "sla", "digest", "purge"}
         assert found["lease"].trigger.interval == timedelta(seconds=5)
         assert found["sla"].trigger.interval == timedelta(seconds=20)
         assert found["poll:replay"].trigger.interval == timedelta(seconds=60)
-        assert all(job.args[0] == found["lease"].args[0] and isinstance(job.args[0], str)
-                   for name, job in found.items() if name != "malloc-trim")
+        assert all(job.args[0] == found["lease"].args[0] and isinstance(job.args[0], str) for job in found.values())
         assert runtime.lease.held()
         status = await dispatch(runtime.desk, Request("desk", Actor("slack", "USAM"), args="status"))
         assert f"Scheduled jobs: run by {socket.gethostname()}:{os.getpid()} since" in status.text
