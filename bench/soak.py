@@ -9,9 +9,9 @@ channel; every few seconds a teammate runs a command (/claim, /reply, /resolve, 
 The fakes and the customers' traffic run in a process of their own (a `multiprocessing` child that
 only shares the fakes' addresses), so what is sampled is socialdesk's process alone: every 30 s its
 RSS, Python heap (with --trace-python, which also prints where it grew after the warm-up, by
-traceback), open files and native threads, the database's size and the post-to-chat latency of the
-conversations shown in the last minute. Prints the samples at the start,
-middle and end, and the slope per hour after the warm-up. Targets: RSS under 5 MB/h after a 5-minute
+traceback), what pymalloc and SQLite hold of it, open files and native threads, the database's size
+and the post-to-chat latency of the conversations shown in the last minute. Prints the samples at
+the start, middle and end, and the slope per hour after the warm-up. Targets: RSS under 5 MB/h after a 5-minute
 warm-up, database growth only from stored posts, p95 flat.
 
 `--arenas 2` (the default, as `socialdesk run`) caps glibc's malloc arenas (bot/app/allocator.py);
