@@ -3,7 +3,9 @@
 The bot runs as in production (its scheduled jobs, the lease, the outbox's pacing, the Mastodon
 stream) against a fake Slack (one channel, 1 message per second per channel enforced, as Slack
 does) and a fake Mastodon server (streaming API included). `Rig.shown` records when each
-conversation's or incident's message reached Slack, on the monotonic clock.
+conversation's or incident's message reached Slack, on the monotonic clock. `fakes` and `bot` are
+the two halves, for a bench that runs them in separate processes (bench/soak.py); `Wire` is what
+the bot needs to know of the fakes.
 """
 from __future__ import annotations
 
@@ -88,9 +90,9 @@ class Rig:
         self._accounts: dict[str, dict] = {}
 
 
-def config(fake: FakeMastodon, *, stream: bool = True, poll_every: str = "60s", publish_per_second: float | None = None,
+def config(mastodon_url: str, *, stream: bool = True, poll_every: str = "60s", publish_per_second: float | None = None,
            incidents: dict | None = None) -> dict:
-    source = {"name": "fedi", "type": "mastodon", "base_url": fake.base_url, "stream": stream, "poll_every": poll_every,
+    source = {"name": "fedi", "type": "mastodon", "base_url": mastodon_url, "stream": stream, "poll_every": poll_every,
               "keywords": ["#acmedown"], "watch_threads": False, "backfill": "1h"}
     if publish_per_second:
         source["publish_per_second"] = publish_per_second
@@ -106,25 +108,49 @@ def config(fake: FakeMastodon, *, stream: bool = True, poll_every: str = "60s", 
 
 
 @asynccontextmanager
-async def rig(workdir: Path, *, database_url: str | None = None, slack_rate: float | None = 1.0, **options):
-    """Start the fakes and the bot's jobs; yields the Rig, and stops everything after."""
+async def fakes(slack_rate: float | None = 1.0):
+    """The fake Slack (channels #social and #escalations, paced like Slack) and the fake Mastodon, serving."""
     async with FakeSlack() as slack, FakeMastodon(lambda: datetime.now(UTC)) as mastodon:
         mastodon.rate_limit = 10 ** 9  # the bench measures socialdesk, not the fake's 5-minute window
         slack.add_channel("social")
         slack.add_channel("escalations")
         if slack_rate:
             slack.enforce_channel_rate(slack_rate, burst=3)
-        os.environ["MASTODON_ACCESS_TOKEN"] = mastodon.token
-        runtime = Runtime(parse_config(config(mastodon, **options)),
-                          database_url=database_url or f"sqlite:///{workdir / 'bench.db'}", base_dir=workdir)
+        yield slack, mastodon
+
+
+@dataclass
+class Wire:
+    """Where the fakes answer: all the bot needs of them, and all that crosses to another process."""
+    slack_url: str
+    slack_token: str
+    mastodon_url: str
+    mastodon_token: str
+
+
+@asynccontextmanager
+async def bot(workdir: Path, wire: Wire, shown, *, database_url: str | None = None, **options):
+    """socialdesk with its scheduled jobs, talking to the fakes at `wire`; `shown` gets each message's time."""
+    os.environ["MASTODON_ACCESS_TOKEN"] = wire.mastodon_token
+    runtime = Runtime(parse_config(config(wire.mastodon_url, **options)),
+                      database_url=database_url or f"sqlite:///{workdir / 'bench.db'}", base_dir=workdir)
+    runtime.add_chat(TimedSlack(make_client(wire.slack_token, wire.slack_url), shown))
+    scheduler = await jobs.start(runtime)
+    try:
+        yield runtime
+    finally:
+        await jobs.shutdown(runtime, scheduler)
+        await runtime.close()
+
+
+@asynccontextmanager
+async def rig(workdir: Path, *, database_url: str | None = None, slack_rate: float | None = 1.0, **options):
+    """Start the fakes and the bot's jobs in this process; yields the Rig, and stops everything after."""
+    async with fakes(slack_rate) as (slack, mastodon):
         shown: dict = {}
-        runtime.add_chat(TimedSlack(make_client(slack.token, slack.base_url), shown))
-        scheduler = await jobs.start(runtime)
-        try:
+        wire = Wire(slack.base_url, slack.token, mastodon.base_url, mastodon.token)
+        async with bot(workdir, wire, shown, database_url=database_url, **options) as runtime:
             yield Rig(runtime, slack, mastodon, slack.channel_id("social"), shown)
-        finally:
-            await jobs.shutdown(runtime, scheduler)
-            await runtime.close()
 
 
 def percentile(values: list[float], fraction: float) -> float:

@@ -8,6 +8,12 @@ Gunicorn's guides advise), for a few percent of allocator speed. The Procfile se
 `limit_arenas` applies the same limit from inside the process when it was not set (glibc reads the
 variable only when the process starts). bench/soak.py measures RSS with and without it (README
 "Memory over hours" has the figures: in 30-minute runs it made no measurable difference).
+
+Tried and not kept: malloc_trim(0) every minute from a scheduled job (what some long-running services
+do to hand glibc's free pages back). In 10-minute soaks it changed nothing (+25.4 MB/h with it, +24.0
+without). In the 30-minute soak half of what still grows is CPython's own small-object arenas
+(`pymalloc` in bench/soak.py: +4.7 of +9.3 MB an hour), which glibc's trim cannot touch, and a fifth
+is SQLite's page caches, which stop at 2 MB per pooled connection.
 """
 from __future__ import annotations
 

@@ -7,12 +7,29 @@ counts text. The core never sees a network's own payloads.
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, runtime_checkable
 
 from bot.ports import PlatformError
+
+
+class Recent(OrderedDict):
+    """A mapping that forgets its least recently remembered entries beyond `size`: what a source learns about
+    accounts or threads as it goes is kept in memory this way, never in a plain dict that grows for as long as the
+    process runs."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.size = size
+
+    def remember(self, key: str, value: Any) -> None:
+        self[key] = value
+        self.move_to_end(key)
+        while len(self) > self.size:
+            self.popitem(last=False)
 
 
 @dataclass(frozen=True)

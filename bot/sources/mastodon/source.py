@@ -29,7 +29,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections import OrderedDict
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from functools import partial
@@ -48,6 +47,7 @@ from bot.sources.base import (
     PollResult,
     Published,
     Quota,
+    Recent,
     SourceError,
     Unparsed,
 )
@@ -103,20 +103,6 @@ def build(context: SourceContext) -> MastodonSource:
                           clock=context.clock, token_variable=variable)
 
 
-class _Recent(OrderedDict):
-    """A mapping that forgets its oldest entries beyond `size`."""
-
-    def __init__(self, size: int) -> None:
-        super().__init__()
-        self.size = size
-
-    def remember(self, key: str, value: Any) -> None:
-        self[key] = value
-        self.move_to_end(key)
-        while len(self) > self.size:
-            self.popitem(last=False)
-
-
 class MastodonSource:
     network = NETWORK
     length_unit = LENGTH_UNIT
@@ -142,7 +128,7 @@ class MastodonSource:
         self._feeds: dict[str, Any] = {}
         self._unavailable: dict[str, str] = {}  # feed -> why this instance cannot read it (a keyword search)
         self.feed_health = FeedTracker(clock)
-        self._roots = _Recent(10_000)  # status id -> thread root
+        self._roots = Recent(10_000)  # status id -> thread root
         self._starting = asyncio.Lock()
 
     # --- counting ------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from pydantic import Field, ValidationError
 
 from bot.clock import Clock
 from bot.settings import ConfigError
-from bot.sources.base import Author, InboundPost, OutboundReply, PollResult, Published, Quota, SourceError, Unparsed
+from bot.sources.base import Author, InboundPost, OutboundReply, PollResult, Published, Quota, Recent, SourceError, Unparsed
 from bot.sources.feed_health import FeedTracker
 from bot.sources.filters import PostFilter
 from bot.sources.options import NetworkOptions, SourceContext
@@ -53,6 +53,7 @@ DEFAULT_BASE_URL = "https://api.x.com"
 USER_KEYS = ("api_key", "api_secret", "access_token", "access_token_secret")
 SEARCH_WINDOW = timedelta(days=7) - timedelta(minutes=1)  # recent search reaches back 7 days; keep a margin
 QUERY_LIMIT = 512  # characters of a recent-search query on self-serve access
+USER_IDS_KEPT = 10_000  # customers' X user ids remembered for DMs (looked up again once forgotten)
 RECONCILE_PAGES = 5  # pages of the brand's posts (or DMs) searched for a reply that may already be out
 TWEET_PARAMS = {
     "tweet.fields": "author_id,conversation_id,created_at,in_reply_to_user_id,referenced_tweets,note_tweet",
@@ -163,7 +164,7 @@ class XSource:
         self._clock = clock
         self._brand: User | None = None
         self._health = FeedTracker(clock)
-        self._user_ids: dict[str, str] = {}
+        self._user_ids = Recent(USER_IDS_KEPT)  # customer handle -> X user id, for DMs
 
     def count_length(self, text: str) -> int:
         return weighted_length(text)
@@ -359,7 +360,7 @@ class XSource:
         key = handle.lstrip("@").lower()
         if key not in self._user_ids:
             user = _user(await self._api.request("GET", f"/2/users/by/username/{key}", bucket="users/by"), f"@{key}")
-            self._user_ids[key] = user.id
+            self._user_ids.remember(key, user.id)
         return self._user_ids[key]
 
     # --- answering --------------------------------------------------------------------------

@@ -347,6 +347,27 @@ async def test_private_handoff_is_a_dm(fake, clock):
         await source.send_private(reply_to(dm, "again ^JD", handle="bo", private=True))
 
 
+async def test_the_user_ids_looked_up_for_dms_are_bounded(fake, clock, monkeypatch):
+    """A long-running bot DMs thousands of customers: it remembers the newest USER_IDS_KEPT ids and looks the
+    others up again when it needs them, instead of keeping every one for as long as the process runs."""
+    monkeypatch.setattr("bot.sources.x.source.USER_IDS_KEPT", 2)
+    source = make(fake, clock)
+    ids = {handle: fake.add_user(handle) for handle in ("carla", "bo", "dan")}
+    for handle, user_id in ids.items():
+        mention = fake.post(user_id, f"@acme {handle} here, my card was charged twice")
+        await source.send_private(reply_to(mention, "Please send us your order number here ^JD", handle=handle,
+                                           private=True))
+    lookups = lambda: [r.path for r in fake.requests if r.path.startswith("/2/users/by/username/")]  # noqa: E731
+    assert lookups() == ["/2/users/by/username/carla", "/2/users/by/username/bo", "/2/users/by/username/dan"]
+    mention = fake.post(ids["dan"], "@acme still waiting")
+    await source.send_private(reply_to(mention, "On it ^JD", handle="dan", private=True))
+    assert len(lookups()) == 3, "dan is among the two remembered"
+    mention = fake.post(ids["carla"], "@acme hello again")
+    sent = await source.send_private(reply_to(mention, "Hi again ^JD", handle="carla", private=True))
+    assert lookups()[3:] == ["/2/users/by/username/carla"], "carla was forgotten, so she is looked up again"
+    assert fake.dm_events[-1]["id"] == sent.external_id
+
+
 async def test_find_published_ignores_look_alikes_sent_before(fake, clock):
     carla = fake.add_user("carla")
     fake.dm(fake.brand, "Thanks! ^JD", to=carla, minutes_ago=60)  # the same words, to an earlier post
