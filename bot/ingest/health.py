@@ -14,6 +14,7 @@ from sqlmodel import Session
 from bot.ingest.quarantine import waiting
 from bot.settings import DeskConfig
 from bot.sources.base import FeedHealth
+from bot.wording import count
 from storage.models import SourceCursor
 
 
@@ -66,8 +67,7 @@ def describe(health: SourceHealth, now: datetime) -> str:
     parts += [_quota(q, now) for q in health.quota]
     parts += [describe_feed(feed, now) for feed in health.feeds]
     if health.quarantined:
-        parts.append(f"{health.quarantined} {'post' if health.quarantined == 1 else 'posts'} in quarantine "
-                     "(`socialdesk quarantine list`)")
+        parts.append(f"{count(health.quarantined, 'post')} in quarantine (`socialdesk quarantine list`)")
     return " · ".join(parts)
 
 
