@@ -34,9 +34,12 @@ async def server():
         yield fake
 
 
+TIMEOUT = 3.0  # long enough for a loaded CI machine to answer from loopback; the timeout test waits a second past it
+
+
 @pytest.fixture
 async def client(server):
-    api = ApiClient("Example", server.base_url, timeout=0.5, clock=FakeClock(NOW),
+    api = ApiClient("Example", server.base_url, timeout=TIMEOUT, clock=FakeClock(NOW),
                     credential_hint="check EXAMPLE_TOKEN in .env")
     yield api
     await api.close()
@@ -109,7 +112,7 @@ async def test_429_waits_past_the_reset_second(server, client):
     ({"status": 404, "body": '{"error": "Record not found"}'}, False, "not found"),
     ({"status": 403, "body": '{"detail": "Your access level cannot use this endpoint"}'}, False, "access level"),
     ({"status": 200, "body": '{"data": [1, 2'}, True, "malformed JSON"),
-    ({"status": 0, "delay": 2}, True, "did not answer within"),
+    ({"status": 0, "delay": TIMEOUT + 1}, True, "did not answer within"),
 ])
 async def test_failures_become_clear_source_errors(server, client, fault, retryable, words):
     server.fail("/items", **fault)
