@@ -442,7 +442,7 @@ def same_text(ours: str, theirs: str) -> bool:
     def comparable(text: str, links: list[tuple[int, int]]) -> str:
         for start, end in reversed(links):
             text = text[:start] + "\x00" + text[end:]
-        return " ".join(_LEADING_MENTIONS.sub("", text).split())
+        return _LEADING_MENTIONS.sub("", " ".join(text.split()))
 
     ours = unicodedata.normalize("NFC", ours)
     theirs = unicodedata.normalize("NFC", html.unescape(theirs))
