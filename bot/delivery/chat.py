@@ -4,7 +4,8 @@ A conversation's parent message (its thread) is queued under `parent_key`; a thr
 delivered before it waits (`NotReady`), and fails at once if the parent failed for good. A
 conversation folded into an incident before it had a thread of its own has none: the incident's
 message stands for it, and its thread messages are skipped (`Folded`) without costing the channel
-a message.
+a message, except what must reach a person (an approval request, a notice naming an agent): that goes
+into the incident's thread (`incident_thread_of`).
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from sqlmodel import Session, select
 from bot.delivery.engine import NotReady
 from bot.ports import ChatError, ChatPort
 from bot.views import ChatRef, ThreadMessage
-from storage.models import Conversation, OutboxEntry, OutboxStatus
+from storage.models import Conversation, Incident, OutboxEntry, OutboxStatus
 
 
 def parent_key(number: int) -> str:
@@ -55,6 +56,14 @@ def thread_of(session: Session, conversation: Conversation) -> ChatRef:
     raise NotReady()
 
 
+def incident_thread_of(session: Session, conversation: Conversation) -> ChatRef:
+    """The thread of the incident message a folded conversation belongs to; waits while that message is on its way."""
+    incident = session.get(Incident, conversation.incident_id)
+    if incident is None or incident.chat_thread_id is None:
+        raise NotReady()
+    return ChatRef(incident.message_channel or incident.chat_channel, incident.chat_thread_id)
+
+
 async def post_once(chat: ChatPort, entry: OutboxEntry, channel: str, thread_id: str | None,
                     message: ThreadMessage | None, *, skipped: str) -> dict:
     """Post `message` in the thread `thread_id` (None: at the top of `channel`) unless an earlier attempt got it
@@ -71,14 +80,18 @@ async def post_once(chat: ChatPort, entry: OutboxEntry, channel: str, thread_id:
 
 
 async def post_in_its_thread(engine: Engine, chats: Chats, entry: OutboxEntry,
-                             message_for: Callable[[Session, Conversation], ThreadMessage | None]) -> dict:
-    """Post, once, the message `message_for` writes from the database now, in the thread of the entry's conversation."""
+                             message_for: Callable[[Session, Conversation], ThreadMessage | None], *,
+                             for_a_person: bool = False) -> dict:
+    """Post, once, the message `message_for` writes from the database now, in the thread of the entry's conversation
+    (a message `for_a_person` of a folded conversation: in its incident's thread)."""
     with Session(engine) as session:
         conversation = session.get(Conversation, entry.conversation_id)
         chat = chats.port(conversation.chat_platform)
         try:
             ref = thread_of(session, conversation)
         except Folded as folded:
-            return {"skipped": str(folded)}
+            if not for_a_person:
+                return {"skipped": str(folded)}
+            ref = incident_thread_of(session, conversation)
         message = message_for(session, conversation)
     return await post_once(chat, entry, ref.channel, ref.thread_id, message, skipped="nothing to say")

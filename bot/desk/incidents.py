@@ -68,7 +68,7 @@ def join(session: Session, incident: Incident, conversations: list[Conversation]
     if folded:
         session.exec(update(OutboxEntry).where(
             OutboxEntry.conversation_id.in_(folded), OutboxEntry.status == OutboxStatus.PENDING,
-            OutboxEntry.kind.like("chat.%"),
+            OutboxEntry.kind.like("chat.%"), ~OutboxEntry.kind.like("chat.approval%"),  # a lead must still see those
         ).values(status=OutboxStatus.DONE, done_at=now, result={"skipped": f"folded into incident {label(incident.id)}"}))
     session.add_all([AuditEvent(at=now, actor="socialdesk", action="incident.join", conversation_id=conversation.id,
                                 detail={"incident": incident.id}) for conversation in conversations])

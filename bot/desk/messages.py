@@ -19,7 +19,7 @@ from sqlmodel import Session, select
 
 from bot.clock import Clock
 from bot.delivery import queue
-from bot.delivery.chat import Chats, Folded, parent_key, post_in_its_thread, post_once, thread_of
+from bot.delivery.chat import Chats, Folded, incident_thread_of, parent_key, post_in_its_thread, post_once, thread_of
 from bot.delivery.engine import Effect, Kept
 from bot.desk.incidents import has_own_thread
 from bot.desk.snapshots import approval_request_view, conversation_view, customer_post_view, escalation_summary_view
@@ -91,8 +91,7 @@ def approval_request(session: Session, conversation: Conversation, reply: Reply,
 
 def approval_decided(session: Session, conversation: Conversation, reply: Reply, now) -> None:
     """Redraw the approval request once a lead decided, so nobody presses a button that no longer means anything."""
-    if has_own_thread(conversation):
-        queue.add(session, key=f"reply:{reply.id}:approval:decided", kind=DECIDED, target=queue.chat_target(conversation),
+    queue.add(session, key=f"reply:{reply.id}:approval:decided", kind=DECIDED, target=queue.chat_target(conversation),
                   conversation_id=conversation.id, payload={"reply_id": reply.id}, now=now)
 
 
@@ -107,8 +106,9 @@ def expert_thread(session: Session, escalation: Escalation, mention: str | None,
 def notice(session: Session, conversation: Conversation, key: str, text: str, now, *,
            mention_agent: int | None = None, link: str | None = None) -> None:
     """A short message of the bot's own in the conversation's thread; `mention_agent` is pinged. A conversation folded
-    into an incident has no thread: the audit log keeps what happened, the incident's message shows the counts."""
-    if not has_own_thread(conversation):
+    into an incident has no thread: the audit log keeps what happened, the incident's message shows the counts, and
+    only a notice that pings someone is posted (in the incident's thread)."""
+    if not has_own_thread(conversation) and mention_agent is None:
         return
     queue.add(session, key=key, kind=NOTICE, target=queue.chat_target(conversation), conversation_id=conversation.id,
               payload={"text": text, "mention_agent": mention_agent, "link": link}, now=now)
@@ -202,7 +202,8 @@ class ConversationMessages:
             return Notice(text=payload["text"], number=conversation.id, link=payload.get("link"),
                           mention_chat_id=getattr(mention, f"{conversation.chat_platform}_user_id", None))
 
-        return await post_in_its_thread(self.engine, self.chats, entry, message_for)
+        for_a_person = entry.kind == APPROVAL or bool(entry.payload.get("mention_agent"))
+        return await post_in_its_thread(self.engine, self.chats, entry, message_for, for_a_person=for_a_person)
 
     async def _decided(self, entry: OutboxEntry) -> dict:
         request_key = f"reply:{entry.payload['reply_id']}:approval"
@@ -214,8 +215,8 @@ class ConversationMessages:
                 return {"skipped": "the request was never shown, or was shown already decided"}
             try:
                 ref = thread_of(session, conversation)
-            except Folded as folded:
-                return {"skipped": str(folded)}
+            except Folded:
+                ref = incident_thread_of(session, conversation)
             view = approval_request_view(session, session.get(Reply, entry.payload["reply_id"]))
         await self.chats.port(conversation.chat_platform).update_in_thread(ref, message_id, view, request_key)
         return {}

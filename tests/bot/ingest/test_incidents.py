@@ -15,6 +15,7 @@ from bot.ingest.incidents import normalise
 from bot.ingest.stream import store_posts
 from handlers import dispatch
 from handlers.context import Actor, Request
+from handlers.parsing import parse_slash
 from storage.db import session_scope
 from storage.models import AuditEvent, Conversation, ConversationStatus, Incident, OutboxEntry, Reply
 from tests.auxil import factories
@@ -236,3 +237,28 @@ def test_any_two_texts_from_the_internet_can_be_compared(first, second):
     a, b = normalise(first, words), normalise(second, words)
     assert "acme" not in a.split() and "@" not in a and "http://" not in a
     assert 0 <= fuzz.token_set_ratio(a, b) <= 100
+
+
+async def test_what_must_reach_a_person_goes_into_the_incidents_thread(db_url, tmp_path):
+    """A folded conversation has no thread, but an approval request, its redraw and a notice naming an agent are
+    not dropped: they go into the incident's thread."""
+    agents = [{"name": "Jane Doe", "initials": "JD", "role": "lead", "slack": "UJANE"},
+              {"name": "Tess Ray", "initials": "TR", "role": "trainee", "slack": "UTESS"}]
+    runtime, chat, clock = make_runtime(
+        db_url, tmp_path, sources=[{"name": "replay", "type": "replay", "path": "posts.jsonl"}],
+        agents=agents, approvals={"roles": ["trainee"]}, incidents={"update_every": "1s"})
+    store(runtime, *outage_posts(0, 6))
+    await settle(runtime, clock)
+    (incident,) = chat.incidents
+    waiting = await dispatch(runtime.desk, parse_slash("/reply", "2 Sorry, we are on it!", Actor("slack", "UTESS")))
+    assert waiting.ok and "approval" in waiting.text
+    await settle(runtime, clock)
+    (request,) = [s for s in chat.replies if type(s.body).__name__ == "ApprovalRequest"]
+    assert request.thread_id == incident.message_id and request.body.number == 2
+    assert (await dispatch(runtime.desk, parse_slash("/approve", "2", JANE))).ok
+    await settle(runtime, clock)
+    assert [ref.thread_id for ref, message_id, _ in chat.thread_updates if message_id == request.message_id] \
+        == [incident.message_id]
+    (approved,) = [s for s in chat.replies if "approved by Jane Doe" in getattr(s.body, "text", "")]
+    assert approved.thread_id == incident.message_id and approved.body.mention_chat_id == "UTESS"
+    assert not [s for s in chat.replies if s.thread_id != incident.message_id]
