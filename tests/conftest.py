@@ -5,12 +5,19 @@ import os
 import uuid
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import create_engine, text
 
 from tests.auxil.networking import forbid_internet
 
 PG_ADMIN_URL = os.environ.get("SOCIALDESK_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REQUIRE_PG = os.environ.get("SOCIALDESK_REQUIRE_PG") == "1"
+
+# Property tests explore new examples on every run on a developer's machine, where a find is fixed before it lands;
+# in CI (.ci/run sets CI=1) they replay the same examples each time, so a merge is judged by what it changed.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 
 def pytest_sessionstart(session) -> None:
