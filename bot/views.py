@@ -179,7 +179,7 @@ class IncidentView:
     """A surge folded into one message: how many customers, what they say, where, and what to do."""
 
     number: int  # shown as I7
-    status: str  # open | resolved
+    status: str  # open | resolved | merged
     conversations: int
     open_conversations: int
     answered: int  # conversations with a published reply
@@ -190,6 +190,7 @@ class IncidentView:
     last_at: datetime
     due_at: datetime | None  # the earliest response due among its open conversations
     suggestion: str | None = None  # a suggested reply for all of them
+    merged_into: int | None = None  # merged: the incident that holds its conversations now
 
 
 ThreadMessage = CustomerPost | Suggestions | Notice | ApprovalRequest | EscalationSummary

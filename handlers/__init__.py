@@ -91,7 +91,8 @@ COMMANDS = {command.name: command for command in (
     Command("reply-all", reply_all.run, reply_all.USAGE, "Answer every open conversation of an incident (I7), each "
             "customer personally."),
     Command("resolve-all", resolve_all.run, resolve_all.USAGE, "Resolve every open conversation of an incident (I7)."),
-    Command("incident", incident.run, incident.USAGE, "What an incident (I7) holds; `remove 42` takes a conversation out."),
+    Command("incident", incident.run, incident.USAGE,
+            "What an incident (I7) holds; `remove 42` takes one out, `merge I8` joins I8 in."),
 )}
 TYPED = {name: command for name, command in COMMANDS.items() if command.typed}  # slash and ! commands
 

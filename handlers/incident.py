@@ -1,8 +1,10 @@
-"""/incident I7: what a surge's incident holds; `/incident I7 remove 42` takes a conversation out of it.
+"""/incident I7: what a surge's incident holds; `/incident I7 remove 42` takes a conversation out of it;
+`/incident I7 merge I8 I9` moves other incidents of the channel into it.
 
 A conversation taken out gets its own chat thread (its parent message is posted then) and no
-longer counts in the incident's message. `require_incident` reads the `I7` the incident commands
-start with.
+longer counts in the incident's message. Merging is for what the grouping kept apart (the same
+outage in other words or another language): one message and one `/reply-all` for them all.
+`require_incident` reads the `I7` the incident commands start with.
 """
 from __future__ import annotations
 
@@ -19,9 +21,11 @@ from bot.vocabulary import network_name
 from handlers.context import Outcome, Refusal, Request, require_agent
 from storage.models import Agent, Conversation, Incident, IncidentStatus
 
-USAGE = "/incident I7, or /incident I7 remove 42"
+USAGE = "/incident I7, /incident I7 remove 42, or /incident I7 merge I8 I9"
 _INCIDENT = re.compile(r"^[Ii]#?(\d{1,12})\b\s*(.*)$", re.S)
 _REMOVE = re.compile(r"^(?:remove|out)\s+#?(\d{1,12})\s*$", re.I)
+_MERGE = re.compile(r"^merge\s+((?:[Ii]#?\d{1,12}[\s,]*)+)$", re.I)
+_NUMBER = re.compile(r"\d{1,12}")
 
 
 def in_worker(work: Callable[[Desk, Request], Outcome]) -> Callable[[Desk, Request], Awaitable[Outcome]]:
@@ -47,6 +51,8 @@ def require_incident(session: Session, args: str, usage: str) -> tuple[Incident,
     incident = session.get(Incident, int(match.group(1)))
     if incident is None:
         raise Refusal(f"There is no incident I{match.group(1)}. Its number is on the incident's message.")
+    if incident.merged_into_id is not None:
+        raise Refusal(f"I{incident.id} was merged into I{incident.merged_into_id}: use I{incident.merged_into_id}.")
     return incident, match.group(2).strip()
 
 
@@ -63,6 +69,8 @@ async def run(desk: Desk, request: Request) -> Outcome:
             return Outcome(f"Incident {name}: {view.conversations} customers ({state}, {view.answered} answered; "
                            f"{networks}). Open: {listed or 'none'}. Answer all with `/reply-all {name} …`, close all "
                            f"with `/resolve-all {name}`, take one out with `/incident {name} remove 42`.")
+        if merging := _MERGE.match(rest):
+            return _merge(desk, session, agent, incident, [int(n) for n in _NUMBER.findall(merging.group(1))])
         match = _REMOVE.match(rest)
         if not match:
             raise Refusal(f"I did not understand {rest!r}. Usage: {USAGE}")
@@ -73,3 +81,26 @@ async def run(desk: Desk, request: Request) -> Outcome:
         desk_incidents.leave(session, conversation, agent.name, desk.clock.now(), desk.config.incidents.update_every)
     where = "keeps its thread" if had_thread else "gets its own thread in a moment"
     return Outcome(f"#{conversation.id} is out of incident {name} and {where}; the incident's count follows.")
+
+
+def _merge(desk: Desk, session: Session, agent: Agent, into: Incident, numbers: list[int]) -> Outcome:
+    name = desk_incidents.label(into.id)
+    if into.status != IncidentStatus.OPEN:
+        raise Refusal(f"{name} is resolved; merge into an open incident.")
+    others = []
+    for number in dict.fromkeys(numbers):
+        other = session.get(Incident, number)
+        if number == into.id:
+            raise Refusal(f"{name} cannot be merged into itself. Usage: {USAGE}")
+        if other is None:
+            raise Refusal(f"There is no incident I{number}; nothing was merged.")
+        if other.status != IncidentStatus.OPEN:
+            state = f"merged into I{other.merged_into_id}" if other.merged_into_id else "resolved"
+            raise Refusal(f"I{number} is {state} already; nothing was merged.")
+        if (other.chat_platform, other.chat_channel) != (into.chat_platform, into.chat_channel):
+            raise Refusal(f"I{number} is in another channel than {name}; only incidents of one channel can be merged.")
+        others.append(other)
+    moved = desk_incidents.merge(session, into, others, agent.name, desk.clock.now(), desk.config.incidents.update_every)
+    merged = ", ".join(desk_incidents.label(other.id) for other in others)
+    return Outcome(f"Merged {merged} into {name}: {moved} more customers there. Its message shows them all; answer "
+                   f"them all with `/reply-all {name} …`.")

@@ -37,6 +37,7 @@ class ReplyStatus:
 class IncidentStatus:
     OPEN = "open"
     RESOLVED = "resolved"
+    MERGED = "merged"  # its conversations were moved into another incident (`Incident.merged_into_id`)
 
 
 class OutboxStatus:
@@ -163,6 +164,7 @@ class Incident(SQLModel, table=True):
     opened_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)  # the last time a conversation joined
     resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    merged_into_id: int | None = None  # /incident I7 merge I8: I8's conversations are I7's now
 
 
 class Post(SQLModel, table=True):

@@ -79,11 +79,14 @@ class ConsoleChat:
         networks = " · ".join(f"{network} {count}" for network, count in view.networks)
         body = (f"{view.conversations} customers ({view.open_conversations} open, {view.answered} answered) · "
                 f"{escape(networks)}\n{said}\n[dim]/reply-all I{view.number} text · /resolve-all I{view.number} · "
-                f"/incident I{view.number} remove N[/]")
+                f"/incident I{view.number} remove N · /incident I{view.number} merge I8[/]")
         self.console.print(Panel(body, title=f"Incident I{view.number}", title_align="left", border_style="bold red"))
         return ChatRef(channel=channel, thread_id=self._new_id(key))
 
     async def update_incident(self, ref: ChatRef, view: IncidentView) -> None:
+        if view.merged_into:
+            self.console.print(f"[bold red]Incident I{view.number}[/] was merged into I{view.merged_into}")
+            return
         self.console.print(f"[bold red]Incident I{view.number}[/] now {view.conversations} customers "
                            f"({view.open_conversations} open, {view.answered} answered)"
                            + (" · resolved" if view.status == "resolved" else ""))

@@ -5,6 +5,8 @@ means. A conversation that joins before it had a thread of its own is *folded*: 
 messages are marked delivered with nothing sent, and later ones are not queued (bot/desk/messages.py)
 or skipped when delivered (`bot.delivery.chat.Folded`). It stays a conversation in the database, in
 `/queue` and for every command. Taken out of the incident (`leave`), it gets its own thread after all.
+Incidents the grouping kept apart (the same outage said in other words, or in other languages) can be
+`merge`d by a teammate: one message, one `/reply-all`.
 
 Outbox kinds, registered by `IncidentMessages.effects`:
 - `chat.incident`: the incident's message at the top of the channel (delivered: the incident knows it);
@@ -86,6 +88,27 @@ def leave(session: Session, conversation: Conversation, actor: str, now: datetim
                            detail={"incident": incident.id}))
     refresh(session, incident, now, every)
     return incident
+
+
+def merge(session: Session, into: Incident, others: list[Incident], actor: str, now: datetime, every: timedelta) -> int:
+    """Move the conversations and phrasings of `others` (open incidents of `into`'s channel) into `into`, whose message
+    then stands for them all; each of `others` says where they went. Returns how many conversations moved."""
+    moved = 0
+    phrasings = {p["key"]: dict(p) for p in into.phrasings}
+    for other in others:
+        moved += session.exec(update(Conversation).where(Conversation.incident_id == other.id)
+                              .values(incident_id=into.id)).rowcount
+        for phrasing in other.phrasings:
+            kept = phrasings.setdefault(phrasing["key"], dict(phrasing, count=0))
+            kept["count"] += phrasing["count"]
+        other.status, other.merged_into_id, other.resolved_at = IncidentStatus.MERGED, into.id, now
+        session.add(AuditEvent(at=now, actor=actor, action="incident.merge", conversation_id=None,
+                               detail={"incident": other.id, "into": into.id}))
+        refresh(session, other, now, every)
+    into.phrasings = list(phrasings.values())
+    into.updated_at = max(into.updated_at, *(other.updated_at for other in others))
+    refresh(session, into, now, every)
+    return moved
 
 
 def resolve(session: Session, incident: Incident, actor: str, now: datetime, every: timedelta) -> None:

@@ -154,5 +154,5 @@ def incident_view(session: Session, incident: Incident) -> IncidentView:
         samples=tuple(IncidentSample(number=post.conversation_id, network=post.network, author_handle=customer.handle,
                                      url=post.url, text=post.text) for post, customer in samples),
         first_at=first_at or incident.opened_at, last_at=last_at or incident.updated_at, due_at=due_at,
-        suggestion=suggestion[0]["text"] if suggestion else None,
+        suggestion=suggestion[0]["text"] if suggestion else None, merged_into=incident.merged_into_id,
     )

@@ -226,6 +226,11 @@ def incident_message(view: IncidentView, key: str | None) -> dict:
     """A surge in one message: how many customers, what they say, where, a few samples, and what to type.
     `key` is None for an edit."""
     name = f"I{view.number}"
+    if view.merged_into:
+        embed = discord.Embed(title=f"🔗 Incident {name} was merged into I{view.merged_into}",
+                              description=f"Its customers are counted and answered there (`/incident I{view.merged_into}`).")
+        embed.set_footer(text=f"incident {name}" + (f" · ref {ref(key)}" if key else ""))
+        return _message(embeds=[embed])
     state = "resolved" if view.status == "resolved" else f"{view.open_conversations:,} open"
     said = "\n".join(f"> {fit(one_line(text), 280)} *(×{count:,})*" for text, count in view.phrasings)
     embed = discord.Embed(
@@ -246,7 +251,8 @@ def incident_message(view: IncidentView, key: str | None) -> dict:
         _suggested(embed, view.suggestion)
     embed.add_field(name="What to do", inline=False, value=(
         f"Answer everyone: `/reply-all {name} text` ({{name}} becomes each customer's name) · close all: "
-        f"`/resolve-all {name}` · take one out: `/incident {name} remove 42` · each one: `/queue`"))
+        f"`/resolve-all {name}` · take one out: `/incident {name} remove 42` · merge another in: "
+        f"`/incident {name} merge I8` · each one: `/queue`"))
     embed.set_footer(text=f"incident {name}" + (f" · ref {ref(key)}" if key else ""))
     return _message(embeds=[embed])
 

@@ -164,6 +164,10 @@ INCIDENT_PHRASING = 280  # characters of each phrasing and sample shown; the mes
 def incident_blocks(view: IncidentView) -> tuple[str, list[dict]]:
     """A surge in one message: how many customers, what they say, where, a few samples, and what to type."""
     label = f"I{view.number}"
+    if view.merged_into:
+        return f"Incident {label} was merged into I{view.merged_into}", [{"type": "section", "text": mrkdwn(
+            f":link: *Incident {label}* was merged into *I{view.merged_into}*: its customers are counted and answered "
+            f"there (`/incident I{view.merged_into}`).")}]
     state = "resolved" if view.status == "resolved" else f"{view.open_conversations:,} open"
     head = (f":rotating_light: *Incident {label}* · {view.conversations:,} customers ({state}, "
             f"{view.answered:,} answered) · since {slack_date(view.first_at)}, latest {slack_date(view.last_at)}")
@@ -184,7 +188,8 @@ def incident_blocks(view: IncidentView) -> tuple[str, list[dict]]:
         blocks.append({"type": "section", "text": {"type": "plain_text", "emoji": True,
                                                    "text": cut(clean(f"💡 Suggested: {view.suggestion}"), SECTION_LIMIT)}})
     todo = (f"Answer everyone: `/reply-all {label} text` ({{name}} becomes each customer's name) · close all: "
-            f"`/resolve-all {label}` · take one out: `/incident {label} remove 42` · each one: `/queue`")
+            f"`/resolve-all {label}` · take one out: `/incident {label} remove 42` · merge another in: "
+            f"`/incident {label} merge I8` · each one: `/queue`")
     blocks.append({"type": "context", "elements": [mrkdwn(todo)]})
     return f"Incident {label}: {view.conversations} customers", blocks
 

@@ -31,6 +31,7 @@ def views():
                           max_size=4).map(tuple),
         samples=st.lists(sample, max_size=3).map(tuple), first_at=st.just(AT), last_at=st.just(AT),
         due_at=st.one_of(st.none(), st.just(AT)), suggestion=st.one_of(st.none(), HOSTILE),
+        merged_into=st.one_of(st.none(), st.integers(1, 10 ** 9)),
     )
 
 
@@ -63,3 +64,12 @@ def test_the_discord_embed_pings_nobody_and_fits_discords_limits(view):
     assert payload.get("allowed_mentions", {}).get("parse", []) == []
     everything = " ".join([embed["title"], embed["description"], *(f["name"] + f["value"] for f in fields)])
     assert not re.search(r"@(everyone|here)\b", everything) and not re.search(r"<@[&!]?\d", everything)
+
+
+def test_a_merged_incident_says_where_its_customers_went():
+    view = IncidentView(number=8, status="merged", conversations=0, open_conversations=0, answered=0, phrasings=(),
+                        networks=(), samples=(), first_at=AT, last_at=AT, due_at=None, merged_into=7)
+    text, blocks = incident_blocks(view)
+    assert text == "Incident I8 was merged into I7" and "/incident I7" in blocks[0]["text"]["text"]
+    (embed,) = incident_message(view, None)["embeds"]
+    assert embed["title"] == "🔗 Incident I8 was merged into I7" and "/incident I7" in embed["description"]

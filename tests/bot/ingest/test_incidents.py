@@ -262,3 +262,51 @@ async def test_what_must_reach_a_person_goes_into_the_incidents_thread(db_url, t
     (approved,) = [s for s in chat.replies if "approved by Jane Doe" in getattr(s.body, "text", "")]
     assert approved.thread_id == incident.message_id and approved.body.mention_chat_id == "UTESS"
     assert not [s for s in chat.replies if s.thread_id != incident.message_id]
+
+
+async def test_incidents_kept_apart_are_merged_into_one(desk):
+    """The same outage said in two ways forms two incidents; merged, one message and one /reply-all hold them all,
+    the other's message says where they went, and later posts alike to either phrasing join the one left."""
+    runtime, chat, clock = desk
+    other_words = [factories.post(f"@acme {text}", handle=f"other{i}", name=f"Other {i}") for i, text in enumerate(
+        ["la app no funciona otra vez, no puedo entrar", "la app no funciona otra vez y no puedo entrar",
+         "otra vez la app no funciona, no puedo entrar", "la app no funciona otra vez, no puedo entrar!!",
+         "ufff la app no funciona otra vez, no puedo entrar"])]
+    store(runtime, *outage_posts(0, 6), *other_words)
+    await settle(runtime, clock)
+    assert len(chat.incidents) == 2
+    merged = await dispatch(runtime.desk, parse_slash("/incident", "I1 merge I2", JANE))
+    assert merged.ok and "Merged I2 into I1: 5 more customers" in merged.text
+    await settle(runtime, clock)
+    assert count(runtime, Conversation.incident_id == 1) == 11
+    latest = {view.number: view for _, view in chat.incident_updates}
+    assert latest[1].conversations == 11 and latest[2].merged_into == 1
+    refused = await dispatch(runtime.desk, Request("reply-all", JANE, args="I2 Sorry {name}!"))
+    assert not refused.ok and "merged into I1: use I1" in refused.text
+    store(runtime, factories.post("@acme la app no funciona otra vez, no puedo entrar :(", handle="late"))
+    await settle(runtime, clock)
+    assert count(runtime, Conversation.incident_id == 1) == 12 and len(chat.incidents) == 2
+    assert "Replying to 12 customers" in (await dispatch(runtime.desk, Request("reply-all", JANE, args="I1 Sorry {name}!"))).text
+    with Session(runtime.engine) as session:
+        assert session.get(Incident, 2).status == "merged"
+        assert session.exec(select(AuditEvent).where(AuditEvent.action == "incident.merge")).one().detail == \
+            {"incident": 2, "into": 1}
+
+
+@pytest.mark.parametrize(("args", "says"), [
+    ("I1 merge I1", "cannot be merged into itself"),
+    ("I1 merge I9", "There is no incident I9"),
+    ("I2 merge I1", "I1 is resolved already"),
+])
+async def test_a_merge_that_cannot_be_done_says_why_and_changes_nothing(desk, args, says):
+    runtime, chat, clock = desk
+    store(runtime, *outage_posts(0, 6))
+    await settle(runtime, clock)
+    with session_scope(runtime.engine) as session:
+        session.add(Incident(chat_platform="slack", chat_channel=session.get(Incident, 1).chat_channel,
+                             opened_at=clock.now(), updated_at=clock.now()))
+    if "resolved" in says:
+        assert (await dispatch(runtime.desk, Request("resolve-all", JANE, args="I1"))).ok
+    outcome = await dispatch(runtime.desk, parse_slash("/incident", args, JANE))
+    assert not outcome.ok and says in outcome.text
+    assert count(runtime, Conversation.incident_id == 1) == 6
