@@ -5,8 +5,8 @@
 Customers post on the fake Mastodon (tests/auxil/surge.py: bursty, near-duplicates in four languages);
 the bot streams them in, runs its real jobs, and posts to the fake Slack, which answers 429 beyond 1
 message per second per channel as Slack does. Prints when the first incident appeared, how many chat
-messages the surge cost, when each unrelated post appeared in chat, and, after `/reply-all` on every
-incident, how many customers were answered once, not at all, or twice. Targets: the incident in chat
+messages the surge cost, when each unrelated post appeared in chat, and, after merging the incidents
+into the first (`/incident I1 merge …`) and one `/reply-all`, how many customers were answered once, not at all, or twice. Targets: the incident in chat
 within 10 s, every unrelated post within 60 s, every customer answered once.
 
 The replies go out at 50 a second here (`publish_per_second`), to measure correctness rather than
@@ -95,11 +95,17 @@ async def reply_all(bench, statuses: list[str]) -> None:
     desk = bench.runtime.desk
     with Session(bench.runtime.engine) as session:
         numbers = list(session.exec(select(Incident.id).order_by(Incident.id)))
+    if not numbers:
+        return
     started = time.monotonic()
-    for number in numbers:
-        outcome = await dispatch(desk, Request(command="reply-all", actor=Actor("slack", AGENT),
-                                               args=f"I{number} Sorry {{name}}, the login is fixed: please try again."))
-        print(f"/reply-all I{number}: {outcome.text[:160]}")
+    first, *others = numbers
+    if others:  # one outage, said in several ways: merged into one incident, answered with one /reply-all
+        outcome = await dispatch(desk, Request(command="incident", actor=Actor("slack", AGENT),
+                                               args=f"I{first} merge " + " ".join(f"I{n}" for n in others)))
+        print(f"/incident I{first} merge …: {outcome.text[:160]}")
+    outcome = await dispatch(desk, Request(command="reply-all", actor=Actor("slack", AGENT),
+                                           args=f"I{first} Sorry {{name}}, the login is fixed: please try again."))
+    print(f"/reply-all I{first}: {outcome.text[:160]}")
     with Session(bench.runtime.engine) as session:
         members = set(session.exec(select(Conversation.id).where(Conversation.incident_id.is_not(None))))
     deadline = time.monotonic() + 180
