@@ -65,11 +65,13 @@ def join(session: Session, incident: Incident, conversations: list[Conversation]
     for conversation in conversations:
         conversation.incident_id = incident.id
     folded = [conversation.id for conversation in conversations if conversation.chat_thread_id is None]
-    if folded:
-        session.exec(update(OutboxEntry).where(
-            OutboxEntry.conversation_id.in_(folded), OutboxEntry.status == OutboxStatus.PENDING,
-            OutboxEntry.kind.like("chat.%"),
-        ).values(status=OutboxStatus.DONE, done_at=now, result={"skipped": f"folded into incident {label(incident.id)}"}))
+    if folded:  # the outbox rows are not the ORM's to flush first: the page's joins are flushed together, later
+        with session.no_autoflush:
+            session.exec(update(OutboxEntry).where(
+                OutboxEntry.conversation_id.in_(folded), OutboxEntry.status == OutboxStatus.PENDING,
+                OutboxEntry.kind.like("chat.%"),
+            ).values(status=OutboxStatus.DONE, done_at=now,
+                     result={"skipped": f"folded into incident {label(incident.id)}"}))
     session.add_all([AuditEvent(at=now, actor="socialdesk", action="incident.join", conversation_id=conversation.id,
                                 detail={"incident": incident.id}) for conversation in conversations])
 

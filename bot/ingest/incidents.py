@@ -106,8 +106,9 @@ def group(session: Session, config: DeskConfig, stored: list[Ingested], now: dat
         changed.add(incident.id)
     for incident, conversations in joining.values():
         desk_incidents.join(session, incident, conversations, now)
-    for incident_id in changed:
-        desk_incidents.refresh(session, session.get(Incident, incident_id), now, settings.update_every)
+    with queue.batched(session):  # the page's incident edits: one outbox lookup and one insert
+        for incident_id in changed:
+            desk_incidents.refresh(session, session.get(Incident, incident_id), now, settings.update_every)
     return changed
 
 
