@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -58,22 +58,25 @@ def start(session: Session, sla: SlaConfig, platform: str, channel: str, now: da
     return incident
 
 
-def join(session: Session, incident: Incident, conversations: list[Conversation], now: datetime) -> None:
-    """`conversations` are part of `incident` now; the waiting chat messages of those without a thread of their own
-    are folded (in one statement for them all)."""
-    incident.updated_at = now
-    for conversation in conversations:
-        conversation.incident_id = incident.id
-    folded = [conversation.id for conversation in conversations if conversation.chat_thread_id is None]
-    if folded:  # the outbox rows are not the ORM's to flush first: the page's joins are flushed together, later
-        with session.no_autoflush:
-            session.exec(update(OutboxEntry).where(
-                OutboxEntry.conversation_id.in_(folded), OutboxEntry.status == OutboxStatus.PENDING,
-                OutboxEntry.kind.like("chat.%"),
-            ).values(status=OutboxStatus.DONE, done_at=now,
-                     result={"skipped": f"folded into incident {label(incident.id)}"}))
+def join(session: Session, joins: list[tuple[Incident, list[Conversation]]], now: datetime) -> None:
+    """Each incident's conversations are part of it now (a page's joins at once); the waiting chat messages of
+    those without a thread of their own are folded, in one statement for them all (a Core one: the entries are
+    written with Core, bot/delivery/queue.py, so there is nothing of the ORM's to flush or refresh first)."""
+    outbox, folded = OutboxEntry.__table__, []
+    for incident, conversations in joins:
+        incident.updated_at = now
+        for conversation in conversations:
+            conversation.incident_id = incident.id
+        folded += [{"folded_id": conversation.id, "folded_result": {"skipped": f"folded into incident {label(incident.id)}"}}
+                   for conversation in conversations if conversation.chat_thread_id is None]
+    if folded:
+        session.execute(update(outbox).where(
+            outbox.c.conversation_id == bindparam("folded_id"), outbox.c.status == OutboxStatus.PENDING,
+            outbox.c.kind.like("chat.%"),
+        ).values(status=OutboxStatus.DONE, done_at=now, result=bindparam("folded_result")), folded)
     session.add_all([AuditEvent(at=now, actor="socialdesk", action="incident.join", conversation_id=conversation.id,
-                                detail={"incident": incident.id}) for conversation in conversations])
+                                detail={"incident": incident.id})
+                     for incident, conversations in joins for conversation in conversations])
 
 
 def leave(session: Session, conversation: Conversation, actor: str, now: datetime, every: timedelta) -> Incident:

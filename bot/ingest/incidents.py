@@ -104,8 +104,7 @@ def group(session: Session, config: DeskConfig, stored: list[Ingested], now: dat
             _join(joining, incident, session.get(Conversation, member.conversation_id), member)
         pools[channel] = [c for c in pool if c not in alike]
         changed.add(incident.id)
-    for incident, conversations in joining.values():
-        desk_incidents.join(session, incident, conversations, now)
+    desk_incidents.join(session, list(joining.values()), now)
     with queue.batched(session):  # the page's incident edits: one outbox lookup and one insert
         for incident_id in changed:
             desk_incidents.refresh(session, session.get(Incident, incident_id), now, settings.update_every)

@@ -77,7 +77,11 @@ async def test_near_duplicates_from_five_customers_become_one_incident_message(d
     with Session(runtime.engine) as session:  # nothing of the folded conversations waits to be sent
         waiting = session.exec(select(OutboxEntry).where(OutboxEntry.status == "pending",
                                                          OutboxEntry.kind.like("chat.%"))).all()
+        opened = session.exec(select(OutboxEntry).where(OutboxEntry.kind == "chat.open")).all()
     assert waiting == []
+    folded = [entry for entry in opened if "skipped" in (entry.result or {})]
+    assert len(folded) == 8 and {(e.status, json.dumps(e.result)) for e in folded} == {
+        ("done", '{"skipped": "folded into incident I1"}')}
 
 
 async def test_the_first_posts_keep_their_threads_and_later_ones_join_the_incident(desk):
