@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import bindparam, insert, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -74,9 +74,11 @@ def join(session: Session, joins: list[tuple[Incident, list[Conversation]]], now
             outbox.c.conversation_id == bindparam("folded_id"), outbox.c.status == OutboxStatus.PENDING,
             outbox.c.kind.like("chat.%"),
         ).values(status=OutboxStatus.DONE, done_at=now, result=bindparam("folded_result")), folded)
-    session.add_all([AuditEvent(at=now, actor="socialdesk", action="incident.join", conversation_id=conversation.id,
-                                detail={"incident": incident.id})
-                     for incident, conversations in joins for conversation in conversations])
+    audit = [{"at": now, "actor": "socialdesk", "action": "incident.join", "conversation_id": conversation.id,
+              "detail": {"incident": incident.id}} for incident, conversations in joins for conversation in conversations]
+    if audit:  # Core too: nothing reads them back, and the ORM would insert them one by one on SQLite
+        session.flush()  # the audit log keeps its order
+        session.execute(insert(AuditEvent.__table__), audit)
 
 
 def leave(session: Session, conversation: Conversation, actor: str, now: datetime, every: timedelta) -> Incident:
