@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, insert, update
+from sqlalchemy import insert, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -60,20 +60,20 @@ def start(session: Session, sla: SlaConfig, platform: str, channel: str, now: da
 
 def join(session: Session, joins: list[tuple[Incident, list[Conversation]]], now: datetime) -> None:
     """Each incident's conversations are part of it now (a page's joins at once); the waiting chat messages of
-    those without a thread of their own are folded, in one statement for them all (a Core one: the entries are
-    written with Core, bot/delivery/queue.py, so there is nothing of the ORM's to flush or refresh first)."""
-    outbox, folded = OutboxEntry.__table__, []
+    those without a thread of their own are folded, in one statement an incident. The entries are written with
+    Core (bot/delivery/queue.py), so nothing of the ORM's need be flushed first: the joins are flushed together."""
     for incident, conversations in joins:
         incident.updated_at = now
         for conversation in conversations:
             conversation.incident_id = incident.id
-        folded += [{"folded_id": conversation.id, "folded_result": {"skipped": f"folded into incident {label(incident.id)}"}}
-                   for conversation in conversations if conversation.chat_thread_id is None]
-    if folded:
-        session.execute(update(outbox).where(
-            outbox.c.conversation_id == bindparam("folded_id"), outbox.c.status == OutboxStatus.PENDING,
-            outbox.c.kind.like("chat.%"),
-        ).values(status=OutboxStatus.DONE, done_at=now, result=bindparam("folded_result")), folded)
+        folded = [conversation.id for conversation in conversations if conversation.chat_thread_id is None]
+        if folded:
+            with session.no_autoflush:
+                session.exec(update(OutboxEntry).where(
+                    OutboxEntry.conversation_id.in_(folded), OutboxEntry.status == OutboxStatus.PENDING,
+                    OutboxEntry.kind.like("chat.%"),
+                ).values(status=OutboxStatus.DONE, done_at=now,
+                         result={"skipped": f"folded into incident {label(incident.id)}"}))
     audit = [{"at": now, "actor": "socialdesk", "action": "incident.join", "conversation_id": conversation.id,
               "detail": {"incident": incident.id}} for incident, conversations in joins for conversation in conversations]
     if audit:  # Core too: nothing reads them back, and the ORM would insert them one by one on SQLite
