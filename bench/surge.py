@@ -6,8 +6,9 @@ Customers post on the fake Mastodon (tests/auxil/surge.py: bursty, near-duplicat
 the bot streams them in, runs its real jobs, and posts to the fake Slack, which answers 429 beyond 1
 message per second per channel as Slack does. Prints when the first incident appeared, how many chat
 messages the surge cost, when each unrelated post appeared in chat, and, after merging the incidents
-into the first (`/incident I1 merge …`) and one `/reply-all`, how many customers were answered once, not at all, or twice. Targets: the incident in chat
-within 10 s, every unrelated post within 60 s, every customer answered once.
+into the first (`/incident I1 merge …`) and one `/reply-all`, how many customers were answered once,
+not at all, or twice. Targets: the incident in chat within 10 s, every unrelated post within 60 s,
+every customer answered once.
 
 The replies go out at 50 a second here (`publish_per_second`), to measure correctness rather than
 Mastodon's pace: at the default 0.5 a second, 1,000 replies take about 33 minutes.

@@ -88,6 +88,14 @@ def once_per_batch(session: Session, question: Hashable, ask: Callable[[], T]) -
     return asked[question]
 
 
+def answered(session: Session, answers: dict[Hashable, object]) -> None:
+    """Answers to `once_per_batch` questions found ahead, many in one query, while `batched` runs (outside, none
+    are kept)."""
+    asked = session.info.get(ASKED)
+    if asked is not None:
+        asked.update(answers)
+
+
 def in_batch(session: Session, kind: str, conversation_id: int | None) -> bool:
     """Whether the running `batched` holds an entry of `kind` for the conversation."""
     return any(row["kind"] == kind and row["conversation_id"] == conversation_id

@@ -74,13 +74,28 @@ def refresh_homes(session: Session, now) -> None:
                   payload={}, now=now + HOME_DELAY)
 
 
+def updates_waiting(session: Session, conversation_ids: list[int]) -> None:
+    """Inside `queue.batched`: which of these conversations have an update of their parent message waiting, in one
+    query, so that `refresh_parent` asks nothing more for them (a page of posts)."""
+    if not conversation_ids:
+        return
+    waiting = set(session.exec(select(OutboxEntry.conversation_id).where(
+        OutboxEntry.kind == UPDATE, OutboxEntry.conversation_id.in_(set(conversation_ids)),
+        OutboxEntry.status == OutboxStatus.PENDING)))
+    queue.answered(session, {_question(UPDATE, id_): id_ in waiting for id_ in conversation_ids})
+
+
 def _waiting(session: Session, kind: str, conversation_id: int | None) -> bool:
     if queue.in_batch(session, kind, conversation_id):
         return True
     query = select(OutboxEntry.id).where(OutboxEntry.kind == kind, OutboxEntry.conversation_id == conversation_id,
                                          OutboxEntry.status == OutboxStatus.PENDING)
-    return queue.once_per_batch(session, ("waiting", kind, conversation_id),
+    return queue.once_per_batch(session, _question(kind, conversation_id),
                                 lambda: session.exec(query).first() is not None)
+
+
+def _question(kind: str, conversation_id: int | None) -> tuple:
+    return "waiting", kind, conversation_id
 
 
 def approval_request(session: Session, conversation: Conversation, reply: Reply, now) -> None:

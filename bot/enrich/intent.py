@@ -12,10 +12,21 @@ from __future__ import annotations
 import re
 
 SAMPLE = 5000  # characters read
+# The letters re.IGNORECASE takes for one another besides upper and lower case (re._compiler._EXTRA_CASES):
+# dotless ı and i, long ſ and s, Greek and old Cyrillic variants, each written as one of its class.
+_VARIANTS = str.maketrans("ıſµιΐΰϐϵϑϰϖϱςϕᲀᲁᲂᲃᲄᲅᲆᲇᲈẛﬅ", "isμιΐΰβεθκπρσφвдосттъѣꙋṡﬆ")
+
+
+def _folded(text: str) -> str:
+    """`text` as re.IGNORECASE compares it, one character for one (so `.{0,20}` and `\b` read it alike): the rules
+    match it case-sensitively, about three times faster than with the flag. İ is the one letter whose lower case
+    is two characters; the flag takes it for i."""
+    return text.replace("İ", "i").lower().translate(_VARIANTS)
 
 
 def _rules(*weighted: tuple[float, str]) -> list[tuple[float, re.Pattern[str]]]:
-    return [(weight, re.compile(pattern, re.IGNORECASE)) for weight, pattern in weighted]
+    """Weighted patterns, written in lower case, for `_folded` text."""
+    return [(weight, re.compile(pattern.translate(_VARIANTS))) for weight, pattern in weighted]
 
 
 SPAM = _rules(
@@ -218,7 +229,7 @@ _SPACES = re.compile(r"[ \t]+")
 # Thank-yous that close a request rather than praise anything.
 _POLITENESS = re.compile(
     r"\b(?:(?:thanks|thank you|thx) (?:in advance|for (?:your|any) help)|gracias de antemano|merci d'avance|"
-    r"danke im voraus|desde já (?:obrigad[oa]|agradeço)|grazie in anticipo|alvast bedankt)\b", re.IGNORECASE)
+    r"danke im voraus|desde já (?:obrigad[oa]|agradeço)|grazie in anticipo|alvast bedankt)\b")  # for folded text
 
 
 def _score(rules: list[tuple[float, re.Pattern[str]]], text: str) -> float:
@@ -230,7 +241,7 @@ def detect_intent(text: str, sentiment: str = "neutral") -> str:
 
     `sentiment` (from detect_sentiment) breaks ties: "thanks for nothing" has a thank-you in it.
     """
-    text = _SPACES.sub(" ", _MENTION.sub(" ", text[:SAMPLE]))
+    text = _folded(_SPACES.sub(" ", _MENTION.sub(" ", text[:SAMPLE])))
     if _score(SPAM, text) >= 2:
         return "spam"
     bug, complaint = _score(BUG, text), _score(COMPLAINT, text)

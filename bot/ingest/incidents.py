@@ -104,10 +104,10 @@ def group(session: Session, config: DeskConfig, stored: list[Ingested], now: dat
             _join(joining, incident, session.get(Conversation, member.conversation_id), member)
         pools[channel] = [c for c in pool if c not in alike]
         changed.add(incident.id)
-    for incident, conversations in joining.values():
-        desk_incidents.join(session, incident, conversations, now)
-    for incident_id in changed:
-        desk_incidents.refresh(session, session.get(Incident, incident_id), now, settings.update_every)
+    desk_incidents.join(session, list(joining.values()), now)
+    with queue.batched(session):  # the page's incident edits: one outbox lookup and one insert
+        for incident_id in changed:
+            desk_incidents.refresh(session, session.get(Incident, incident_id), now, settings.update_every)
     return changed
 
 
@@ -144,14 +144,12 @@ def _growing(session: Session, channel: tuple[str, str], since: datetime) -> lis
 
 
 def _incident_alike(growing: list[Incident], key: str, cutoff: int) -> Incident | None:
-    """The incident among `growing` whose phrasings `key` is most alike, if alike enough."""
-    best, best_score = None, 0.0
-    for incident in growing:
-        found = process.extractOne(key, [p["key"] for p in incident.phrasings], scorer=fuzz.token_set_ratio,
-                                   score_cutoff=cutoff)
-        if found and found[1] > best_score:
-            best, best_score = incident, found[1]
-    return best
+    """The incident among `growing` whose phrasings `key` is most alike, if alike enough (the first, on a tie):
+    all their phrasings compared in one call, which costs a quarter of a call per incident."""
+    owners = [incident for incident in growing for _ in incident.phrasings]
+    found = process.extractOne(key, [p["key"] for incident in growing for p in incident.phrasings],
+                               scorer=fuzz.token_set_ratio, score_cutoff=cutoff)
+    return owners[found[2]] if found else None
 
 
 def _join(joining: dict[int, tuple[Incident, list[Conversation]]], incident: Incident, conversation: Conversation,

@@ -119,6 +119,7 @@ def _store(session: Session, config: DeskConfig, source_name: str, posts: list[I
     for item, post_id in zip(placed, inserted.scalars(), strict=True):
         item.post_id = post_id
     with queue.batched(session):
+        messages.updates_waiting(session, [item.conversation.id for item in placed if not item.opened])
         for item in placed:
             _queue_chat(session, item, now)
     return [Ingested(post_id=item.post_id, conversation_id=item.conversation.id, opened=item.opened) for item in placed]

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import func, insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -34,6 +34,7 @@ WARN, BREACH, REMIND = "warn", "breach", "remind"
 
 
 KEPT = "sla.running"  # in session.info while `kept`: conversation id -> its clocks that were running or started since
+STARTED = "sla.started"  # in session.info while `kept`: the clocks started since, in order, to be inserted
 
 
 def running(session: Session, conversation_id: int) -> list[SlaClock]:
@@ -47,7 +48,9 @@ def running(session: Session, conversation_id: int) -> list[SlaClock]:
 @contextmanager
 def kept(session: Session, conversation_ids: Iterable[int]) -> Iterator[None]:
     """Within it, `running` answers from memory for these conversations and those opened inside: one query for a
-    page of posts instead of one per post (and no flush before each)."""
+    page of posts instead of one per post (and no flush before each). The clocks started inside are inserted
+    together when it ends, with Core: nothing needs their ids meanwhile, and the ORM would insert them one by one
+    on SQLite (which cannot return ids in order)."""
     if KEPT in session.info:
         yield
         return
@@ -56,11 +59,16 @@ def kept(session: Session, conversation_ids: Iterable[int]) -> Iterator[None]:
     query = select(SlaClock).where(SlaClock.conversation_id.in_(ids), SlaClock.stopped_at.is_(None))
     for clock in session.exec(query.order_by(SlaClock.id)) if ids else ():
         kept_ones[clock.conversation_id].append(clock)
-    session.info[KEPT] = kept_ones
+    session.info[KEPT], session.info[STARTED] = kept_ones, []
     try:
         yield
+        started = session.info[STARTED]
     finally:
         session.info.pop(KEPT, None)
+        session.info.pop(STARTED, None)
+    if started:
+        columns = [column.key for column in SlaClock.__table__.columns if column.key != "id"]
+        session.execute(insert(SlaClock.__table__), [{key: getattr(clock, key) for key in columns} for clock in started])
 
 
 def reminders_sent(clock: SlaClock) -> int:
@@ -98,6 +106,8 @@ def customer_wrote(session: Session, config: SlaConfig, conversation: Conversati
     if response is None:
         cycle = session.exec(select(func.max(SlaClock.cycle)).where(SlaClock.conversation_id == conversation.id,
                                                                      SlaClock.kind == NEXT)).one() or 0
+        cycle = max([cycle, *(c.cycle for c in session.info.get(STARTED, ())  # not inserted yet
+                              if c.conversation_id == conversation.id and c.kind == NEXT)])
         clocks.append(_start(session, config, conversation, NEXT, cycle + 1, at))
     elif conversation.priority != priority_before:
         _bring_forward(config, conversation, response, now)
@@ -159,7 +169,10 @@ def _start(session: Session, config: SlaConfig, conversation: Conversation, kind
                      warn_at=policy.add(config, priority, at, target * config.warn_at),
                      due_at=policy.add(config, priority, at, target))
     schedule(config, clock)
-    session.add(clock)
+    if STARTED in session.info:
+        session.info[STARTED].append(clock)  # inserted when `kept` ends
+    else:
+        session.add(clock)
     kept_ones = session.info.get(KEPT, {}).get(conversation.id)
     if kept_ones is not None:
         kept_ones.append(clock)

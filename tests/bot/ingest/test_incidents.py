@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given, settings
@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from rapidfuzz import fuzz
 from sqlmodel import Session, func, select
 
-from bot.ingest.incidents import normalise
+from bot.ingest.incidents import _incident_alike, normalise
 from bot.ingest.stream import store_posts
 from handlers import dispatch
 from handlers.context import Actor, Request
@@ -24,6 +24,7 @@ from tests.auxil.surge import surge
 from tests.fakes.chat import SimulatedCrash
 
 JANE = Actor("slack", "UJANE")
+NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 OUTAGE = ["the app is down again, I cannot log in", "app is down again and I cannot log in!!",
           "ugh the app is down again, cannot log in", "is the app down again? I cannot log in",
           "the app is down again, i can not log in", "app down again, I cannot log in at all",
@@ -78,7 +79,11 @@ async def test_near_duplicates_from_five_customers_become_one_incident_message(d
     with Session(runtime.engine) as session:  # nothing of the folded conversations waits to be sent
         waiting = session.exec(select(OutboxEntry).where(OutboxEntry.status == "pending",
                                                          OutboxEntry.kind.like("chat.%"))).all()
+        opened = session.exec(select(OutboxEntry).where(OutboxEntry.kind == "chat.open")).all()
     assert waiting == []
+    folded = [entry for entry in opened if "skipped" in (entry.result or {})]
+    assert len(folded) == 8 and {(e.status, json.dumps(e.result)) for e in folded} == {
+        ("done", '{"skipped": "folded into incident I1"}')}
 
 
 async def test_the_first_posts_keep_their_threads_and_later_ones_join_the_incident(desk):
@@ -310,3 +315,18 @@ async def test_a_merge_that_cannot_be_done_says_why_and_changes_nothing(desk, ar
     outcome = await dispatch(runtime.desk, parse_slash("/incident", args, JANE))
     assert not outcome.ok and says in outcome.text
     assert count(runtime, Conversation.incident_id == 1) == 6
+
+
+WORDS = st.sampled_from(["app", "down", "login", "cannot", "again", "parcel", "late", "refund", "crash", "today"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.lists(WORDS, min_size=1, max_size=5).map(" ".join), min_size=1, max_size=4), max_size=6),
+       st.lists(WORDS, min_size=1, max_size=5).map(" ".join), st.sampled_from([50, 70, 85, 100]))
+def test_the_alike_incident_is_the_one_with_the_best_phrasing_the_first_on_a_tie(phrasings, key, cutoff):
+    growing = [Incident(id=n, chat_platform="slack", chat_channel="C", opened_at=NOW, updated_at=NOW,
+                        phrasings=[{"text": p, "key": p, "count": 1} for p in kept]) for n, kept in enumerate(phrasings)]
+    best = max((fuzz.token_set_ratio(key, p["key"]) for incident in growing for p in incident.phrasings), default=0)
+    expected = next((incident for incident in growing
+                     if any(fuzz.token_set_ratio(key, p["key"]) == best for p in incident.phrasings)), None)
+    assert _incident_alike(growing, key, cutoff) is (expected if best >= cutoff else None)

@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 from bot.desk import lifecycle
 from bot.ingest import stream
 from bot.ingest.stream import store_posts
+from bot.sla import clocks
 from storage.db import session_scope
 from storage.models import (
     Agent,
@@ -54,6 +55,7 @@ BEFORE = [
     factories.post("@acme my parcel is lost", handle="carla", external_id="old-carla"),
     factories.post("@acme the app logs me out", handle="dan", external_id="old-dan"),
     factories.post("@acme refund please", handle="eve", external_id="old-eve"),
+    factories.post("@acme my voucher does not work", handle="hal", external_id="old-hal"),
 ]
 PAGE = [
     factories.post("@acme my invoice is wrong, charged twice", handle="ana", external_id="ana-1"),
@@ -68,13 +70,16 @@ PAGE = [
     dm(factories.post("hi, a question about shipping", handle="frank", external_id="frank-1"), "dm-frank-1"),
     dm(factories.post("to Canada, I mean", handle="frank", external_id="frank-2"), "dm-frank-2"),  # continues frank-1
     factories.post("@acme is the app down? it crashes on start", handle="gus", external_id="gus-1"),
+    factories.post("@acme the new voucher fails too", handle="hal", external_id="hal-2", thread_root="old-hal"),  # answered
+    factories.post("@acme and the third one", handle="hal", external_id="hal-3", thread_root="old-hal"),
 ]
 
 
 def prepare(url: str, tmp_path):
-    """A desk with carla's conversation snoozed, dan's awaiting his answer and eve muted (/spam)."""
+    """A desk with carla's conversation snoozed, dan's awaiting his answer, eve muted (/spam) and hal answered (his
+    next post starts a next-response clock)."""
     runtime, _, clock = make_runtime(url, tmp_path)
-    carla, dan, eve = feed(runtime, *BEFORE)
+    carla, dan, eve, hal = feed(runtime, *BEFORE)
     now = clock.now()
     with session_scope(runtime.engine) as session:
         jane = session.exec(select(Agent).where(Agent.name == "Jane Doe")).one()
@@ -84,6 +89,7 @@ def prepare(url: str, tmp_path):
         spammer = session.get(Conversation, eve.conversation_id)
         spammer.status = ConversationStatus.RESOLVED
         session.get(Customer, spammer.customer_id).muted_until = now + timedelta(days=30)
+        clocks.responded(session, runtime.config.sla, session.get(Conversation, hal.conversation_id), now, jane.id, now)
     clock.advance(timedelta(minutes=5))
     return runtime
 
@@ -121,7 +127,7 @@ def test_a_page_at_once_stores_the_same_rows_as_post_by_post(twin_urls, tmp_path
     with session_scope(one_by_one.engine) as session:
         new_one_by_one = store_posts(session, one_by_one.config, "replay", PAGE, one_by_one.clock.now())
 
-    assert new_at_once == new_one_by_one == 9
+    assert new_at_once == new_one_by_one == 11
     expected, found = rows(one_by_one), rows(at_once)
     for table in expected:
         assert found[table] == expected[table], table
@@ -135,6 +141,10 @@ def test_a_page_at_once_stores_the_same_rows_as_post_by_post(twin_urls, tmp_path
     assert by_id["eve-3"]["conversation_id"] != by_id["eve-2"]["conversation_id"]
     assert conversations[by_id["eve-3"]["conversation_id"]]["status"] == ConversationStatus.RESOLVED
     assert "brand-1" not in by_id
+    hal = by_id["hal-2"]["conversation_id"]
+    assert by_id["hal-3"]["conversation_id"] == hal
+    assert [(c["kind"], c["cycle"], c["stopped_at"] is None) for c in found["clocks"] if c["conversation_id"] == hal] == [
+        ("first", 0, False), ("resolution", 0, True), ("next", 1, True)]
     for runtime in (at_once, one_by_one):
         runtime.engine.dispose()
 
@@ -144,6 +154,6 @@ def test_a_page_with_nothing_new_is_stored_at_once(db_url, tmp_path):
 
     runtime = prepare(db_url, tmp_path)
     with session_scope(runtime.engine) as session:
-        assert ingest_page(session, runtime.config, "replay", [*BEFORE, PAGE[4]], runtime.clock.now()) == [None] * 4
+        assert ingest_page(session, runtime.config, "replay", [*BEFORE, PAGE[4]], runtime.clock.now()) == [None] * 5
         assert ingest_page(session, runtime.config, "replay", [], runtime.clock.now()) == []
     runtime.engine.dispose()
