@@ -65,16 +65,17 @@ def tally(session: Session, by: str, start: datetime, end: datetime | None, now:
     by anything but OVERALL, resolution clocks are left out (the sections show responses only)."""
     kinds = (FIRST, NEXT, RESOLUTION) if by == OVERALL else (FIRST, NEXT)
     scope = "" if not tags else tags[0] if len(tags) == 1 and by != TAG else None  # the rollup rows that fit
-    kept = _kept(session, start, end) if scope is not None else []
+    kept, cutoff = _kept(session, start, end) if scope is not None else ([], None)
     counts: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0] * 6))
     times: dict[str, Counter[float]] = defaultdict(Counter)
     if kept:
         _add_kept(session, by, scope, kinds, kept, counts, times)
-        _add_fallen_due(session, by, kinds, kept, now, tags, counts)
+        _add_fallen_due(session, by, kinds, kept, cutoff, now, tags, counts)
     live = _rest(start, end, kept)
-    for name, kind, *numbers in session.execute(_counted(by, kinds, live, now, tags)):
+    connection = session.connection()
+    for name, kind, *numbers in connection.execute(_counted(by, kinds, live, now, tags)):
         counts[name][kind] = [have + int(n or 0) for have, n in zip(counts[name][kind], numbers, strict=True)]
-    for name, seconds in session.execute(_first_responses(by, live, tags)):
+    for name, seconds in connection.execute(_first_responses(by, live, tags)):
         times[name][seconds] += 1
     return {name: Group({kind: Counts(*numbers) for kind, numbers in kinds_of.items()},
                         *(histogram.ranked(times[name]) or (None, None)))
@@ -129,19 +130,22 @@ def _first_responses(by: str, ranges: Ranges, tags: tuple[str, ...]):
 # --- the kept hours ---------------------------------------------------------------------------
 
 
-def _kept(session: Session, start: datetime, end: datetime | None) -> Ranges:
-    """The runs of whole hours in [start, end) whose kept rows are current."""
+def _kept(session: Session, start: datetime, end: datetime | None) -> tuple[Ranges, datetime | None]:
+    """The runs of whole hours in [start, end) whose kept rows are current, and the cutoff they were counted at."""
     first = hour_of(start) + (HOUR if hour_of(start) < start else timedelta(0))
-    query = select(StatsHour.hour).where(StatsHour.version == StatsHour.rolled_version, StatsHour.hour >= first)
+    query = select(StatsHour.hour, select(StatsCutoff.at).scalar_subquery()).where(
+        StatsHour.version == StatsHour.rolled_version, StatsHour.hour >= first)
     if end is not None:
         query = query.where(StatsHour.hour <= end - HOUR)
     runs: Ranges = []
-    for hour in session.execute(query.order_by(StatsHour.hour)).scalars():
+    cutoff = None
+    for hour, counted_at in session.connection().execute(query.order_by(StatsHour.hour)):
+        cutoff = counted_at
         if runs and runs[-1][1] == hour:
             runs[-1] = (runs[-1][0], hour + HOUR)
         else:
             runs.append((hour, hour + HOUR))
-    return runs
+    return runs, cutoff
 
 
 def _rest(start: datetime, end: datetime | None, kept: Ranges) -> Ranges:
@@ -159,31 +163,37 @@ def _rest(start: datetime, end: datetime | None, kept: Ranges) -> Ranges:
 def _add_kept(session: Session, by: str, scope: str, kinds: tuple[str, ...], kept: Ranges,
               counts: dict[str, dict[str, list[int]]], times: dict[str, Counter[float]]) -> None:
     """Add the kept rows of the `kept` hours: their counts, and their histograms of first-response times."""
-    rows = session.execute(select(StatsRollup.grp, StatsRollup.kind, StatsRollup.clocks, StatsRollup.spam,
-                                  StatsRollup.responded, StatsRollup.responded_counted, StatsRollup.met,
-                                  StatsRollup.missed, StatsRollup.times)
-                           .where(StatsRollup.scope == scope, StatsRollup.grouping == by,
-                                  StatsRollup.kind.in_(kinds), _within(StatsRollup.hour, kept)))
-    names = dict(session.execute(select(Agent.id, Agent.name)).all()) if by == AGENT else {}
+    connection = session.connection()
+    rows = (StatsRollup.scope == scope, StatsRollup.grouping == by, _within(StatsRollup.hour, kept))
+    names = dict(connection.execute(select(Agent.id, Agent.name)).all()) if by == AGENT else {}
+
+    def named(grp: str) -> str:
+        return (names.get(int(grp), UNASSIGNED) if grp else UNASSIGNED) if by == AGENT else grp  # agents by id
+
+    summed = select(StatsRollup.grp, StatsRollup.kind, *[func.sum(getattr(StatsRollup, name)) for name in
+                                                          ("clocks", "spam", "responded", "responded_counted", "met",
+                                                           "missed")])
+    for grp, kind, *numbers in connection.execute(summed.where(*rows, StatsRollup.kind.in_(kinds))
+                                                  .group_by(StatsRollup.grp, StatsRollup.kind)):
+        name = named(grp)
+        counts[name][kind] = [have + int(n) for have, n in zip(counts[name][kind], numbers, strict=True)]
     timed: dict[str, int] = defaultdict(int)
-    for grp, kind, *numbers, data in rows:
-        name = (names.get(int(grp), UNASSIGNED) if grp else UNASSIGNED) if by == AGENT else grp  # agents by id
-        counts[name][kind] = [have + n for have, n in zip(counts[name][kind], numbers, strict=True)]
-        timed[name] += histogram.decode(data)  # adding histograms is adding integers
+    for grp, data in connection.execute(select(StatsRollup.grp, StatsRollup.times).where(
+            *rows, StatsRollup.kind == FIRST, StatsRollup.times.is_not(None))):
+        timed[named(grp)] += histogram.decode(data)  # adding histograms is adding integers
     for name, total in timed.items():
         times[name].update(histogram.times(total))
 
 
-def _add_fallen_due(session: Session, by: str, kinds: tuple[str, ...], kept: Ranges, now: datetime,
-                    tags: tuple[str, ...], counts: dict[str, dict[str, list[int]]]) -> None:
+def _add_fallen_due(session: Session, by: str, kinds: tuple[str, ...], kept: Ranges, cutoff: datetime | None,
+                    now: datetime, tags: tuple[str, ...], counts: dict[str, dict[str, list[int]]]) -> None:
     """The kept rows count a running clock as missed when it was due before their cutoff; one due between the cutoff
     and `now` is missed now (or, should `now` be earlier than the cutoff, not yet)."""
-    cutoff = session.execute(select(StatsCutoff.at)).scalar()
     if cutoff is None or cutoff == now:
         return
     low, high = sorted((cutoff, now))
     group = _group(by)
     query = _scoped(select(group, SlaClock.kind, func.count()), by, kinds, kept, tags).where(
         SlaClock.stopped_at.is_(None), SlaClock.due_at >= low, SlaClock.due_at < high)
-    for name, kind, number in session.execute(query.group_by(group, SlaClock.kind)):
+    for name, kind, number in session.connection().execute(query.group_by(group, SlaClock.kind)):
         counts[name][kind][5] += number if now > cutoff else -number
