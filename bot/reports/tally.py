@@ -75,8 +75,8 @@ def tally(session: Session, by: str, start: datetime, end: datetime | None, now:
     for rest in _rest(start, end, kept):  # a query each: the databases walk the index for one range, not for an OR
         for name, kind, *numbers in connection.execute(_counted(by, kinds, [rest], now, tags)):
             counts[name][kind] = [have + int(n or 0) for have, n in zip(counts[name][kind], numbers, strict=True)]
-        for name, seconds in connection.execute(_first_responses(by, [rest], tags)):
-            times[name][seconds] += 1
+        for name, seconds, taking in connection.execute(_first_responses(by, [rest], tags)):
+            times[name][seconds] += int(taking)
     return {name: Group({kind: Counts(*numbers) for kind, numbers in kinds_of.items()},
                         *(histogram.ranked(times[name]) or (None, None)))
             for name, kinds_of in counts.items()}
@@ -112,22 +112,43 @@ def _scoped(query, by: str, kinds: tuple[str, ...], ranges: Ranges | None, tags:
 
 def _counted(by: str, kinds: tuple[str, ...], ranges: Ranges, now: datetime, tags: tuple[str, ...]):
     """Per group and kind: clocks, spam, responded, responded leaving spam out, met, missed."""
-    group = _group(by)
     done = or_(and_(SlaClock.kind == RESOLUTION, SlaClock.outcome == RESOLVED),
                and_(SlaClock.kind != RESOLUTION, SlaClock.outcome == RESPONDED))
     spam = Conversation.intent == "spam"
     met = case((and_(done, SlaClock.stopped_at <= SlaClock.due_at), 1), else_=0)
     missed = case((done, case((SlaClock.stopped_at > SlaClock.due_at, 1), else_=0)),
                   (func.coalesce(SlaClock.stopped_at, literal(now, UTCDateTime())) > SlaClock.due_at, 1), else_=0)
-    return _scoped(select(group, SlaClock.kind, func.count(), func.sum(case((spam, 1), else_=0)),
-                          func.sum(case((done, 1), else_=0)), func.sum(case((and_(done, ~spam), 1), else_=0)),
-                          func.sum(met), func.sum(missed)), by, kinds, ranges, tags).group_by(group, SlaClock.kind)
+    figures = (func.count(), func.sum(case((spam, 1), else_=0)), func.sum(case((done, 1), else_=0)),
+               func.sum(case((and_(done, ~spam), 1), else_=0)), func.sum(met), func.sum(missed))
+    if by != TAG:
+        group = _group(by)
+        return _scoped(select(group, SlaClock.kind, *figures), by, kinds, ranges, tags).group_by(group, SlaClock.kind)
+    per = _by_conversation(select(SlaClock.kind, *[f.label(f"f{i}") for i, f in enumerate(figures)]), kinds, ranges,
+                           tags, SlaClock.kind)
+    return (select(ConversationTag.tag, per.c.kind, *[func.sum(per.c[f"f{i}"]) for i in range(len(figures))])
+            .join(ConversationTag, ConversationTag.conversation_id == per.c.conversation_id)
+            .group_by(ConversationTag.tag, per.c.kind))
 
 
 def _first_responses(by: str, ranges: Ranges, tags: tuple[str, ...]):
-    """Per group, each first response's time."""
-    return _scoped(select(_group(by), SlaClock.response_seconds), by, (FIRST,), ranges, tags).where(
-        SlaClock.outcome == RESPONDED, SlaClock.response_seconds.is_not(None))
+    """Per group, the first responses' times and how many took each."""
+    responded = (SlaClock.outcome == RESPONDED, SlaClock.response_seconds.is_not(None))
+    if by != TAG:
+        group = _group(by)
+        return (_scoped(select(group, SlaClock.response_seconds, func.count()), by, (FIRST,), ranges, tags)
+                .where(*responded).group_by(group, SlaClock.response_seconds))
+    per = _by_conversation(select(SlaClock.response_seconds.label("seconds"), func.count().label("n")), (FIRST,),
+                           ranges, tags, SlaClock.response_seconds, where=responded)
+    return (select(ConversationTag.tag, per.c.seconds, func.sum(per.c.n))
+            .join(ConversationTag, ConversationTag.conversation_id == per.c.conversation_id)
+            .group_by(ConversationTag.tag, per.c.seconds))
+
+
+def _by_conversation(query, kinds: tuple[str, ...], ranges: Ranges, tags: tuple[str, ...], *group_by, where=()):
+    """`query` per conversation (and `group_by`), to be joined to the conversations' tags: grouped first, PostgreSQL
+    looks up the tags of the few conversations there are, where joined directly it read every tag there is."""
+    query = _scoped(query.add_columns(SlaClock.conversation_id), OVERALL, kinds, ranges, tags)
+    return query.where(*where).group_by(SlaClock.conversation_id, *group_by).subquery()
 
 
 # --- the kept hours ---------------------------------------------------------------------------
