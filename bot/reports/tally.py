@@ -147,8 +147,10 @@ def _first_responses(by: str, ranges: Ranges, tags: tuple[str, ...]):
 def _by_conversation(query, kinds: tuple[str, ...], ranges: Ranges, tags: tuple[str, ...], *group_by, where=()):
     """`query` per conversation (and `group_by`), to be joined to the conversations' tags: grouped first, PostgreSQL
     looks up the tags of the few conversations there are, where joined directly it read every tag there is."""
-    query = _scoped(query.add_columns(SlaClock.conversation_id), OVERALL, kinds, ranges, tags)
-    return query.where(*where).group_by(SlaClock.conversation_id, *group_by).subquery()
+    conversation = (SlaClock.conversation_id + 0).label("conversation_id")  # not the column: grouped by it, SQLite
+    # walked every clock in the order of the index that starts with it, to spare itself a sort
+    query = _scoped(query.add_columns(conversation), OVERALL, kinds, ranges, tags)
+    return query.where(*where).group_by(conversation, *group_by).subquery()
 
 
 # --- the kept hours ---------------------------------------------------------------------------
