@@ -4,8 +4,10 @@
 
 Bulk-loads `--clocks` clocks started over the last 7 days (a first-response and a resolution clock per
 conversation, a next-response clock for every third; answered, late, running, spam, tagged, by five agents on
-three networks) into a fresh SQLite file and a fresh PostgreSQL schema (dropped after), then renders /stats for
-7 days (every section, as the command does) five times and prints the median and the slowest.
+three networks) into a fresh SQLite file and a fresh PostgreSQL schema (dropped after), counts every hour into the
+kept figures as the rollup job does on its first run (and says how long that took), then renders /stats for 7 days
+(every section, as the command does) five times and prints the median and the slowest: at the loaded `now`, on the
+hour, and 37 minutes later, when the window's first and last hours are partial and counted from the clocks.
 Target: under 100 ms at 2 million clocks.
 """
 from __future__ import annotations
@@ -24,6 +26,7 @@ from sqlmodel import Session  # noqa: E402
 
 from bench.sla_sweep import CHUNK, CONVERSATION_COLUMNS, _insert, fresh_url  # noqa: E402
 from bot.reports import figures  # noqa: E402
+from bot.reports.rollup import roll_up  # noqa: E402
 from bot.settings import parse_config  # noqa: E402
 from storage.db import make_engine, upgrade  # noqa: E402
 
@@ -99,12 +102,12 @@ def _flush(engine, cursor, conversations: list, clocks: list, tags: list) -> Non
     _insert(engine, cursor, "conversationtag", ("conversation_id", "tag"), tags)
 
 
-def time_stats(engine) -> tuple[list[float], str]:
+def time_stats(engine, now: datetime) -> tuple[list[float], str]:
     took, text = [], ""
     for _ in range(5):
         began = time.perf_counter()
         with Session(engine) as session:
-            text = figures.render(figures.context(session, CONFIG, figures.last(WEEK, NOW), NOW), figures.SECTIONS)
+            text = figures.render(figures.context(session, CONFIG, figures.last(WEEK, now), now), figures.SECTIONS)
         took.append((time.perf_counter() - began) * 1000)
     return took, text
 
@@ -113,12 +116,18 @@ def measure(label: str, url: str, clocks: int, show: bool) -> None:
     engine = make_engine(url)
     upgrade(engine)
     seconds = load(engine, clocks)
-    took, text = time_stats(engine)
+    began = time.perf_counter()
+    hours = roll_up(engine, NOW)
+    rolled = time.perf_counter() - began
+    print(f"{label}: {clocks:,} clocks in 7 days (loaded in {seconds:.0f} s); the rollup's first run counted "
+          f"{hours} hours in {rolled:.1f} s")
+    for now, when in ((NOW, "on the hour"), (NOW + timedelta(minutes=37), "37 min past")):
+        took, text = time_stats(engine, now)
+        if show:
+            print(text)
+        print(f"{label}: /stats 7d {when}: median {statistics.median(took):.0f} ms, slowest {max(took):.0f} ms "
+              "(target: under 100 ms)")
     engine.dispose()
-    if show:
-        print(text)
-    print(f"{label}: {clocks:,} clocks in 7 days (loaded in {seconds:.0f} s): /stats 7d median "
-          f"{statistics.median(took):.0f} ms, slowest {max(took):.0f} ms (target: under 100 ms)")
 
 
 def main() -> None:

@@ -1,5 +1,8 @@
 """/stats [7d] [tag:billing] [chart] [export]: response times, response rate and SLA attainment, overall, by agent,
-network and tag; as a chart (PNG) and as the export's CSV files, shared where the command was typed."""
+network and tag; as a chart (PNG) and as the export's CSV files, shared where the command was typed.
+
+The counts are exact. The median and the p90 are within 2.5 % of the exact ones once the window holds hours the
+rollup job has counted (bot/reports/rollup.py keeps their response times as 5 %-wide buckets)."""
 from __future__ import annotations
 
 import asyncio

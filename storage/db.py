@@ -11,6 +11,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
+from storage import hours  # noqa: F401  (marks the hours of SLA clocks each flush changes)
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 WRITE_OPTION = "socialdesk_writes"  # marks a session that will write (see _sqlite_begin)
 

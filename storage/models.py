@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime
@@ -240,6 +240,7 @@ class SlaClock(SQLModel, table=True):
         UniqueConstraint("conversation_id", "kind", "cycle", name="uq_slaclock_cycle"),
         Index("ix_slaclock_next_nudge", "next_nudge_at"),
         Index("ix_slaclock_started", "kind", "started_at"),
+        Index("ix_slaclock_running", "stopped_at", "due_at"),  # running clocks falling due (bot/reports/rollup.py)
     )
     id: int | None = Field(default=None, primary_key=True)
     conversation_id: int = Field(foreign_key="conversation.id")
@@ -259,6 +260,45 @@ class SlaClock(SQLModel, table=True):
     stage: str = Field(default="", max_length=32)  # "", warn, breach, remind:N
     last_nudge_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     next_nudge_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class StatsHour(SQLModel, table=True):
+    """An hour of SLA clocks (by `started_at`, UTC) whose figures bot/reports/rollup.py keeps in StatsRollup.
+
+    Every write that changes what the hour's clocks count (a clock inserted, stopped or moved, its conversation's
+    assignee, intent, network or tags) adds one to `version` (storage/hours.py); the rows are used only while
+    `rolled_version` (the version they were counted at) equals it."""
+
+    hour: datetime = Field(primary_key=True, sa_type=UTCDateTime)
+    version: int = 0
+    rolled_version: int = -1
+
+
+class StatsRollup(SQLModel, table=True):
+    """The figures of one hour's clocks of one kind, in one group of one grouping, as bot/reports/tally.py counts them
+    (`tally.Counts`); `scope` "" is every clock, a tag only the clocks of conversations tagged with it. `times` is the
+    histogram of the first responses' times (bot/reports/rollup.py), empty for other kinds."""
+
+    __table_args__ = (Index("ix_statsrollup_hour", "hour"),)
+    scope: str = Field(primary_key=True, max_length=32)
+    grouping: str = Field(primary_key=True, max_length=16)  # overall | agent | network | tag
+    hour: datetime = Field(primary_key=True, sa_type=UTCDateTime)
+    kind: str = Field(primary_key=True, max_length=16)
+    grp: str = Field(primary_key=True, max_length=255)  # "" overall, an agent's id ("" for nobody), a network, a tag
+    clocks: int = 0
+    spam: int = 0
+    responded: int = 0
+    responded_counted: int = 0
+    met: int = 0
+    missed: int = 0
+    times: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
+
+
+class StatsCutoff(SQLModel, table=True):
+    """One row: the rolled-up hours count a running clock as missed when its due time is before `at`."""
+
+    id: int = Field(default=1, primary_key=True)
+    at: datetime = Field(sa_type=UTCDateTime)
 
 
 JOBS_LEASE = "jobs"  # the lease of the scheduled jobs (bot/app/lease.py)

@@ -26,7 +26,7 @@ from bot.delivery import compaction
 from bot.desk import events, lifecycle
 from bot.ingest import stream
 from bot.ingest.poller import poll_on_schedule
-from bot.reports import digest, retention
+from bot.reports import digest, retention, rollup
 from bot.settings import DeskConfig
 from bot.sla import clocks as sla_clocks
 from bot.sla import sweep as sla_sweep
@@ -37,6 +37,7 @@ logging.getLogger("apscheduler").setLevel(logging.WARNING)  # not a line per job
 OUTBOX_TICK = 1.0  # seconds between outbox drains when nothing pokes it
 DIGEST_CHECK = 60.0  # seconds between checks whether today's digest is due
 PURGE_EVERY = 3600.0
+ROLLUP_EVERY = 60.0  # seconds between runs of the /stats rollup
 MAX_SWEEP_BATCHES = 100  # per run (10,000 nudges), so a backlog after an outage cannot hog the worker thread
 
 _runtimes: dict[str, Runtime] = {}
@@ -46,7 +47,7 @@ _streams: dict[str, list[asyncio.Task]] = {}
 
 
 async def run(runtime: Runtime, stop: asyncio.Event) -> None:
-    """Run the scheduled jobs (polls, outbox, SLA sweep, digest, retention) until `stop` is set.
+    """Run the scheduled jobs (polls, outbox, SLA sweep, digest, retention, the /stats rollup) until `stop` is set.
 
     Every replica serves chat; the jobs run only while this process holds the lease."""
     scheduler = await start(runtime)
@@ -85,6 +86,7 @@ async def start(runtime: Runtime) -> AsyncIOScheduler:
     if config.digest:
         repeat(post_digest, DIGEST_CHECK, job_id="digest")
     repeat(purge, PURGE_EVERY, job_id="purge")
+    repeat(roll_up_stats, ROLLUP_EVERY, job_id="rollup")
     _schedulers[key] = scheduler
     runtime.outbox.on_poke = lambda: _deliver_soon(scheduler, runtime)
     runtime.outbox.may_deliver = runtime.lease.held
@@ -208,6 +210,13 @@ async def post_digest(key: str) -> None:
         runtime.outbox.poke()
 
 
+async def roll_up_stats(key: str) -> None:
+    """Count the hours of SLA clocks that ended or changed into the figures /stats reads (bot/reports/rollup.py)."""
+    runtime = _leading(key)
+    if runtime is not None:
+        await asyncio.to_thread(rollup.roll_up, runtime.engine, runtime.clock.now())
+
+
 async def purge(key: str) -> None:
     """Forget old chat event claims and expired held replies, give clocks stopped before 0013 their response times,
     compact the delivered outbox entries and forget those of conversations resolved a month ago; with [retention],
@@ -228,4 +237,5 @@ async def purge(key: str) -> None:
         log.info("retention: removed the texts of %d resolved conversations", purged)
 
 
-JOBS = {job.__name__: job for job in (keep_lease, poll_source, deliver_outbox, sweep_sla, post_digest, purge)}
+JOBS = {job.__name__: job for job in (keep_lease, poll_source, deliver_outbox, sweep_sla, post_digest, purge,
+                                         roll_up_stats)}

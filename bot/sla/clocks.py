@@ -22,6 +22,7 @@ from sqlmodel import Session, select
 
 from bot.settings import SlaConfig
 from bot.sla import policy
+from storage import hours
 from storage.db import session_scope
 from storage.models import Conversation, ConversationStatus, SlaClock
 
@@ -69,6 +70,7 @@ def kept(session: Session, conversation_ids: Iterable[int]) -> Iterator[None]:
     if started:
         columns = [column.key for column in SlaClock.__table__.columns if column.key != "id"]
         session.execute(insert(SlaClock.__table__), [{key: getattr(clock, key) for key in columns} for clock in started])
+        hours.mark(session.connection(), {hours.hour_of(clock.started_at) for clock in started})  # not an ORM flush
 
 
 def reminders_sent(clock: SlaClock) -> int:

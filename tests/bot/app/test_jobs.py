@@ -61,7 +61,8 @@ async def test_the_scheduler_has_every_job_and_a_poke_runs_the_outbox_now(db_url
     scheduler = await jobs.start(runtime)
     try:
         found = {job.id: job for job in scheduler.get_jobs()}
-        assert set(found) == {"lease", "poll:replay", "outbox", "sla", "digest", "purge"}
+        assert set(found) == {"lease", "poll:replay", "outbox", "sla", "digest", "purge", "rollup"}
+        assert found["rollup"].trigger.interval == timedelta(seconds=60)
         assert found["lease"].trigger.interval == timedelta(seconds=5)
         assert found["sla"].trigger.interval == timedelta(seconds=20)
         assert found["poll:replay"].trigger.interval == timedelta(seconds=60)

@@ -1,13 +1,13 @@
 """incident merge: an incident merged into another points to it
 
-Revision ID: 0015_incident_merge
-Revises: 0014_clock_response_time
+Revision ID: 0016_incident_merge
+Revises: 0015_stats_rollup
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0015_incident_merge'
-down_revision = '0014_clock_response_time'
+revision = '0016_incident_merge'
+down_revision = '0015_stats_rollup'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,137 @@
+"""The figures of whole past hours, kept: /stats over a week adds up a few thousand rows instead of every clock.
+
+Each hour of SLA clocks (by `started_at`, UTC) is counted once, into StatsRollup rows per kind and group of every
+grouping tally.py has (everything, agent, network, tag), and again per tag for the conversations tagged with it (a
+/stats filtered by one tag), with what tally counts (clocks, spam, responded, met, missed) and a histogram of the
+first responses' times (bot/reports/histogram.py). Running clocks are in it too: counted, and missed when their due
+time was before the cutoff (StatsCutoff) the rows were counted at.
+
+The rows are a cache, made again from the clocks whenever they may be stale:
+- a write that changes what an hour's clocks count marks the hour (storage/hours.py, in the writer's transaction);
+  its rows are used only while they were counted at the hour's current version, and the job counts it again;
+- a running clock falling due changes no row, only the time: each run moves the cutoff to its `now`, and first marks
+  the hours of the running clocks that fell due since the last cutoff (an index finds them), so every kept hour
+  counts as missed exactly the running clocks due before the cutoff; tally counts those due since, from the clocks.
+`roll_up` runs every minute (bot/app/jobs.py): it counts the marked hours that have ended and every whole hour never
+counted, from the first clock on (so its first run after the upgrade, or after a bulk load, fills the past).
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from bot.reports import histogram
+from bot.reports.tally import AGENT, NETWORK, OVERALL, TAG
+from bot.sla.clocks import FIRST, NEXT, RESOLUTION, RESOLVED, RESPONDED
+from storage.db import session_scope
+from storage.hours import hour_of, mark
+from storage.models import Conversation, ConversationTag, SlaClock, StatsCutoff, StatsHour, StatsRollup
+
+HOUR = timedelta(hours=1)
+COUNTS = ("clocks", "spam", "responded", "responded_counted", "met", "missed")
+
+
+def roll_up(engine: Engine, now: datetime) -> int:
+    """Bring the kept figures up to `now`; returns how many hours were counted."""
+    _move_cutoff(engine, now)
+    hours = _to_count(engine, now)
+    for hour in hours:
+        count_hour(engine, hour)
+    return len(hours)
+
+
+def _move_cutoff(engine: Engine, now: datetime) -> None:
+    """Mark the hours of the running clocks that fell due since the last cutoff, and move it to `now`."""
+    with session_scope(engine) as session:
+        cutoff = session.get(StatsCutoff, 1)
+        if cutoff is None:
+            session.add(StatsCutoff(id=1, at=now))
+            return
+        if now <= cutoff.at:
+            return
+        fell_due = select(SlaClock.started_at).where(SlaClock.stopped_at.is_(None), SlaClock.due_at >= cutoff.at,
+                                                      SlaClock.due_at < now)
+        mark(session.connection(), {hour_of(started) for started in session.execute(fell_due).scalars()})
+        cutoff.at = now
+
+
+def _to_count(engine: Engine, now: datetime) -> list[datetime]:
+    """The ended hours that are marked or were never counted, from the first hour there is (a row or a clock)."""
+    last = hour_of(now) - HOUR
+    with Session(engine) as session:
+        firsts = [session.execute(select(func.min(StatsHour.hour))).scalar()]
+        firsts += [session.execute(select(func.min(SlaClock.started_at)).where(SlaClock.kind == kind)).scalar()
+                   for kind in (FIRST, NEXT, RESOLUTION)]  # one index lookup each
+        firsts = [hour_of(first) for first in firsts if first is not None]
+        if not firsts:
+            return []
+        current = set(session.execute(select(StatsHour.hour).where(StatsHour.hour >= min(firsts),
+                                                                    StatsHour.version == StatsHour.rolled_version))
+                      .scalars())
+    hours, hour = [], min(firsts)
+    while hour <= last:
+        if hour not in current:
+            hours.append(hour)
+        hour += HOUR
+    return hours
+
+
+def count_hour(engine: Engine, hour: datetime) -> None:
+    """Count the clocks that started in `hour` into its rows, in one transaction."""
+    with session_scope(engine) as session:
+        connection = session.connection()
+        if session.get(StatsHour, hour) is None:
+            mark(connection, [hour])
+        # the version before the clocks are read, the cutoff after: a write or a cutoff moving meanwhile leaves the
+        # hour marked (its version moves on past the one recorded below)
+        version = session.execute(select(StatsHour.version).where(StatsHour.hour == hour)).scalar_one()
+        cutoff = session.execute(select(StatsCutoff.at)).scalar_one()
+        rows = _figures(session, hour, cutoff)
+        connection.execute(delete(StatsRollup).where(StatsRollup.hour == hour))
+        if rows:
+            connection.execute(insert(StatsRollup), rows)
+        connection.execute(update(StatsHour).where(StatsHour.hour == hour).values(rolled_version=version))
+
+
+def _figures(session: Session, hour: datetime, cutoff: datetime) -> list[dict]:
+    """The hour's rows: every clock that started in it, counted as tally.py counts it with `now` the cutoff."""
+    in_hour = (SlaClock.started_at >= hour, SlaClock.started_at < hour + HOUR,
+               SlaClock.kind.in_((FIRST, NEXT, RESOLUTION)))
+    clocks = session.execute(
+        select(SlaClock.kind, SlaClock.due_at, SlaClock.stopped_at, SlaClock.outcome, SlaClock.response_seconds,
+               func.coalesce(SlaClock.agent_id, Conversation.assignee_id), Conversation.network, Conversation.intent,
+               SlaClock.conversation_id)
+        .join(Conversation, Conversation.id == SlaClock.conversation_id).where(*in_hour)).all()
+    tags: dict[int, tuple[str, ...]] = defaultdict(tuple)
+    tagged = select(ConversationTag.conversation_id, ConversationTag.tag).where(
+        ConversationTag.conversation_id.in_(select(SlaClock.conversation_id).where(*in_hour)))
+    for conversation_id, tag in session.execute(tagged):
+        tags[conversation_id] += (tag,)
+    # first the clocks alike (kind, responder, network, tags) added up, then each such cell into its groups
+    cells: dict[tuple, list[int]] = defaultdict(lambda: [0] * (len(COUNTS) + 1))
+    for kind, due_at, stopped_at, outcome, seconds, agent, network, intent, conversation_id in clocks:
+        done = outcome == (RESOLVED if kind == RESOLUTION else RESPONDED)
+        spam = intent == "spam"
+        missed = (stopped_at or cutoff) > due_at  # done: it stopped late; else: stopped or still running past due
+        cell = cells[(kind, "" if agent is None else str(agent), network, tags.get(conversation_id, ()))]
+        for index, figure in enumerate((1, spam, done, done and not spam, done and not missed, missed)):
+            cell[index] += figure
+        if kind == FIRST and outcome == RESPONDED and seconds is not None:
+            cell[-1] += histogram.of(seconds)
+    groups: dict[tuple[str, str, str, str], list[int]] = defaultdict(lambda: [0] * (len(COUNTS) + 1))
+    for (kind, agent, network, its_tags), cell in cells.items():
+        for scope in ("", *its_tags):
+            keys = [(OVERALL, "")]
+            if kind != RESOLUTION:
+                keys += [(AGENT, agent), (NETWORK, network)] + ([(TAG, tag) for tag in its_tags] if scope == "" else [])
+            for grouping, grp in keys:
+                group = groups[(scope, grouping, kind, grp)]
+                for index, figure in enumerate(cell):
+                    group[index] += figure
+    return [{"scope": scope, "grouping": grouping, "hour": hour, "kind": kind, "grp": grp,
+             **dict(zip(COUNTS, counts[:-1], strict=True)), "times": histogram.encode(counts[-1])}
+            for (scope, grouping, kind, grp), counts in groups.items()]

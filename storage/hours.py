@@ -1,0 +1,80 @@
+"""Which hours of SLA clocks a write changes, marked as it is flushed: their kept figures are then stale.
+
+The figures of /stats are kept per hour of `SlaClock.started_at` (bot/reports/rollup.py, table StatsHour). A
+flush that inserts, deletes or changes a clock (anything the figures read: kind, start, due time, stop, outcome,
+responder, response time), changes a conversation's assignee, intent or network, or adds or removes one of its tags
+adds one to the `version` of the hours those clocks started in, in the same transaction; the kept rows of an hour
+are used only while they were counted at its current version. Nudge bookkeeping (stage, next nudge) and pauses do
+not count: the figures do not read them.
+
+Writes to these tables outside the ORM must call `mark` themselves: the clocks a page of posts starts are inserted
+with Core and marked by bot/sla/clocks.py (`kept`). Retention (bot/reports/retention.py) need not: it sets
+`Conversation.purged_at`, which the figures do not read.
+Migrations and bulk loads that write clocks before the rollup's first run need not either: hours never rolled up
+are counted from the clocks.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from sqlalchemy import event, inspect, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
+
+from storage.models import Conversation, ConversationTag, SlaClock, StatsHour
+
+CLOCK_FIELDS = ("conversation_id", "kind", "started_at", "due_at", "stopped_at", "outcome", "agent_id",
+                "response_seconds")
+CONVERSATION_FIELDS = ("assignee_id", "intent", "network")
+
+
+def hour_of(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def mark(connection: Connection, hours: Iterable[datetime]) -> None:
+    """The kept figures of `hours` are stale: one more on their version (a row of its own for an hour without one)."""
+    rows = [{"hour": hour, "version": 1, "rolled_version": 0} for hour in sorted(set(hours))]  # in order: no deadlock
+    if not rows:
+        return
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    insert = dialect.insert(StatsHour).values(rows)
+    connection.execute(insert.on_conflict_do_update(index_elements=["hour"],
+                                                    set_={"version": StatsHour.version + 1}))
+
+
+def _changed(instance, fields: tuple[str, ...]) -> bool:
+    attributes = inspect(instance).attrs
+    return any(attributes[name].history.has_changes() for name in fields)
+
+
+def _starts(instance: SlaClock) -> list[datetime]:
+    """The clock's start, and the one it had before this flush if it moved."""
+    history = inspect(instance).attrs.started_at.history
+    return [moment for moment in (*history.deleted, *history.unchanged, *history.added) if moment is not None]
+
+
+@event.listens_for(Session, "before_flush")
+def _mark_changed_hours(session: Session, _context, _instances) -> None:
+    starts: list[datetime] = []
+    conversations: set[int] = set()
+    with session.no_autoflush:
+        for instance in (*session.new, *session.deleted):
+            if isinstance(instance, SlaClock):
+                starts += _starts(instance)
+            elif isinstance(instance, ConversationTag) and instance.conversation_id is not None:
+                conversations.add(instance.conversation_id)
+        for instance in session.dirty:
+            if isinstance(instance, SlaClock) and _changed(instance, CLOCK_FIELDS):
+                starts += _starts(instance)
+            elif isinstance(instance, Conversation) and instance.id is not None and _changed(instance,
+                                                                                            CONVERSATION_FIELDS):
+                conversations.add(instance.id)
+        connection = session.connection() if starts or conversations else None
+        if conversations:
+            stored = select(SlaClock.started_at).where(SlaClock.conversation_id.in_(sorted(conversations)))
+            starts += connection.execute(stored).scalars().all()
+    if connection is not None:
+        mark(connection, (hour_of(moment) for moment in starts))
