@@ -1,11 +1,12 @@
 """Ingest throughput: posts from the replay source through the pipeline into the outbox, page by page.
 
-    python bench/ingest.py [--posts 20000] [--page 500]
+    python bench/ingest.py [--posts 20000] [--page 500] [--inline]
                            [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/test]
 
 On SQLite (a temporary file) and PostgreSQL (a schema of its own, dropped after), each in a process of its own so
 that its peak RSS is its own: the replay file's pages go through `store_posts` (bot/ingest/stream.py), one
-transaction a page, as the poller stores them; nothing is delivered. The texts are the shipped held-out posts
+transaction a page, as the poller stores them (with a worker process enriching the next page meanwhile, as in a
+backlog, unless `--inline`); nothing is delivered. The texts are the shipped held-out posts
 (bench/data), in several languages. Prints posts/s, the time per page at the first, middle and last page (flat
 means the last costs what the first did), and the same run's limit: enriching the same posts and inserting the
 same rows the pipeline wrote (every table, a page's share per transaction) into a fresh database, with no lookups.
@@ -33,8 +34,11 @@ from sqlmodel import SQLModel  # noqa: E402
 from bench.pipeline import write_posts  # noqa: E402
 from bench.sla_sweep import fresh_url  # noqa: E402
 from bot.enrich import enrich  # noqa: E402
+from bot.ingest.ahead import Ahead, cores  # noqa: E402
+from bot.ingest.poller import pages  # noqa: E402
 from bot.ingest.stream import store_posts  # noqa: E402
 from bot.settings import parse_config  # noqa: E402
+from bot.sources.base import Author, InboundPost  # noqa: E402
 from bot.sources.replay.source import ReplaySource  # noqa: E402
 from storage.db import make_engine, session_scope, upgrade  # noqa: E402
 
@@ -48,19 +52,23 @@ def texts() -> list[str]:
             for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-async def pipeline(engine, replay: ReplaySource) -> tuple[list[float], int, list[list[str]]]:
-    """Store every page; returns the seconds each page took, the posts stored and each page's texts."""
-    took, stored, pages, cursor = [], 0, [], None
-    while True:
-        page = await replay.poll(cursor)
-        began = time.perf_counter()
-        with session_scope(engine) as session:
-            stored += store_posts(session, CONFIG, SOURCE, page.posts, datetime.now(UTC))
+async def pipeline(engine, replay: ReplaySource, ahead: Ahead) -> tuple[list[float], int, list[list[str]]]:
+    """Store every page as the poller does (bot/ingest/poller.py `pages`: in a backlog the worker enriches the next
+    page meanwhile); returns the seconds each page took (from the end of the one before), the posts stored and each
+    page's texts."""
+    took, stored, pages_texts = [], 0, []
+    began = time.perf_counter()
+    async for page, enriched in pages(replay, None, ahead):
+        stored += await asyncio.to_thread(store, engine, page.posts, enriched)
         took.append(time.perf_counter() - began)
-        pages.append([post.text for post in page.posts])
-        cursor = page.cursor
-        if not page.has_more:
-            return took, stored, pages
+        began = time.perf_counter()
+        pages_texts.append([post.text for post in page.posts])
+    return took, stored, pages_texts
+
+
+def store(engine, posts, enriched) -> int:
+    with session_scope(engine) as session:
+        return store_posts(session, CONFIG, SOURCE, posts, datetime.now(UTC), enriched=enriched)
 
 
 def without_foreign_keys(engine) -> None:
@@ -93,7 +101,7 @@ def limit(engine, target, pages: list[list[str]]) -> float:
     return time.perf_counter() - began
 
 
-async def measure(label: str, base: str | None, posts: int, page_size: int) -> None:
+async def measure(label: str, base: str | None, posts: int, page_size: int, worker: bool) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="socialdesk-ingest-"))
     write_posts(workdir / "posts.jsonl", posts, texts())
     replay = ReplaySource(SOURCE, workdir / "posts.jsonl", workdir / "published.jsonl", batch_size=page_size)
@@ -106,10 +114,13 @@ async def measure(label: str, base: str | None, posts: int, page_size: int) -> N
         target.dispose()
         without_foreign_keys(target)
         enrich("warm up the language model")
+        ahead = Ahead(enabled=worker)
+        await ahead.results(ahead.start([InboundPost("x", "0", Author("warm"), "warm up", datetime.now(UTC), "0")]))
         began = time.perf_counter()
-        took, stored, pages = await pipeline(engine, replay)
+        took, stored, pages = await pipeline(engine, replay, ahead)
         seconds = time.perf_counter() - began
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        ahead.close()
         limit_seconds = limit(engine, target, pages)
         engine.dispose()
         target.dispose()
@@ -119,7 +130,8 @@ async def measure(label: str, base: str | None, posts: int, page_size: int) -> N
     rate, limit_rate = stored / seconds, stored / limit_seconds
     middle = len(took) // 2
     per_post = [page * 1000 / page_size for page in took]
-    print(f"{label}: {stored:,} posts in {seconds:.1f} s: {rate:,.0f} posts/s · limit (enrich + plain inserts of the "
+    where = "in a worker process" if ahead.enabled else "inline"
+    print(f"{label}: enrichment {where} ({cores()} cores); {stored:,} posts in {seconds:.1f} s: {rate:,.0f} posts/s · limit (enrich + plain inserts of the "
           f"same rows) {limit_rate:,.0f} posts/s · ratio {rate / limit_rate:.2f}")
     print(f"{label}: ms per post at page 1 {per_post[0]:.2f}, page {middle + 1} {per_post[middle]:.2f}, "
           f"page {len(took)} {per_post[-1]:.2f} (last/first {per_post[-1] / per_post[0]:.2f}; "
@@ -133,17 +145,19 @@ def main() -> None:
     parser.add_argument("--page", type=int, default=500, help="posts a page (the replay source's batch_size)")
     parser.add_argument("--database-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/test",
                         help="the PostgreSQL server to use; '' for SQLite only")
+    parser.add_argument("--inline", action="store_true", help="enrich in this process, not in a worker")
     parser.add_argument("--only", choices=("sqlite", "postgresql"), help=argparse.SUPPRESS)  # one child process
     args = parser.parse_args()
     if args.only:
-        asyncio.run(measure(args.only, args.database_url if args.only == "postgresql" else None, args.posts, args.page))
+        asyncio.run(measure(args.only, args.database_url if args.only == "postgresql" else None, args.posts, args.page,
+                            not args.inline))
         return
     print("targets: >= 2,000 posts/s on SQLite, >= 1,500 on PostgreSQL, flat per page, peak RSS < 200 MB")
     for label in ("sqlite", "postgresql"):
         if label == "postgresql" and not args.database_url:
             continue
         subprocess.run([sys.executable, __file__, "--only", label, "--posts", str(args.posts), "--page", str(args.page),
-                        "--database-url", args.database_url], check=True)
+                        "--database-url", args.database_url, *(["--inline"] if args.inline else [])], check=True)
 
 
 if __name__ == "__main__":

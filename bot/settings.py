@@ -328,6 +328,12 @@ class IncidentsConfig(Strict):
     update_every: Duration = timedelta(seconds=10)  # the incident message is edited at most this often
 
 
+class IngestConfig(Strict):
+    """Storing polled posts (bot/ingest)."""
+
+    enrich_ahead: bool = True  # during a backlog, enrich the next page in a worker process (where there are 2+ cores)
+
+
 class LlmConfig(Strict):
     """The language model behind suggested replies; without a key (see .env.example) suggestions are offline."""
 
@@ -439,6 +445,7 @@ class DeskConfig(Strict):
     sla: SlaConfig = SlaConfig()
     outbox: OutboxConfig = OutboxConfig()
     incidents: IncidentsConfig = IncidentsConfig()
+    ingest: IngestConfig = IngestConfig()
     llm: LlmConfig = LlmConfig()
     slack: SlackConfig = SlackConfig()
     discord: DiscordConfig | None = None

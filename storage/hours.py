@@ -22,6 +22,7 @@ from sqlalchemy import event, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import get_history
 
 from storage.models import Conversation, ConversationTag, SlaClock, StatsHour
 
@@ -46,8 +47,10 @@ def mark(connection: Connection, hours: Iterable[datetime]) -> None:
 
 
 def _changed(instance, fields: tuple[str, ...]) -> bool:
-    attributes = inspect(instance).attrs
-    return any(attributes[name].history.has_changes() for name in fields)
+    """Whether any of `fields` changed: only those set since the load (in `committed_state`) are asked for their
+    history, which is what costs (a page of posts dirties hundreds of conversations, none of these fields)."""
+    state = inspect(instance)
+    return any(name in state.committed_state and get_history(instance, name).has_changes() for name in fields)
 
 
 def _starts(instance: SlaClock) -> list[datetime]:

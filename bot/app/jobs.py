@@ -166,7 +166,7 @@ async def poll_source(key: str, name: str) -> None:
     source = runtime.sources[name]
     every = next(s.interval for s in runtime.config.sources if s.name == name).total_seconds()
     outcome = await poll_on_schedule(runtime.engine, runtime.config, source, runtime.clock, every,
-                                     runtime.poll_failures.get(name, 0))
+                                     runtime.poll_failures.get(name, 0), runtime.ahead)
     runtime.poll_failures[name] = outcome.failures
     runtime.metrics.observe_poll(name, outcome)
     if outcome.new:

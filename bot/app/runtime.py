@@ -19,6 +19,7 @@ from bot.desk.agents import sync_agents
 from bot.desk.incidents import IncidentMessages
 from bot.desk.messages import ConversationMessages, delivery_paused
 from bot.desk.publishing import Publishing
+from bot.ingest.ahead import Ahead
 from bot.ports import ChatPort
 from bot.reports import home
 from bot.reports.digest import DigestChart
@@ -79,6 +80,7 @@ class Runtime:
         # Real time, like the scheduler that renews it: the injected clock may run fast (the demo) or stand still (tests).
         self.lease = Lease(self.engine, SystemClock(), config.scheduler.lease)
         self.poll_failures: dict[str, int] = {}  # consecutive failures per source, for the poll backoff
+        self.ahead = Ahead(config.ingest.enrich_ahead)  # a worker process enriching pages during a backlog
         self.metrics = Metrics(self.engine, self.clock, leading=self.lease.held)
         self.outbox.on_outcome = self.metrics.observe_delivery
         self.chat_connected: dict[str, Callable[[], Awaitable[bool]]] = {}  # per platform, for /readyz
@@ -98,6 +100,7 @@ class Runtime:
             await source.close()
         if self.suggestions.model:
             await self.suggestions.model.client.close()
+        self.ahead.close()
         self.engine.dispose()
 
 

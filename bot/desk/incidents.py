@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert, update
+from sqlalchemy import bindparam, insert, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -62,20 +62,21 @@ def start(session: Session, sla: SlaConfig, platform: str, channel: str, now: da
 
 def join(session: Session, joins: list[tuple[Incident, list[Conversation]]], now: datetime) -> None:
     """Each incident's conversations are part of it now (a page's joins at once); the waiting chat messages of
-    those without a thread of their own are folded, in one statement an incident. The entries are written with
+    those without a thread of their own are folded, by one statement run for each. The entries are written with
     Core (bot/delivery/queue.py), so nothing of the ORM's need be flushed first: the joins are flushed together."""
+    folded = []
     for incident, conversations in joins:
         incident.updated_at = now
         for conversation in conversations:
             conversation.incident_id = incident.id
-        folded = [conversation.id for conversation in conversations if conversation.chat_thread_id is None]
-        if folded:
-            with session.no_autoflush:
-                session.exec(update(OutboxEntry).where(
-                    OutboxEntry.conversation_id.in_(folded), OutboxEntry.status == OutboxStatus.PENDING,
-                    OutboxEntry.kind.like("chat.%"), ~OutboxEntry.kind.like("chat.approval%"),  # a lead must see those
-                ).values(status=OutboxStatus.DONE, done_at=now,
-                         result={"skipped": f"folded into incident {label(incident.id)}"}))
+        folded += [{"folded": conversation.id, "why": {"skipped": f"folded into incident {label(incident.id)}"}}
+                   for conversation in conversations if conversation.chat_thread_id is None]
+    if folded:  # one statement, run for each folded conversation
+        outbox = OutboxEntry.__table__
+        session.connection().execute(update(outbox).where(
+            outbox.c.conversation_id == bindparam("folded"), outbox.c.status == OutboxStatus.PENDING,
+            outbox.c.kind.like("chat.%"), ~outbox.c.kind.like("chat.approval%"),  # a lead must see those
+        ).values(status=OutboxStatus.DONE, done_at=now, result=bindparam("why", type_=outbox.c.result.type)), folded)
     audit = [{"at": now, "actor": "socialdesk", "action": "incident.join", "conversation_id": conversation.id,
               "detail": {"incident": incident.id}} for incident, conversations in joins for conversation in conversations]
     if audit:  # Core too: nothing reads them back, and the ORM would insert them one by one on SQLite

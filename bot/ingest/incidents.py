@@ -67,7 +67,7 @@ def group(session: Session, config: DeskConfig, stored: list[Ingested], now: dat
     since = now - settings.window
     changed: set[int] = set()
     pools: dict[tuple[str, str], list[_Candidate]] = {}  # read once per page, and only when needed
-    growing: dict[tuple[str, str], list[Incident]] = {}  # the channel's growing incidents, read once per page
+    growing: dict[tuple[str, str], _Growing] = {}  # the channel's growing incidents, read once per page
     joining: dict[int, tuple[Incident, list[Conversation]]] = {}  # joined together once the page is grouped
     texts = dict(session.exec(select(Post.id, Post.text).where(Post.id.in_(first_posts.values()))).all())
     conversations = {c.id: c for c in session.exec(select(Conversation).where(Conversation.id.in_(opened)))}
@@ -81,10 +81,10 @@ def group(session: Session, config: DeskConfig, stored: list[Ingested], now: dat
             continue
         channel = _routed(config, conversation.chat_platform, conversation.source_name, conversation.priority)
         if channel not in growing:
-            growing[channel] = _growing(session, channel, since)
-        incident = _incident_alike(growing[channel], me.key, settings.similarity)
+            growing[channel] = _Growing(_growing(session, channel, since))
+        incident = growing[channel].alike(me.key, settings.similarity)
         if incident is not None:  # in a surge, most posts: no need to look at the channel's other conversations
-            _join(joining, incident, conversation, me)
+            _join(joining, growing[channel], incident, conversation, me)
             changed.add(incident.id)
             continue
         if channel not in pools:
@@ -99,9 +99,9 @@ def group(session: Session, config: DeskConfig, stored: list[Ingested], now: dat
             continue
         members = sorted([*alike, me], key=lambda c: c.conversation_id)
         incident = desk_incidents.start(session, config.sla, *channel, now)
-        growing[channel].append(incident)
+        growing[channel].add(incident)
         for member in members:
-            _join(joining, incident, session.get(Conversation, member.conversation_id), member)
+            _join(joining, growing[channel], incident, session.get(Conversation, member.conversation_id), member)
         pools[channel] = [c for c in pool if c not in alike]
         changed.add(incident.id)
     desk_incidents.join(session, list(joining.values()), now)
@@ -143,20 +143,41 @@ def _growing(session: Session, channel: tuple[str, str], since: datetime) -> lis
         Incident.chat_channel == channel[1], Incident.updated_at >= since).order_by(Incident.id)))
 
 
-def _incident_alike(growing: list[Incident], key: str, cutoff: int) -> Incident | None:
-    """The incident among `growing` whose phrasings `key` is most alike, if alike enough (the first, on a tie):
-    all their phrasings compared in one call, which costs a quarter of a call per incident."""
-    owners = [incident for incident in growing for _ in incident.phrasings]
-    found = process.extractOne(key, [p["key"] for incident in growing for p in incident.phrasings],
-                               scorer=fuzz.token_set_ratio, score_cutoff=cutoff)
-    return owners[found[2]] if found else None
+class _Growing:
+    """A channel's growing incidents, with all their phrasings' keys in one list (in the incidents' order) made again
+    only when a phrasing is added (at most PHRASINGS an incident): a post is compared with all of them in one call,
+    which costs a quarter of a call per incident."""
+
+    def __init__(self, incidents: list[Incident]) -> None:
+        self.incidents = incidents
+        self._keys: list[str] | None = None
+        self._owners: list[Incident] = []  # the incident of each key
+
+    def alike(self, key: str, cutoff: int) -> Incident | None:
+        """The incident whose phrasings `key` is most alike, if alike enough (the first, on a tie)."""
+        if self._keys is None:
+            self._keys = [p["key"] for incident in self.incidents for p in incident.phrasings]
+            self._owners = [incident for incident in self.incidents for _ in incident.phrasings]
+        found = process.extractOne(key, self._keys, scorer=fuzz.token_set_ratio, score_cutoff=cutoff)
+        return self._owners[found[2]] if found else None
+
+    def add(self, incident: Incident) -> None:
+        self.incidents.append(incident)
+        self._keys = None
+
+    def phrased(self) -> None:
+        """An incident's phrasings are more than they were."""
+        self._keys = None
 
 
-def _join(joining: dict[int, tuple[Incident, list[Conversation]]], incident: Incident, conversation: Conversation,
-          member: _Candidate) -> None:
+def _join(joining: dict[int, tuple[Incident, list[Conversation]]], growing: _Growing, incident: Incident,
+          conversation: Conversation, member: _Candidate) -> None:
     """`conversation` is to join `incident` (at the end of `group`, with the others); its text is counted now."""
     joining.setdefault(incident.id, (incident, []))[1].append(conversation)
+    kept = len(incident.phrasings)
     incident.phrasings = _counted(incident.phrasings, member)
+    if len(incident.phrasings) > kept:
+        growing.phrased()
 
 
 def _counted(phrasings: list[dict], member: _Candidate) -> list[dict]:

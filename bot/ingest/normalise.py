@@ -59,6 +59,11 @@ def normalised(post: InboundPost, now: datetime) -> InboundPost:
     )
 
 
+def enrichment_input(post: InboundPost) -> tuple[str, int | None]:
+    """What enrichment reads of `post` (its text and its author's followers), as `normalised` leaves them."""
+    return _clean(post.text), _followers(post.author.followers)
+
+
 def _clean(value: Any) -> str:
     """Text without NUL characters or lone surrogates (which no database encoding takes)."""
     if value is None:

@@ -20,6 +20,7 @@ from bot.delivery import queue
 from bot.desk import customers as customers_desk
 from bot.desk import lifecycle, messages
 from bot.enrich import Enrichment, enrich
+from bot.ingest.ahead import EMPTY, Enriched
 from bot.ingest.normalise import normalised
 from bot.settings import DeskConfig
 from bot.sla import clocks
@@ -59,11 +60,12 @@ def ingest(session: Session, config: DeskConfig, source_name: str, inbound: Inbo
 
 
 def ingest_page(session: Session, config: DeskConfig, source_name: str, posts: list[InboundPost],
-                now) -> list[Ingested | None]:
+                now, enriched: Enriched = EMPTY) -> list[Ingested | None]:
     """`ingest` for a whole page at once, with the same rows as post by post (one result per post, None for a
     duplicate or the brand's own): one query each for duplicates, customers and open conversations, the posts
     inserted together, the outbox entries queued in one lookup and one insert. Raises on any post that cannot be
-    stored; the caller then goes post by post."""
+    stored; the caller then goes post by post. `enriched`: the posts' enrichment, when a worker found it already
+    (bot/ingest/ahead.py)."""
     page = [normalised(inbound, now) for inbound in posts]
     stored, seen = _already_stored(session, page), set()
     fresh = []
@@ -75,7 +77,8 @@ def ingest_page(session: Session, config: DeskConfig, source_name: str, posts: l
     results: list[Ingested | None] = [None] * len(page)
     if not fresh:
         return results
-    for (index, _), result in zip(fresh, _store(session, config, source_name, [p for _, p in fresh], now), strict=True):
+    for (index, _), result in zip(fresh, _store(session, config, source_name, [p for _, p in fresh], now, enriched),
+                                  strict=True):
         results[index] = result
     return results
 
@@ -103,13 +106,14 @@ class _Placed:
     post_id: int | None = None
 
 
-def _store(session: Session, config: DeskConfig, source_name: str, posts: list[InboundPost], now) -> list[Ingested]:
+def _store(session: Session, config: DeskConfig, source_name: str, posts: list[InboundPost], now,
+           enriched: Enriched = EMPTY) -> list[Ingested]:
     """Store `posts` (none a duplicate), in order: each finds its conversation or opens one (the new ones inserted
     together), then the SLA clocks follow, post by post, then all posts are inserted together, then what chat must
     show is queued, post by post."""
     customers = _customers(session, posts, now)
     open_ones = _OpenConversations(session, [c.id for c in customers.values()], now)
-    placed = [_place(session, config, source_name, inbound, customers, open_ones, now) for inbound in posts]
+    placed = [_place(session, config, source_name, inbound, customers, open_ones, now, enriched) for inbound in posts]
     session.flush()
     with clocks.kept(session, open_ones.ids()):
         for item in placed:
@@ -126,10 +130,11 @@ def _store(session: Session, config: DeskConfig, source_name: str, posts: list[I
 
 
 def _place(session: Session, config: DeskConfig, source_name: str, inbound: InboundPost,
-           customers: dict[tuple[str, str], Customer], open_ones: _OpenConversations, now) -> _Placed:
+           customers: dict[tuple[str, str], Customer], open_ones: _OpenConversations, now, enriched: Enriched) -> _Placed:
     """The post enriched, and its conversation: continued or opened (not inserted yet)."""
     customer = customers[(inbound.network, inbound.author.handle)]
-    found = enrich(inbound.text, followers=inbound.author.followers)
+    found = enriched.get((inbound.text, inbound.author.followers)) or enrich(inbound.text,
+                                                                            followers=inbound.author.followers)
     conversation = open_ones.continued(inbound, customer.id)
     opened = conversation is None
     muted = opened and customers_desk.is_muted(customer, now)

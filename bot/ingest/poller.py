@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from collections.abc import AsyncIterator
+from contextlib import aclosing
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -17,6 +19,7 @@ from sqlmodel import Session
 
 from bot.clock import Clock
 from bot.ingest import alerts
+from bot.ingest.ahead import Ahead, Enriched
 from bot.ingest.quarantine import reason_of
 from bot.ingest.stream import store_posts, store_posts_once
 from bot.settings import DeskConfig
@@ -31,25 +34,46 @@ MAX_PAGES_PER_POLL = 50
 THREADS_PER_POLL = 100  # open conversations whose threads are read after a poll, the most recently active first
 
 
-async def poll_once(engine: Engine, config: DeskConfig, source: Source, clock: Clock) -> int:
-    """Fetch and store everything new; returns how many posts were new. Raises SourceError on failure."""
+async def poll_once(engine: Engine, config: DeskConfig, source: Source, clock: Clock, ahead: Ahead | None = None) -> int:
+    """Fetch and store everything new; returns how many posts were new. Raises SourceError on failure.
+    In a backlog, `ahead`'s worker enriches each page while the page before it is stored."""
+    with session_scope(engine) as session:
+        state = session.get(SourceCursor, source.name)
+        cursor = state.cursor if state else None
     new = 0
-    for _ in range(MAX_PAGES_PER_POLL):
-        with session_scope(engine) as session:
-            state = session.get(SourceCursor, source.name) or SourceCursor(source_name=source.name)
-            cursor = state.cursor
-        try:
-            page = await source.poll(cursor)
-        except SourceError as error:
-            await asyncio.to_thread(_record_error, engine, config, source, clock, error)
-            raise
-        # Enriching and storing a page is CPU and database work: off the event loop, so chat stays answered.
-        new += await asyncio.to_thread(_store_page, engine, config, source, page, clock.now())
-        if not page.has_more:
-            break
+    try:
+        async with aclosing(pages(source, cursor, ahead or Ahead(enabled=False))) as fetched:
+            async for page, enriched in fetched:
+                # Enriching and storing a page is CPU and database work: off the event loop, so chat stays answered.
+                new += await asyncio.to_thread(_store_page, engine, config, source, page, clock.now(), enriched)
+    except SourceError as error:
+        await asyncio.to_thread(_record_error, engine, config, source, clock, error)
+        raise
     if isinstance(source, Threads):
         new += await _follow_threads(engine, config, source, clock)
     return new
+
+
+async def pages(source: Source, cursor: str | None, ahead: Ahead) -> AsyncIterator[tuple[PollResult, Enriched]]:
+    """The source's pages from `cursor` (at most MAX_PAGES_PER_POLL), each with what `ahead`'s worker found of its
+    posts. In a backlog the next page is fetched, and its enrichment started, before this one is handed on: the
+    worker enriches it while the caller stores this one. A failure fetching it is raised after this one is stored."""
+    page = await source.poll(cursor)
+    job = ahead.start(page.posts) if page.has_more else None  # a single page: nothing to overlap
+    for number in range(1, MAX_PAGES_PER_POLL + 1):
+        following = following_job = failure = None
+        if page.has_more and number < MAX_PAGES_PER_POLL:
+            try:
+                following = await source.poll(page.cursor)
+                following_job = ahead.start(following.posts)
+            except SourceError as error:
+                failure = error
+        yield page, await ahead.results(job)
+        if failure is not None:
+            raise failure
+        if following is None:
+            return
+        page, job = following, following_job
 
 
 async def _follow_threads(engine: Engine, config: DeskConfig, source: Threads, clock: Clock) -> int:
@@ -74,11 +98,11 @@ async def _follow_threads(engine: Engine, config: DeskConfig, source: Threads, c
     return new
 
 
-def _store_page(engine: Engine, config: DeskConfig, source: Source, page: PollResult, now) -> int:
+def _store_page(engine: Engine, config: DeskConfig, source: Source, page: PollResult, now, enriched: Enriched) -> int:
     """The page's posts and the cursor after them, in one transaction (with the news that a failing source
     recovered); returns how many posts were new."""
     with session_scope(engine) as session:
-        new = store_posts(session, config, source.name, page.posts, now, page.unparsed)
+        new = store_posts(session, config, source.name, page.posts, now, page.unparsed, enriched)
         state = session.get(SourceCursor, source.name) or SourceCursor(source_name=source.name)
         state.cursor = page.cursor
         state.last_success_at = now
@@ -130,12 +154,12 @@ class PollOutcome:
 
 
 async def poll_on_schedule(engine: Engine, config: DeskConfig, source: Source, clock: Clock, every: float,
-                           failures: int) -> PollOutcome:
+                           failures: int, ahead: Ahead | None = None) -> PollOutcome:
     """One scheduled poll. The next one comes after the interval; after an error, when the network says
     (Retry-After) or after a jittered backoff. The next poll's time is stored for the source's health."""
     new = 0
     try:
-        new = await poll_once(engine, config, source, clock)
+        new = await poll_once(engine, config, source, clock, ahead)
         failures, wait = 0, every
     except SourceError as error:
         failures += 1

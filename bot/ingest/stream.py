@@ -25,6 +25,7 @@ from sqlmodel import Session
 
 from bot.clock import Clock
 from bot.ingest import incidents, quarantine
+from bot.ingest.ahead import EMPTY, Enriched
 from bot.ingest.pipeline import Ingested, ingest, ingest_page
 from bot.settings import DeskConfig
 from bot.sources.base import InboundPost, SourceError, Streaming, Unparsed
@@ -36,14 +37,15 @@ IDLE = 5.0  # seconds between looks while another replica runs the jobs
 
 
 def store_posts(session: Session, config: DeskConfig, source_name: str, posts: list[InboundPost], now: datetime,
-                unparsed: list[Unparsed] = ()) -> int:
+                unparsed: list[Unparsed] = (), enriched: Enriched = EMPTY) -> int:
     """Store `posts` (duplicates and the brand's own are skipped), then group new conversations into incidents;
-    returns how many posts were new. `unparsed` items, and posts that cannot be stored, go to quarantine."""
+    returns how many posts were new. `unparsed` items, and posts that cannot be stored, go to quarantine.
+    `enriched`: what a worker process found of the posts already (bot/ingest/ahead.py)."""
     for item in unparsed:
         quarantine.set_aside(session, config, source_name, payload=item.raw, reason=item.reason, now=now)
     try:
         with session.begin_nested():
-            results = ingest_page(session, config, source_name, posts, now)
+            results = ingest_page(session, config, source_name, posts, now, enriched)
     except Exception as error:
         if not quarantine.is_the_posts_fault(error):
             raise

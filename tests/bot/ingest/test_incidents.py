@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from rapidfuzz import fuzz
 from sqlmodel import Session, func, select
 
-from bot.ingest.incidents import _incident_alike, normalise
+from bot.ingest.incidents import _Growing, normalise
 from bot.ingest.stream import store_posts
 from handlers import dispatch
 from handlers.context import Actor, Request
@@ -329,4 +329,4 @@ def test_the_alike_incident_is_the_one_with_the_best_phrasing_the_first_on_a_tie
     best = max((fuzz.token_set_ratio(key, p["key"]) for incident in growing for p in incident.phrasings), default=0)
     expected = next((incident for incident in growing
                      if any(fuzz.token_set_ratio(key, p["key"]) == best for p in incident.phrasings)), None)
-    assert _incident_alike(growing, key, cutoff) is (expected if best >= cutoff else None)
+    assert _Growing(growing).alike(key, cutoff) is (expected if best >= cutoff else None)
