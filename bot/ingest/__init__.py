@@ -1,6 +1,7 @@
 """Ingest: posts in from the sources, stored once, each joined to its conversation.
 
 - `poller.py`: pages a source from its stored cursor, storing each page with the new cursor.
+- `ahead.py`: during a backlog, a worker process enriches the next page while the poller stores this one.
 - `pipeline.py`: post -> dedupe -> conversation -> enrichment -> store -> chat messages and suggestions.
 - `stream.py`: `store_posts`, what the poller and the streams share (the pipeline, then incident grouping),
   and `follow`, which keeps a streaming source (Mastodon) connected, with polls as its backfill.
