@@ -118,9 +118,8 @@ def _store(session: Session, config: DeskConfig, source_name: str, posts: list[I
     with clocks.kept(session, open_ones.ids()):
         for item in placed:
             _follow_clocks(session, config, item, now)
-    inserted = session.execute(insert(Post).returning(Post.id, sort_by_parameter_order=True),
-                               [_post_row(source_name, item, now) for item in placed])
-    for item, post_id in zip(placed, inserted.scalars(), strict=True):
+    for item, post_id in zip(placed, _inserted_posts(session, [_post_row(source_name, item, now) for item in placed]),
+                             strict=True):
         item.post_id = post_id
     with queue.batched(session):
         messages.updates_waiting(session, [item.conversation.id for item in placed if not item.opened])
@@ -174,6 +173,16 @@ def _open(config: DeskConfig, source_name: str, inbound: InboundPost, customer: 
         chat_platform=route.platform,
         chat_channel=route.channel,
     )
+
+
+def _inserted_posts(session: Session, rows: list[dict]) -> list[int]:
+    """Insert the posts' `rows` together; returns their ids in order. PostgreSQL returns them in order from a few
+    statements. SQLite would insert one row a statement to do so; there they are inserted together and sorted: a
+    statement's rows get ascending rowids in the order of its VALUES, and no one else writes meanwhile (this
+    transaction holds the write lock)."""
+    if session.get_bind().dialect.name == "sqlite":
+        return sorted(session.execute(insert(Post).returning(Post.id), rows).scalars())
+    return list(session.execute(insert(Post).returning(Post.id, sort_by_parameter_order=True), rows).scalars())
 
 
 def _post_row(source_name: str, item: _Placed, now) -> dict:
