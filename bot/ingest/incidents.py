@@ -99,7 +99,6 @@ def group(session: Session, config: DeskConfig, stored: list[Ingested], now: dat
             continue
         members = sorted([*alike, me], key=lambda c: c.conversation_id)
         incident = desk_incidents.start(session, config.sla, *channel, now)
-        growing[channel].add(incident)
         for member in members:
             _join(joining, growing[channel], incident, session.get(Conversation, member.conversation_id), member)
         pools[channel] = [c for c in pool if c not in alike]
@@ -144,30 +143,24 @@ def _growing(session: Session, channel: tuple[str, str], since: datetime) -> lis
 
 
 class _Growing:
-    """A channel's growing incidents, with all their phrasings' keys in one list (in the incidents' order) made again
-    only when a phrasing is added (at most PHRASINGS an incident): a post is compared with all of them in one call,
-    which costs a quarter of a call per incident."""
+    """A channel's growing incidents, with all their phrasings' keys in one list, in the order they were kept (added
+    to as phrasings are): a post is compared with all of them in one call, which costs a quarter of a call per
+    incident."""
 
     def __init__(self, incidents: list[Incident]) -> None:
-        self.incidents = incidents
-        self._keys: list[str] | None = None
-        self._owners: list[Incident] = []  # the incident of each key
+        self.keys: list[str] = []
+        self.owners: list[Incident] = []  # the incident of each key
+        for incident in incidents:
+            self.kept(incident, incident.phrasings)
 
     def alike(self, key: str, cutoff: int) -> Incident | None:
-        """The incident whose phrasings `key` is most alike, if alike enough (the first, on a tie)."""
-        if self._keys is None:
-            self._keys = [p["key"] for incident in self.incidents for p in incident.phrasings]
-            self._owners = [incident for incident in self.incidents for _ in incident.phrasings]
-        found = process.extractOne(key, self._keys, scorer=fuzz.token_set_ratio, score_cutoff=cutoff)
-        return self._owners[found[2]] if found else None
+        """The incident whose phrasings `key` is most alike, if alike enough (on a tie, the phrasing kept first)."""
+        found = process.extractOne(key, self.keys, scorer=fuzz.token_set_ratio, score_cutoff=cutoff)
+        return self.owners[found[2]] if found else None
 
-    def add(self, incident: Incident) -> None:
-        self.incidents.append(incident)
-        self._keys = None
-
-    def phrased(self) -> None:
-        """An incident's phrasings are more than they were."""
-        self._keys = None
+    def kept(self, incident: Incident, phrasings: list[dict]) -> None:
+        self.keys += [phrasing["key"] for phrasing in phrasings]
+        self.owners += [incident] * len(phrasings)
 
 
 def _join(joining: dict[int, tuple[Incident, list[Conversation]]], growing: _Growing, incident: Incident,
@@ -176,8 +169,7 @@ def _join(joining: dict[int, tuple[Incident, list[Conversation]]], growing: _Gro
     joining.setdefault(incident.id, (incident, []))[1].append(conversation)
     kept = len(incident.phrasings)
     incident.phrasings = _counted(incident.phrasings, member)
-    if len(incident.phrasings) > kept:
-        growing.phrased()
+    growing.kept(incident, incident.phrasings[kept:])  # a new phrasing comes last
 
 
 def _counted(phrasings: list[dict], member: _Candidate) -> list[dict]:

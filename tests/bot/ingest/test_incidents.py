@@ -323,7 +323,7 @@ WORDS = st.sampled_from(["app", "down", "login", "cannot", "again", "parcel", "l
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.lists(st.lists(WORDS, min_size=1, max_size=5).map(" ".join), min_size=1, max_size=4), max_size=6),
        st.lists(WORDS, min_size=1, max_size=5).map(" ".join), st.sampled_from([50, 70, 85, 100]))
-def test_the_alike_incident_is_the_one_with_the_best_phrasing_the_first_on_a_tie(phrasings, key, cutoff):
+def test_the_alike_incident_is_the_one_with_the_best_phrasing_the_first_kept_on_a_tie(phrasings, key, cutoff):
     growing = [Incident(id=n, chat_platform="slack", chat_channel="C", opened_at=NOW, updated_at=NOW,
                         phrasings=[{"text": p, "key": p, "count": 1} for p in kept]) for n, kept in enumerate(phrasings)]
     best = max((fuzz.token_set_ratio(key, p["key"]) for incident in growing for p in incident.phrasings), default=0)
