@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, insert, update
+from sqlalchemy import insert, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -62,26 +62,39 @@ def start(session: Session, sla: SlaConfig, platform: str, channel: str, now: da
 
 def join(session: Session, joins: list[tuple[Incident, list[Conversation]]], now: datetime) -> None:
     """Each incident's conversations are part of it now (a page's joins at once); the waiting chat messages of
-    those without a thread of their own are folded, by one statement run for each. The entries are written with
+    those without a thread of their own are folded (`_fold`). The entries are written with
     Core (bot/delivery/queue.py), so nothing of the ORM's need be flushed first: the joins are flushed together."""
-    folded = []
+    label_of: dict[int, str] = {}  # folded conversation -> its incident's label
     for incident, conversations in joins:
         incident.updated_at = now
         for conversation in conversations:
             conversation.incident_id = incident.id
-        folded += [{"folded": conversation.id, "why": {"skipped": f"folded into incident {label(incident.id)}"}}
-                   for conversation in conversations if conversation.chat_thread_id is None]
-    if folded:  # one statement, run for each folded conversation
-        outbox = OutboxEntry.__table__
-        session.connection().execute(update(outbox).where(
-            outbox.c.conversation_id == bindparam("folded"), outbox.c.status == OutboxStatus.PENDING,
-            outbox.c.kind.like("chat.%"), ~outbox.c.kind.like("chat.approval%"),  # a lead must see those
-        ).values(status=OutboxStatus.DONE, done_at=now, result=bindparam("why", type_=outbox.c.result.type)), folded)
+            if conversation.chat_thread_id is None:
+                label_of[conversation.id] = label(incident.id)
+    _fold(session, label_of, now)
     audit = [{"at": now, "actor": "socialdesk", "action": "incident.join", "conversation_id": conversation.id,
               "detail": {"incident": incident.id}} for incident, conversations in joins for conversation in conversations]
     if audit:  # Core too: nothing reads them back, and the ORM would insert them one by one on SQLite
         session.flush()  # the audit log keeps its order
         session.execute(insert(AuditEvent.__table__), audit)
+
+
+def _fold(session: Session, label_of: dict[int, str], now: datetime) -> None:
+    """The waiting chat messages of the folded conversations are done, with nothing sent (but approval requests: a
+    lead must see those). Found by conversation alone, then written by id: asked for waiting ones too, the databases
+    walked every waiting entry, and there are many in a surge."""
+    if not label_of:
+        return
+    outbox, connection = OutboxEntry.__table__, session.connection()
+    waiting: dict[str, list[int]] = {}
+    for entry_id, conversation_id, kind, status in connection.execute(
+            select(outbox.c.id, outbox.c.conversation_id, outbox.c.kind, outbox.c.status)
+            .where(outbox.c.conversation_id.in_(list(label_of)))):
+        if status == OutboxStatus.PENDING and kind.startswith("chat.") and not kind.startswith("chat.approval"):
+            waiting.setdefault(label_of[conversation_id], []).append(entry_id)
+    for incident, ids in waiting.items():
+        connection.execute(update(outbox).where(outbox.c.id.in_(ids)).values(
+            status=OutboxStatus.DONE, done_at=now, result={"skipped": f"folded into incident {incident}"}))
 
 
 def leave(session: Session, conversation: Conversation, actor: str, now: datetime, every: timedelta) -> Incident:
