@@ -14,10 +14,11 @@ same verdict for one clock.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, false, func, literal, or_, select
+from sqlalchemy import String, and_, case, false, func, literal, or_, select
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session
 
@@ -56,6 +57,11 @@ class Group:
 
 Ranges = list[tuple[datetime, datetime | None]]  # [start, end) each, None: no end
 HOUR = timedelta(hours=1)
+SMALL = 3 * HOUR  # what is left to count from the clocks, at most, for `_small_queries`
+
+
+Counted = dict[str, dict[str, dict[str, list[int]]]]  # grouping -> group -> kind -> the six counts
+Timed = dict[str, dict[str, Counter[float]]]  # grouping -> group -> first-response time -> how many
 
 
 def tally(session: Session, by: str, start: datetime, end: datetime | None, now: datetime,
@@ -63,94 +69,126 @@ def tally(session: Session, by: str, start: datetime, end: datetime | None, now:
     """The clocks that started in [start, end) grouped `by` OVERALL (one group, ""), AGENT, NETWORK or TAG (a clock
     counts under each of its conversation's tags); only conversations tagged with any of `tags`, when given. Grouped
     by anything but OVERALL, resolution clocks are left out (the sections show responses only)."""
-    kinds = (FIRST, NEXT, RESOLUTION) if by == OVERALL else (FIRST, NEXT)
-    scope = "" if not tags else tags[0] if len(tags) == 1 and by != TAG else None  # the rollup rows that fit
-    kept, cutoff = _kept(session, start, end) if scope is not None else ([], None)
-    counts: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0] * 6))
-    times: dict[str, Counter[float]] = defaultdict(Counter)
-    if kept:
-        _add_kept(session, by, scope, kinds, kept, counts, times)
-        _add_fallen_due(session, by, kinds, kept, cutoff, now, tags, counts)
+    return tally_all(session, (by,), start, end, now, tags)[by]
+
+
+def tally_all(session: Session, bys: tuple[str, ...], start: datetime, end: datetime | None, now: datetime,
+              tags: tuple[str, ...] = ()) -> dict[str, dict[str, Group]]:
+    """`tally` for each grouping of `bys`, read in one pass: the kept rows of every grouping in one query, the rest
+    of the window counted once for all of them (each query returns the cells of kind, responder, network and the
+    conversation's tags, which Python adds into every grouping's groups)."""
+    passes: dict[str | None, list[str]] = defaultdict(list)
+    for by in dict.fromkeys(bys):
+        passes["" if not tags else tags[0] if len(tags) == 1 and by != TAG else None].append(by)  # the rows that fit
+    counts: Counted = {by: defaultdict(lambda: defaultdict(lambda: [0] * 6)) for by in bys}
+    times: Timed = {by: defaultdict(Counter) for by in bys}
     connection = session.connection()
-    for rest in _rest(start, end, kept):  # a query each: the databases walk the index for one range, not for an OR
-        for name, kind, *numbers in connection.execute(_counted(by, kinds, [rest], now, tags)):
-            counts[name][kind] = [have + int(n or 0) for have, n in zip(counts[name][kind], numbers, strict=True)]
-        for name, seconds, taking in connection.execute(_first_responses(by, [rest], tags)):
-            times[name][seconds] += int(taking)
-    return {name: Group({kind: Counts(*numbers) for kind, numbers in kinds_of.items()},
-                        *(histogram.ranked(times[name]) or (None, None)))
-            for name, kinds_of in counts.items()}
+    for scope, its in passes.items():
+        kept, cutoff = _kept(session, start, end) if scope is not None else ([], None)
+        if kept:
+            _add_kept(session, tuple(its), scope, kept, counts, times)
+            _add_fallen_due(session, tuple(its), kept, cutoff, now, tags, counts)
+        rests = _rest(start, end, kept)
+        with _small_queries(connection, sum((min(e or now, now) - s for s, e in rests), timedelta(0)) <= SMALL):
+            for rest in rests:  # a query each: the databases walk the index for one range, not for an OR
+                _add_counted(connection, tuple(its), rest, now, tags, counts, times)
+    return {by: {name: Group({kind: Counts(*numbers) for kind, numbers in kinds_of.items()},
+                             *(histogram.ranked(times[by][name]) or (None, None)))
+                 for name, kinds_of in counts[by].items()}
+            for by in bys}
 
 
-def _group(by: str) -> ColumnElement:
-    return {
-        OVERALL: literal(""),
-        AGENT: func.coalesce(Agent.name, UNASSIGNED),
-        NETWORK: Conversation.network,
-        TAG: ConversationTag.tag,
-    }[by].label("grp")
+@contextmanager
+def _small_queries(connection, small: bool):
+    """PostgreSQL plans a query over a few thousand clocks as a big one (their tags looked up one by one weigh in the
+    estimate): compiled (JIT) and with parallel workers, which took longer to start than the query to run. Not for
+    a query over a few hours of clocks at most (`small`)."""
+    if not small or connection.dialect.name != "postgresql":
+        yield
+        return
+    settings = ("jit", "max_parallel_workers_per_gather")
+    for name, value in zip(settings, ("off", "0"), strict=True):
+        connection.exec_driver_sql(f"SET LOCAL {name} = {value}")
+    try:
+        yield
+    finally:
+        for name in settings:
+            connection.exec_driver_sql(f"SET LOCAL {name} TO DEFAULT")
 
 
-def _within(column, ranges: Ranges) -> ColumnElement:
-    return or_(false(), *[and_(column >= start, *([column < end] if end is not None else []))
-                          for start, end in ranges])
+def _kinds(by: str) -> tuple[str, ...]:
+    return (FIRST, NEXT, RESOLUTION) if by == OVERALL else (FIRST, NEXT)
 
 
-def _scoped(query, by: str, kinds: tuple[str, ...], ranges: Ranges | None, tags: tuple[str, ...]):
-    """`query` over the clocks of `kinds` started in `ranges` (None: any time) with their conversations (and what `by`
-    groups by)."""
-    query = query.select_from(SlaClock).join(Conversation, Conversation.id == SlaClock.conversation_id)
-    if by == AGENT:
-        query = query.outerjoin(Agent, Agent.id == func.coalesce(SlaClock.agent_id, Conversation.assignee_id))
-    elif by == TAG:
-        query = query.join(ConversationTag, ConversationTag.conversation_id == Conversation.id)
-    query = query.where(SlaClock.kind.in_(kinds))
-    if ranges is not None:
-        query = query.where(_within(SlaClock.started_at, ranges))
+def _groups(bys: tuple[str, ...], kind: str, agent: str, network: str, tags: str | None):
+    """The (grouping, group) pairs of `bys` a clock of `kind` counts in."""
+    for by in bys:
+        if by == OVERALL:
+            yield by, ""
+        elif kind != RESOLUTION:
+            if by == AGENT:
+                yield by, agent
+            elif by == NETWORK:
+                yield by, network
+            else:
+                yield from ((by, tag) for tag in (tags or "").split())
+
+
+def _agent_names(connection) -> dict[int, str]:
+    return dict(connection.execute(select(Agent.id, Agent.name)).all())
+
+
+def _tag_list():
+    """A conversation's tags as one string, space between (a tag has no space), for queries over Conversation."""
+    return (select(func.aggregate_strings(ConversationTag.tag, " "))
+            .where(ConversationTag.conversation_id == Conversation.id).scalar_subquery())
+
+
+def _cells(bys: tuple[str, ...], tags: tuple[str, ...], *columns):
+    """The clocks of the kinds `bys` count with their responder's id (else the owner's), network and tags (only
+    when grouped by them), and `columns`, to be grouped by the first four."""
+    kinds = tuple(dict.fromkeys(kind for by in bys for kind in _kinds(by)))
+    tag_list = _tag_list() if TAG in bys else literal(None, String())
+    query = (select(SlaClock.kind.label("kind"),
+                    func.coalesce(SlaClock.agent_id, Conversation.assignee_id).label("agent"),
+                    Conversation.network.label("network"), tag_list.label("tags"), *columns)
+             .select_from(SlaClock).join(Conversation, Conversation.id == SlaClock.conversation_id)
+             .where(SlaClock.kind.in_(kinds)))
     return query.where(conversation_tags.tagged(tags)) if tags else query
 
 
-def _counted(by: str, kinds: tuple[str, ...], ranges: Ranges, now: datetime, tags: tuple[str, ...]):
-    """Per group and kind: clocks, spam, responded, responded leaving spam out, met, missed."""
+def _add_counted(connection, bys: tuple[str, ...], rest: tuple[datetime, datetime | None], now: datetime,
+                 tags: tuple[str, ...], counts: Counted, times: Timed) -> None:
+    """Count the clocks that started in `rest` into every grouping of `bys`."""
     done = or_(and_(SlaClock.kind == RESOLUTION, SlaClock.outcome == RESOLVED),
                and_(SlaClock.kind != RESOLUTION, SlaClock.outcome == RESPONDED))
     spam = Conversation.intent == "spam"
     met = case((and_(done, SlaClock.stopped_at <= SlaClock.due_at), 1), else_=0)
     missed = case((done, case((SlaClock.stopped_at > SlaClock.due_at, 1), else_=0)),
                   (func.coalesce(SlaClock.stopped_at, literal(now, UTCDateTime())) > SlaClock.due_at, 1), else_=0)
-    figures = (func.count(), func.sum(case((spam, 1), else_=0)), func.sum(case((done, 1), else_=0)),
-               func.sum(case((and_(done, ~spam), 1), else_=0)), func.sum(met), func.sum(missed))
-    if by != TAG:
-        group = _group(by)
-        return _scoped(select(group, SlaClock.kind, *figures), by, kinds, ranges, tags).group_by(group, SlaClock.kind)
-    per = _by_conversation(select(SlaClock.kind, *[f.label(f"f{i}") for i, f in enumerate(figures)]), kinds, ranges,
-                           tags, SlaClock.kind)
-    return (select(ConversationTag.tag, per.c.kind, *[func.sum(per.c[f"f{i}"]) for i in range(len(figures))])
-            .join(ConversationTag, ConversationTag.conversation_id == per.c.conversation_id)
-            .group_by(ConversationTag.tag, per.c.kind))
+    flags = (case((spam, 1), else_=0), case((done, 1), else_=0), case((and_(done, ~spam), 1), else_=0), met, missed)
+    within = _within(SlaClock.started_at, [rest])
+    per_clock = _cells(bys, tags, *[flag.label(f"f{i}") for i, flag in enumerate(flags)]).where(within).subquery()
+    cell = (per_clock.c.kind, per_clock.c.agent, per_clock.c.network, per_clock.c.tags)
+    names = _agent_names(connection) if AGENT in bys else {}
+    query = select(*cell, func.count(), *[func.sum(per_clock.c[f"f{i}"]) for i in range(len(flags))]).group_by(*cell)
+    for kind, agent, network, its_tags, *numbers in connection.execute(query):
+        for by, name in _groups(bys, kind, names.get(agent, UNASSIGNED), network, its_tags):
+            have = counts[by][name][kind]
+            have[:] = [h + int(n or 0) for h, n in zip(have, numbers, strict=True)]
+    responded = _cells(bys, tags, SlaClock.response_seconds.label("seconds")).where(
+        within, SlaClock.kind == FIRST, SlaClock.outcome == RESPONDED, SlaClock.response_seconds.is_not(None)
+    ).subquery()
+    cell = (responded.c.agent, responded.c.network, responded.c.tags, responded.c.seconds)
+    for agent, network, its_tags, seconds, taking in connection.execute(
+            select(*cell, func.count()).group_by(*cell)):
+        for by, name in _groups(bys, FIRST, names.get(agent, UNASSIGNED), network, its_tags):
+            times[by][name][seconds] += int(taking)
 
 
-def _first_responses(by: str, ranges: Ranges, tags: tuple[str, ...]):
-    """Per group, the first responses' times and how many took each."""
-    responded = (SlaClock.outcome == RESPONDED, SlaClock.response_seconds.is_not(None))
-    if by != TAG:
-        group = _group(by)
-        return (_scoped(select(group, SlaClock.response_seconds, func.count()), by, (FIRST,), ranges, tags)
-                .where(*responded).group_by(group, SlaClock.response_seconds))
-    per = _by_conversation(select(SlaClock.response_seconds.label("seconds"), func.count().label("n")), (FIRST,),
-                           ranges, tags, SlaClock.response_seconds, where=responded)
-    return (select(ConversationTag.tag, per.c.seconds, func.sum(per.c.n))
-            .join(ConversationTag, ConversationTag.conversation_id == per.c.conversation_id)
-            .group_by(ConversationTag.tag, per.c.seconds))
-
-
-def _by_conversation(query, kinds: tuple[str, ...], ranges: Ranges, tags: tuple[str, ...], *group_by, where=()):
-    """`query` per conversation (and `group_by`), to be joined to the conversations' tags: grouped first, PostgreSQL
-    looks up the tags of the few conversations there are, where joined directly it read every tag there is."""
-    conversation = (SlaClock.conversation_id + 0).label("conversation_id")  # not the column: grouped by it, SQLite
-    # walked every clock in the order of the index that starts with it, to spare itself a sort
-    query = _scoped(query.add_columns(conversation), OVERALL, kinds, ranges, tags)
-    return query.where(*where).group_by(conversation, *group_by).subquery()
+def _within(column, ranges: Ranges) -> ColumnElement:
+    return or_(false(), *[and_(column >= start, *([column < end] if end is not None else []))
+                          for start, end in ranges])
 
 
 # --- the kept hours ---------------------------------------------------------------------------
@@ -186,33 +224,35 @@ def _rest(start: datetime, end: datetime | None, kept: Ranges) -> Ranges:
     return rest
 
 
-def _add_kept(session: Session, by: str, scope: str, kinds: tuple[str, ...], kept: Ranges,
-              counts: dict[str, dict[str, list[int]]], times: dict[str, Counter[float]]) -> None:
-    """Add the kept rows of the `kept` hours: their counts, and their histograms of first-response times."""
+def _add_kept(session: Session, bys: tuple[str, ...], scope: str, kept: Ranges, counts: Counted,
+              times: Timed) -> None:
+    """Add the kept rows of the `kept` hours of every grouping of `bys`: their counts, and their histograms of
+    first-response times (one query each for all the groupings)."""
     connection = session.connection()
-    rows = (StatsRollup.scope == scope, StatsRollup.grouping == by, _within(StatsRollup.hour, kept))
-    names = dict(connection.execute(select(Agent.id, Agent.name)).all()) if by == AGENT else {}
+    rows = (StatsRollup.scope == scope, StatsRollup.grouping.in_(bys), _within(StatsRollup.hour, kept))
+    names = _agent_names(connection) if AGENT in bys else {}
 
-    def named(grp: str) -> str:
+    def named(by: str, grp: str) -> str:
         return (names.get(int(grp), UNASSIGNED) if grp else UNASSIGNED) if by == AGENT else grp  # agents by id
 
-    summed = select(StatsRollup.grp, StatsRollup.kind, *[func.sum(getattr(StatsRollup, name)) for name in
-                                                          ("clocks", "spam", "responded", "responded_counted", "met",
-                                                           "missed")])
-    for grp, kind, *numbers in connection.execute(summed.where(*rows, StatsRollup.kind.in_(kinds))
-                                                  .group_by(StatsRollup.grp, StatsRollup.kind)):
-        name = named(grp)
-        counts[name][kind] = [have + int(n) for have, n in zip(counts[name][kind], numbers, strict=True)]
-    timed: dict[str, int] = defaultdict(int)
-    for grp, data in connection.execute(select(StatsRollup.grp, StatsRollup.times).where(
+    summed = select(StatsRollup.grouping, StatsRollup.grp, StatsRollup.kind,
+                    *[func.sum(getattr(StatsRollup, name)) for name in
+                      ("clocks", "spam", "responded", "responded_counted", "met", "missed")])
+    for by, grp, kind, *numbers in connection.execute(
+            summed.where(*rows).group_by(StatsRollup.grouping, StatsRollup.grp, StatsRollup.kind)):
+        if kind in _kinds(by):
+            have = counts[by][named(by, grp)][kind]
+            have[:] = [h + int(n) for h, n in zip(have, numbers, strict=True)]
+    timed: dict[tuple[str, str], int] = defaultdict(int)
+    for by, grp, data in connection.execute(select(StatsRollup.grouping, StatsRollup.grp, StatsRollup.times).where(
             *rows, StatsRollup.kind == FIRST, StatsRollup.times.is_not(None))):
-        timed[named(grp)] += histogram.decode(data)  # adding histograms is adding integers
-    for name, total in timed.items():
-        times[name].update(histogram.times(total))
+        timed[(by, named(by, grp))] += histogram.decode(data)  # adding histograms is adding integers
+    for (by, name), total in timed.items():
+        times[by][name].update(histogram.times(total))
 
 
-def _add_fallen_due(session: Session, by: str, kinds: tuple[str, ...], kept: Ranges, cutoff: datetime | None,
-                    now: datetime, tags: tuple[str, ...], counts: dict[str, dict[str, list[int]]]) -> None:
+def _add_fallen_due(session: Session, bys: tuple[str, ...], kept: Ranges, cutoff: datetime | None, now: datetime,
+                    tags: tuple[str, ...], counts: Counted) -> None:
     """The kept rows count a running clock as missed when it was due before their cutoff; one due between the cutoff
     and `now` is missed now (or, should `now` be earlier than the cutoff, not yet)."""
     if cutoff is None or cutoff == now:
@@ -220,8 +260,11 @@ def _add_fallen_due(session: Session, by: str, kinds: tuple[str, ...], kept: Ran
     low, high = sorted((cutoff, now))
     # found by the index of the running clocks' due times, then kept to the kept hours here: with the hours in the
     # query, SQLite walked every clock of the window instead
-    query = _scoped(select(_group(by), SlaClock.kind, SlaClock.started_at), by, kinds, None, tags).where(
-        SlaClock.stopped_at.is_(None), SlaClock.due_at >= low, SlaClock.due_at < high)
-    for name, kind, started_at in session.connection().execute(query):
+    connection = session.connection()
+    query = _cells(bys, tags, SlaClock.started_at).where(SlaClock.stopped_at.is_(None), SlaClock.due_at >= low,
+                                                        SlaClock.due_at < high)
+    names = _agent_names(connection) if AGENT in bys else {}
+    for kind, agent, network, its_tags, started_at in connection.execute(query):
         if any(start <= started_at < end for start, end in kept):
-            counts[name][kind][5] += 1 if now > cutoff else -1
+            for by, name in _groups(bys, kind, names.get(agent, UNASSIGNED), network, its_tags):
+                counts[by][name][kind][5] += 1 if now > cutoff else -1
