@@ -34,6 +34,14 @@ def hour_of(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
 
 
+SLOT_MINUTES = 5  # StatsSlot: the hour's figures again, by five minutes
+
+
+def slot_of(moment: datetime) -> datetime:
+    moment = moment.astimezone(UTC)
+    return moment.replace(minute=moment.minute - moment.minute % SLOT_MINUTES, second=0, microsecond=0)
+
+
 def mark(connection: Connection, hours: Iterable[datetime]) -> None:
     """The kept figures of `hours` are stale: one more on their version (a row of its own for an hour without one)."""
     rows = [{"hour": hour, "version": 1, "rolled_version": 0} for hour in sorted(set(hours))]  # in order: no deadlock

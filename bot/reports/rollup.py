@@ -28,8 +28,8 @@ from bot.reports import histogram
 from bot.reports.tally import AGENT, NETWORK, OVERALL, TAG
 from bot.sla.clocks import FIRST, NEXT, RESOLUTION, RESOLVED, RESPONDED
 from storage.db import session_scope
-from storage.hours import hour_of, mark
-from storage.models import Conversation, ConversationTag, SlaClock, StatsCutoff, StatsHour, StatsRollup
+from storage.hours import hour_of, mark, slot_of
+from storage.models import Conversation, ConversationTag, SlaClock, StatsCutoff, StatsHour, StatsRollup, StatsSlot
 
 HOUR = timedelta(hours=1)
 COUNTS = ("clocks", "spam", "responded", "responded_counted", "met", "missed")
@@ -70,7 +70,8 @@ def _to_count(engine: Engine, now: datetime) -> list[datetime]:
         if not firsts:
             return []
         current = set(session.execute(select(StatsHour.hour).where(StatsHour.hour >= min(firsts),
-                                                                    StatsHour.version == StatsHour.rolled_version))
+                                                                    StatsHour.version == StatsHour.rolled_version,
+                                                                    StatsHour.version == StatsHour.slotted_version))
                       .scalars())
     hours, hour = [], min(firsts)
     while hour <= last:
@@ -90,21 +91,26 @@ def count_hour(engine: Engine, hour: datetime) -> None:
         # hour marked (its version moves on past the one recorded below)
         version = session.execute(select(StatsHour.version).where(StatsHour.hour == hour)).scalar_one()
         cutoff = session.execute(select(StatsCutoff.at)).scalar_one()
-        rows = _figures(session, hour, cutoff)
+        rows, slots = _figures(session, hour, cutoff)
         connection.execute(delete(StatsRollup).where(StatsRollup.hour == hour))
+        connection.execute(delete(StatsSlot).where(StatsSlot.slot >= hour, StatsSlot.slot < hour + HOUR))
         if rows:
             connection.execute(insert(StatsRollup), rows)
-        connection.execute(update(StatsHour).where(StatsHour.hour == hour).values(rolled_version=version))
+        if slots:
+            connection.execute(insert(StatsSlot), slots)
+        connection.execute(update(StatsHour).where(StatsHour.hour == hour).values(rolled_version=version,
+                                                                                   slotted_version=version))
 
 
-def _figures(session: Session, hour: datetime, cutoff: datetime) -> list[dict]:
-    """The hour's rows: every clock that started in it, counted as tally.py counts it with `now` the cutoff."""
+def _figures(session: Session, hour: datetime, cutoff: datetime) -> tuple[list[dict], list[dict]]:
+    """The hour's rows and its slots' (StatsSlot): every clock that started in it, counted as tally.py counts it with
+    `now` the cutoff."""
     in_hour = (SlaClock.started_at >= hour, SlaClock.started_at < hour + HOUR,
                SlaClock.kind.in_((FIRST, NEXT, RESOLUTION)))
     clocks = session.execute(
         select(SlaClock.kind, SlaClock.due_at, SlaClock.stopped_at, SlaClock.outcome, SlaClock.response_seconds,
                func.coalesce(SlaClock.agent_id, Conversation.assignee_id), Conversation.network, Conversation.intent,
-               SlaClock.conversation_id)
+               SlaClock.conversation_id, SlaClock.started_at)
         .join(Conversation, Conversation.id == SlaClock.conversation_id).where(*in_hour)).all()
     tags: dict[int, tuple[str, ...]] = defaultdict(tuple)
     tagged = select(ConversationTag.conversation_id, ConversationTag.tag).where(
@@ -113,25 +119,31 @@ def _figures(session: Session, hour: datetime, cutoff: datetime) -> list[dict]:
         tags[conversation_id] += (tag,)
     # first the clocks alike (kind, responder, network, tags) added up, then each such cell into its groups
     cells: dict[tuple, list[int]] = defaultdict(lambda: [0] * (len(COUNTS) + 1))
-    for kind, due_at, stopped_at, outcome, seconds, agent, network, intent, conversation_id in clocks:
+    for kind, due_at, stopped_at, outcome, seconds, agent, network, intent, conversation_id, started_at in clocks:
         done = outcome == (RESOLVED if kind == RESOLUTION else RESPONDED)
         spam = intent == "spam"
         missed = (stopped_at or cutoff) > due_at  # done: it stopped late; else: stopped or still running past due
-        cell = cells[(kind, "" if agent is None else str(agent), network, tags.get(conversation_id, ()))]
+        cell = cells[(kind, "" if agent is None else str(agent), network, tags.get(conversation_id, ()),
+                      slot_of(started_at))]
         for index, figure in enumerate((1, spam, done, done and not spam, done and not missed, missed)):
             cell[index] += figure
         if kind == FIRST and outcome == RESPONDED and seconds is not None:
             cell[-1] += histogram.of(seconds)
     groups: dict[tuple[str, str, str, str], list[int]] = defaultdict(lambda: [0] * (len(COUNTS) + 1))
-    for (kind, agent, network, its_tags), cell in cells.items():
+    slots: dict[tuple[datetime, str, str, str], list[int]] = defaultdict(lambda: [0] * (len(COUNTS) + 1))
+    for (kind, agent, network, its_tags, slot), cell in cells.items():
         for scope in ("", *its_tags):
             keys = [(OVERALL, "")]
             if kind != RESOLUTION:
                 keys += [(AGENT, agent), (NETWORK, network)] + ([(TAG, tag) for tag in its_tags] if scope == "" else [])
             for grouping, grp in keys:
-                group = groups[(scope, grouping, kind, grp)]
-                for index, figure in enumerate(cell):
-                    group[index] += figure
-    return [{"scope": scope, "grouping": grouping, "hour": hour, "kind": kind, "grp": grp,
-             **dict(zip(COUNTS, counts[:-1], strict=True)), "times": histogram.encode(counts[-1])}
-            for (scope, grouping, kind, grp), counts in groups.items()]
+                for group in (groups[(scope, grouping, kind, grp)],
+                              *([slots[(slot, grouping, kind, grp)]] if scope == "" else [])):
+                    for index, figure in enumerate(cell):
+                        group[index] += figure
+    return ([{"scope": scope, "grouping": grouping, "hour": hour, "kind": kind, "grp": grp,
+              **dict(zip(COUNTS, counts[:-1], strict=True)), "times": histogram.encode(counts[-1])}
+             for (scope, grouping, kind, grp), counts in groups.items()],
+            [{"slot": slot, "grouping": grouping, "kind": kind, "grp": grp,
+              **dict(zip(COUNTS, counts[:-1], strict=True)), "times": histogram.encode(counts[-1])}
+             for (slot, grouping, kind, grp), counts in slots.items()])

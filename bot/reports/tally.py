@@ -25,8 +25,8 @@ from sqlmodel import Session
 from bot.desk import tags as conversation_tags
 from bot.reports import histogram
 from bot.sla.clocks import FIRST, NEXT, RESOLUTION, RESOLVED, RESPONDED
-from storage.hours import hour_of
-from storage.models import Agent, Conversation, ConversationTag, SlaClock, StatsCutoff, StatsHour, StatsRollup
+from storage.hours import SLOT_MINUTES, hour_of, slot_of
+from storage.models import Agent, Conversation, ConversationTag, SlaClock, StatsCutoff, StatsHour, StatsRollup, StatsSlot
 from storage.types import UTCDateTime
 
 UNASSIGNED = "unassigned"
@@ -57,6 +57,7 @@ class Group:
 
 Ranges = list[tuple[datetime, datetime | None]]  # [start, end) each, None: no end
 HOUR = timedelta(hours=1)
+SLOT = timedelta(minutes=SLOT_MINUTES)
 SMALL = 3 * HOUR  # what is left to count from the clocks, at most, for `_small_queries`
 
 
@@ -84,9 +85,13 @@ def tally_all(session: Session, bys: tuple[str, ...], start: datetime, end: date
     times: Timed = {by: defaultdict(Counter) for by in bys}
     connection = session.connection()
     for scope, its in passes.items():
-        kept, cutoff = _kept(session, start, end) if scope is not None else ([], None)
+        hours, in_slots, cutoff = _kept(session, start, end, scope == "") if scope is not None else ([], [], None)
+        kept = sorted(hours + in_slots)
+        if hours:
+            _add_kept(session, tuple(its), StatsRollup.hour, hours, counts, times, StatsRollup.scope == scope)
+        if in_slots:
+            _add_kept(session, tuple(its), StatsSlot.slot, in_slots, counts, times)
         if kept:
-            _add_kept(session, tuple(its), scope, kept, counts, times)
             _add_fallen_due(session, tuple(its), kept, cutoff, now, tags, counts)
         rests = _rest(start, end, kept)
         with _small_queries(connection, sum((min(e or now, now) - s for s, e in rests), timedelta(0)) <= SMALL):
@@ -194,22 +199,39 @@ def _within(column, ranges: Ranges) -> ColumnElement:
 # --- the kept hours ---------------------------------------------------------------------------
 
 
-def _kept(session: Session, start: datetime, end: datetime | None) -> tuple[Ranges, datetime | None]:
-    """The runs of whole hours in [start, end) whose kept rows are current, and the cutoff they were counted at."""
-    first = hour_of(start) + (HOUR if hour_of(start) < start else timedelta(0))
-    query = select(StatsHour.hour, select(StatsCutoff.at).scalar_subquery()).where(
-        StatsHour.version == StatsHour.rolled_version, StatsHour.hour >= first)
+def _kept(session: Session, start: datetime, end: datetime | None,
+          slots: bool) -> tuple[Ranges, Ranges, datetime | None]:
+    """The runs of whole hours in [start, end) whose kept rows are current; the runs of five-minute slots in
+    [start, end) of its partial first and last hours whose slots are current (when `slots`); and the cutoff they were
+    counted at."""
+    query = select(StatsHour.hour, StatsHour.version == StatsHour.rolled_version,
+                   StatsHour.version == StatsHour.slotted_version, select(StatsCutoff.at).scalar_subquery()).where(
+        StatsHour.hour >= hour_of(start), or_(StatsHour.version == StatsHour.rolled_version,
+                                              StatsHour.version == StatsHour.slotted_version))
     if end is not None:
-        query = query.where(StatsHour.hour <= end - HOUR)
-    runs: Ranges = []
+        query = query.where(StatsHour.hour < end)
+    first_slot = slot_of(start) + (SLOT if slot_of(start) < start else timedelta(0))
+    hours: Ranges = []
+    in_slots: Ranges = []
     cutoff = None
-    for hour, counted_at in session.connection().execute(query.order_by(StatsHour.hour)):
-        cutoff = counted_at
-        if runs and runs[-1][1] == hour:
-            runs[-1] = (runs[-1][0], hour + HOUR)
-        else:
-            runs.append((hour, hour + HOUR))
-    return runs, cutoff
+    for hour, rolled, slotted, counted_at in session.connection().execute(query.order_by(StatsHour.hour)):
+        if start <= hour and (end is None or hour + HOUR <= end):
+            if rolled:
+                cutoff = counted_at
+                _extend(hours, hour, hour + HOUR)
+        elif slots and slotted:
+            low, high = max(hour, first_slot), hour + HOUR if end is None else min(hour + HOUR, slot_of(end))
+            if low < high:
+                cutoff = counted_at
+                _extend(in_slots, low, high)
+    return hours, in_slots, cutoff
+
+
+def _extend(runs: Ranges, start: datetime, end: datetime) -> None:
+    if runs and runs[-1][1] == start:
+        runs[-1] = (runs[-1][0], end)
+    else:
+        runs.append((start, end))
 
 
 def _rest(start: datetime, end: datetime | None, kept: Ranges) -> Ranges:
@@ -224,28 +246,30 @@ def _rest(start: datetime, end: datetime | None, kept: Ranges) -> Ranges:
     return rest
 
 
-def _add_kept(session: Session, bys: tuple[str, ...], scope: str, kept: Ranges, counts: Counted,
-              times: Timed) -> None:
-    """Add the kept rows of the `kept` hours of every grouping of `bys`: their counts, and their histograms of
-    first-response times (one query each for all the groupings)."""
+def _add_kept(session: Session, bys: tuple[str, ...], at, kept: Ranges, counts: Counted, times: Timed,
+              *where) -> None:
+    """Add the kept rows (StatsRollup, or StatsSlot: the table of the column `at`) of every grouping of `bys` in
+    the `kept` runs: their counts, and their histograms of first-response times (one query each for all the
+    groupings)."""
     connection = session.connection()
-    rows = (StatsRollup.scope == scope, StatsRollup.grouping.in_(bys), _within(StatsRollup.hour, kept))
+    table = at.class_
+    rows = (*where, table.grouping.in_(bys), _within(at, kept))
     names = _agent_names(connection) if AGENT in bys else {}
 
     def named(by: str, grp: str) -> str:
         return (names.get(int(grp), UNASSIGNED) if grp else UNASSIGNED) if by == AGENT else grp  # agents by id
 
-    summed = select(StatsRollup.grouping, StatsRollup.grp, StatsRollup.kind,
-                    *[func.sum(getattr(StatsRollup, name)) for name in
+    summed = select(table.grouping, table.grp, table.kind,
+                    *[func.sum(getattr(table, name)) for name in
                       ("clocks", "spam", "responded", "responded_counted", "met", "missed")])
     for by, grp, kind, *numbers in connection.execute(
-            summed.where(*rows).group_by(StatsRollup.grouping, StatsRollup.grp, StatsRollup.kind)):
+            summed.where(*rows).group_by(table.grouping, table.grp, table.kind)):
         if kind in _kinds(by):
             have = counts[by][named(by, grp)][kind]
             have[:] = [h + int(n) for h, n in zip(have, numbers, strict=True)]
     timed: dict[tuple[str, str], int] = defaultdict(int)
-    for by, grp, data in connection.execute(select(StatsRollup.grouping, StatsRollup.grp, StatsRollup.times).where(
-            *rows, StatsRollup.kind == FIRST, StatsRollup.times.is_not(None))):
+    for by, grp, data in connection.execute(select(table.grouping, table.grp, table.times).where(
+            *rows, table.kind == FIRST, table.times.is_not(None))):
         timed[(by, named(by, grp))] += histogram.decode(data)  # adding histograms is adding integers
     for (by, name), total in timed.items():
         times[by][name].update(histogram.times(total))
