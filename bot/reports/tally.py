@@ -87,14 +87,16 @@ def tally_all(session: Session, bys: tuple[str, ...], start: datetime, end: date
     for scope, its in passes.items():
         hours, in_slots, cutoff = _kept(session, start, end, scope == "") if scope is not None else ([], [], None)
         kept = sorted(hours + in_slots)
-        if hours:
-            _add_kept(session, tuple(its), StatsRollup.hour, hours, counts, times, StatsRollup.scope == scope)
-        if in_slots:
-            _add_kept(session, tuple(its), StatsSlot.slot, in_slots, counts, times)
-        if kept:
-            _add_fallen_due(session, tuple(its), kept, cutoff, now, tags, counts)
         rests = _rest(start, end, kept)
-        with _small_queries(connection, sum((min(e or now, now) - s for s, e in rests), timedelta(0)) <= SMALL):
+        small = (sum((min(e or now, now) - s for s, e in rests), timedelta(0)) <= SMALL
+                 and (cutoff is None or abs(now - cutoff) <= SMALL))  # the clocks left to count, and fallen due
+        with _small_queries(connection, small):
+            if hours:
+                _add_kept(session, tuple(its), StatsRollup.hour, hours, counts, times, StatsRollup.scope == scope)
+            if in_slots:
+                _add_kept(session, tuple(its), StatsSlot.slot, in_slots, counts, times)
+            if kept:
+                _add_fallen_due(session, tuple(its), kept, cutoff, now, tags, counts)
             for rest in rests:  # a query each: the databases walk the index for one range, not for an OR
                 _add_counted(connection, tuple(its), rest, now, tags, counts, times)
     return {by: {name: Group({kind: Counts(*numbers) for kind, numbers in kinds_of.items()},
@@ -106,8 +108,8 @@ def tally_all(session: Session, bys: tuple[str, ...], start: datetime, end: date
 @contextmanager
 def _small_queries(connection, small: bool):
     """PostgreSQL plans a query over a few thousand clocks as a big one (their tags looked up one by one weigh in the
-    estimate): compiled (JIT) and with parallel workers, which took longer to start than the query to run. Not for
-    a query over a few hours of clocks at most (`small`)."""
+    estimate): compiled (JIT) and with parallel workers, which took longer to start than the query to run. Off for
+    every query of a pass that counts a few hours of clocks at most (`small`)."""
     if not small or connection.dialect.name != "postgresql":
         yield
         return
