@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import String, and_, case, false, func, literal, or_, select
+from sqlalchemy import String, and_, case, false, func, literal, literal_column, or_, select, text
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session
 
@@ -84,6 +84,7 @@ def tally_all(session: Session, bys: tuple[str, ...], start: datetime, end: date
     counts: Counted = {by: defaultdict(lambda: defaultdict(lambda: [0] * 6)) for by in bys}
     times: Timed = {by: defaultdict(Counter) for by in bys}
     connection = session.connection()
+    names = dict(connection.execute(select(Agent.id, Agent.name)).all()) if AGENT in bys else {}  # by id
     for scope, its in passes.items():
         hours, in_slots, cutoff = _kept(session, start, end, scope == "") if scope is not None else ([], [], None)
         kept = sorted(hours + in_slots)
@@ -92,13 +93,14 @@ def tally_all(session: Session, bys: tuple[str, ...], start: datetime, end: date
                  and (cutoff is None or abs(now - cutoff) <= SMALL))  # the clocks left to count, and fallen due
         with _small_queries(connection, small):
             if hours:
-                _add_kept(session, tuple(its), StatsRollup.hour, hours, counts, times, StatsRollup.scope == scope)
+                _add_kept(session, tuple(its), names, StatsRollup.hour, hours, counts, times,
+                          StatsRollup.scope == scope)
             if in_slots:
-                _add_kept(session, tuple(its), StatsSlot.slot, in_slots, counts, times)
+                _add_kept(session, tuple(its), names, StatsSlot.slot, in_slots, counts, times)
             if kept:
-                _add_fallen_due(session, tuple(its), kept, cutoff, now, tags, counts)
+                _add_fallen_due(session, tuple(its), names, kept, cutoff, now, tags, counts)
             for rest in rests:  # a query each: the databases walk the index for one range, not for an OR
-                _add_counted(connection, tuple(its), rest, now, tags, counts, times)
+                _add_counted(connection, tuple(its), names, rest, now, tags, counts, times)
     return {by: {name: Group({kind: Counts(*numbers) for kind, numbers in kinds_of.items()},
                              *(histogram.ranked(times[by][name]) or (None, None)))
                  for name, kinds_of in counts[by].items()}
@@ -113,14 +115,14 @@ def _small_queries(connection, small: bool):
     if not small or connection.dialect.name != "postgresql":
         yield
         return
-    settings = ("jit", "max_parallel_workers_per_gather")
-    for name, value in zip(settings, ("off", "0"), strict=True):
-        connection.exec_driver_sql(f"SET LOCAL {name} = {value}")
+    settings = {"jit": "off", "max_parallel_workers_per_gather": "0"}  # for the transaction, until reset below
+    connection.execute(select(*[func.set_config(name, value, True) for name, value in settings.items()]))
     try:
         yield
     finally:
-        for name in settings:
-            connection.exec_driver_sql(f"SET LOCAL {name} TO DEFAULT")
+        name = literal_column("name")
+        connection.execute(select(func.set_config(name, literal_column("reset_val"), True)).select_from(
+            text("pg_settings")).where(name.in_(list(settings))))  # back to the session's values
 
 
 def _kinds(by: str) -> tuple[str, ...]:
@@ -139,10 +141,6 @@ def _groups(bys: tuple[str, ...], kind: str, agent: str, network: str, tags: str
                 yield by, network
             else:
                 yield from ((by, tag) for tag in (tags or "").split())
-
-
-def _agent_names(connection) -> dict[int, str]:
-    return dict(connection.execute(select(Agent.id, Agent.name)).all())
 
 
 def _tag_list():
@@ -164,8 +162,8 @@ def _cells(bys: tuple[str, ...], tags: tuple[str, ...], *columns):
     return query.where(conversation_tags.tagged(tags)) if tags else query
 
 
-def _add_counted(connection, bys: tuple[str, ...], rest: tuple[datetime, datetime | None], now: datetime,
-                 tags: tuple[str, ...], counts: Counted, times: Timed) -> None:
+def _add_counted(connection, bys: tuple[str, ...], names: dict[int, str], rest: tuple[datetime, datetime | None],
+                 now: datetime, tags: tuple[str, ...], counts: Counted, times: Timed) -> None:
     """Count the clocks that started in `rest` into every grouping of `bys`."""
     done = or_(and_(SlaClock.kind == RESOLUTION, SlaClock.outcome == RESOLVED),
                and_(SlaClock.kind != RESOLUTION, SlaClock.outcome == RESPONDED))
@@ -177,7 +175,6 @@ def _add_counted(connection, bys: tuple[str, ...], rest: tuple[datetime, datetim
     within = _within(SlaClock.started_at, [rest])
     per_clock = _cells(bys, tags, *[flag.label(f"f{i}") for i, flag in enumerate(flags)]).where(within).subquery()
     cell = (per_clock.c.kind, per_clock.c.agent, per_clock.c.network, per_clock.c.tags)
-    names = _agent_names(connection) if AGENT in bys else {}
     query = select(*cell, func.count(), *[func.sum(per_clock.c[f"f{i}"]) for i in range(len(flags))]).group_by(*cell)
     for kind, agent, network, its_tags, *numbers in connection.execute(query):
         for by, name in _groups(bys, kind, names.get(agent, UNASSIGNED), network, its_tags):
@@ -248,15 +245,14 @@ def _rest(start: datetime, end: datetime | None, kept: Ranges) -> Ranges:
     return rest
 
 
-def _add_kept(session: Session, bys: tuple[str, ...], at, kept: Ranges, counts: Counted, times: Timed,
-              *where) -> None:
+def _add_kept(session: Session, bys: tuple[str, ...], names: dict[int, str], at, kept: Ranges, counts: Counted,
+              times: Timed, *where) -> None:
     """Add the kept rows (StatsRollup, or StatsSlot: the table of the column `at`) of every grouping of `bys` in
     the `kept` runs: their counts, and their histograms of first-response times (one query each for all the
     groupings)."""
     connection = session.connection()
     table = at.class_
     rows = (*where, table.grouping.in_(bys), _within(at, kept))
-    names = _agent_names(connection) if AGENT in bys else {}
 
     def named(by: str, grp: str) -> str:
         return (names.get(int(grp), UNASSIGNED) if grp else UNASSIGNED) if by == AGENT else grp  # agents by id
@@ -277,8 +273,8 @@ def _add_kept(session: Session, bys: tuple[str, ...], at, kept: Ranges, counts: 
         times[by][name].update(histogram.times(total))
 
 
-def _add_fallen_due(session: Session, bys: tuple[str, ...], kept: Ranges, cutoff: datetime | None, now: datetime,
-                    tags: tuple[str, ...], counts: Counted) -> None:
+def _add_fallen_due(session: Session, bys: tuple[str, ...], names: dict[int, str], kept: Ranges,
+                    cutoff: datetime | None, now: datetime, tags: tuple[str, ...], counts: Counted) -> None:
     """The kept rows count a running clock as missed when it was due before their cutoff; one due between the cutoff
     and `now` is missed now (or, should `now` be earlier than the cutoff, not yet)."""
     if cutoff is None or cutoff == now:
@@ -289,7 +285,6 @@ def _add_fallen_due(session: Session, bys: tuple[str, ...], kept: Ranges, cutoff
     connection = session.connection()
     query = _cells(bys, tags, SlaClock.started_at).where(SlaClock.stopped_at.is_(None), SlaClock.due_at >= low,
                                                         SlaClock.due_at < high)
-    names = _agent_names(connection) if AGENT in bys else {}
     for kind, agent, network, its_tags, started_at in connection.execute(query):
         if any(start <= started_at < end for start, end in kept):
             for by, name in _groups(bys, kind, names.get(agent, UNASSIGNED), network, its_tags):

@@ -176,9 +176,9 @@ def counted_from_clocks(monkeypatch) -> list[tuple]:
     ranges: list[tuple] = []
     counted = tally_module._add_counted
 
-    def recording(connection, bys, rest, *args):
+    def recording(connection, bys, names, rest, *args):
         ranges.append(rest)
-        return counted(connection, bys, rest, *args)
+        return counted(connection, bys, names, rest, *args)
 
     monkeypatch.setattr(tally_module, "_add_counted", recording)
     return ranges
