@@ -34,6 +34,10 @@ def hour_of(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
 
 
+def day_of(moment: datetime) -> datetime:
+    return hour_of(moment).replace(hour=0)
+
+
 SLOT_MINUTES = 5  # StatsSlot: the hour's figures again, by five minutes
 
 

@@ -314,6 +314,31 @@ class StatsSlot(SQLModel, table=True):
     times: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
 
 
+class StatsDay(SQLModel, table=True):
+    """A UTC day whose 24 hours' kept rows are added up in StatsDayRollup: current while `versions`, the sum of its
+    hours' versions (StatsHour) when they were added up, is still that sum (a version only ever grows)."""
+
+    day: datetime = Field(primary_key=True, sa_type=UTCDateTime)
+    versions: int = 0
+
+
+class StatsDayRollup(SQLModel, table=True):
+    """A day's figures, as StatsRollup keeps an hour's: its 24 hours' rows added up (bot/reports/rollup.py)."""
+
+    scope: str = Field(primary_key=True, max_length=32)
+    grouping: str = Field(primary_key=True, max_length=16)
+    day: datetime = Field(primary_key=True, sa_type=UTCDateTime)
+    kind: str = Field(primary_key=True, max_length=16)
+    grp: str = Field(primary_key=True, max_length=255)
+    clocks: int = 0
+    spam: int = 0
+    responded: int = 0
+    responded_counted: int = 0
+    met: int = 0
+    missed: int = 0
+    times: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
+
+
 class StatsCutoff(SQLModel, table=True):
     """One row: the rolled-up hours count a running clock as missed when its due time is before `at`."""
 

@@ -28,10 +28,21 @@ from bot.reports import histogram
 from bot.reports.tally import AGENT, NETWORK, OVERALL, TAG
 from bot.sla.clocks import FIRST, NEXT, RESOLUTION, RESOLVED, RESPONDED
 from storage.db import session_scope
-from storage.hours import hour_of, mark, slot_of
-from storage.models import Conversation, ConversationTag, SlaClock, StatsCutoff, StatsHour, StatsRollup, StatsSlot
+from storage.hours import day_of, hour_of, mark, slot_of
+from storage.models import (
+    Conversation,
+    ConversationTag,
+    SlaClock,
+    StatsCutoff,
+    StatsDay,
+    StatsDayRollup,
+    StatsHour,
+    StatsRollup,
+    StatsSlot,
+)
 
 HOUR = timedelta(hours=1)
+DAY = timedelta(days=1)
 COUNTS = ("clocks", "spam", "responded", "responded_counted", "met", "missed")
 
 
@@ -41,7 +52,50 @@ def roll_up(engine: Engine, now: datetime) -> int:
     hours = _to_count(engine, now)
     for hour in hours:
         count_hour(engine, hour)
+    _add_up_days(engine, now)
     return len(hours)
+
+
+def _add_up_days(engine: Engine, now: datetime) -> None:
+    """Add up the hours' rows of every ended day whose 24 hours are current and that is not added up at their
+    versions yet."""
+    with Session(engine) as session:
+        hours: dict[datetime, list[tuple[int, bool]]] = defaultdict(list)
+        for hour, version, rolled in session.execute(select(StatsHour.hour, StatsHour.version,
+                                                            StatsHour.version == StatsHour.rolled_version)):
+            hours[day_of(hour)].append((version, rolled))
+        added = dict(session.execute(select(StatsDay.day, StatsDay.versions)).all())
+    for day, its in sorted(hours.items()):
+        versions = sum(version for version, _ in its)
+        if day + DAY <= hour_of(now) and len(its) == 24 and all(rolled for _, rolled in its) \
+                and added.get(day) != versions:
+            add_up_day(engine, day, versions)
+
+
+def add_up_day(engine: Engine, day: datetime, versions: int) -> None:
+    """The day's rows from its hours' (current at `versions`, their versions' sum, when they were read: a write since
+    moved an hour's version on, and the day is not used until added up again)."""
+    with session_scope(engine) as session:
+        connection = session.connection()
+        in_day = (StatsRollup.hour >= day, StatsRollup.hour < day + DAY)
+        cell = (StatsRollup.scope, StatsRollup.grouping, StatsRollup.kind, StatsRollup.grp)
+        rows: dict[tuple, dict] = {}
+        for row in connection.execute(select(*cell, *[func.sum(getattr(StatsRollup, name)) for name in COUNTS])
+                                      .where(*in_day).group_by(*cell)):
+            key = tuple(row[:4])
+            rows[key] = {**dict(zip(("scope", "grouping", "kind", "grp"), key, strict=True)), "day": day,
+                         **dict(zip(COUNTS, (int(n) for n in row[4:]), strict=True)), "times": None}
+        timed: dict[tuple, int] = defaultdict(int)
+        for *key, data in connection.execute(select(*cell, StatsRollup.times).where(
+                *in_day, StatsRollup.times.is_not(None))):
+            timed[tuple(key)] += histogram.decode(data)
+        for key, total in timed.items():
+            rows[key]["times"] = histogram.encode(total)
+        connection.execute(delete(StatsDayRollup).where(StatsDayRollup.day == day))
+        if rows:
+            connection.execute(insert(StatsDayRollup), list(rows.values()))
+        connection.execute(delete(StatsDay).where(StatsDay.day == day))
+        connection.execute(insert(StatsDay), [{"day": day, "versions": versions}])
 
 
 def _move_cutoff(engine: Engine, now: datetime) -> None:

@@ -25,8 +25,19 @@ from sqlmodel import Session
 from bot.desk import tags as conversation_tags
 from bot.reports import histogram
 from bot.sla.clocks import FIRST, NEXT, RESOLUTION, RESOLVED, RESPONDED
-from storage.hours import SLOT_MINUTES, hour_of, slot_of
-from storage.models import Agent, Conversation, ConversationTag, SlaClock, StatsCutoff, StatsHour, StatsRollup, StatsSlot
+from storage.hours import SLOT_MINUTES, day_of, hour_of, slot_of
+from storage.models import (
+    Agent,
+    Conversation,
+    ConversationTag,
+    SlaClock,
+    StatsCutoff,
+    StatsDay,
+    StatsDayRollup,
+    StatsHour,
+    StatsRollup,
+    StatsSlot,
+)
 from storage.types import UTCDateTime
 
 UNASSIGNED = "unassigned"
@@ -58,6 +69,7 @@ class Group:
 Ranges = list[tuple[datetime, datetime | None]]  # [start, end) each, None: no end
 HOUR = timedelta(hours=1)
 SLOT = timedelta(minutes=SLOT_MINUTES)
+DAY = timedelta(days=1)
 SMALL = 3 * HOUR  # what is left to count from the clocks, at most, for `_small_queries`
 
 
@@ -86,12 +98,16 @@ def tally_all(session: Session, bys: tuple[str, ...], start: datetime, end: date
     connection = session.connection()
     names = dict(connection.execute(select(Agent.id, Agent.name)).all()) if AGENT in bys else {}  # by id
     for scope, its in passes.items():
-        hours, in_slots, cutoff = _kept(session, start, end, scope == "") if scope is not None else ([], [], None)
-        kept = sorted(hours + in_slots)
+        days, hours, in_slots, cutoff = (_kept(session, start, end, scope == "") if scope is not None
+                                         else ([], [], [], None))
+        kept = sorted(days + hours + in_slots)
         rests = _rest(start, end, kept)
         small = (sum((min(e or now, now) - s for s, e in rests), timedelta(0)) <= SMALL
                  and (cutoff is None or abs(now - cutoff) <= SMALL))  # the clocks left to count, and fallen due
         with _small_queries(connection, small):
+            if days:
+                _add_kept(session, tuple(its), names, StatsDayRollup.day, days, counts, times,
+                          StatsDayRollup.scope == scope)
             if hours:
                 _add_kept(session, tuple(its), names, StatsRollup.hour, hours, counts, times,
                           StatsRollup.scope == scope)
@@ -198,32 +214,49 @@ def _within(column, ranges: Ranges) -> ColumnElement:
 # --- the kept hours ---------------------------------------------------------------------------
 
 
-def _kept(session: Session, start: datetime, end: datetime | None,
-          slots: bool) -> tuple[Ranges, Ranges, datetime | None]:
-    """The runs of whole hours in [start, end) whose kept rows are current; the runs of five-minute slots in
-    [start, end) of its partial first and last hours whose slots are current (when `slots`); and the cutoff they were
-    counted at."""
-    query = select(StatsHour.hour, StatsHour.version == StatsHour.rolled_version,
+def _kept(session: Session, start: datetime, end: datetime | None, slots: bool) -> tuple[Ranges, Ranges, Ranges,
+                                                                                    datetime | None]:
+    """The runs in [start, end) of whole UTC days whose added-up rows are current; of the other whole hours whose kept
+    rows are current; of the five-minute slots of its partial first and last hours whose slots are current (when
+    `slots`); and the cutoff they were counted at."""
+    connection = session.connection()
+    query = select(StatsHour.hour, StatsHour.version, StatsHour.version == StatsHour.rolled_version,
                    StatsHour.version == StatsHour.slotted_version, select(StatsCutoff.at).scalar_subquery()).where(
         StatsHour.hour >= hour_of(start), or_(StatsHour.version == StatsHour.rolled_version,
                                               StatsHour.version == StatsHour.slotted_version))
     if end is not None:
         query = query.where(StatsHour.hour < end)
     first_slot = slot_of(start) + (SLOT if slot_of(start) < start else timedelta(0))
-    hours: Ranges = []
+    whole: dict[datetime, int] = {}  # hour -> version
     in_slots: Ranges = []
     cutoff = None
-    for hour, rolled, slotted, counted_at in session.connection().execute(query.order_by(StatsHour.hour)):
+    for hour, version, rolled, slotted, counted_at in connection.execute(query.order_by(StatsHour.hour)):
         if start <= hour and (end is None or hour + HOUR <= end):
             if rolled:
                 cutoff = counted_at
-                _extend(hours, hour, hour + HOUR)
+                whole[hour] = version
         elif slots and slotted:
             low, high = max(hour, first_slot), hour + HOUR if end is None else min(hour + HOUR, slot_of(end))
             if low < high:
                 cutoff = counted_at
                 _extend(in_slots, low, high)
-    return hours, in_slots, cutoff
+    versions: dict[datetime, list[int]] = defaultdict(list)
+    for hour, version in whole.items():
+        versions[day_of(hour)].append(version)
+    days = [day for day, its in versions.items() if len(its) == 24]
+    added = set()
+    if days:
+        added = {day for day, summed in connection.execute(select(StatsDay.day, StatsDay.versions).where(
+            StatsDay.day.in_(days))) if summed == sum(versions[day])}
+    day_runs: Ranges = []
+    hours: Ranges = []
+    for hour in whole:
+        if day_of(hour) in added:
+            if hour == day_of(hour):
+                _extend(day_runs, hour, hour + DAY)
+        else:
+            _extend(hours, hour, hour + HOUR)
+    return day_runs, hours, in_slots, cutoff
 
 
 def _extend(runs: Ranges, start: datetime, end: datetime) -> None:

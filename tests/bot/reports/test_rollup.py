@@ -230,3 +230,39 @@ async def test_slots_of_a_changed_hour_are_not_read_until_counted_again(db_url, 
     assert set(ranges) == {(start, start.replace(minute=0) + timedelta(hours=1))}
     assert roll_up(runtime.engine, now) > 100  # and the job counts them again, slots and all
     await runtime.close()
+
+
+async def test_whole_days_are_read_added_up_while_their_hours_are_unchanged(db_url, tmp_path, monkeypatch):
+    runtime, _, clock = make_runtime(db_url, tmp_path, sla=OFFICE)
+    fill(runtime.engine, runtime.config, random.Random(9), conversations=150)
+    sla_clocks.count_response_times(runtime.engine, runtime.config.sla)
+    roll_up(runtime.engine, T0)
+    read: list[tuple] = []
+    kept = tally_module._add_kept
+
+    def recording(session, bys, names, at, runs, *args):
+        read.extend((at.class_.__name__, start, end) for start, end in runs)
+        return kept(session, bys, names, at, runs, *args)
+
+    monkeypatch.setattr(tally_module, "_add_kept", recording)
+    now = T0 + timedelta(minutes=12)
+    day = T0.replace(hour=0) - timedelta(days=3)
+    check(runtime, now, tag_filters=((), ("billing",)), windows=[figures.last(WEEK, now)])
+    days = {(start, end) for table, start, end in read if table == "StatsDayRollup"}
+    assert any(start <= day and day + timedelta(days=1) <= end for start, end in days), days
+    with Session(runtime.engine) as session:
+        changed = session.exec(select(SlaClock).where(SlaClock.kind == FIRST, SlaClock.stopped_at.is_(None),
+                                                      SlaClock.started_at >= day + timedelta(hours=1),
+                                                      SlaClock.started_at < day + timedelta(hours=23))).first()
+    with session_scope(runtime.engine) as session:
+        _stop(session, runtime.config, changed.id)
+    read.clear()
+    check(runtime, now, tag_filters=((), ("billing",)), windows=[figures.last(WEEK, now)])
+    days = {(start, end) for table, start, end in read if table == "StatsDayRollup"}
+    assert days and not any(start <= day < end for start, end in days)  # its other hours read one by one
+    roll_up(runtime.engine, now)
+    read.clear()
+    check(runtime, now, tag_filters=((), ("billing",)), windows=[figures.last(WEEK, now)])
+    days = {(start, end) for table, start, end in read if table == "StatsDayRollup"}
+    assert any(start <= day and day + timedelta(days=1) <= end for start, end in days), days
+    await runtime.close()
