@@ -240,9 +240,11 @@ async def test_whole_days_are_read_added_up_while_their_hours_are_unchanged(db_u
     read: list[tuple] = []
     kept = tally_module._add_kept
 
-    def recording(session, bys, names, at, runs, *args):
-        read.extend((at.class_.__name__, start, end) for start, end in runs)
-        return kept(session, bys, names, at, runs, *args)
+    def recording(session, bys, names, at, starts, *args):
+        step = {"StatsDayRollup": timedelta(days=1), "StatsRollup": timedelta(hours=1)}.get(at.class_.__name__,
+                                                                                            timedelta(minutes=5))
+        read.extend((at.class_.__name__, start, start + step) for start in starts)
+        return kept(session, bys, names, at, starts, *args)
 
     monkeypatch.setattr(tally_module, "_add_kept", recording)
     now = T0 + timedelta(minutes=12)
