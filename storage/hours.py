@@ -4,7 +4,8 @@ The figures of /stats are kept per hour of `SlaClock.started_at` (bot/reports/ro
 flush that inserts, deletes or changes a clock (anything the figures read: kind, start, due time, stop, outcome,
 responder, response time), changes a conversation's assignee, intent or network, or adds or removes one of its tags
 adds one to the `version` of the hours those clocks started in, in the same transaction; the kept rows of an hour
-are used only while they were counted at its current version. Nudge bookkeeping (stage, next nudge) and pauses do
+are used only while they were counted at its current version (its five-minute slots too, StatsSlot; its day's while
+the sum of its hours' versions is unchanged, StatsDay). Nudge bookkeeping (stage, next nudge) and pauses do
 not count: the figures do not read them.
 
 Writes to these tables outside the ORM must call `mark` themselves: the clocks a page of posts starts are inserted

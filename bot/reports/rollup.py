@@ -1,19 +1,24 @@
-"""The figures of whole past hours, kept: /stats over a week adds up a few thousand rows instead of every clock.
+"""The figures of whole past hours, kept: /stats over a week adds up a few hundred rows instead of every clock.
 
 Each hour of SLA clocks (by `started_at`, UTC) is counted once, into StatsRollup rows per kind and group of every
 grouping tally.py has (everything, agent, network, tag), and again per tag for the conversations tagged with it (a
 /stats filtered by one tag), with what tally counts (clocks, spam, responded, met, missed) and a histogram of the
 first responses' times (bot/reports/histogram.py). Running clocks are in it too: counted, and missed when their due
-time was before the cutoff (StatsCutoff) the rows were counted at.
+time was before the cutoff (StatsCutoff) the rows were counted at. In the same transaction the hour's clocks are
+counted again by five-minute slot (StatsSlot, every clock, no tag scope), for windows that start or end inside it.
+Once a UTC day's 24 hours are all counted, their rows are added up into the day's (StatsDayRollup), recorded with
+the sum of the hours' versions (StatsDay).
 
 The rows are a cache, made again from the clocks whenever they may be stale:
 - a write that changes what an hour's clocks count marks the hour (storage/hours.py, in the writer's transaction);
-  its rows are used only while they were counted at the hour's current version, and the job counts it again;
+  its rows and slots are used only while they were counted at the hour's current version, and the job counts it
+  again; its day, only while the sum of its hours' versions is the one it was added up at (a version only grows);
 - a running clock falling due changes no row, only the time: each run moves the cutoff to its `now`, and first marks
   the hours of the running clocks that fell due since the last cutoff (an index finds them), so every kept hour
   counts as missed exactly the running clocks due before the cutoff; tally counts those due since, from the clocks.
 `roll_up` runs every minute (bot/app/jobs.py): it counts the marked hours that have ended and every whole hour never
-counted, from the first clock on (so its first run after the upgrade, or after a bulk load, fills the past).
+counted (or never counted by slot, as before migration 0017), from the first clock on (so its first run after the
+upgrade, or after a bulk load, fills the past), then adds up the days.
 """
 from __future__ import annotations
 

@@ -1,15 +1,20 @@
-"""The figures of /stats, /sla, the digest and App Home: kept figures of whole past hours, the rest counted by the database.
+"""The figures of /stats, /sla, the digest and App Home: kept figures of whole past days, hours and five-minute slots,
+the rest counted by the database.
 
-A week of a busy desk is millions of SLA clocks. The hours the rollup job has counted (bot/reports/rollup.py) are
-read from their rows (a few thousand for a week); what is left is counted from the clocks as before, in SQL: the
-window's partial first and last hours, hours not counted yet or changed since (storage/hours.py marks them), and
-the running clocks of counted hours that fell due since the rollup's cutoff (missed now, not when they were counted).
-The first responses' times of the counted hours come as histograms (bot/reports/histogram.py), so with any counted
-hour in the window the median and the p90 are within 2.5 % of the exact ones; every count is exact.
+A week of a busy desk is millions of SLA clocks. What the rollup job has counted (bot/reports/rollup.py) is read
+from its rows: whole UTC days added up, the other whole hours, and the five-minute slots of the window's partial first
+and last hours (a few hundred rows for a week). What is left is counted from the clocks, in SQL: at most five
+minutes at each end of the window in past hours, the current hour (the job counts an hour once it has ended), hours
+not counted yet or changed since (storage/hours.py marks them), and the running clocks of kept hours that fell due
+since the rollup's cutoff (missed now, not when they were counted). Every grouping /stats shows is read in one pass
+(`tally_all`): one query for the kept rows of all of them, one for the rest, whose cells (kind, responder, network,
+the conversation's tags) Python adds into each grouping's groups.
+The first responses' times of kept rows come as histograms (bot/reports/histogram.py), so with any kept row in the
+window the median and the p90 are within 2.5 % of the exact ones; every count is exact.
 
 A /stats filtered by several tags (any of them), and the by-tag figures of a filtered one, are counted from the
-clocks: the rollup keeps one tag at a time. The definitions are bot/reports/figures.py's; `figures.measure` is the
-same verdict for one clock.
+clocks: the rollup keeps one tag at a time (and the slots none: a filtered window's ends come from the clocks). The
+definitions are bot/reports/figures.py's; `figures.measure` is the same verdict for one clock.
 """
 from __future__ import annotations
 
