@@ -82,5 +82,6 @@ def _today(desk: Desk) -> str:
     config: DeskConfig = desk.config
     now = desk.clock.now()
     with Session(desk.engine) as session:
-        ctx = figures.context(session, config, figures.day(config.sla.timezone, now, days_ago=0), now)
+        ctx = figures.context(session, config, figures.day(config.sla.timezone, now, days_ago=0), now,
+                              groupings=(figures.OVERALL,))
         return figures.render(ctx, [figures.attainment_today])

@@ -4,7 +4,8 @@ The figures of /stats are kept per hour of `SlaClock.started_at` (bot/reports/ro
 flush that inserts, deletes or changes a clock (anything the figures read: kind, start, due time, stop, outcome,
 responder, response time), changes a conversation's assignee, intent or network, or adds or removes one of its tags
 adds one to the `version` of the hours those clocks started in, in the same transaction; the kept rows of an hour
-are used only while they were counted at its current version. Nudge bookkeeping (stage, next nudge) and pauses do
+are used only while they were counted at its current version (its five-minute slots too, StatsSlot; its day's while
+the sum of its hours' versions is unchanged, StatsDay). Nudge bookkeeping (stage, next nudge) and pauses do
 not count: the figures do not read them.
 
 Writes to these tables outside the ORM must call `mark` themselves: the clocks a page of posts starts are inserted
@@ -33,6 +34,18 @@ CONVERSATION_FIELDS = ("assignee_id", "intent", "network")
 
 def hour_of(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def day_of(moment: datetime) -> datetime:
+    return hour_of(moment).replace(hour=0)
+
+
+SLOT_MINUTES = 5  # StatsSlot: the hour's figures again, by five minutes
+
+
+def slot_of(moment: datetime) -> datetime:
+    moment = moment.astimezone(UTC)
+    return moment.replace(minute=moment.minute - moment.minute % SLOT_MINUTES, second=0, microsecond=0)
 
 
 def mark(connection: Connection, hours: Iterable[datetime]) -> None:

@@ -267,11 +267,13 @@ class StatsHour(SQLModel, table=True):
 
     Every write that changes what the hour's clocks count (a clock inserted, stopped or moved, its conversation's
     assignee, intent, network or tags) adds one to `version` (storage/hours.py); the rows are used only while
-    `rolled_version` (the version they were counted at) equals it."""
+    `rolled_version` (the version they were counted at) equals it; its five-minute slots (StatsSlot) while
+    `slotted_version` does."""
 
     hour: datetime = Field(primary_key=True, sa_type=UTCDateTime)
     version: int = 0
     rolled_version: int = -1
+    slotted_version: int = Field(default=-1, sa_column_kwargs={"server_default": "-1"})
 
 
 class StatsRollup(SQLModel, table=True):
@@ -285,6 +287,49 @@ class StatsRollup(SQLModel, table=True):
     hour: datetime = Field(primary_key=True, sa_type=UTCDateTime)
     kind: str = Field(primary_key=True, max_length=16)
     grp: str = Field(primary_key=True, max_length=255)  # "" overall, an agent's id ("" for nobody), a network, a tag
+    clocks: int = 0
+    spam: int = 0
+    responded: int = 0
+    responded_counted: int = 0
+    met: int = 0
+    missed: int = 0
+    times: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
+
+
+class StatsSlot(SQLModel, table=True):
+    """The figures of five minutes of clocks (`slot`, its start, UTC), as StatsRollup keeps an hour's, every clock
+    (no tag scope): a window that starts or ends inside an hour reads the slots it covers of that hour, so at most
+    five minutes at each end are counted from the clocks. Counted with the hour, current with it (StatsHour)."""
+
+    slot: datetime = Field(primary_key=True, sa_type=UTCDateTime)
+    grouping: str = Field(primary_key=True, max_length=16)  # overall | agent | network | tag
+    kind: str = Field(primary_key=True, max_length=16)
+    grp: str = Field(primary_key=True, max_length=255)  # as StatsRollup.grp
+    clocks: int = 0
+    spam: int = 0
+    responded: int = 0
+    responded_counted: int = 0
+    met: int = 0
+    missed: int = 0
+    times: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
+
+
+class StatsDay(SQLModel, table=True):
+    """A UTC day whose 24 hours' kept rows are added up in StatsDayRollup: current while `versions`, the sum of its
+    hours' versions (StatsHour) when they were added up, is still that sum (a version only ever grows)."""
+
+    day: datetime = Field(primary_key=True, sa_type=UTCDateTime)
+    versions: int = 0
+
+
+class StatsDayRollup(SQLModel, table=True):
+    """A day's figures, as StatsRollup keeps an hour's: its 24 hours' rows added up (bot/reports/rollup.py)."""
+
+    scope: str = Field(primary_key=True, max_length=32)
+    grouping: str = Field(primary_key=True, max_length=16)
+    day: datetime = Field(primary_key=True, sa_type=UTCDateTime)
+    kind: str = Field(primary_key=True, max_length=16)
+    grp: str = Field(primary_key=True, max_length=255)
     clocks: int = 0
     spam: int = 0
     responded: int = 0

@@ -47,7 +47,8 @@ def queue_digest(engine: Engine, config: DeskConfig, now: datetime) -> bool:
     with session_scope(engine) as session:
         if session.exec(select(OutboxEntry.id).where(OutboxEntry.key == key)).first() is not None:
             return False
-        ctx = figures.context(session, config, figures.day(config.sla.timezone, now, days_ago=1), now)
+        ctx = figures.context(session, config, figures.day(config.sla.timezone, now, days_ago=1), now,
+                              groupings=(figures.OVERALL, figures.TAG))
         text = f"Daily digest, {local:%A} {local.day} {local:%B}: yesterday in figures, and what is overdue now.\n"
         text += figures.render(ctx, SECTIONS)
         channel_post(session, key=key, platform=digest.platform, channel=digest.channel, text=text, now=now)

@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, select
 
 from bot.desk import tags as conversation_tags
-from bot.reports.tally import AGENT, NETWORK, OVERALL, TAG, UNASSIGNED, Counts, Group, tally
+from bot.reports.tally import AGENT, NETWORK, OVERALL, TAG, UNASSIGNED, Counts, Group, tally_all
 from bot.settings import DeskConfig
 from bot.sla import policy
 from bot.sla.clocks import FIRST, NEXT, RESOLUTION, RESOLVED, RESPONDED, TARGETS
@@ -36,6 +36,7 @@ from storage.models import Agent, AuditEvent, Conversation, ConversationTag, Cus
 from storage.queries import open_conversations
 
 OVERDUE_SHOWN = 10
+GROUPINGS = (OVERALL, AGENT, NETWORK, TAG)  # every grouping the sections show
 
 
 @dataclass(frozen=True)
@@ -87,12 +88,15 @@ class StatsContext:
     window: Window
     now: datetime
     tags: tuple[str, ...] = ()  # only conversations with any of these tags were counted
+    groupings: tuple[str, ...] = GROUPINGS  # what the sections will ask for: counted together, in one pass
     _tallies: dict[str, dict[str, Group]] = field(default_factory=dict, repr=False, compare=False)
 
     def groups(self, by: str) -> dict[str, Group]:
-        """The window's figures grouped `by` (tally.OVERALL, AGENT, NETWORK, TAG), counted once per context."""
+        """The window's figures grouped `by` (tally.OVERALL, AGENT, NETWORK, TAG): on the first call, every grouping
+        of `groupings` (and `by`) is counted at once."""
         if by not in self._tallies:
-            self._tallies[by] = tally(self.session, by, self.window.start, self.window.end, self.now, self.tags)
+            self._tallies.update(tally_all(self.session, tuple(dict.fromkeys((*self.groupings, by))),
+                                           self.window.start, self.window.end, self.now, self.tags))
         return self._tallies[by]
 
     @property
@@ -100,8 +104,9 @@ class StatsContext:
         return self.groups(OVERALL).get("", Group())
 
 
-def context(session: Session, config: DeskConfig, window: Window, now: datetime, tags: tuple[str, ...] = ()) -> StatsContext:
-    return StatsContext(session, config, window, now, tags)
+def context(session: Session, config: DeskConfig, window: Window, now: datetime, tags: tuple[str, ...] = (),
+            groupings: tuple[str, ...] = GROUPINGS) -> StatsContext:
+    return StatsContext(session, config, window, now, tags, groupings)
 
 
 def measured(ctx: StatsContext) -> list[Measured]:

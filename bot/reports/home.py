@@ -39,7 +39,8 @@ def home_view(session: Session, config: DeskConfig, agent: Agent, now: datetime)
                  .order_by(Reply.created_at).limit(APPROVALS_SHOWN))
         waiting = [_row(c, customer, None, f"{author.name}'s reply, waiting {span(now - reply.created_at)}")
                    for reply, c, customer, author in session.exec(query)]
-    ctx = figures.context(session, config, figures.day(config.sla.timezone, now, days_ago=0), now)
+    ctx = figures.context(session, config, figures.day(config.sla.timezone, now, days_ago=0), now,
+                          groupings=(figures.OVERALL,))
     return HomeView(
         agent_name=agent.name,
         mine=tuple(_row(c, customer, owner) for c, customer, owner in mine),

@@ -13,18 +13,19 @@ from datetime import timedelta
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import text
+from sqlalchemy import func, text, update
 from sqlmodel import Session, select
 
 from bot.desk import tags as conversation_tags
 from bot.ingest.stream import store_posts
 from bot.reports import figures, histogram
+from bot.reports import tally as tally_module
 from bot.reports.rollup import roll_up
 from bot.reports.tally import AGENT, NETWORK, OVERALL, TAG, Group, tally
 from bot.sla import clocks as sla_clocks
 from bot.sla.clocks import FIRST, RESPONDED
 from storage.db import session_scope
-from storage.models import Conversation, Customer, SlaClock, StatsHour, StatsRollup
+from storage.models import Conversation, Customer, SlaClock, StatsHour, StatsRollup, StatsSlot
 from tests.auxil import factories
 from tests.auxil.desk import make_runtime
 from tests.bot.reports.test_tally import OFFICE, WEEK, fill, reference
@@ -46,11 +47,11 @@ def assert_matches(got: dict[str, Group], want: dict[str, Group], label) -> None
         assert close(got[name].p90, want[name].p90), (label, name, got[name].p90, want[name].p90)
 
 
-def check(runtime, now, tag_filters=((), ("billing",), ("billing", "vip"))) -> None:
+def check(runtime, now, tag_filters=((), ("billing",), ("billing", "vip")), windows=None) -> None:
     """Every grouping of several windows (whole hours and not, open and closed) against the reference."""
-    windows = [figures.last(WEEK, now), figures.last(timedelta(days=3, minutes=29), now),
-               figures.day(runtime.config.sla.timezone, now, days_ago=1),
-               figures.Window(T0 - timedelta(days=5), T0 - timedelta(days=2), "whole hours")]
+    windows = windows or [figures.last(WEEK, now), figures.last(timedelta(days=3, minutes=29), now),
+                          figures.day(runtime.config.sla.timezone, now, days_ago=1),
+                          figures.Window(T0 - timedelta(days=5), T0 - timedelta(days=2), "whole hours")]
     with Session(runtime.engine) as session:
         for window in windows:
             for tags in tag_filters:
@@ -167,4 +168,103 @@ async def test_clocks_a_page_of_posts_starts_in_counted_hours_make_them_stale(db
     check(runtime, T0 + timedelta(minutes=5), tag_filters=((),))
     roll_up(runtime.engine, T0 + timedelta(minutes=5))
     check(runtime, T0 + timedelta(minutes=5), tag_filters=((),))
+    await runtime.close()
+
+
+def counted_from_clocks(monkeypatch) -> list[tuple]:
+    """The ranges tally counts from the clocks, recorded as it counts them."""
+    ranges: list[tuple] = []
+    counted = tally_module._add_counted
+
+    def recording(connection, bys, names, rest, *args):
+        ranges.append(rest)
+        return counted(connection, bys, names, rest, *args)
+
+    monkeypatch.setattr(tally_module, "_add_counted", recording)
+    return ranges
+
+
+async def test_a_window_inside_hours_reads_their_five_minute_slots(db_url, tmp_path, monkeypatch):
+    """The partial first and last hours of a window come from the slots they cover: at most five minutes at each
+    end are counted from the clocks, and the figures are those of every clock."""
+    runtime, _, clock = make_runtime(db_url, tmp_path, sla=OFFICE)
+    fill(runtime.engine, runtime.config, random.Random(11), conversations=150)
+    sla_clocks.count_response_times(runtime.engine, runtime.config.sla)
+    roll_up(runtime.engine, T0)
+    with Session(runtime.engine) as session:
+        assert session.exec(select(StatsSlot)).first() is not None
+    ranges = counted_from_clocks(monkeypatch)
+    now = T0 + timedelta(minutes=23)
+    window = figures.Window(T0 - timedelta(days=3, minutes=-17, seconds=-30), T0 - timedelta(hours=5, minutes=2),
+                            "inside hours")
+    check(runtime, now, tag_filters=((),), windows=[window, figures.last(WEEK, now)])
+    untagged = [(start, end) for start, end in ranges if end is not None]
+    assert untagged and all(end - start < timedelta(minutes=5) for start, end in untagged), untagged
+    await runtime.close()
+
+
+async def test_slots_of_a_changed_hour_are_not_read_until_counted_again(db_url, tmp_path, monkeypatch):
+    runtime, _, clock = make_runtime(db_url, tmp_path, sla=OFFICE)
+    fill(runtime.engine, runtime.config, random.Random(4), conversations=150)
+    sla_clocks.count_response_times(runtime.engine, runtime.config.sla)
+    roll_up(runtime.engine, T0)
+    now = T0 + timedelta(minutes=40)
+    with Session(runtime.engine) as session:
+        running = session.exec(select(SlaClock).where(
+            SlaClock.kind == FIRST, SlaClock.stopped_at.is_(None), SlaClock.started_at < T0 - timedelta(days=1),
+            func.extract("minute", SlaClock.started_at) >= 30)).first()
+    start = running.started_at.replace(minute=10, second=0, microsecond=0)  # the clock in the window's first slots
+    window = figures.Window(start, T0, "from a changed hour")
+    with session_scope(runtime.engine) as session:
+        _stop(session, runtime.config, running.id)
+    ranges = counted_from_clocks(monkeypatch)
+    check(runtime, now, tag_filters=((),), windows=[window])  # the hour is stale: its part counted from the clocks
+    assert (start, start.replace(minute=0) + timedelta(hours=1)) in ranges
+    ranges.clear()
+    roll_up(runtime.engine, now)
+    check(runtime, now, tag_filters=((),), windows=[window])
+    assert ranges == []  # the slots again
+    with session_scope(runtime.engine) as session:  # hours counted before the slots were (0017): edges from clocks
+        session.exec(update(StatsHour).values(slotted_version=-1))
+    check(runtime, now, tag_filters=((),), windows=[window])
+    assert set(ranges) == {(start, start.replace(minute=0) + timedelta(hours=1))}
+    assert roll_up(runtime.engine, now) > 100  # and the job counts them again, slots and all
+    await runtime.close()
+
+
+async def test_whole_days_are_read_added_up_while_their_hours_are_unchanged(db_url, tmp_path, monkeypatch):
+    runtime, _, clock = make_runtime(db_url, tmp_path, sla=OFFICE)
+    fill(runtime.engine, runtime.config, random.Random(9), conversations=150)
+    sla_clocks.count_response_times(runtime.engine, runtime.config.sla)
+    roll_up(runtime.engine, T0)
+    read: list[tuple] = []
+    kept = tally_module._add_kept
+
+    def recording(session, bys, names, at, starts, *args):
+        step = {"StatsDayRollup": timedelta(days=1), "StatsRollup": timedelta(hours=1)}.get(at.class_.__name__,
+                                                                                            timedelta(minutes=5))
+        read.extend((at.class_.__name__, start, start + step) for start in starts)
+        return kept(session, bys, names, at, starts, *args)
+
+    monkeypatch.setattr(tally_module, "_add_kept", recording)
+    now = T0 + timedelta(minutes=12)
+    day = T0.replace(hour=0) - timedelta(days=3)
+    check(runtime, now, tag_filters=((), ("billing",)), windows=[figures.last(WEEK, now)])
+    days = {(start, end) for table, start, end in read if table == "StatsDayRollup"}
+    assert any(start <= day and day + timedelta(days=1) <= end for start, end in days), days
+    with Session(runtime.engine) as session:
+        changed = session.exec(select(SlaClock).where(SlaClock.kind == FIRST, SlaClock.stopped_at.is_(None),
+                                                      SlaClock.started_at >= day + timedelta(hours=1),
+                                                      SlaClock.started_at < day + timedelta(hours=23))).first()
+    with session_scope(runtime.engine) as session:
+        _stop(session, runtime.config, changed.id)
+    read.clear()
+    check(runtime, now, tag_filters=((), ("billing",)), windows=[figures.last(WEEK, now)])
+    days = {(start, end) for table, start, end in read if table == "StatsDayRollup"}
+    assert days and not any(start <= day < end for start, end in days)  # its other hours read one by one
+    roll_up(runtime.engine, now)
+    read.clear()
+    check(runtime, now, tag_filters=((), ("billing",)), windows=[figures.last(WEEK, now)])
+    days = {(start, end) for table, start, end in read if table == "StatsDayRollup"}
+    assert any(start <= day and day + timedelta(days=1) <= end for start, end in days), days
     await runtime.close()
