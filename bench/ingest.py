@@ -131,7 +131,8 @@ async def measure(label: str, base: str | None, posts: int, page_size: int, work
     middle = len(took) // 2
     per_post = [page * 1000 / page_size for page in took]
     where = "in a worker process" if ahead.enabled else "inline"
-    print(f"{label}: enrichment {where} ({cores()} cores); {stored:,} posts in {seconds:.1f} s: {rate:,.0f} posts/s · limit (enrich + plain inserts of the "
+    print(f"{label}: enrichment {where} ({cores()} cores)")
+    print(f"{label}: {stored:,} posts in {seconds:.1f} s: {rate:,.0f} posts/s · limit (enrich + plain inserts of the "
           f"same rows) {limit_rate:,.0f} posts/s · ratio {rate / limit_rate:.2f}")
     print(f"{label}: ms per post at page 1 {per_post[0]:.2f}, page {middle + 1} {per_post[middle]:.2f}, "
           f"page {len(took)} {per_post[-1]:.2f} (last/first {per_post[-1] / per_post[0]:.2f}; "
