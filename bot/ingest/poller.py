@@ -66,7 +66,7 @@ async def pages(source: Source, cursor: str | None, ahead: Ahead) -> AsyncIterat
             try:
                 following = await source.poll(page.cursor)
                 following_job = ahead.start(following.posts)
-            except SourceError as error:
+            except Exception as error:  # this page is stored first, as when pages were fetched one by one
                 failure = error
         yield page, await ahead.results(job)
         if failure is not None:

@@ -121,15 +121,19 @@ async def test_a_failing_worker_costs_the_overlap_not_the_posts(db_url, tmp_path
         await runtime.close()
 
 
-async def test_a_page_the_network_refuses_comes_after_the_pages_before_it_are_stored(db_url, tmp_path, two_cores):
+@pytest.mark.parametrize("failure", [SourceError("example GET /mentions: rate limited (429)", retry_after=60),
+                                     RuntimeError("a bug while reading the page")], ids=["refused", "unexpected"])
+async def test_a_page_that_cannot_be_fetched_fails_the_poll_after_the_pages_before_it_are_stored(
+        db_url, tmp_path, two_cores, failure):
     runtime, _, clock = make_runtime(db_url, tmp_path)
-    backlog = [*posts(clock, 8), SourceError("example GET /mentions: rate limited (429)", retry_after=60)]
     try:
-        with pytest.raises(SourceError):
-            await poll_once(runtime.engine, runtime.config, PagedSource(backlog, size=4), clock, runtime.ahead)
+        with pytest.raises(type(failure)):
+            await poll_once(runtime.engine, runtime.config, PagedSource([*posts(clock, 8), failure], size=4), clock,
+                            runtime.ahead)
         with Session(runtime.engine) as session:
             state = session.get(SourceCursor, "replay")
-            assert state.cursor == "8" and "rate limited" in state.last_error  # both pages kept; the error recorded
+            assert state.cursor == "8"  # both pages kept, with the cursor after them
+            assert ("rate limited" in state.last_error) if isinstance(failure, SourceError) else not state.last_error
         assert len(stored(runtime)) == 8
     finally:
         await runtime.close()

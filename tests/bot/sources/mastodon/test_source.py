@@ -662,14 +662,14 @@ async def test_a_restart_in_the_middle_of_paging_resumes_without_gap_or_duplicat
     posted = [fake.post(carla, f"@acme message {n}", at=clock.now() - timedelta(minutes=60 - n)) for n in range(25)]
     source = runtime.sources["fedi"]
     real_poll = source.poll
+    polls = 0
 
-    async def poll_then_die(cursor):
-        page = await real_poll(cursor)
-        source.poll = dying
-        return page
-
-    async def dying(cursor):
-        raise SimulatedCrash("the process died after the first page was stored")
+    async def poll_then_die(cursor):  # the next page is fetched before this one is stored (bot/ingest/poller.py)
+        nonlocal polls
+        polls += 1
+        if polls == 3:
+            raise SimulatedCrash("the process died after the first page was stored, fetching the third")
+        return await real_poll(cursor)
 
     source.poll = poll_then_die
     with pytest.raises(SimulatedCrash):
