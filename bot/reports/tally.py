@@ -82,19 +82,14 @@ Counted = dict[str, dict[str, dict[str, list[int]]]]  # grouping -> group -> kin
 Timed = dict[str, dict[str, Counter[float]]]  # grouping -> group -> first-response time -> how many
 
 
-def tally(session: Session, by: str, start: datetime, end: datetime | None, now: datetime,
-          tags: tuple[str, ...] = ()) -> dict[str, Group]:
-    """The clocks that started in [start, end) grouped `by` OVERALL (one group, ""), AGENT, NETWORK or TAG (a clock
-    counts under each of its conversation's tags); only conversations tagged with any of `tags`, when given. Grouped
-    by anything but OVERALL, resolution clocks are left out (the sections show responses only)."""
-    return tally_all(session, (by,), start, end, now, tags)[by]
-
-
 def tally_all(session: Session, bys: tuple[str, ...], start: datetime, end: datetime | None, now: datetime,
               tags: tuple[str, ...] = ()) -> dict[str, dict[str, Group]]:
-    """`tally` for each grouping of `bys`, read in one pass: the kept rows of every grouping in one query, the rest
-    of the window counted once for all of them (each query returns the cells of kind, responder, network and the
-    conversation's tags, which Python adds into every grouping's groups)."""
+    """For each grouping of `bys`, the clocks that started in [start, end) grouped by OVERALL (one group, ""), AGENT,
+    NETWORK or TAG (a clock counts under each of its conversation's tags); only conversations tagged with any of
+    `tags`, when given. Grouped by anything but OVERALL, resolution clocks are left out (the sections show responses
+    only). Read in one pass: the kept rows of every grouping in one query, the rest of the window counted once for
+    all of them (each query returns the cells of kind, responder, network and the conversation's tags, which Python
+    adds into every grouping's groups)."""
     passes: dict[str | None, list[str]] = defaultdict(list)
     for by in dict.fromkeys(bys):
         passes["" if not tags else tags[0] if len(tags) == 1 and by != TAG else None].append(by)  # the rows that fit

@@ -15,7 +15,7 @@ from datetime import timedelta
 from sqlmodel import Session
 
 from bot.reports import figures
-from bot.reports.tally import AGENT, NETWORK, OVERALL, TAG, Counts, Group, tally
+from bot.reports.tally import AGENT, NETWORK, OVERALL, TAG, Counts, Group, tally_all
 from bot.sla import clocks as sla_clocks
 from bot.sla.clocks import FIRST, NEXT, RESOLUTION, RESOLVED, RESPONDED
 from storage.db import session_scope
@@ -96,7 +96,7 @@ async def test_sql_figures_match_the_clock_by_clock_definition(db_url, tmp_path)
                 measured = figures.measured(ctx)
                 assert len({c.kind for c in measured}) == 3 and any(c.verdict == "missed" for c in measured)
                 for by in (OVERALL, AGENT, NETWORK, TAG):
-                    assert tally(session, by, window.start, window.end, now, tags) == reference(measured, by), by
+                    assert tally_all(session, (by,), window.start, window.end, now, tags)[by] == reference(measured, by), by
     await runtime.close()
 
 
@@ -118,7 +118,7 @@ async def test_medians_and_the_90th_percentile_by_rank(db_url, tmp_path):
                                      started_at=started, warn_at=now, due_at=now, stopped_at=now, outcome=RESPONDED,
                                      response_seconds=60.0 * (cycle + 1)))
     with Session(runtime.engine) as session:
-        groups = tally(session, NETWORK, now - WEEK, None, now)
+        groups = tally_all(session, (NETWORK,), now - WEEK, None, now)[NETWORK]
     minutes = {name: (group.median / timedelta(minutes=1), group.p90 / timedelta(minutes=1))
                for name, group in groups.items()}
     assert minutes == {"x": (35.5, 63), "mastodon": (2, 3), "bluesky": (2.5, 4)}
