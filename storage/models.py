@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index, LargeBinary, Text, UniqueConstraint
+from sqlalchemy.orm.attributes import set_attribute
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime
@@ -47,7 +48,32 @@ class OutboxStatus:
     FAILED = "failed"
 
 
-class Customer(SQLModel, table=True):
+class Table(SQLModel):
+    """A table's rows. Setting a column goes straight to SQLAlchemy's instrumentation: SQLModel's `__setattr__` asks
+    SQLAlchemy and pydantic in turn for each of them (about two thirds of the cost of building a row object, and a
+    page of posts builds thousands: bench/ingest.py). Table models do not validate on assignment, so pydantic only
+    records the field as set, which this does too."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _columns(type(self)):
+            set_attribute(self, name, value)
+            self.__pydantic_fields_set__.add(name)
+        else:
+            super().__setattr__(name, value)
+
+
+_COLUMNS: dict[type, frozenset[str]] = {}
+
+
+def _columns(table: type) -> frozenset[str]:
+    """The fields of `table` that are mapped columns (not relationships)."""
+    names = _COLUMNS.get(table)
+    if names is None:
+        names = _COLUMNS[table] = frozenset(table.model_fields) & frozenset(table.__table__.columns.keys())
+    return names
+
+
+class Customer(Table, table=True):
     """One account on one network. `account_id` (a DID on Bluesky, the account id elsewhere) is who they are; the
     handle is a label they can change, kept up to date from their latest post."""
 
@@ -65,7 +91,7 @@ class Customer(SQLModel, table=True):
     muted_until: datetime | None = Field(default=None, sa_type=UTCDateTime)  # /spam: their posts open no conversation
 
 
-class Agent(SQLModel, table=True):
+class Agent(Table, table=True):
     """A teammate from the config, mirrored here so history keeps its author."""
 
     id: int | None = Field(default=None, primary_key=True)
@@ -78,7 +104,7 @@ class Agent(SQLModel, table=True):
     home_opened_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # Slack App Home: kept up to date once seen
 
 
-class Conversation(SQLModel, table=True):
+class Conversation(Table, table=True):
     """The unit of work: one social thread with one customer, one chat thread."""
 
     __table_args__ = (
@@ -119,7 +145,7 @@ class Conversation(SQLModel, table=True):
     incident_id: int | None = None  # folded into a surge's incident (no foreign key: SQLite could not add one in place)
 
 
-class ConversationTag(SQLModel, table=True):
+class ConversationTag(Table, table=True):
     """A tag on a conversation (/tag): shown on its parent message, a filter in /queue, /stats and the digest."""
 
     __table_args__ = (Index("ix_conversationtag_tag", "tag"),)
@@ -127,7 +153,7 @@ class ConversationTag(SQLModel, table=True):
     tag: str = Field(primary_key=True, max_length=32)
 
 
-class Escalation(SQLModel, table=True):
+class Escalation(Table, table=True):
     """A conversation handed to an expert group ([[escalations]]): its summary opens a thread in the group's
     channel, where the experts answer as in the conversation's own thread. `ended_at` is set by /deescalate."""
 
@@ -145,7 +171,7 @@ class Escalation(SQLModel, table=True):
     ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
-class Incident(SQLModel, table=True):
+class Incident(Table, table=True):
     """Many customers writing about the same thing within minutes: one chat message stands for all their conversations.
 
     Each conversation stays a conversation of its own (`Conversation.incident_id`); the incident's parent
@@ -167,7 +193,7 @@ class Incident(SQLModel, table=True):
     merged_into_id: int | None = None  # /incident I7 merge I8: I8's conversations are I7's now
 
 
-class Post(SQLModel, table=True):
+class Post(Table, table=True):
     __table_args__ = (UniqueConstraint("network", "external_id", name="uq_post_external"),)
     id: int | None = Field(default=None, primary_key=True)
     source_name: str = Field(max_length=64)
@@ -190,7 +216,7 @@ class Post(SQLModel, table=True):
     raw: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
-class Reply(SQLModel, table=True):
+class Reply(Table, table=True):
     id: int | None = Field(default=None, primary_key=True)
     conversation_id: int = Field(foreign_key="conversation.id", index=True)
     agent_id: int = Field(foreign_key="agent.id")
@@ -207,7 +233,7 @@ class Reply(SQLModel, table=True):
     reviewed_by_id: int | None = None  # the agent (a lead) who approved or rejected it
 
 
-class Note(SQLModel, table=True):
+class Note(Table, table=True):
     __table_args__ = (UniqueConstraint("chat_platform", "chat_message_id", name="uq_note_message"),)
     id: int | None = Field(default=None, primary_key=True)
     conversation_id: int | None = Field(default=None, foreign_key="conversation.id", index=True)
@@ -219,7 +245,7 @@ class Note(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime)
 
 
-class AuditEvent(SQLModel, table=True):
+class AuditEvent(Table, table=True):
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(index=True, sa_type=UTCDateTime)
     actor: str = Field(max_length=255)
@@ -228,7 +254,7 @@ class AuditEvent(SQLModel, table=True):
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
-class SlaClock(SQLModel, table=True):
+class SlaClock(Table, table=True):
     """One response-time target being measured: a first response, the n-th next response, or the resolution.
 
     A clock runs from `started_at` until a response is published or the conversation is resolved
@@ -262,7 +288,7 @@ class SlaClock(SQLModel, table=True):
     next_nudge_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
-class StatsHour(SQLModel, table=True):
+class StatsHour(Table, table=True):
     """An hour of SLA clocks (by `started_at`, UTC) whose figures bot/reports/rollup.py keeps in StatsRollup.
 
     Every write that changes what the hour's clocks count (a clock inserted, stopped or moved, its conversation's
@@ -276,7 +302,7 @@ class StatsHour(SQLModel, table=True):
     slotted_version: int = Field(default=-1, sa_column_kwargs={"server_default": "-1"})
 
 
-class StatsRollup(SQLModel, table=True):
+class StatsRollup(Table, table=True):
     """The figures of one hour's clocks of one kind, in one group of one grouping, as bot/reports/tally.py counts them
     (`tally.Counts`); `scope` "" is every clock, a tag only the clocks of conversations tagged with it. `times` is the
     histogram of the first responses' times (bot/reports/rollup.py), empty for other kinds."""
@@ -296,7 +322,7 @@ class StatsRollup(SQLModel, table=True):
     times: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
 
 
-class StatsSlot(SQLModel, table=True):
+class StatsSlot(Table, table=True):
     """The figures of five minutes of clocks (`slot`, its start, UTC), as StatsRollup keeps an hour's, every clock
     (no tag scope): a window that starts or ends inside an hour reads the slots it covers of that hour, so at most
     five minutes at each end are counted from the clocks. Counted with the hour, current with it (StatsHour)."""
@@ -314,7 +340,7 @@ class StatsSlot(SQLModel, table=True):
     times: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
 
 
-class StatsDay(SQLModel, table=True):
+class StatsDay(Table, table=True):
     """A UTC day whose 24 hours' kept rows are added up in StatsDayRollup: current while `versions`, the sum of its
     hours' versions (StatsHour) when they were added up, is still that sum (a version only ever grows)."""
 
@@ -322,7 +348,7 @@ class StatsDay(SQLModel, table=True):
     versions: int = 0
 
 
-class StatsDayRollup(SQLModel, table=True):
+class StatsDayRollup(Table, table=True):
     """A day's figures, as StatsRollup keeps an hour's: its 24 hours' rows added up (bot/reports/rollup.py)."""
 
     scope: str = Field(primary_key=True, max_length=32)
@@ -339,7 +365,7 @@ class StatsDayRollup(SQLModel, table=True):
     times: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
 
 
-class StatsCutoff(SQLModel, table=True):
+class StatsCutoff(Table, table=True):
     """One row: the rolled-up hours count a running clock as missed when its due time is before `at`."""
 
     id: int = Field(default=1, primary_key=True)
@@ -349,7 +375,7 @@ class StatsCutoff(SQLModel, table=True):
 JOBS_LEASE = "jobs"  # the lease of the scheduled jobs (bot/app/lease.py)
 
 
-class Lease(SQLModel, table=True):
+class Lease(Table, table=True):
     """Who runs the scheduled jobs: the holder renews `expires_at`; once it has passed, anyone may take over."""
 
     name: str = Field(primary_key=True, max_length=64)
@@ -358,7 +384,7 @@ class Lease(SQLModel, table=True):
     acquired_at: datetime = Field(sa_type=UTCDateTime)
 
 
-class Installation(SQLModel, table=True):
+class Installation(Table, table=True):
     """The one row naming this installation (every replica on one database shares it), made by migration 0011:
     what the brand publishes under keys of its own (a Bluesky record key) is told apart from another install's."""
 
@@ -366,7 +392,7 @@ class Installation(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime)
 
 
-class SourceCursor(SQLModel, table=True):
+class SourceCursor(Table, table=True):
     source_name: str = Field(primary_key=True, max_length=64)
     cursor: str | None = Field(default=None, sa_column=Column(Text))
     last_success_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -379,7 +405,7 @@ class SourceCursor(SQLModel, table=True):
     feeds: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
 
 
-class QuarantinedPost(SQLModel, table=True):
+class QuarantinedPost(Table, table=True):
     """A post a source read but socialdesk could not parse or store: set aside with the reason, so the posts after it
     arrive (bot/ingest/quarantine.py). `payload` is what the network or file gave, as text (JSON, or the line itself);
     `post` the parsed post as JSON where parsing worked, so `socialdesk quarantine retry` can store it after a fix."""
@@ -394,7 +420,7 @@ class QuarantinedPost(SQLModel, table=True):
     quarantined_at: datetime = Field(sa_type=UTCDateTime)
 
 
-class OutboxEntry(SQLModel, table=True):
+class OutboxEntry(Table, table=True):
     """One effect on the outside world, delivered at least once and reconciled to exactly once."""
 
     __table_args__ = (
@@ -418,7 +444,7 @@ class OutboxEntry(SQLModel, table=True):
     done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
-class SuggestionSet(SQLModel, table=True):
+class SuggestionSet(Table, table=True):
     """Suggested replies made for one request (a new post, or /suggest): what the model or the templates said.
 
     `key` is the request's outbox key; the model is asked at most once per key, so a redelivered
@@ -437,7 +463,7 @@ class SuggestionSet(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime)
 
 
-class LlmUsage(SQLModel, table=True):
+class LlmUsage(Table, table=True):
     """Tokens and cost of one model call, per conversation (for /stats)."""
 
     __table_args__ = (Index("ix_llmusage_at", "at"),)
@@ -452,7 +478,7 @@ class LlmUsage(SQLModel, table=True):
     at: datetime = Field(sa_type=UTCDateTime)
 
 
-class ChatEvent(SQLModel, table=True):
+class ChatEvent(Table, table=True):
     """An inbound chat event (a message, an interaction) one replica claimed: the others, which got it too, do nothing.
 
     A command recorded before its ack also keeps its `payload` until it has run (`done_at`): one whose run never
@@ -466,7 +492,7 @@ class ChatEvent(SQLModel, table=True):
     done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
-class HeldReply(SQLModel, table=True):
+class HeldReply(Table, table=True):
     """A reply a guard held, waiting for its author's "Publish anyway" on Discord under a short token (a button's
     custom_id holds 100 characters). In the database, so that whichever replica gets the press finds it."""
 
