@@ -55,7 +55,7 @@ class Table(SQLModel):
     records the field as set, which this does too."""
 
     def __setattr__(self, name: str, value: Any) -> None:
-        if name in _columns(type(self)):
+        if name in (_COLUMNS.get(type(self)) or _columns(type(self))):
             set_attribute(self, name, value)
             self.__pydantic_fields_set__.add(name)
         else:

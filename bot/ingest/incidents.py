@@ -58,56 +58,77 @@ def brand_words(config: DeskConfig) -> set[str]:
 
 def group(session: Session, config: DeskConfig, stored: list[Ingested], now: datetime) -> set[int]:
     """Put the newly opened conversations among `stored` into incidents; returns the incidents that changed."""
-    settings = config.incidents
     first_posts = {s.conversation_id: s.post_id for s in stored if s.opened}
-    opened = list(first_posts)
-    if not settings.enabled or not opened:
+    if not config.incidents.enabled or not first_posts:
         return set()
-    words = brand_words(config)
-    since = now - settings.window
-    changed: set[int] = set()
-    pools: dict[tuple[str, str], list[_Candidate]] = {}  # read once per page, and only when needed
-    growing: dict[tuple[str, str], _Growing] = {}  # the channel's growing incidents, read once per page
-    joining: dict[int, tuple[Incident, list[Conversation]]] = {}  # joined together once the page is grouped
     texts = dict(session.exec(select(Post.id, Post.text).where(Post.id.in_(first_posts.values()))).all())
-    conversations = {c.id: c for c in session.exec(select(Conversation).where(Conversation.id.in_(opened)))}
-    for conversation_id in opened:
-        conversation = conversations[conversation_id]
-        if conversation.incident_id is not None or conversation.status not in ConversationStatus.OPEN:
-            continue
-        text = texts[first_posts[conversation_id]]
-        me = _Candidate(conversation.id, conversation.customer_id, text, normalise(text, words))
+    conversations = session.exec(select(Conversation).where(Conversation.id.in_(list(first_posts)))).all()
+    page = _Page(session, config, now, opened=set(first_posts))
+    with queue.batched(session):  # the page's incident messages and edits: one outbox lookup and one insert
+        for conversation in sorted(conversations, key=lambda c: c.id):
+            if conversation.incident_id is None and conversation.status in ConversationStatus.OPEN:
+                page.place(conversation, texts[first_posts[conversation.id]])
+        desk_incidents.join(session, list(page.joining.values()), now)
+        for incident_id in page.changed:
+            desk_incidents.refresh(session, session.get(Incident, incident_id), now, config.incidents.update_every)
+    return page.changed
+
+
+class _Page:
+    """One page's grouping: what it reads of each channel (read once, and only when needed) and what it changes."""
+
+    def __init__(self, session: Session, config: DeskConfig, now: datetime, opened: set[int]) -> None:
+        self.session, self.config, self.now, self.opened = session, config, now, opened
+        self.settings = config.incidents
+        self.since = now - self.settings.window
+        self.words = brand_words(config)
+        self.changed: set[int] = set()
+        self.joining: dict[int, tuple[Incident, list[Conversation]]] = {}  # joined together once the page is grouped
+        self.pools: dict[tuple[str, str], list[_Candidate]] = {}  # the channel's recent ungrouped conversations
+        self.growing: dict[tuple[str, str], _Growing] = {}  # the channel's growing incidents
+        self.backlogs: dict[tuple[str, str], int] = {}  # the channel's waiting chat messages
+
+    def place(self, conversation: Conversation, text: str) -> None:
+        """`conversation` joins the growing incident it is alike, or starts one with the alike conversations of its
+        channel, or waits in the channel's pool for more."""
+        me = _Candidate(conversation.id, conversation.customer_id, text, normalise(text, self.words))
         if len(me.key.split()) < MIN_WORDS:
-            continue
-        channel = _routed(config, conversation.chat_platform, conversation.source_name, conversation.priority)
-        if channel not in growing:
-            growing[channel] = _Growing(_growing(session, channel, since))
-        incident = growing[channel].alike(me.key, settings.similarity)
+            return
+        channel = _routed(self.config, conversation.chat_platform, conversation.source_name, conversation.priority)
+        growing = self.growing.get(channel) or self.growing.setdefault(
+            channel, _Growing(_growing(self.session, channel, self.since)))
+        incident = growing.alike(me.key, self.settings.similarity)
         if incident is not None:  # in a surge, most posts: no need to look at the channel's other conversations
-            _join(joining, growing[channel], incident, conversation, me)
-            changed.add(incident.id)
-            continue
-        if channel not in pools:
-            pools[channel] = _recent(session, config, channel, since, words, exclude=set(opened))
-        pool = pools[channel]
-        alike = [pool[index] for _, _, index in process.extract(me.key, [c.key for c in pool], scorer=fuzz.token_set_ratio,
-                                                                 score_cutoff=settings.similarity, limit=None)]
+            self._join(growing, incident, conversation, me)
+            return
+        if channel not in self.pools:
+            self.pools[channel] = _recent(self.session, self.config, channel, self.since, self.words, self.opened)
+        pool = self.pools[channel]
+        alike = [pool[index] for _, _, index in process.extract(
+            me.key, [c.key for c in pool], scorer=fuzz.token_set_ratio, score_cutoff=self.settings.similarity,
+            limit=None)]
         customers = len({c.customer_id for c in alike} | {me.customer_id})
-        if customers < settings.min_posts and (customers < BACKLOGGED_MIN_POSTS or queue.waiting(
-                session, queue.channel_target(*channel)) < settings.backlog):
+        if customers < self.settings.min_posts and (customers < BACKLOGGED_MIN_POSTS
+                                                    or self._backlog(channel) < self.settings.backlog):
             pool.append(me)
-            continue
-        members = sorted([*alike, me], key=lambda c: c.conversation_id)
-        incident = desk_incidents.start(session, config.sla, *channel, now)
-        for member in members:
-            _join(joining, growing[channel], incident, session.get(Conversation, member.conversation_id), member)
-        pools[channel] = [c for c in pool if c not in alike]
-        changed.add(incident.id)
-    desk_incidents.join(session, list(joining.values()), now)
-    with queue.batched(session):  # the page's incident edits: one outbox lookup and one insert
-        for incident_id in changed:
-            desk_incidents.refresh(session, session.get(Incident, incident_id), now, settings.update_every)
-    return changed
+            return
+        incident = desk_incidents.start(self.session, self.config.sla, *channel, self.now)
+        for member in sorted([*alike, me], key=lambda c: c.conversation_id):
+            self._join(growing, incident, self.session.get(Conversation, member.conversation_id), member)
+        self.pools[channel] = [c for c in pool if c not in alike]
+
+    def _backlog(self, channel: tuple[str, str]) -> int:
+        if channel not in self.backlogs:
+            self.backlogs[channel] = queue.waiting(self.session, queue.channel_target(*channel))
+        return self.backlogs[channel]
+
+    def _join(self, growing: _Growing, incident: Incident, conversation: Conversation, member: _Candidate) -> None:
+        """`conversation` is to join `incident` (at the end of `group`, with the others); its text is counted now."""
+        self.joining.setdefault(incident.id, (incident, []))[1].append(conversation)
+        self.changed.add(incident.id)
+        kept = len(incident.phrasings)
+        incident.phrasings = _counted(incident.phrasings, member)
+        growing.kept(incident, incident.phrasings[kept:])  # a new phrasing comes last
 
 
 def _routed(config: DeskConfig, platform: str, source_name: str, priority: str) -> tuple[str, str]:
@@ -161,15 +182,6 @@ class _Growing:
     def kept(self, incident: Incident, phrasings: list[dict]) -> None:
         self.keys += [phrasing["key"] for phrasing in phrasings]
         self.owners += [incident] * len(phrasings)
-
-
-def _join(joining: dict[int, tuple[Incident, list[Conversation]]], growing: _Growing, incident: Incident,
-          conversation: Conversation, member: _Candidate) -> None:
-    """`conversation` is to join `incident` (at the end of `group`, with the others); its text is counted now."""
-    joining.setdefault(incident.id, (incident, []))[1].append(conversation)
-    kept = len(incident.phrasings)
-    incident.phrasings = _counted(incident.phrasings, member)
-    growing.kept(incident, incident.phrasings[kept:])  # a new phrasing comes last
 
 
 def _counted(phrasings: list[dict], member: _Candidate) -> list[dict]:
