@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert, update
+from sqlalchemy import bindparam, insert, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -86,15 +86,14 @@ def _fold(session: Session, label_of: dict[int, str], now: datetime) -> None:
     if not label_of:
         return
     outbox, connection = OutboxEntry.__table__, session.connection()
-    waiting: dict[str, list[int]] = {}
-    for entry_id, conversation_id, kind, status in connection.execute(
-            select(outbox.c.id, outbox.c.conversation_id, outbox.c.kind, outbox.c.status)
-            .where(outbox.c.conversation_id.in_(list(label_of)))):
-        if status == OutboxStatus.PENDING and kind.startswith("chat.") and not kind.startswith("chat.approval"):
-            waiting.setdefault(label_of[conversation_id], []).append(entry_id)
-    for incident, ids in waiting.items():
-        connection.execute(update(outbox).where(outbox.c.id.in_(ids)).values(
-            status=OutboxStatus.DONE, done_at=now, result={"skipped": f"folded into incident {incident}"}))
+    folded = [{"entry_id": entry_id, "result": {"skipped": f"folded into incident {label_of[conversation_id]}"}}
+              for entry_id, conversation_id, kind, status in connection.execute(
+                  select(outbox.c.id, outbox.c.conversation_id, outbox.c.kind, outbox.c.status)
+                  .where(outbox.c.conversation_id.in_(list(label_of))))
+              if status == OutboxStatus.PENDING and kind.startswith("chat.") and not kind.startswith("chat.approval")]
+    if folded:  # one statement for them all (executemany)
+        connection.execute(update(outbox).where(outbox.c.id == bindparam("entry_id")).values(
+            status=OutboxStatus.DONE, done_at=now, result=bindparam("result")), folded)
 
 
 def leave(session: Session, conversation: Conversation, actor: str, now: datetime, every: timedelta) -> Incident:

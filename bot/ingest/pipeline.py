@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 
 from sqlalchemy import ARRAY, String, func, insert, literal, or_
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import flag_modified
 from sqlmodel import Session, select
 
 from bot.delivery import queue
@@ -27,7 +28,11 @@ from bot.sla import clocks
 from bot.sources.base import InboundPost
 from bot.suggest import requests
 from bot.vocabulary import outranks
+from storage import bulk
 from storage.models import Conversation, ConversationStatus, Customer, Post
+
+# what following the clocks may change in a conversation (opened: its due times; continued: `_absorb`)
+_FOLLOWED = ("priority", "sentiment", "has_pii", "status", "updated_at", "response_due_at", "first_response_due_at")
 
 
 @dataclass(frozen=True)
@@ -128,6 +133,8 @@ def _store(session: Session, config: DeskConfig, source_name: str, posts: list[I
     with clocks.kept(session, open_ones.ids()):
         for item in placed:
             _follow_clocks(session, config, item, now)
+            for name in _FOLLOWED:  # all written, changed or not: the ORM then updates the page's conversations in
+                flag_modified(item.conversation, name)  # one statement, not one per set of columns that changed
     for item, post_id in zip(placed, _inserted_posts(session, [_post_row(source_name, item, now) for item in placed]),
                              strict=True):
         item.post_id = post_id
@@ -192,7 +199,7 @@ def _inserted_posts(session: Session, rows: list[dict]) -> list[int]:
     transaction holds the write lock)."""
     if session.get_bind().dialect.name == "sqlite":
         return sorted(session.execute(insert(Post).returning(Post.id), rows).scalars())
-    return list(session.execute(insert(Post).returning(Post.id, sort_by_parameter_order=True), rows).scalars())
+    return bulk.insert_returning(session.connection(), Post.__table__, rows, key=("network", "external_id"))
 
 
 def _post_row(source_name: str, item: _Placed, now) -> dict:
