@@ -1,26 +1,49 @@
-"""Many rows into one table in one statement, with their ids back, on PostgreSQL.
+"""A page's new rows of one table inserted in one statement, with their ids back in order.
 
-A page of posts is hundreds of rows. SQLAlchemy inserts them a few rows a statement (`insertmanyvalues`), and each of
-those statements has more than the 50 parameters psycopg caches the parsing of, so psycopg parses every one afresh
-and the server plans every one (bench/ingest.py). Here the rows travel as one JSON array, one parameter, and the
-server takes them apart (`json_to_recordset`): the same short statement for every page.
+A page of posts is hundreds of new rows in each of a few tables. The ORM inserts them one row a statement on SQLite
+(which cannot promise the order of the ids it returns), and a few rows a statement on PostgreSQL, each with more
+than the 50 parameters psycopg caches the parsing of, so psycopg parses every one afresh and the server plans every
+one (bench/ingest.py). Here:
+- SQLite: one INSERT … RETURNING of all rows; a statement's rows get ascending ids in the order of its VALUES, and no
+  one else writes meanwhile (the transaction holds the write lock), so the sorted ids are the rows' in order;
+- PostgreSQL: the rows travel as one JSON array, one parameter, and the server takes them apart
+  (`json_to_recordset`), in their order (`WITH ORDINALITY … ORDER BY`), so the sequence numbers them in order: the
+  sorted ids are the rows' in order (as SQLAlchemy's own ordered inserts rely on), and the statement is the same
+  short one for every page.
 """
 from __future__ import annotations
 
 import json
 from datetime import datetime
 
-from sqlalchemy import JSON, Table, text
+from sqlalchemy import JSON, Table, insert, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from storage.types import UTCDateTime
 
 
-def insert_returning(connection: Connection, table: Table, rows: list[dict], key: tuple[str, ...]) -> list[int]:
-    """Insert `rows` (every one with the same columns) into `table`; returns their ids in order, matched by the
-    columns of `key`, which must tell the rows apart (the server returns the inserted rows in no promised order)."""
+def add_all(session: Session, rows: list) -> None:
+    """Insert `rows` (new ORM objects of one table, not in `session`) together and make them `session`'s, with their
+    ids, as if loaded: what a flush would leave, without its statement a row. Unlike a flush's, they stay in the
+    session if the transaction or savepoint they were inserted in rolls back: whoever rolls back expunges them."""
+    if not rows:
+        return
+    table = type(rows[0]).__table__
+    names = [column.key for column in table.columns if column.key != "id"]
+    ids = insert_returning(session.connection(), table, [{name: getattr(row, name) for name in names} for row in rows])
+    for row, id_ in zip(rows, ids, strict=True):
+        row.id = id_
+        make_transient_to_detached(row)
+        session.add(row)
+
+
+def insert_returning(connection: Connection, table: Table, rows: list[dict]) -> list[int]:
+    """Insert `rows` (every one with the same columns) into `table`; returns their ids in order."""
     if not rows:
         return []
+    if connection.dialect.name == "sqlite":
+        return sorted(connection.execute(insert(table).returning(table.c.id), rows).scalars())
     columns = [table.c[name] for name in rows[0]]
     # a JSON column's value travels as its text, cast back on the server: taken apart as JSON, a `\u0000` in it (a
     # post's raw payload may hold one) would have to become text, which PostgreSQL refuses
@@ -29,13 +52,13 @@ def insert_returning(connection: Connection, table: Table, rows: list[dict], key
     fields = ", ".join(f"{column.name} {'text' if column.name in documents else column.type.compile(connection.dialect)}"
                        for column in columns)
     values = ", ".join(f"CAST({column.name} AS json)" if column.name in documents else column.name for column in columns)
-    names, keys = ", ".join(column.name for column in columns), ", ".join(key)
-    statement = text(f"INSERT INTO {table.name} ({names}) SELECT {values} FROM json_to_recordset(CAST(:rows AS json))"
-                     f" AS given({fields}) RETURNING id, {keys}")
+    names = ", ".join(column.name for column in columns)
+    statement = text(f"INSERT INTO {table.name} ({names}) SELECT {values} FROM ROWS FROM "
+                     f"(json_to_recordset(CAST(:rows AS json)) AS ({fields})) WITH ORDINALITY AS given({names}, n) "
+                     f"ORDER BY n RETURNING id")
     payload = json.dumps([{name: json.dumps(value) if name in documents else _stored_time(value) if name in times
                            else value for name, value in row.items()} for row in rows])
-    ids = {tuple(found[1:]): found[0] for found in connection.execute(statement, {"rows": payload})}
-    return [ids[tuple(row[name] for name in key)] for row in rows]
+    return sorted(connection.execute(statement, {"rows": payload}).scalars())
 
 
 def _stored_time(value: datetime | None) -> str | None:

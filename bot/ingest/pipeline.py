@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from sqlalchemy import ARRAY, String, func, insert, literal, or_
+from sqlalchemy import ARRAY, String, func, literal, or_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import flag_modified
 from sqlmodel import Session, select
@@ -128,14 +128,15 @@ def _store(session: Session, config: DeskConfig, source_name: str, posts: list[I
     show is queued, post by post."""
     customers = _customers(session, posts, now)
     open_ones = _OpenConversations(session, [c.id for c in customers.values()], now)
-    placed = [_place(session, config, source_name, inbound, customers, open_ones, now, enriched) for inbound in posts]
-    session.flush()
+    placed = [_place(config, source_name, inbound, customers, open_ones, now, enriched) for inbound in posts]
+    bulk.add_all(session, [item.conversation for item in placed if item.opened])
     with clocks.kept(session, open_ones.ids()):
         for item in placed:
             _follow_clocks(session, config, item, now)
             for name in _FOLLOWED:  # all written, changed or not: the ORM then updates the page's conversations in
                 flag_modified(item.conversation, name)  # one statement, not one per set of columns that changed
-    for item, post_id in zip(placed, _inserted_posts(session, [_post_row(source_name, item, now) for item in placed]),
+    for item, post_id in zip(placed, bulk.insert_returning(session.connection(), Post.__table__,
+                                                   [_post_row(source_name, item, now) for item in placed]),
                              strict=True):
         item.post_id = post_id
     with queue.batched(session):
@@ -145,9 +146,10 @@ def _store(session: Session, config: DeskConfig, source_name: str, posts: list[I
     return [Ingested(post_id=item.post_id, conversation_id=item.conversation.id, opened=item.opened) for item in placed]
 
 
-def _place(session: Session, config: DeskConfig, source_name: str, inbound: InboundPost,
-           customers: dict[tuple[str, str], Customer], open_ones: _OpenConversations, now, enriched: Enriched) -> _Placed:
-    """The post enriched, and its conversation: continued or opened (not inserted yet)."""
+def _place(config: DeskConfig, source_name: str, inbound: InboundPost, customers: dict[tuple[str, str], Customer],
+           open_ones: _OpenConversations, now, enriched: Enriched) -> _Placed:
+    """The post enriched, and its conversation: continued or opened (not inserted yet: the page's are inserted
+    together)."""
     customer = customers[(inbound.network, inbound.author.handle)]
     found = enriched.get((inbound.text, inbound.author.followers)) or enrich(inbound.text,
                                                                             followers=inbound.author.followers)
@@ -156,7 +158,6 @@ def _place(session: Session, config: DeskConfig, source_name: str, inbound: Inbo
     muted = opened and customers_desk.is_muted(customer, now)
     if opened:
         conversation = _open(config, source_name, inbound, customer, found, now)
-        session.add(conversation)
         if not muted:  # a muted customer's conversation is resolved at once: their next post opens another
             open_ones.add(conversation)
     return _Placed(inbound, customer, conversation, opened, muted, found)
@@ -190,16 +191,6 @@ def _open(config: DeskConfig, source_name: str, inbound: InboundPost, customer: 
         chat_platform=route.platform,
         chat_channel=route.channel,
     )
-
-
-def _inserted_posts(session: Session, rows: list[dict]) -> list[int]:
-    """Insert the posts' `rows` together; returns their ids in order. PostgreSQL returns them in order from a few
-    statements. SQLite would insert one row a statement to do so; there they are inserted together and sorted: a
-    statement's rows get ascending rowids in the order of its VALUES, and no one else writes meanwhile (this
-    transaction holds the write lock)."""
-    if session.get_bind().dialect.name == "sqlite":
-        return sorted(session.execute(insert(Post).returning(Post.id), rows).scalars())
-    return bulk.insert_returning(session.connection(), Post.__table__, rows, key=("network", "external_id"))
 
 
 def _post_row(source_name: str, item: _Placed, now) -> dict:
@@ -252,19 +243,21 @@ def _customers(session: Session, posts: list[InboundPost], now) -> dict[tuple[st
     rows = session.exec(query).all()
     by_account = {(c.network, c.account_id): c for c in rows if (c.network, c.account_id) in accounts}
     by_handle = {(c.network, c.handle): c for c in rows}
-    found = {(inbound.network, inbound.author.handle): _customer(session, inbound, now, by_account, by_handle)
+    new: list[Customer] = []
+    found = {(inbound.network, inbound.author.handle): _customer(session, inbound, now, by_account, by_handle, new)
              for inbound in posts}
-    session.flush()
+    session.flush()  # the known customers' changes first: a new one may take the handle one of them gave up
+    bulk.add_all(session, new)
     return found
 
 
 def _customer(session: Session, inbound: InboundPost, now, by_account: dict[tuple[str, str], Customer],
-              by_handle: dict[tuple[str, str], Customer]) -> Customer:
+              by_handle: dict[tuple[str, str], Customer], new: list[Customer]) -> Customer:
     """Who wrote `inbound`: the customer with the network's account id when the post carries one (the handle is a
     label its owner can change), else the one with the handle. A row from before account ids gets the id; a renamed
     customer gets the new handle, and a row still holding that handle from before (someone who gave it up) gets
     its account id as its label, so one person stays one customer with their history and two never merge.
-    `by_account` and `by_handle` are the page's customers, which a new one joins."""
+    `by_account` and `by_handle` are the page's customers, which a new one joins; `new` the new ones, to insert."""
     author, network = inbound.author, inbound.network
     customer = by_account.get((network, author.account_id)) if author.account_id else None
     holder = by_handle.get((network, author.handle))
@@ -275,7 +268,7 @@ def _customer(session: Session, inbound: InboundPost, now, by_account: dict[tupl
         session.flush()  # before the handle is taken: it is unique per network
     if customer is None:
         customer = Customer(network=network, handle=author.handle, created_at=now)
-        session.add(customer)
+        new.append(customer)
     if by_handle.get((network, customer.handle)) is customer:  # renamed: the old handle is free
         del by_handle[(network, customer.handle)]
     customer.handle = author.handle

@@ -51,6 +51,7 @@ def store_posts(session: Session, config: DeskConfig, source_name: str, posts: l
             raise
         log.info("source %s: a page of %d posts did not store at once (%s); storing it post by post", source_name,
                  len(posts), quarantine.reason_of(error))
+        session.expunge_all()  # the page's new rows, rolled back, would stay in the session (storage/bulk.py)
         results = [_store_one(session, config, source_name, post, now) for post in posts]
     stored = [found for found in results if found]
     incidents.group(session, config, stored, now)
