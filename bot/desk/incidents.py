@@ -45,11 +45,9 @@ def has_own_thread(conversation: Conversation) -> bool:
     return conversation.incident_id is None or conversation.chat_thread_id is not None
 
 
-def start(session: Session, sla: SlaConfig, platform: str, channel: str, now: datetime) -> Incident:
-    """A new incident in the routed `channel`: its message is queued, and the escalation channel is told once."""
-    incident = Incident(chat_platform=platform, chat_channel=channel, opened_at=now, updated_at=now)
-    session.add(incident)
-    session.flush()
+def announce(session: Session, sla: SlaConfig, incident: Incident, now: datetime) -> None:
+    """A new incident (stored): its message is queued, and the escalation channel is told once."""
+    platform, channel = incident.chat_platform, incident.chat_channel
     queue.add(session, key=f"incident:{incident.id}:open", kind=OPEN, target=queue.channel_target(platform, channel),
               conversation_id=None, payload={"incident": incident.id}, now=now)
     escalation = sla.escalation.get(platform)
@@ -57,7 +55,6 @@ def start(session: Session, sla: SlaConfig, platform: str, channel: str, now: da
         queue.add(session, key=f"incident:{incident.id}:escalate", kind=ESCALATE,
                   target=queue.channel_target(platform, escalation.channel), conversation_id=None,
                   payload={"incident": incident.id, "channel": escalation.channel}, now=now)
-    return incident
 
 
 def join(session: Session, joins: list[tuple[Incident, list[Conversation]]], now: datetime) -> None:

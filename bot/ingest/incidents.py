@@ -26,6 +26,7 @@ from bot.delivery import queue
 from bot.desk import incidents as desk_incidents
 from bot.ingest.pipeline import Ingested
 from bot.settings import DeskConfig
+from storage import bulk
 from storage.models import Conversation, ConversationStatus, Incident, IncidentStatus, Post
 
 _NOISE = re.compile(r"https?://\S+|(?<!\w)@[\w.@-]+|[#$]")
@@ -62,16 +63,19 @@ def group(session: Session, config: DeskConfig, stored: list[Ingested], now: dat
     if not config.incidents.enabled or not first_posts:
         return set()
     texts = dict(session.exec(select(Post.id, Post.text).where(Post.id.in_(first_posts.values()))).all())
-    conversations = session.exec(select(Conversation).where(Conversation.id.in_(list(first_posts)))).all()
     page = _Page(session, config, now, opened=set(first_posts))
+    for conversation_id in sorted(first_posts):
+        conversation = session.get(Conversation, conversation_id)  # the page's: in the session already
+        if conversation.incident_id is None and conversation.status in ConversationStatus.OPEN:
+            page.place(conversation, texts[first_posts[conversation_id]])
+    bulk.add_all(session, page.started)  # together, at the end: nothing needs their ids before
     with queue.batched(session):  # the page's incident messages and edits: one outbox lookup and one insert
-        for conversation in sorted(conversations, key=lambda c: c.id):
-            if conversation.incident_id is None and conversation.status in ConversationStatus.OPEN:
-                page.place(conversation, texts[first_posts[conversation.id]])
+        for incident in page.started:
+            desk_incidents.announce(session, config.sla, incident, now)
         desk_incidents.join(session, list(page.joining.values()), now)
-        for incident_id in page.changed:
-            desk_incidents.refresh(session, session.get(Incident, incident_id), now, config.incidents.update_every)
-    return page.changed
+        for incident, _ in page.joining.values():
+            desk_incidents.refresh(session, incident, now, config.incidents.update_every)
+    return {incident.id for incident, _ in page.joining.values()}
 
 
 class _Page:
@@ -82,8 +86,9 @@ class _Page:
         self.settings = config.incidents
         self.since = now - self.settings.window
         self.words = brand_words(config)
-        self.changed: set[int] = set()
-        self.joining: dict[int, tuple[Incident, list[Conversation]]] = {}  # joined together once the page is grouped
+        self.started: list[Incident] = []  # not stored yet
+        # the incidents that changed (by id() of each: a new one has no id yet), with the conversations joining them
+        self.joining: dict[int, tuple[Incident, list[Conversation]]] = {}
         self.pools: dict[tuple[str, str], list[_Candidate]] = {}  # the channel's recent ungrouped conversations
         self.growing: dict[tuple[str, str], _Growing] = {}  # the channel's growing incidents
         self.backlogs: dict[tuple[str, str], int] = {}  # the channel's waiting chat messages
@@ -112,7 +117,8 @@ class _Page:
                                                     or self._backlog(channel) < self.settings.backlog):
             pool.append(me)
             return
-        incident = desk_incidents.start(self.session, self.config.sla, *channel, self.now)
+        incident = Incident(chat_platform=channel[0], chat_channel=channel[1], opened_at=self.now, updated_at=self.now)
+        self.started.append(incident)
         for member in sorted([*alike, me], key=lambda c: c.conversation_id):
             self._join(growing, incident, self.session.get(Conversation, member.conversation_id), member)
         self.pools[channel] = [c for c in pool if c not in alike]
@@ -124,8 +130,7 @@ class _Page:
 
     def _join(self, growing: _Growing, incident: Incident, conversation: Conversation, member: _Candidate) -> None:
         """`conversation` is to join `incident` (at the end of `group`, with the others); its text is counted now."""
-        self.joining.setdefault(incident.id, (incident, []))[1].append(conversation)
-        self.changed.add(incident.id)
+        self.joining.setdefault(id(incident), (incident, []))[1].append(conversation)
         kept = len(incident.phrasings)
         incident.phrasings = _counted(incident.phrasings, member)
         growing.kept(incident, incident.phrasings[kept:])  # a new phrasing comes last
