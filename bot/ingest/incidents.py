@@ -63,11 +63,11 @@ def group(session: Session, config: DeskConfig, stored: list[Ingested], now: dat
     if not config.incidents.enabled or not first_posts:
         return set()
     texts = dict(session.exec(select(Post.id, Post.text).where(Post.id.in_(first_posts.values()))).all())
+    conversations = session.exec(select(Conversation).where(Conversation.id.in_(list(first_posts)))).all()
     page = _Page(session, config, now, opened=set(first_posts))
-    for conversation_id in sorted(first_posts):
-        conversation = session.get(Conversation, conversation_id)  # the page's: in the session already
+    for conversation in sorted(conversations, key=lambda c: c.id):
         if conversation.incident_id is None and conversation.status in ConversationStatus.OPEN:
-            page.place(conversation, texts[first_posts[conversation_id]])
+            page.place(conversation, texts[first_posts[conversation.id]])
     bulk.add_all(session, page.started)  # together, at the end: nothing needs their ids before
     with queue.batched(session):  # the page's incident messages and edits: one outbox lookup and one insert
         for incident in page.started:
