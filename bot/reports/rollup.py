@@ -23,7 +23,7 @@ The rows are a cache, made again from the clocks whenever they may be stale:
 `roll_up` runs every minute (bot/app/jobs.py): it counts the marked hours that have ended and every whole hour never
 counted (or never counted by slot, as before migration 0017), from the first clock on (so its first run after the
 upgrade, or after a bulk load, fills the past), then the current hour's ended slots that are marked or never
-counted (forgetting the slot versions of past hours: their hour's rule now), then adds up the days.
+counted (an hour's slot versions are forgotten once it is counted whole), then adds up the days.
 """
 from __future__ import annotations
 
@@ -167,30 +167,33 @@ def count_hour(engine: Engine, hour: datetime) -> None:
             connection.execute(insert(StatsSlot), slots)
         connection.execute(update(StatsHour).where(StatsHour.hour == hour).values(rolled_version=version,
                                                                                    slotted_version=version))
+        # its slots' versions, kept while it was the current hour: its own rule now (after its row: as writers lock)
+        connection.execute(delete(StatsSlotVersion).where(StatsSlotVersion.slot >= hour,
+                                                          StatsSlotVersion.slot < hour + HOUR))
 
 
 def count_slots(engine: Engine, now: datetime) -> int:
     """Count the ended five-minute slots of the current hour that are marked or were never counted into their
-    StatsSlot rows, in one transaction, and forget the slot versions of past hours (counted whole by now, their
-    StatsHour rules); returns how many slots were counted."""
+    StatsSlot rows; returns how many slots were counted. Their versions are forgotten when their hour is counted
+    (`count_hour`): its StatsHour rules then."""
     hour, last = hour_of(now), slot_of(now)  # the slots in [hour, last) have ended
-    with session_scope(engine) as session:
-        connection = session.connection()
-        connection.execute(delete(StatsSlotVersion).where(StatsSlotVersion.slot < hour))
-        ended = [hour + SLOT * n for n in range((last - hour) // SLOT)]
-        if not ended:
-            return 0
-        in_hour = (StatsSlotVersion.slot >= hour, StatsSlotVersion.slot < last)
-        current = set(connection.execute(select(StatsSlotVersion.slot).where(
-            *in_hour, StatsSlotVersion.version == StatsSlotVersion.counted_version)).scalars())
-        stale = [slot for slot in ended if slot not in current]
-        if not stale:
-            return 0
+    ended = [hour + SLOT * n for n in range((last - hour) // SLOT)]
+    if not ended:
+        return 0
+    in_hour = (StatsSlotVersion.slot >= hour, StatsSlotVersion.slot < last)
+    with session_scope(engine) as session:  # first a row for each to record its version in (and its hour's, so the
+        connection = session.connection()  # hour is counted once ended, even without a clock): committed at once
         known = set(connection.execute(select(StatsSlotVersion.slot).where(*in_hour)).scalars())
-        mark(connection, [slot for slot in stale if slot not in known])  # a row each to record the version in
+        if missing := [slot for slot in ended if slot not in known]:
+            mark(connection, missing)
+    with session_scope(engine) as session:  # their rows updated last: a writer waits on them only for the commit
+        connection = session.connection()
         # the versions before the clocks are read, the cutoff after, as for an hour (`count_hour`)
         versions = dict(connection.execute(select(StatsSlotVersion.slot, StatsSlotVersion.version).where(
-            StatsSlotVersion.slot.in_(stale))).all())
+            *in_hour, StatsSlotVersion.version != StatsSlotVersion.counted_version)).all())
+        stale = sorted(versions)
+        if not stale:
+            return 0
         cutoff = session.execute(select(StatsCutoff.at)).scalar_one()
         slots: list[dict] = []
         for start, end in _runs(stale):
