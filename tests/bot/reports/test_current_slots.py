@@ -6,8 +6,10 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
+from sqlalchemy import text
 from sqlmodel import Session, select
 
+from bot.ingest.stream import store_posts
 from bot.reports import figures
 from bot.reports.rollup import roll_up
 from bot.reports.tally import OVERALL
@@ -16,6 +18,7 @@ from bot.sla.clocks import FIRST, NEXT, RESOLUTION, RESOLVED, RESPONDED
 from storage.db import session_scope
 from storage.models import Conversation, ConversationTag, SlaClock, StatsSlot, StatsSlotVersion
 from tests.auxil import factories
+from tests.auxil.desk import make_runtime
 from tests.bot.reports.test_rollup import _stop, check, counted_from_clocks
 from tests.bot.reports.test_tally import OFFICE, WEEK, fill
 
@@ -154,6 +157,26 @@ async def test_a_running_clock_of_a_kept_slot_that_falls_due_later_is_missed(db_
     await runtime.close()
 
 
+async def test_clocks_a_page_of_posts_starts_in_a_kept_slot_make_it_stale(db_url, tmp_path):
+    """A page's clocks are inserted with Core and marked by bot/sla/clocks.py (`kept`): their slots too."""
+    runtime, _, clock = make(db_url, tmp_path)
+    desk(runtime, 24)
+    now = T0 + timedelta(minutes=31)
+    roll_up(runtime.engine, now)
+    assert T0 + timedelta(minutes=10) in kept_slots(runtime.engine)
+    late = [factories.post(f"@acme order {n} never arrived", handle=f"late{n}", external_id=f"late-{n}",
+                           minutes=12 + n) for n in range(2)]
+    with session_scope(runtime.engine) as session:
+        if runtime.engine.dialect.name == "postgresql":  # the conversations were given their ids
+            session.exec(text("SELECT setval(pg_get_serial_sequence('conversation', 'id'), max(id)) FROM conversation"))
+        assert store_posts(session, runtime.config, "replay", late, now) == 2
+    assert T0 + timedelta(minutes=10) not in kept_slots(runtime.engine)
+    check(runtime, now, tag_filters=((),), windows=[figures.last(WEEK, now)])
+    roll_up(runtime.engine, now + timedelta(minutes=1))
+    assert T0 + timedelta(minutes=10) in kept_slots(runtime.engine)
+    check(runtime, now + timedelta(minutes=1), tag_filters=((),), windows=[figures.last(WEEK, now)])
+    await runtime.close()
+
+
 def make(db_url, tmp_path):
-    from tests.auxil.desk import make_runtime
     return make_runtime(db_url, tmp_path, sla=OFFICE)
