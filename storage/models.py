@@ -340,6 +340,18 @@ class StatsSlot(Table, table=True):
     times: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
 
 
+class StatsSlotVersion(Table, table=True):
+    """A five-minute slot of SLA clocks (`slot`, its start, UTC) of the hour not counted yet (the current one): every
+    write that changes what its clocks count adds one to `version` as it does to its hour's (storage/hours.py); its
+    StatsSlot rows, counted every minute once the slot has ended (bot/reports/rollup.py), are used only while
+    `counted_version` (the version they were counted at) equals it. Its hour's StatsHour rules once the hour is
+    counted; the rows of past hours are deleted then."""
+
+    slot: datetime = Field(primary_key=True, sa_type=UTCDateTime)
+    version: int = 0
+    counted_version: int = -1
+
+
 class StatsDay(Table, table=True):
     """A UTC day whose 24 hours' kept rows are added up in StatsDayRollup: current while `versions`, the sum of its
     hours' versions (StatsHour) when they were added up, is still that sum (a version only ever grows)."""

@@ -6,6 +6,8 @@ grouping tally.py has (everything, agent, network, tag), and again per tag for t
 first responses' times (bot/reports/histogram.py). Running clocks are in it too: counted, and missed when their due
 time was before the cutoff (StatsCutoff) the rows were counted at. In the same transaction the hour's clocks are
 counted again by five-minute slot (StatsSlot, every clock, no tag scope), for windows that start or end inside it.
+The current hour's slots are counted one by one as they end (`count_slots`, each with a version of its own,
+StatsSlotVersion), so /stats counts from the clocks only the current five minutes of a live desk.
 Once a UTC day's 24 hours are all counted, their rows are added up into the day's (StatsDayRollup), recorded with
 the sum of the hours' versions (StatsDay).
 
@@ -13,19 +15,22 @@ The rows are a cache, made again from the clocks whenever they may be stale:
 - a write that changes what an hour's clocks count marks the hour (storage/hours.py, in the writer's transaction);
   its rows and slots are used only while they were counted at the hour's current version, and the job counts it
   again; its day, only while the sum of its hours' versions is the one it was added up at (a version only grows);
+  a slot of the current hour, only while it was counted at its own version (marked with the hour);
 - a running clock falling due changes no row, only the time: each run moves the cutoff to its `now`, and first marks
-  the hours of the running clocks that fell due since the last cutoff (an index finds them), so every kept hour
-  counts as missed exactly the running clocks due before the cutoff; tally counts those due since, from the clocks.
+  the hours (and slots) of the running clocks that fell due since the last cutoff (an index finds them), so every
+  kept hour or slot counts as missed exactly the running clocks due before the cutoff; tally counts those due since,
+  from the clocks.
 `roll_up` runs every minute (bot/app/jobs.py): it counts the marked hours that have ended and every whole hour never
 counted (or never counted by slot, as before migration 0017), from the first clock on (so its first run after the
-upgrade, or after a bulk load, fills the past), then adds up the days.
+upgrade, or after a bulk load, fills the past), then the current hour's ended slots that are marked or never
+counted (an hour's slot versions are forgotten once it is counted whole), then adds up the days.
 """
 from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -33,7 +38,7 @@ from bot.reports import histogram
 from bot.reports.tally import AGENT, NETWORK, OVERALL, TAG
 from bot.sla.clocks import FIRST, NEXT, RESOLUTION, RESOLVED, RESPONDED
 from storage.db import session_scope
-from storage.hours import day_of, hour_of, mark, slot_of
+from storage.hours import SLOT_MINUTES, day_of, hour_of, mark, mark_hours, slot_of
 from storage.models import (
     Conversation,
     ConversationTag,
@@ -44,9 +49,11 @@ from storage.models import (
     StatsHour,
     StatsRollup,
     StatsSlot,
+    StatsSlotVersion,
 )
 
 HOUR = timedelta(hours=1)
+SLOT = timedelta(minutes=SLOT_MINUTES)
 DAY = timedelta(days=1)
 COUNTS = ("clocks", "spam", "responded", "responded_counted", "met", "missed")
 
@@ -57,6 +64,7 @@ def roll_up(engine: Engine, now: datetime) -> int:
     hours = _to_count(engine, now)
     for hour in hours:
         count_hour(engine, hour)
+    count_slots(engine, now)
     _add_up_days(engine, now)
     return len(hours)
 
@@ -114,7 +122,7 @@ def _move_cutoff(engine: Engine, now: datetime) -> None:
             return
         fell_due = select(SlaClock.started_at).where(SlaClock.stopped_at.is_(None), SlaClock.due_at >= cutoff.at,
                                                       SlaClock.due_at < now)
-        mark(session.connection(), {hour_of(started) for started in session.execute(fell_due).scalars()})
+        mark(session.connection(), set(session.execute(fell_due).scalars()))
         cutoff.at = now
 
 
@@ -145,12 +153,12 @@ def count_hour(engine: Engine, hour: datetime) -> None:
     with session_scope(engine) as session:
         connection = session.connection()
         if session.get(StatsHour, hour) is None:
-            mark(connection, [hour])
+            mark_hours(connection, [hour])
         # the version before the clocks are read, the cutoff after: a write or a cutoff moving meanwhile leaves the
         # hour marked (its version moves on past the one recorded below)
         version = session.execute(select(StatsHour.version).where(StatsHour.hour == hour)).scalar_one()
         cutoff = session.execute(select(StatsCutoff.at)).scalar_one()
-        rows, slots = _figures(session, hour, cutoff)
+        rows, slots = _figures(session, hour, hour + HOUR, cutoff)
         connection.execute(delete(StatsRollup).where(StatsRollup.hour == hour))
         connection.execute(delete(StatsSlot).where(StatsSlot.slot >= hour, StatsSlot.slot < hour + HOUR))
         if rows:
@@ -159,12 +167,61 @@ def count_hour(engine: Engine, hour: datetime) -> None:
             connection.execute(insert(StatsSlot), slots)
         connection.execute(update(StatsHour).where(StatsHour.hour == hour).values(rolled_version=version,
                                                                                    slotted_version=version))
+        # its slots' versions, kept while it was the current hour: its own rule now (after its row: as writers lock)
+        connection.execute(delete(StatsSlotVersion).where(StatsSlotVersion.slot >= hour,
+                                                          StatsSlotVersion.slot < hour + HOUR))
 
 
-def _figures(session: Session, hour: datetime, cutoff: datetime) -> tuple[list[dict], list[dict]]:
-    """The hour's rows and its slots' (StatsSlot): every clock that started in it, counted as tally.py counts it with
-    `now` the cutoff."""
-    in_hour = (SlaClock.started_at >= hour, SlaClock.started_at < hour + HOUR,
+def count_slots(engine: Engine, now: datetime) -> int:
+    """Count the ended five-minute slots of the current hour that are marked or were never counted into their
+    StatsSlot rows; returns how many slots were counted. Their versions are forgotten when their hour is counted
+    (`count_hour`): its StatsHour rules then."""
+    hour, last = hour_of(now), slot_of(now)  # the slots in [hour, last) have ended
+    ended = [hour + SLOT * n for n in range((last - hour) // SLOT)]
+    if not ended:
+        return 0
+    in_hour = (StatsSlotVersion.slot >= hour, StatsSlotVersion.slot < last)
+    with session_scope(engine) as session:  # first a row for each to record its version in (and its hour's, so the
+        connection = session.connection()  # hour is counted once ended, even without a clock): committed at once
+        known = set(connection.execute(select(StatsSlotVersion.slot).where(*in_hour)).scalars())
+        if missing := [slot for slot in ended if slot not in known]:
+            mark(connection, missing)
+    with session_scope(engine) as session:  # their rows updated last: a writer waits on them only for the commit
+        connection = session.connection()
+        # the versions before the clocks are read, the cutoff after, as for an hour (`count_hour`)
+        versions = dict(connection.execute(select(StatsSlotVersion.slot, StatsSlotVersion.version).where(
+            *in_hour, StatsSlotVersion.version != StatsSlotVersion.counted_version)).all())
+        stale = sorted(versions)
+        if not stale:
+            return 0
+        cutoff = session.execute(select(StatsCutoff.at)).scalar_one()
+        slots: list[dict] = []
+        for start, end in _runs(stale):
+            slots += _figures(session, start, end, cutoff)[1]
+        connection.execute(delete(StatsSlot).where(StatsSlot.slot.in_(stale)))
+        if slots:
+            connection.execute(insert(StatsSlot), slots)
+        connection.execute(update(StatsSlotVersion).where(StatsSlotVersion.slot == bindparam("at")).values(
+            counted_version=bindparam("counted")), [{"at": slot, "counted": versions[slot]} for slot in stale])
+    return len(stale)
+
+
+def _runs(slots: list[datetime]) -> list[tuple[datetime, datetime]]:
+    """The runs of adjacent `slots` (in order), [start, end) each."""
+    runs: list[tuple[datetime, datetime]] = []
+    for slot in slots:
+        if runs and runs[-1][1] == slot:
+            runs[-1] = (runs[-1][0], slot + SLOT)
+        else:
+            runs.append((slot, slot + SLOT))
+    return runs
+
+
+def _figures(session: Session, start: datetime, end: datetime, cutoff: datetime) -> tuple[list[dict], list[dict]]:
+    """The rows of the hour `start` is in and the slots' (StatsSlot) of [start, end): every clock that started in it,
+    counted as tally.py counts it with `now` the cutoff."""
+    hour = hour_of(start)
+    in_hour = (SlaClock.started_at >= start, SlaClock.started_at < end,
                SlaClock.kind.in_((FIRST, NEXT, RESOLUTION)))
     clocks = session.execute(
         select(SlaClock.kind, SlaClock.due_at, SlaClock.stopped_at, SlaClock.outcome, SlaClock.response_seconds,

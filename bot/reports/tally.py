@@ -2,10 +2,11 @@
 the rest counted by the database.
 
 A week of a busy desk is millions of SLA clocks. What the rollup job has counted (bot/reports/rollup.py) is read
-from its rows: whole UTC days added up, the other whole hours, and the five-minute slots of the window's partial first
-and last hours (a few hundred rows for a week). What is left is counted from the clocks, in SQL: at most five
-minutes at each end of the window in past hours, the current hour (the job counts an hour once it has ended), hours
-not counted yet or changed since (storage/hours.py marks them), and the running clocks of kept hours that fell due
+from its rows: whole UTC days added up, the other whole hours, the five-minute slots of the window's partial first
+and last hours, and the ended slots of the current hour (the job counts an hour once it has ended, its slots every
+minute as they end): a few hundred rows for a week. What is left is counted from the clocks, in SQL: at most five
+minutes at each end of the window (the current slot, at the end of a window up to now), hours and slots not counted
+yet or changed since (storage/hours.py marks them), and the running clocks of kept hours and slots that fell due
 since the rollup's cutoff (missed now, not when they were counted). Every grouping /stats shows is read in one pass
 (`tally_all`): one query for the kept rows of all of them, one for the rest, whose cells (kind, responder, network,
 the conversation's tags) Python adds into each grouping's groups.
@@ -42,6 +43,7 @@ from storage.models import (
     StatsHour,
     StatsRollup,
     StatsSlot,
+    StatsSlotVersion,
 )
 from storage.types import UTCDateTime
 
@@ -217,29 +219,47 @@ def _within(column, ranges: Ranges) -> ColumnElement:
 def _kept(session: Session, start: datetime, end: datetime | None, slots: bool) -> tuple[Ranges, Ranges, Ranges,
                                                                                     datetime | None]:
     """The runs in [start, end) of whole UTC days whose added-up rows are current; of the other whole hours whose kept
-    rows are current; of the five-minute slots of its partial first and last hours whose slots are current (when
-    `slots`); and the cutoff they were counted at."""
+    rows are current; of the five-minute slots whose slots are current (when `slots`): those of its partial first and
+    last hours counted with their hour, and of hours not counted yet (the current one) counted one by one
+    (StatsSlotVersion); and the cutoff they were counted at."""
     connection = session.connection()
+    counted_at = select(StatsCutoff.at).scalar_subquery()
     query = select(StatsHour.hour, StatsHour.version, StatsHour.version == StatsHour.rolled_version,
-                   StatsHour.version == StatsHour.slotted_version, select(StatsCutoff.at).scalar_subquery()).where(
+                   StatsHour.version == StatsHour.slotted_version, counted_at).where(
         StatsHour.hour >= hour_of(start), or_(StatsHour.version == StatsHour.rolled_version,
                                               StatsHour.version == StatsHour.slotted_version))
     if end is not None:
         query = query.where(StatsHour.hour < end)
     first_slot = slot_of(start) + (SLOT if slot_of(start) < start else timedelta(0))
     whole: dict[datetime, int] = {}  # hour -> version
-    in_slots: Ranges = []
+    kept_slots: list[datetime] = []
+    covered: set[datetime] = set()  # the hours read whole or by their hour's slots
     cutoff = None
-    for hour, version, rolled, slotted, counted_at in connection.execute(query.order_by(StatsHour.hour)):
+    for hour, version, rolled, slotted, at in connection.execute(query.order_by(StatsHour.hour)):
         if start <= hour and (end is None or hour + HOUR <= end):
             if rolled:
-                cutoff = counted_at
+                cutoff = at
                 whole[hour] = version
+                covered.add(hour)
         elif slots and slotted:
             low, high = max(hour, first_slot), hour + HOUR if end is None else min(hour + HOUR, slot_of(end))
             if low < high:
-                cutoff = counted_at
-                _extend(in_slots, low, high)
+                cutoff = at
+                covered.add(hour)
+                kept_slots += _starts([(low, high)], SLOT)
+    if slots:
+        counted = select(StatsSlotVersion.slot, counted_at).where(
+            StatsSlotVersion.slot >= first_slot, StatsSlotVersion.version == StatsSlotVersion.counted_version)
+        if end is not None:
+            counted = counted.where(StatsSlotVersion.slot < slot_of(end))
+        one_by_one = [(slot, at) for slot, at in connection.execute(counted) if hour_of(slot) not in covered]
+        # read after the hours: should the job have moved the cutoff in between, these are left to the clocks
+        if one_by_one and (cutoff is None or all(at == cutoff for _, at in one_by_one)):
+            cutoff = one_by_one[0][1]
+            kept_slots += [slot for slot, _ in one_by_one]
+    in_slots: Ranges = []
+    for slot in sorted(kept_slots):
+        _extend(in_slots, slot, slot + SLOT)
     versions: dict[datetime, list[int]] = defaultdict(list)
     for hour, version in whole.items():
         versions[day_of(hour)].append(version)

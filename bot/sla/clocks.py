@@ -70,7 +70,7 @@ def kept(session: Session, conversation_ids: Iterable[int]) -> Iterator[None]:
     if started:
         columns = [column.key for column in SlaClock.__table__.columns if column.key != "id"]
         session.execute(insert(SlaClock.__table__), [{key: getattr(clock, key) for key in columns} for clock in started])
-        hours.mark(session.connection(), {hours.hour_of(clock.started_at) for clock in started})  # not an ORM flush
+        hours.mark(session.connection(), {clock.started_at for clock in started})  # not an ORM flush
 
 
 def reminders_sent(clock: SlaClock) -> int:
