@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from sqlalchemy import JSON, Table, insert, text
+from sqlalchemy import ARRAY, JSON, ColumnElement, Table, any_, insert, literal, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, make_transient_to_detached
 
@@ -44,21 +44,59 @@ def insert_returning(connection: Connection, table: Table, rows: list[dict]) -> 
         return []
     if connection.dialect.name == "sqlite":
         return sorted(connection.execute(insert(table).returning(table.c.id), rows).scalars())
+    rows = _with_defaults(table, rows)
+    return sorted(connection.execute(_from_json(connection, table, rows, " RETURNING id"), _payload(table, rows))
+                  .scalars())
+
+
+def insert_all(connection: Connection, table: Table, rows: list[dict]) -> None:
+    """Insert `rows` (every one with the same columns) into `table`."""
+    if not rows:
+        return
+    if connection.dialect.name == "sqlite":
+        connection.execute(insert(table), rows)
+    else:
+        rows = _with_defaults(table, rows)
+        connection.execute(_from_json(connection, table, rows, ""), _payload(table, rows))
+
+
+def among(session: Session, column, values) -> ColumnElement[bool]:
+    """`column IN values`, the values one parameter on PostgreSQL (`= ANY(array)`): a page's IN list is hundreds of
+    parameters, and psycopg parses a statement of more than 50 afresh each time (the plan is the same)."""
+    values = list(values)
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(literal(values, ARRAY(column.type)))
+    return column.in_(values)
+
+
+def _with_defaults(table: Table, rows: list[dict]) -> list[dict]:
+    """`rows` with the columns' defaults they leave out, as SQLAlchemy's own insert would fill them in."""
+    missing = [column for column in table.columns if column.name not in rows[0] and column.default is not None]
+    if any(not column.default.is_scalar for column in missing):
+        raise ValueError(f"{table.name}: give every column whose default is not a plain value")
+    defaults = {column.name: column.default.arg for column in missing}
+    return [{**defaults, **row} for row in rows] if defaults else rows
+
+
+def _from_json(connection: Connection, table: Table, rows: list[dict], returning: str):
     columns = [table.c[name] for name in rows[0]]
     # a JSON column's value travels as its text, cast back on the server: taken apart as JSON, a `\u0000` in it (a
     # post's raw payload may hold one) would have to become text, which PostgreSQL refuses
-    documents = {column.name for column in columns if isinstance(column.type, JSON)}
-    times = {column.name for column in columns if isinstance(column.type, UTCDateTime)}
-    fields = ", ".join(f"{column.name} {'text' if column.name in documents else column.type.compile(connection.dialect)}"
+    fields = ", ".join(f"{column.name} {'text' if isinstance(column.type, JSON) else column.type.compile(connection.dialect)}"
                        for column in columns)
-    values = ", ".join(f"CAST({column.name} AS json)" if column.name in documents else column.name for column in columns)
+    values = ", ".join(f"CAST({column.name} AS json)" if isinstance(column.type, JSON) else column.name
+                       for column in columns)
     names = ", ".join(column.name for column in columns)
-    statement = text(f"INSERT INTO {table.name} ({names}) SELECT {values} FROM ROWS FROM "
-                     f"(json_to_recordset(CAST(:rows AS json)) AS ({fields})) WITH ORDINALITY AS given({names}, n) "
-                     f"ORDER BY n RETURNING id")
-    payload = json.dumps([{name: json.dumps(value) if name in documents else _stored_time(value) if name in times
-                           else value for name, value in row.items()} for row in rows])
-    return sorted(connection.execute(statement, {"rows": payload}).scalars())
+    return text(f"INSERT INTO {table.name} ({names}) SELECT {values} FROM ROWS FROM "
+                f"(json_to_recordset(CAST(:rows AS json)) AS ({fields})) WITH ORDINALITY AS given({names}, n) "
+                f"ORDER BY n{returning}")
+
+
+def _payload(table: Table, rows: list[dict]) -> dict:
+    documents = {name for name in rows[0] if isinstance(table.c[name].type, JSON)}
+    times = {name for name in rows[0] if isinstance(table.c[name].type, UTCDateTime)}
+    return {"rows": json.dumps([{name: json.dumps(value) if name in documents else _stored_time(value) if name in times
+                                 else value for name, value in row.items()} for row in rows])}
 
 
 def _stored_time(value: datetime | None) -> str | None:

@@ -6,9 +6,13 @@ event per platform and event id (so that only one replica acts on it).
 """
 from __future__ import annotations
 
+import copy
+from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from typing import Any
 
+from pydantic_core import PydanticUndefined
 from sqlalchemy import JSON, Column, Index, LargeBinary, Text, UniqueConstraint
 from sqlalchemy.orm.attributes import set_attribute
 from sqlmodel import Field, SQLModel
@@ -49,10 +53,22 @@ class OutboxStatus:
 
 
 class Table(SQLModel):
-    """A table's rows. Setting a column goes straight to SQLAlchemy's instrumentation: SQLModel's `__setattr__` asks
-    SQLAlchemy and pydantic in turn for each of them (about two thirds of the cost of building a row object, and a
-    page of posts builds thousands: bench/ingest.py). Table models do not validate on assignment, so pydantic only
-    records the field as set, which this does too."""
+    """A table's rows, built and changed with less of SQLModel's per-field work: a page of posts builds thousands of
+    them (bench/ingest.py), and that work was most of what building one cost.
+    - Building one sets the given fields and the other fields' defaults, as SQLModel does for a table (which does not
+      validate either), without working out each field's default again for every row.
+    - Setting a column goes straight to SQLAlchemy's instrumentation: SQLModel asks SQLAlchemy and pydantic in turn.
+      Table models do not validate on assignment, so pydantic would only record the field as set, which this does."""
+
+    def __init__(self, **values: Any) -> None:
+        for name, default, factory in _fields(type(self)):
+            if name in values:
+                setattr(self, name, values[name])
+            elif factory is not None:
+                setattr(self, name, factory())
+            elif default is not PydanticUndefined:
+                setattr(self, name, default)
+        object.__setattr__(self, "__pydantic_fields_set__", {name for name in values if name in type(self).model_fields})
 
     def __setattr__(self, name: str, value: Any) -> None:
         if name in (_COLUMNS.get(type(self)) or _columns(type(self))):
@@ -63,6 +79,7 @@ class Table(SQLModel):
 
 
 _COLUMNS: dict[type, frozenset[str]] = {}
+_FIELDS: dict[type, list[tuple[str, Any, Callable[[], Any] | None]]] = {}
 
 
 def _columns(table: type) -> frozenset[str]:
@@ -71,6 +88,18 @@ def _columns(table: type) -> frozenset[str]:
     if names is None:
         names = _COLUMNS[table] = frozenset(table.model_fields) & frozenset(table.__table__.columns.keys())
     return names
+
+
+def _fields(table: type) -> list[tuple[str, Any, Callable[[], Any] | None]]:
+    """Each field of `table`: its name, its default and its default factory (a copy, for a default a row could
+    change in place, as pydantic would)."""
+    fields = _FIELDS.get(table)
+    if fields is None:
+        fields = _FIELDS[table] = [
+            (name, field.default, field.default_factory or (partial(copy.deepcopy, field.default)
+                                                            if isinstance(field.default, list | dict | set) else None))
+            for name, field in table.model_fields.items()]
+    return fields
 
 
 class Customer(Table, table=True):

@@ -10,9 +10,10 @@ from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
 
-from sqlalchemy import func, insert
+from sqlalchemy import func
 from sqlmodel import Session, select
 
+from storage import bulk
 from storage.models import Conversation, OutboxEntry, OutboxStatus
 
 T = TypeVar("T")
@@ -105,7 +106,6 @@ def in_batch(session: Session, kind: str, conversation_id: int | None) -> bool:
 def _insert_new(session: Session, rows: list[dict]) -> None:
     if not rows:
         return
-    queued = set(session.exec(select(OutboxEntry.key).where(OutboxEntry.key.in_([row["key"] for row in rows]))))
+    queued = set(session.exec(select(OutboxEntry.key).where(bulk.among(session, OutboxEntry.key, [row["key"] for row in rows]))))
     new = [row for row in rows if row["key"] not in queued]
-    if new:
-        session.exec(insert(OutboxEntry), params=new)
+    bulk.insert_all(session.connection(), OutboxEntry.__table__, new)

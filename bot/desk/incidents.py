@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, insert, update
+from sqlalchemy import bindparam, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -28,6 +28,7 @@ from bot.desk.snapshots import incident_view
 from bot.settings import SlaConfig
 from bot.views import ChatRef, Notice
 from bot.vocabulary import network_name
+from storage import bulk
 from storage.models import AuditEvent, Conversation, ConversationStatus, Incident, IncidentStatus, OutboxEntry, OutboxStatus
 
 OPEN = "chat.incident"
@@ -73,7 +74,7 @@ def join(session: Session, joins: list[tuple[Incident, list[Conversation]]], now
               "detail": {"incident": incident.id}} for incident, conversations in joins for conversation in conversations]
     if audit:  # Core too: nothing reads them back, and the ORM would insert them one by one on SQLite
         session.flush()  # the audit log keeps its order
-        session.execute(insert(AuditEvent.__table__), audit)
+        bulk.insert_all(session.connection(), AuditEvent.__table__, audit)
 
 
 def _fold(session: Session, label_of: dict[int, str], now: datetime) -> None:
@@ -86,7 +87,7 @@ def _fold(session: Session, label_of: dict[int, str], now: datetime) -> None:
     folded = [{"entry_id": entry_id, "result": {"skipped": f"folded into incident {label_of[conversation_id]}"}}
               for entry_id, conversation_id, kind, status in connection.execute(
                   select(outbox.c.id, outbox.c.conversation_id, outbox.c.kind, outbox.c.status)
-                  .where(outbox.c.conversation_id.in_(list(label_of))))
+                  .where(bulk.among(session, outbox.c.conversation_id, label_of)))
               if status == OutboxStatus.PENDING and kind.startswith("chat.") and not kind.startswith("chat.approval")]
     if folded:  # one statement for them all (executemany)
         connection.execute(update(outbox).where(outbox.c.id == bindparam("entry_id")).values(

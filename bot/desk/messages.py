@@ -26,6 +26,7 @@ from bot.desk.snapshots import approval_request_view, conversation_view, custome
 from bot.settings import DeskConfig
 from bot.views import Notice, ThreadMessage
 from bot.wording import clock_time, plain
+from storage import bulk
 from storage.models import Agent, Conversation, Escalation, OutboxEntry, OutboxStatus, Post, Reply, SuggestionSet
 
 OPEN = "chat.open"
@@ -80,7 +81,7 @@ def updates_waiting(session: Session, conversation_ids: list[int]) -> None:
     if not conversation_ids:
         return
     waiting = set(session.exec(select(OutboxEntry.conversation_id).where(
-        OutboxEntry.kind == UPDATE, OutboxEntry.conversation_id.in_(set(conversation_ids)),
+        OutboxEntry.kind == UPDATE, bulk.among(session, OutboxEntry.conversation_id, set(conversation_ids)),
         OutboxEntry.status == OutboxStatus.PENDING)))
     queue.answered(session, {_question(UPDATE, id_): id_ in waiting for id_ in conversation_ids})
 

@@ -62,8 +62,8 @@ def group(session: Session, config: DeskConfig, stored: list[Ingested], now: dat
     first_posts = {s.conversation_id: s.post_id for s in stored if s.opened}
     if not config.incidents.enabled or not first_posts:
         return set()
-    texts = dict(session.exec(select(Post.id, Post.text).where(Post.id.in_(first_posts.values()))).all())
-    conversations = session.exec(select(Conversation).where(Conversation.id.in_(list(first_posts)))).all()
+    texts = dict(session.exec(select(Post.id, Post.text).where(bulk.among(session, Post.id, first_posts.values()))).all())
+    conversations = session.exec(select(Conversation).where(bulk.among(session, Conversation.id, first_posts))).all()
     page = _Page(session, config, now, opened=set(first_posts))
     for conversation in sorted(conversations, key=lambda c: c.id):
         if conversation.incident_id is None and conversation.status in ConversationStatus.OPEN:

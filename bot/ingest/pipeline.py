@@ -287,7 +287,7 @@ class _OpenConversations:
     the conversations it opens join them, and those it continues become the most recently updated."""
 
     def __init__(self, session: Session, customer_ids: list[int], now) -> None:
-        query = select(Conversation).where(Conversation.customer_id.in_(set(customer_ids)),
+        query = select(Conversation).where(bulk.among(session, Conversation.customer_id, set(customer_ids)),
                                            Conversation.status.in_(ConversationStatus.OPEN)).order_by(Conversation.id)
         self._now = now
         self._by_customer: dict[int, list[Conversation]] = {}

@@ -16,13 +16,13 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 
-from sqlalchemy import func, insert
+from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from bot.settings import SlaConfig
 from bot.sla import policy
-from storage import hours
+from storage import bulk, hours
 from storage.db import session_scope
 from storage.models import Conversation, ConversationStatus, SlaClock
 
@@ -57,7 +57,7 @@ def kept(session: Session, conversation_ids: Iterable[int]) -> Iterator[None]:
         return
     ids = set(conversation_ids)
     kept_ones: dict[int, list[SlaClock]] = {conversation_id: [] for conversation_id in ids}
-    query = select(SlaClock).where(SlaClock.conversation_id.in_(ids), SlaClock.stopped_at.is_(None))
+    query = select(SlaClock).where(bulk.among(session, SlaClock.conversation_id, ids), SlaClock.stopped_at.is_(None))
     for clock in session.exec(query.order_by(SlaClock.id)) if ids else ():
         kept_ones[clock.conversation_id].append(clock)
     session.info[KEPT], session.info[STARTED] = kept_ones, []
@@ -69,7 +69,8 @@ def kept(session: Session, conversation_ids: Iterable[int]) -> Iterator[None]:
         session.info.pop(STARTED, None)
     if started:
         columns = [column.key for column in SlaClock.__table__.columns if column.key != "id"]
-        session.execute(insert(SlaClock.__table__), [{key: getattr(clock, key) for key in columns} for clock in started])
+        bulk.insert_all(session.connection(), SlaClock.__table__, [{key: getattr(clock, key) for key in columns}
+                                                                    for clock in started])
         hours.mark(session.connection(), {clock.started_at for clock in started})  # not an ORM flush
 
 
