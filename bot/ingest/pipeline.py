@@ -14,7 +14,6 @@ from dataclasses import asdict, dataclass
 
 from sqlalchemy import ARRAY, String, func, literal, or_
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.attributes import flag_modified
 from sqlmodel import Session, select
 
 from bot.delivery import queue
@@ -133,8 +132,7 @@ def _store(session: Session, config: DeskConfig, source_name: str, posts: list[I
     with clocks.kept(session, open_ones.ids()):
         for item in placed:
             _follow_clocks(session, config, item, now)
-            for name in _FOLLOWED:  # all written, changed or not: the ORM then updates the page's conversations in
-                flag_modified(item.conversation, name)  # one statement, not one per set of columns that changed
+    bulk.write(session, [item.conversation for item in placed], _FOLLOWED)
     for item, post_id in zip(placed, bulk.insert_returning(session.connection(), Post.__table__,
                                                    [_post_row(source_name, item, now) for item in placed]),
                              strict=True):

@@ -57,7 +57,7 @@ def kept(session: Session, conversation_ids: Iterable[int]) -> Iterator[None]:
         return
     ids = set(conversation_ids)
     kept_ones: dict[int, list[SlaClock]] = {conversation_id: [] for conversation_id in ids}
-    query = select(SlaClock).where(bulk.among(session, SlaClock.conversation_id, ids), SlaClock.stopped_at.is_(None))
+    query = select(SlaClock).where(SlaClock.conversation_id.in_(ids), SlaClock.stopped_at.is_(None))
     for clock in session.exec(query.order_by(SlaClock.id)) if ids else ():
         kept_ones[clock.conversation_id].append(clock)
     session.info[KEPT], session.info[STARTED] = kept_ones, []

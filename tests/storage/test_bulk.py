@@ -42,3 +42,22 @@ def test_added_rows_are_the_sessions_as_if_loaded(db_url):
     with Session(engine) as session:
         stored = session.exec(select(Customer).order_by(Customer.id)).scalars().all()
         assert [(c.handle, c.followers) for c in stored] == [(f"c{n}", 7 if n == 2 else None) for n in range(5)]
+
+
+def test_written_columns_are_stored_and_recorded_as_written(db_url):
+    engine = make_engine(db_url)
+    upgrade(engine)
+    with Session(engine) as session:
+        customers = [Customer(network="x", handle=f"c{n}", created_at=AT) for n in range(4)]
+        bulk.add_all(session, customers)
+        for n, customer in enumerate(customers):
+            customer.followers = n * 10 if n % 2 else None  # some changed, some not: one statement all the same
+            customer.muted_until = AT + timedelta(days=n)
+        customers[3].display_name = "Dee"  # not among the columns written: the ORM writes it
+        bulk.write(session, [*customers, customers[0]], ("followers", "muted_until"))
+        assert list(session.dirty) == [customers[3]]
+        session.commit()
+    with Session(engine) as session:
+        stored = session.exec(select(Customer).order_by(Customer.id)).scalars().all()
+        assert [(c.followers, c.muted_until, c.display_name) for c in stored] == [
+            (n * 10 if n % 2 else None, AT + timedelta(days=n), "Dee" if n == 3 else "") for n in range(4)]
