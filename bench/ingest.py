@@ -33,6 +33,7 @@ from sqlmodel import SQLModel  # noqa: E402
 
 from bench.pipeline import write_posts  # noqa: E402
 from bench.sla_sweep import fresh_url  # noqa: E402
+from bot.app.memory import tune_collector  # noqa: E402
 from bot.enrich import enrich  # noqa: E402
 from bot.ingest.ahead import Ahead, cores  # noqa: E402
 from bot.ingest.poller import pages  # noqa: E402
@@ -150,6 +151,7 @@ def main() -> None:
     parser.add_argument("--only", choices=("sqlite", "postgresql"), help=argparse.SUPPRESS)  # one child process
     args = parser.parse_args()
     if args.only:
+        tune_collector()  # as `socialdesk run`
         asyncio.run(measure(args.only, args.database_url if args.only == "postgresql" else None, args.posts, args.page,
                             not args.inline))
         return

@@ -14,7 +14,7 @@ and the post-to-chat latency of the conversations shown in the last minute. Prin
 the start, middle and end, and the slope per hour after the warm-up. Targets: RSS under 5 MB/h after a 5-minute
 warm-up, database growth only from stored posts, p95 flat.
 
-`--arenas 2` (the default, as `socialdesk run`) caps glibc's malloc arenas (bot/app/allocator.py);
+`--arenas 2` (the default, as `socialdesk run`) caps glibc's malloc arenas (bot/app/memory.py);
 `--arenas default` leaves glibc's own setting, for comparison.
 """
 from __future__ import annotations
@@ -44,7 +44,7 @@ from sqlalchemy import text  # noqa: E402
 from sqlmodel import Session, func, select  # noqa: E402
 
 from bench.rig import AGENT, Wire, bot, fakes, percentile  # noqa: E402
-from bot.app.allocator import limit_arenas  # noqa: E402
+from bot.app.memory import limit_arenas, tune_collector  # noqa: E402
 from handlers import dispatch  # noqa: E402
 from handlers.context import Actor, Request  # noqa: E402
 from storage.models import Conversation, OutboxEntry, Post  # noqa: E402
@@ -312,6 +312,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.arenas == "2":
         limit_arenas()
+    tune_collector()  # as `socialdesk run`
     if args.trace_python:
         tracemalloc.start(TRACE_FRAMES)
     print(f"soak: {args.minutes:g} min at {args.rate:g} posts/s, malloc arenas {args.arenas}, "

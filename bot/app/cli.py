@@ -11,8 +11,8 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from bot.app.allocator import limit_arenas
 from bot.app.logs import setup_logging
+from bot.app.memory import limit_arenas, tune_collector
 from bot.settings import ConfigError, DeskConfig, Secrets, load_config, load_secrets
 from storage.db import current_revision, database_url, make_engine, upgrade
 
@@ -105,7 +105,8 @@ def run(
 ) -> None:
     """Run the bot: poll the sources, deliver to chat (Slack, Discord or both), take commands."""
     secrets, config = _load("INFO")
-    limit_arenas()  # memory that levels off over hours (bot/app/allocator.py)
+    limit_arenas()  # memory that levels off over hours (bot/app/memory.py)
+    tune_collector()  # a backlog stored faster (bot/app/memory.py)
     if mode == "auto":
         mode = "socket" if secrets.slack_app_token else "http"
 
