@@ -16,11 +16,11 @@ from bot.reports.tally import OVERALL
 from bot.sla import clocks as sla_clocks
 from bot.sla.clocks import FIRST, NEXT, RESOLUTION, RESOLVED, RESPONDED
 from storage.db import session_scope
-from storage.models import Conversation, ConversationTag, SlaClock, StatsSlot, StatsSlotVersion
+from storage.models import Conversation, SlaClock, StatsSlot, StatsSlotVersion
 from tests.auxil import factories
 from tests.auxil.desk import make_runtime
 from tests.bot.reports.test_rollup import _stop, check, counted_from_clocks
-from tests.bot.reports.test_tally import OFFICE, WEEK, fill
+from tests.bot.reports.test_tally import OFFICE, WEEK, fill, random_conversation
 
 T0 = factories.T0
 FILLED = 120  # conversations of fill(); the live hour's come after
@@ -32,13 +32,7 @@ def live_hour(engine, rng: random.Random, conversations: int = 60, until: timede
     with session_scope(engine) as session:
         for number in range(FILLED + 1, FILLED + conversations + 1):
             opened = T0 + timedelta(seconds=rng.randrange(0, int(until.total_seconds())))
-            session.add(Conversation(id=number, source_name="s", network=rng.choice(["x", "mastodon", "bluesky"]),
-                                     thread_root_id=str(number), customer_id=1, opened_at=opened, updated_at=opened,
-                                     intent=rng.choice(["question", "complaint", "spam"]),
-                                     assignee_id=rng.choice([None, 1, 2, 3])))
-            session.flush()
-            for tag in rng.sample(["billing", "bug", "vip"], rng.randrange(0, 3)):
-                session.add(ConversationTag(conversation_id=number, tag=tag))
+            random_conversation(session, rng, number, opened)
             for cycle, kind in enumerate([FIRST, RESOLUTION] + [NEXT] * rng.randrange(0, 2)):
                 due = opened + timedelta(minutes=rng.choice([10, 20, 240]))
                 stopped = rng.choice([None, opened + timedelta(seconds=rng.randrange(0, 1500))])

@@ -27,6 +27,17 @@ OFFICE = {"business_hours": {"timezone": "Europe/Berlin"}, "around_the_clock": [
 WEEK = timedelta(days=7)
 
 
+def random_conversation(session, rng: random.Random, number: int, opened) -> None:
+    """Conversation `number` of customer 1, opened at `opened`, on a random network, with a random intent, owner and
+    tags."""
+    session.add(Conversation(id=number, source_name="s", network=rng.choice(["x", "mastodon", "bluesky"]),
+                             thread_root_id=str(number), customer_id=1, opened_at=opened, updated_at=opened,
+                             intent=rng.choice(["question", "complaint", "spam"]), assignee_id=rng.choice([None, 1, 2, 3])))
+    session.flush()
+    for tag in rng.sample(["billing", "bug", "vip"], rng.randrange(0, 3)):
+        session.add(ConversationTag(conversation_id=number, tag=tag))
+
+
 def fill(engine, config, rng: random.Random, conversations: int = 150) -> None:
     """Random conversations with random clocks, about half of them stopped before response times were stored."""
     now = factories.T0
@@ -36,13 +47,7 @@ def fill(engine, config, rng: random.Random, conversations: int = 150) -> None:
     with session_scope(engine) as session:
         for number in range(1, conversations + 1):
             opened = now - timedelta(minutes=rng.randrange(0, 9 * 24 * 60))
-            session.add(Conversation(id=number, source_name="s", network=rng.choice(["x", "mastodon", "bluesky"]),
-                                     thread_root_id=str(number), customer_id=1, opened_at=opened, updated_at=opened,
-                                     intent=rng.choice(["question", "complaint", "spam"]),
-                                     assignee_id=rng.choice([None, 1, 2, 3])))
-            session.flush()
-            for tag in rng.sample(["billing", "bug", "vip"], rng.randrange(0, 3)):
-                session.add(ConversationTag(conversation_id=number, tag=tag))
+            random_conversation(session, rng, number, opened)
             for cycle, kind in enumerate([FIRST, RESOLUTION] + [NEXT] * rng.randrange(0, 3)):
                 started = opened + timedelta(minutes=rng.randrange(0, 600))
                 due = started + timedelta(minutes=rng.choice([30, 60, 240, 1440]))
