@@ -1,4 +1,4 @@
-"""A page's new rows of one table inserted in one statement, with their ids back in order.
+"""A page's rows of one table in one statement: new rows with their ids back in order, and changed columns.
 
 A page of posts is hundreds of new rows in each of a few tables. The ORM inserts them one row a statement on SQLite
 (which cannot promise the order of the ids it returns), and a few rows a statement on PostgreSQL, each with more
@@ -87,7 +87,9 @@ def insert_all(connection: Connection, table: Table, rows: list[dict]) -> None:
 
 def among(session: Session, column, values) -> ColumnElement[bool]:
     """`column IN values`, the values one parameter on PostgreSQL (`= ANY(array)`): a page's IN list is hundreds of
-    parameters, and psycopg parses a statement of more than 50 afresh each time (the plan is the same)."""
+    parameters, and psycopg parses a statement of more than 50 afresh each time. Measure before using it: psycopg
+    prepares a statement it sees often, and the server's generic plan for `= ANY` may read more than the IN list's
+    (the running clocks' lookup, bot/sla/clocks.py, was slower with it)."""
     values = list(values)
     if session.get_bind().dialect.name == "postgresql":
         return column == any_(literal(values, ARRAY(column.type)))
